@@ -1,0 +1,122 @@
+# Podium - plain GNU make; pkg-config for every library.
+#
+#   make            build build/podium
+#   make test       every test: unit (cmocka), integration, end-to-end (tmux)
+#   make check      the same tests built with AddressSanitizer + UBSan
+#   make bench      the benchmarks under tests/bench (print figures)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
+#   make deps       apt-get install every Debian package used (idempotent)
+#   make run        the dashboard on the embedded simulated cluster
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, themes)
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SAN     ?=
+FUZZ_SECONDS ?= 60
+
+# Debian ships openblas.pc outside the default search path.
+export PKG_CONFIG_PATH := $(PKG_CONFIG_PATH):/usr/lib/x86_64-linux-gnu/openblas-pthread/pkgconfig:/usr/lib/aarch64-linux-gnu/openblas-pthread/pkgconfig
+PKGS    := ncursesw libcurl yaml-0.1 jansson openblas libmicrohttpd zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CC      ?= cc
+WARN    := -std=c11 -Wall -Wextra -Werror
+OPT     ?= -O2 -g
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+CFLAGS  := $(WARN) $(OPT) -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
+LIBS    := $(PKG_LIBS) -lm -lpthread
+
+# Every .c under the module directories is part of the library; tui/main.c
+# is the program. New files need no Makefile change.
+LIB_SRCS := $(wildcard kube/*.c kube/sim/*.c model/*.c) $(filter-out tui/main.c,$(wildcard tui/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DEPS     := $(LIB_OBJS:.o=.d) $(BUILD)/tui/main.d
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all test check bench fuzz deps run install clean unit format
+all: $(BUILD)/podium
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libpodium.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/podium: $(BUILD)/tui/main.o $(BUILD)/libpodium.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpodium.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libpodium.a $(LIBS) $(CMOCKA_LIBS)
+
+unit: $(UNIT_BINS)
+
+# Every test: unit programs, then integration and end-to-end scripts, each
+# against the binary in $(BUILD). The runner prints "N passed, N failed".
+test: all $(UNIT_BINS)
+	tests/run-tests.sh $(BUILD)
+
+check:
+	$(MAKE) BUILD=build-san SAN=1 test
+
+bench: all
+	tests/bench/run-benches.sh $(BUILD)
+
+# libFuzzer targets, built with clang against the sources (not the archive,
+# which may be gcc-built).
+FUZZ_CFLAGS := -std=c11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	@set -e; for f in $(FUZZ_SRCS); do \
+		t=$$(basename $$f .c); \
+		clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/$$t $$f $(LIB_SRCS) $(LIBS); \
+		mkdir -p tests/fuzz/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- tests/fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1 \
+			|| { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	done
+
+DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
+	libjansson-dev libopenblas-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev \
+	tmux openssl dataset-fashion-mnist clang libclang-rt-14-dev valgrind
+BENCH_PKGS := python3-torch hyperfine
+deps:
+	@missing=""; for p in $(DEB_PKGS) $(if $(BENCH),$(BENCH_PKGS)); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	command -v kubectl >/dev/null 2>&1 || missing="$$missing kubernetes-client"; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	else echo "deps: all installed"; fi
+
+run: all
+	$(BUILD)/podium --sim
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/podium/themes
+	install -m 755 $(BUILD)/podium $(DESTDIR)$(PREFIX)/bin/podium
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	-install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/ 2>/dev/null
+	-install -m 644 themes/*.yaml $(DESTDIR)$(PREFIX)/share/podium/themes/ 2>/dev/null
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san
+
+-include $(DEPS) $(UNIT_BINS:=.d)
