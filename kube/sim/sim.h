@@ -1,0 +1,218 @@
+/*
+ * sim.h - the embedded simulated cluster: an API server on loopback that
+ * real clients accept (kubectl, Podium), the object store behind it, and the
+ * controllers, scheduler, kubelet and registry that make it behave like a
+ * real cluster. Objects are jansson json_t documents in the API's own shape.
+ *
+ * Threading: the HTTP server serves each connection on its own thread; the
+ * store has one mutex (sim_lock/sim_unlock). Controllers run on one thread
+ * of their own and take the lock for each step. Watchers read from a
+ * bounded per-watcher queue; a watcher that falls too far behind is closed,
+ * as the real watch cache closes a slow watcher.
+ */
+#ifndef PODIUM_SIM_H
+#define PODIUM_SIM_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "kube/base.h"
+
+struct sim;
+
+/* ---- kinds ------------------------------------------------------------ */
+
+/* One served resource. Adding a kind is one entry in sim_kinds[]. */
+struct sim_kind {
+	const char *group;   /* "" for core */
+	const char *version; /* "v1", "v1beta1" */
+	const char *kind;    /* "Pod" */
+	const char *plural;  /* "pods" */
+	const char *singular;
+	const char *short_names; /* comma separated: "po" */
+	int namespaced;
+	const char *verbs;       /* comma separated, as discovery lists them */
+	const char *categories;  /* "all" or NULL */
+	int has_status;          /* has a status subresource */
+	int has_scale;           /* has a scale subresource */
+};
+
+extern const struct sim_kind sim_kinds[]; /* terminated by kind == NULL */
+const struct sim_kind *sim_kind_find(const char *group, const char *plural);
+const struct sim_kind *sim_kind_by_kind(const char *group, const char *kind);
+/* "apps/v1" or "v1" */
+const char *sim_kind_api_version(const struct sim_kind *k, char *buf, size_t n);
+
+/* ---- Status errors ---------------------------------------------------- */
+
+/* An API error as the real server words it: HTTP code, reason, message,
+ * and optional details (kind, name, group, causes). */
+struct sim_status {
+	int code;           /* 0: no error */
+	char reason[64];    /* NotFound, AlreadyExists, Conflict, Invalid, ... */
+	char message[1024];
+	json_t *details;    /* owned; NULL when none */
+};
+
+void sim_status_set(struct sim_status *st, int code, const char *reason,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void sim_status_clear(struct sim_status *st);
+/* The Status object for st (new reference). */
+json_t *sim_status_json(const struct sim_status *st);
+/* 404 in the real server's words: `deployments.apps "x" not found`. */
+void sim_status_not_found(struct sim_status *st, const struct sim_kind *k,
+			  const char *name);
+
+/* ---- the store ---------------------------------------------------------- */
+
+/* Every mutation bumps one global resourceVersion, stamps it on the object
+ * and appends a watch event (ADDED/MODIFIED/DELETED) to a bounded history
+ * from which watches replay. Objects handed out are borrowed while the lock
+ * is held; callers that keep them take json_deep_copy. */
+void sim_lock(struct sim *s);
+void sim_unlock(struct sim *s);
+
+/* Borrowed; NULL when absent. ns is ignored for cluster-scoped kinds. */
+json_t *sim_store_get(struct sim *s, const struct sim_kind *k, const char *ns,
+		      const char *name);
+/* Calls fn for each object of kind k in ns (NULL: all namespaces), in
+ * namespace/name order. fn returns non-zero to stop. */
+void sim_store_each(struct sim *s, const struct sim_kind *k, const char *ns,
+		    int (*fn)(json_t *obj, void *ud), void *ud);
+size_t sim_store_count(struct sim *s, const struct sim_kind *k, const char *ns);
+
+/* Create: fills metadata (uid, creationTimestamp, resourceVersion,
+ * generation, generateName) and the defaults the real server applies;
+ * validates names and fields. Takes ownership of obj; *out borrowed. */
+int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
+		     json_t *obj, json_t **out, struct sim_status *st);
+/* Replace: 409 Conflict when obj carries a resourceVersion that is not the
+ * current one; bumps generation when spec changed. Takes ownership. */
+int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
+		     json_t *obj, json_t **out, struct sim_status *st);
+/* Delete now (no grace, no propagation): emits DELETED. */
+int sim_store_remove(struct sim *s, const struct sim_kind *k, const char *ns,
+		     const char *name, struct sim_status *st);
+/* The API's delete: graceful for pods (deletionTimestamp set; the kubelet
+ * removes them), propagation (Background, Foreground, Orphan) through
+ * ownerReferences. *out is a new reference to what the API returns. */
+int sim_store_delete(struct sim *s, const struct sim_kind *k, const char *ns,
+		     const char *name, const char *propagation,
+		     json_t **out, struct sim_status *st);
+
+/* The current resourceVersion (a counter; rendered as a decimal string). */
+unsigned long long sim_store_rv(struct sim *s);
+
+/* ---- the cluster -------------------------------------------------------- */
+
+struct sim_opts {
+	double speed;      /* simulated seconds per real second; 1 realistic */
+	int seed_pods;     /* seed this many pods (over namespaces/deployments) */
+	const char *faults;/* initial fault spec, as `podium sim fault` takes */
+	unsigned seed;     /* random seed for names and churn */
+	int demo;          /* seed the demo objects the dashboard shows */
+};
+
+/* Make a cluster with its default namespaces and nodes; NULL on error. */
+struct sim *sim_new(const struct sim_opts *o, struct perr *e);
+void sim_free(struct sim *s);
+/* Simulated time in milliseconds since the cluster started (scaled). */
+long long sim_now(struct sim *s);
+/* Start the controller thread. */
+int sim_start_controllers(struct sim *s, struct perr *e);
+
+/* ---- controllers (controllers.c, kubelet.c, registry.c) ------------------ */
+
+/* One pass of every controller; called with the lock held, on the
+ * controller thread (or by tests directly, with a fixed clock). */
+void sim_controllers_step(struct sim *s);
+
+/* Pod logs for container (NULL: the only or first one); previous: the
+ * last terminated instance. New string (caller frees) or NULL with st set. */
+char *sim_pod_logs(struct sim *s, const char *ns, const char *pod,
+		   const char *container, int previous, struct sim_status *st);
+
+/* The simulated registry: image references the kubelet can pull, each
+ * optionally holding a model file (a model-server image). */
+int sim_registry_has(struct sim *s, const char *image);
+int sim_registry_put(struct sim *s, const char *image, const void *model,
+		     size_t model_len);
+/* Borrowed model bytes of an image, or NULL. */
+const void *sim_registry_model(struct sim *s, const char *image,
+			       size_t *len);
+
+/* An event in the real components' words: reason, message, type (Normal,
+ * Warning), from component, about the object involved. */
+void sim_event(struct sim *s, json_t *involved, const char *type,
+	       const char *reason, const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* ---- pure JSON helpers (patch.c, selector.c, table.c, openapi.c) ------ */
+
+/* RFC 7386 merge patch. New reference. */
+json_t *sim_merge_patch(const json_t *target, const json_t *patch);
+/* RFC 6902 JSON patch; NULL with st set on a failed op. */
+json_t *sim_json_patch(const json_t *target, const json_t *ops,
+		       struct sim_status *st);
+/* Strategic merge patch as kubectl sends it for the kinds served: lists of
+ * containers, env, ports, volumes... merged by their key; $patch: delete /
+ * replace; $retainKeys; $setElementOrder. */
+json_t *sim_strategic_merge_patch(const struct sim_kind *k,
+				  const json_t *target, const json_t *patch,
+				  struct sim_status *st);
+/* Server-side apply: merge cfg into live (may be NULL: create) owned by
+ * manager; managedFields updated; 409 Conflict naming fields and owners
+ * unless force. New reference. */
+json_t *sim_apply(const struct sim_kind *k, const json_t *live,
+		  const json_t *cfg, const char *manager, int force,
+		  const char *now_rfc3339, struct sim_status *st);
+
+/* Label selectors (=, ==, !=, in, notin, exists, !key) and field
+ * selectors. NULL/"" matches everything. */
+struct sim_selector;
+struct sim_selector *sim_label_selector_parse(const char *s,
+					      struct sim_status *st);
+struct sim_selector *sim_field_selector_parse(const struct sim_kind *k,
+					      const char *s,
+					      struct sim_status *st);
+int sim_selector_match(const struct sim_selector *sel, const json_t *obj);
+void sim_selector_free(struct sim_selector *sel);
+
+/* The meta.k8s.io/v1 Table kubectl asks for (Accept: ...;as=Table), with
+ * the columns the real server prints for each kind. New reference. */
+json_t *sim_table(const struct sim_kind *k, json_t *items, int include_object,
+		  long long now_unix);
+/* OpenAPI documents: /openapi/v2, /openapi/v3, /openapi/v3/<gv path>. */
+json_t *sim_openapi_v2(void);
+json_t *sim_openapi_v3_index(void);
+json_t *sim_openapi_v3(const char *group_version_path); /* "api/v1", "apis/apps/v1" */
+
+/* Validation as the real API server words it (Invalid, with causes). */
+int sim_validate(const struct sim_kind *k, const json_t *obj,
+		 const json_t *old, struct sim_status *st);
+
+/* ---- the server -------------------------------------------------------- */
+
+struct sim_server_opts {
+	const char *listen;        /* "127.0.0.1:0" */
+	int tls;
+	const char *token;         /* bearer token, or NULL for none */
+	const char *kubeconfig_out;/* write a kubeconfig here (0600) */
+	int client_cert;           /* also issue a client certificate */
+};
+
+struct sim_server;
+struct sim_server *sim_server_start(struct sim *s,
+				    const struct sim_server_opts *o,
+				    struct perr *e);
+int sim_server_port(const struct sim_server *srv);
+/* The URL clients use, e.g. https://127.0.0.1:34567. Borrowed. */
+const char *sim_server_url(const struct sim_server *srv);
+void sim_server_stop(struct sim_server *srv);
+
+/* Faults (`podium sim fault`): drop-watches, expire-watches, errors=RATE,
+ * throttle=SECONDS, latency=MS, stall=SECONDS, clear. Several separated by
+ * commas. 0 / -1 with e set. */
+int sim_faults_apply(struct sim *s, const char *spec, struct perr *e);
+
+#endif
