@@ -121,7 +121,23 @@ long long sim_now(struct sim *s);
 /* Start the controller thread. */
 int sim_start_controllers(struct sim *s, struct perr *e);
 
-/* ---- controllers (controllers.c, kubelet.c, registry.c) ------------------ */
+/* ---- controllers (world.c, controllers.c, kubelet.c, registry.c) -------- */
+
+/* Everything the controllers, scheduler, kubelet and registry keep beside
+ * the store (container states, logs, images, churn). Opaque; sim_new makes
+ * it after the store, sim_free frees it. */
+struct sim_world;
+struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o);
+void sim_world_free(struct sim_world *w);
+/* The world of a cluster (borrowed). */
+struct sim_world *sim_world(struct sim *s);
+/* Default namespaces and nodes, and what o asks for: seed_pods pods over
+ * several namespaces and deployments, the demo objects. Lock held. */
+int sim_seed(struct sim *s, const struct sim_opts *o, struct perr *e);
+/* metrics.k8s.io/v1beta1 PodMetricsList (ns NULL: all) and
+ * NodeMetricsList, as metrics-server serves them. New references. */
+json_t *sim_metrics_pods(struct sim *s, const char *ns);
+json_t *sim_metrics_nodes(struct sim *s);
 
 /* One pass of every controller; called with the lock held, on the
  * controller thread (or by tests directly, with a fixed clock). */
