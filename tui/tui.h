@@ -117,4 +117,148 @@ void theme_for_terminal(const struct theme *in, int ncolors,
 /* The nearest of the first ncolors (8 or 16) basic colours to colour c. */
 short theme_color_reduce(short c, int ncolors);
 
+/* ---- the screen model (frame.c): cells of text and style, no curses --- */
+
+/* One cell: a UTF-8 character (or nothing, for the right half of a wide
+ * character) and its style. */
+struct cell {
+	char ch[4];
+	unsigned char len;   /* bytes in ch; 0: continuation of a wide char */
+	unsigned char style; /* enum theme_elem */
+};
+
+/* What the screen should show: views draw into a frame; draw.c turns the
+ * lines that changed since the last frame into curses calls. */
+struct frame {
+	int w, h;
+	struct cell *cells;      /* h * w */
+	unsigned long *line_hash; /* per line, computed by frame_hash_lines */
+};
+
+/* A frame of w x h blank cells (caller frees with frame_free). */
+struct frame *frame_new(int w, int h);
+void frame_free(struct frame *f);
+/* Blank every cell with the given style. */
+void frame_clear(struct frame *f, enum theme_elem style);
+/* Fill columns [col, col+n) of row with spaces in style. */
+void frame_fill(struct frame *f, int row, int col, int n, enum theme_elem style);
+/* Write UTF-8 text (already sanitised) at row, col, at most maxw columns
+ * (-1: to the edge), in style. Wide characters take two columns; a wide
+ * character that does not fit is replaced by a space. Returns the columns
+ * written. */
+int frame_put(struct frame *f, int row, int col, const char *text, int maxw,
+	      enum theme_elem style);
+/* The same, text padded with spaces (or cut with "…"/"~") to exactly w
+ * columns; utf8 selects the ellipsis. */
+int frame_put_cell(struct frame *f, int row, int col, const char *text, int w,
+		   enum theme_elem style, int utf8);
+/* Set the style of columns [col, col+n) of row, keeping the text. */
+void frame_style(struct frame *f, int row, int col, int n, enum theme_elem style);
+/* Compute line_hash for every line (text and styles). */
+void frame_hash_lines(struct frame *f);
+/* Row as plain text, trailing spaces removed (caller frees). */
+char *frame_line_text(const struct frame *f, int row);
+/* The whole frame as text, one line per row (caller frees). */
+char *frame_text(const struct frame *f);
+/* Display columns of UTF-8 text (n bytes). */
+int utf8_width(const char *s, size_t n);
+
+/* ---- keys (keys.c): the key table is data; help and man page follow it */
+
+/* Key codes: characters as themselves, ctrl-X as 1..26, special keys from
+ * K_SPECIAL up (draw.c maps curses' codes to these). */
+enum {
+	K_CTRL_D = 4, K_TAB = 9, K_ENTER = 13, K_CTRL_R = 18, K_ESC = 27,
+	K_BACKSPACE = 127,
+	K_SPECIAL = 0x1000, K_UP, K_DOWN, K_LEFT, K_RIGHT, K_PGUP, K_PGDN,
+	K_HOME, K_END, K_RESIZE, K_DEL, K_BTAB, K_EOF,
+};
+
+/* Where a key acts. */
+enum {
+	SCOPE_GLOBAL = 1, SCOPE_TABLE = 2, SCOPE_TEXT = 4, SCOPE_LOG = 8,
+	SCOPE_RESOURCE = 16, /* tables of cluster objects */
+};
+
+enum action {
+	A_NONE, A_QUIT, A_COMMAND, A_FILTER, A_HELP, A_BACK, A_UP, A_DOWN,
+	A_PGUP, A_PGDN, A_TOP, A_BOTTOM, A_LEFT, A_RIGHT, A_ENTER, A_REFRESH,
+	A_SORT_NAME, A_SORT_AGE, A_SORT_STATUS, A_SORT_REVERSE,
+	A_DESCRIBE, A_YAML, A_EDIT, A_LOGS, A_SCALE, A_RESTART, A_UNDO,
+	A_DELETE, A_COMPARE, A_BUILD, A_EVENTS,
+	A_FOLLOW, A_WRAP, A_TIMESTAMPS, A_SAVE, A_TAIL, A_SINCE,
+};
+
+struct keydef {
+	int key;
+	const char *label;  /* as help and the man page show it: "ctrl-d" */
+	unsigned scopes;
+	enum action action;
+	int mutates;        /* refused under --readonly */
+	const char *help;
+};
+
+/* The key table, terminated by key == 0. */
+extern const struct keydef keydefs[];
+/* The action of key in a view of the given scopes (global keys always
+ * apply; A_NONE if none).
+ * Later entries for the same key in a narrower scope win. */
+enum action keys_lookup(int key, unsigned scopes);
+/* The key definition bound to action a (first match), or NULL. */
+const struct keydef *keys_for_action(enum action a);
+
+/* ---- table view (tview.c): rows formatted only when visible ----------- */
+
+/* Where a table's rows come from. Row indices are the source's own; the
+ * view keeps its filtered, sorted order of them. */
+struct tview_src {
+	int ncols;
+	const char *const *cols;     /* column titles */
+	const unsigned char *wide;   /* per column: only in wide mode (or NULL) */
+	int (*count)(void *ud);
+	/* Identity that survives updates ("ns/name"): keeps the selection. */
+	const char *(*key)(void *ud, int i);
+	/* What filters match and name sorts by. */
+	const char *(*name)(void *ud, int i);
+	long long (*created)(void *ud, int i); /* unix seconds, for age sort */
+	int (*status_rank)(void *ud, int i);   /* for status sort */
+	enum theme_elem (*style)(void *ud, int i);
+	/* Cell text of column col (sanitised); only visible rows are asked. */
+	void (*cell)(void *ud, int i, int col, char *buf, size_t n);
+	void *ud;
+};
+
+enum tview_sort { TSORT_NONE, TSORT_NAME, TSORT_AGE, TSORT_STATUS };
+
+struct tview {
+	int *order;  /* source indices after filter and sort */
+	int n, cap;
+	int sel;     /* index into order */
+	int top;     /* first visible index into order */
+	char *sel_key;
+	enum tview_sort sort;
+	int reverse;
+	char filter[256];
+	int inverse;  /* /!text */
+	int wide;
+};
+
+void tview_init(struct tview *tv);
+void tview_free(struct tview *tv);
+/* Filter and sort again from src (after it changed), keeping the
+ * selected row by key. */
+void tview_refresh(struct tview *tv, const struct tview_src *src);
+/* Set the substring filter ("!text" inverts). Refreshes. */
+void tview_set_filter(struct tview *tv, const struct tview_src *src,
+		      const char *filter);
+/* Navigation and sort actions; returns 1 if handled. */
+int tview_action(struct tview *tv, const struct tview_src *src,
+		 enum action a, int page);
+/* The selected source index, or -1. */
+int tview_selected(const struct tview *tv);
+/* Draw the column header at row y and the visible rows below it, in h
+ * lines of width w starting at x. */
+void tview_render(struct tview *tv, const struct tview_src *src,
+		  struct frame *f, int x, int y, int w, int h, int utf8);
+
 #endif
