@@ -7,10 +7,196 @@
 #define PODIUM_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kube/base.h"
 
 /* ---- engine: tensors, layers, network, training (model-engine) ---- */
+
+/*
+ * The architecture is data: an input shape [C,H,W] and a list of layers.
+ * Its JSON form (the "architecture" entry of a model's __metadata__) is a
+ * list of objects, one per layer, in order:
+ *
+ *   [{"type":"conv2d","name":"conv1","filters":32,"kernel":[3,3]},
+ *    {"type":"relu"},
+ *    {"type":"maxpool2d","pool":[2,2]},
+ *    {"type":"flatten"},
+ *    {"type":"dense","name":"fc1","units":64},
+ *    {"type":"relu"},
+ *    {"type":"dense","name":"fc2","units":10},
+ *    {"type":"softmax"}]
+ *
+ * conv2d: "name", "filters", "kernel":[kh,kw], optional "stride" (default 1);
+ *         valid padding; weight [filters,C,kh,kw], bias [filters].
+ * maxpool2d: "pool":[ph,pw], optional "stride" (default: the pool size).
+ * flatten: [C,H,W] -> [C*H*W] in C,H,W order (PyTorch's).
+ * dense: "name", "units"; weight [units,in], bias [units].
+ * relu, softmax: no parameters.
+ * Layer names ([A-Za-z0-9_.-], 1..31 characters, unique) name the tensors
+ * "<name>.weight" and "<name>.bias". Unknown keys are refused. Rules:
+ * conv2d/maxpool2d need a [C,H,W] input (before flatten), dense needs a
+ * flat input (after flatten), every size > 0 and every output at least
+ * 1x1, and the last layer is softmax (the only softmax).
+ */
+#define NET_MAX_LAYERS 32
+#define NET_NAME_MAX 32
+
+enum layer_type {
+	LAYER_CONV2D,
+	LAYER_MAXPOOL2D,
+	LAYER_FLATTEN,
+	LAYER_DENSE,
+	LAYER_RELU,
+	LAYER_SOFTMAX,
+};
+
+struct layer_spec {
+	enum layer_type type;
+	char name[NET_NAME_MAX]; /* conv2d, dense: tensor name prefix */
+	int filters, kh, kw;     /* conv2d */
+	int stride;              /* conv2d (default 1), maxpool2d (default ph) */
+	int ph, pw;              /* maxpool2d */
+	int units;               /* dense */
+};
+
+struct net_arch {
+	int in_c, in_h, in_w; /* input shape [C,H,W] */
+	int n_layers;
+	struct layer_spec layers[NET_MAX_LAYERS];
+};
+
+/* Name of a layer type ("conv2d"...). */
+const char *layer_type_name(enum layer_type t);
+
+/* Fill a with the reference network (Keras MNIST example) for input
+ * [1,28,28] and 10 classes: conv1(32,3x3) relu pool(2x2) flatten
+ * fc1(64) relu fc2(10) softmax. */
+void net_arch_reference(struct net_arch *a);
+
+/* Check an architecture (the rules above); 0 / -1 with the reason in e,
+ * e.g. "layer 4 (dense): needs a flat input: add a flatten layer". */
+int net_arch_check(const struct net_arch *a, struct perr *e);
+
+/* Parse the JSON layer list (not NUL-bounded beyond json) for input shape
+ * [c,h,w] into *a and check it; 0 / -1 with one line in e. */
+int net_arch_from_json(struct net_arch *a, const char *json, int c, int h,
+		       int w, struct perr *e);
+
+/* The JSON layer list of a (compact, the form above). Caller frees. */
+char *net_arch_to_json(const struct net_arch *a);
+
+/* Number of output classes (units of the last dense layer); after check. */
+int net_arch_classes(const struct net_arch *a);
+
+/* Trainable parameters (weights + biases) of a checked architecture. */
+size_t net_arch_param_count(const struct net_arch *a);
+
+/* A network: parameters, Adam state and one workspace for batches of up to
+ * max_batch images, all allocated in net_new. Opaque. */
+struct net;
+
+/* Build a network for a (checked here) and batches up to max_batch (>0).
+ * Weights start at zero: call net_init_glorot or load tensors by name.
+ * NULL with e set on a bad architecture. Caller frees with net_free. */
+struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e);
+/* Accepts NULL. */
+void net_free(struct net *n);
+
+/* The architecture (borrowed, valid while n lives). */
+const struct net_arch *net_get_arch(const struct net *n);
+int net_max_batch(const struct net *n);
+
+/* Glorot-uniform kernels (Keras fan-in/fan-out), zero biases, Adam state
+ * reset. Same seed, same weights, bit for bit. */
+void net_init_glorot(struct net *n, uint64_t seed);
+
+/* One parameter tensor, PyTorch layout. data is borrowed from the net and
+ * writable (load a tensor by copying into it); valid while n lives. */
+struct net_param {
+	const char *name; /* "<layer>.weight" / "<layer>.bias" */
+	int ndim;         /* 1, 2 or 4 */
+	int shape[4];
+	size_t count; /* product of shape */
+	float *data;
+};
+
+/* Number of parameter tensors (two per conv2d/dense layer, in layer order,
+ * weight before bias). */
+int net_n_params(const struct net *n);
+/* Tensor i (0 <= i < net_n_params) into *p; -1 when out of range. */
+int net_param(struct net *n, int i, struct net_param *p);
+/* The tensor named name into *p; -1 when there is none. */
+int net_param_find(struct net *n, const char *name, struct net_param *p);
+
+/* Adam hyper-parameters; net_new sets Keras's defaults (lr 1e-3, beta1 0.9,
+ * beta2 0.999, eps 1e-7). The update (Keras's form), per step t = 1, 2 ...:
+ * lr_t = lr*sqrt(1-b2^t)/(1-b1^t); m = b1*m+(1-b1)*g; v = b2*v+(1-b2)*g*g;
+ * w -= lr_t*m/(sqrt(v)+eps). */
+void net_set_adam(struct net *n, float lr, float beta1, float beta2,
+		  float eps);
+/* Reset Adam's moments and step count (e.g. after loading weights). */
+void net_reset_adam(struct net *n);
+
+/* OpenBLAS threads for every network in the process (>= 1). The engine's
+ * own loops use the same count. Deterministic per thread count. */
+void net_set_threads(int threads);
+int net_get_threads(void);
+
+/* Forward pass. x [count,C,H,W] float (already scaled), 1 <= count <=
+ * max_batch; probs [count,classes] receives the softmax output. 0 / -1. */
+int net_forward(struct net *n, const float *x, int count, float *probs);
+
+/* One training step on a batch: forward, sparse categorical cross-entropy
+ * fused with the softmax, backward, one Adam update. x [count,C,H,W],
+ * labels [count] (each < classes), 1 <= count <= max_batch. *loss gets the
+ * batch's mean loss, *correct the number of argmax hits (either may be
+ * NULL). 0 / -1 (bad count or label, with e set). */
+int net_train_batch(struct net *n, const float *x, const unsigned char *labels,
+		    int count, double *loss, int *correct, struct perr *e);
+
+/* Input scaling from stored pixels: x = pixel * scale + shift. The
+ * reference setup uses scale 1/255, shift 0. */
+struct net_scaling {
+	float scale, shift;
+};
+
+/* Progress of an epoch or a prediction run: done of total images; loss and
+ * acc are running means over what is done (training; 0 for prediction).
+ * Return non-zero to stop after the current batch. */
+typedef int (*net_progress_fn)(size_t done, size_t total, double loss,
+			       double acc, void *ud);
+
+struct net_epoch_stats {
+	size_t images; /* images trained on (fewer than n when stopped) */
+	double loss;   /* mean loss over them */
+	double acc;    /* share of argmax hits */
+	double secs;   /* wall time */
+};
+
+/* One epoch over images [n,C,H,W] (uint8 pixels, scaled with sc) and
+ * labels [n], in batches of batch (<= max_batch; the last batch may be
+ * smaller), shuffled by a permutation drawn from (seed, epoch): the same
+ * seed, epoch and thread count give the same weights bit for bit.
+ * progress (may be NULL) is called after every batch. Returns 0 when the
+ * epoch finished, 1 when progress stopped it (the weights then hold the
+ * batches done so far), -1 on error (e set). */
+int net_train_epoch(struct net *n, const unsigned char *images,
+		    const unsigned char *labels, size_t count, int batch,
+		    struct net_scaling sc, uint64_t seed, int epoch,
+		    net_progress_fn progress, void *ud,
+		    struct net_epoch_stats *st, struct perr *e);
+
+/* Class probabilities for images [n,C,H,W] (uint8 pixels, scaled with sc)
+ * into probs [n,classes] (caller's), in batches of max_batch. progress may
+ * be NULL. 0, 1 when stopped by progress, -1 on error. */
+int net_predict(struct net *n, const unsigned char *images, size_t count,
+		struct net_scaling sc, float *probs, net_progress_fn progress,
+		void *ud, struct perr *e);
+
+/* Argmax of probs [classes]: the predicted class. */
+int net_argmax(const float *probs, int classes);
+
 /* ---- end engine ---- */
 
 /* ---- files: IDX data sets, safetensors (model-files) ---- */
