@@ -37,7 +37,8 @@
  * "<name>.weight" and "<name>.bias". Unknown keys are refused. Rules:
  * conv2d/maxpool2d need a [C,H,W] input (before flatten), dense needs a
  * flat input (after flatten), every size > 0 and every output at least
- * 1x1, and the last layer is softmax (the only softmax).
+ * 1x1, and the last layer is softmax (the only one), right after a dense
+ * layer whose units are the classes.
  */
 #define NET_MAX_LAYERS 32
 #define NET_NAME_MAX 32
@@ -196,6 +197,93 @@ int net_predict(struct net *n, const unsigned char *images, size_t count,
 
 /* Argmax of probs [classes]: the predicted class. */
 int net_argmax(const float *probs, int classes);
+
+
+/*
+ * Kernels: the layers' forward and backward passes on raw buffers. The net
+ * calls them; the tests check each against a naive reference and by finite
+ * differences. All float32, NCHW, row-major; buffers are the caller's.
+ */
+
+/* splitmix64-seeded xoshiro256**: the engine's only randomness. */
+struct rng {
+	uint64_t s[4];
+};
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+/* Uniform float in [lo, hi). */
+float rng_uniform(struct rng *r, float lo, float hi);
+/* Fisher-Yates shuffle of idx [n]. */
+void rng_shuffle(struct rng *r, uint32_t *idx, size_t n);
+
+/* A valid (no padding) convolution: input [C,H,W], K filters kh x kw,
+ * stride; output [K,OH,OW] with OH = (H-kh)/stride+1. */
+struct conv_shape {
+	int c, h, w;
+	int k, kh, kw, stride;
+	int oh, ow;
+};
+/* Fill oh, ow from the rest; -1 when the kernel does not fit. */
+int conv_shape_init(struct conv_shape *s);
+/* Floats of the im2col workspace one image needs: C*kh*kw * OH*OW. */
+size_t conv_col_size(const struct conv_shape *s);
+/* x [C,H,W] -> col [C*kh*kw, OH*OW]. */
+void conv_im2col(const struct conv_shape *s, const float *x, float *col);
+/* col [C*kh*kw, OH*OW] -> dx [C,H,W], accumulated (dx += ...). */
+void conv_col2im(const struct conv_shape *s, const float *col, float *dx);
+/* x [N,C,H,W], w [K,C,kh,kw], b [K] -> y [N,K,OH,OW]; col: workspace of
+ * conv_col_size floats. im2col + sgemm, one image at a time. */
+void conv_forward(const struct conv_shape *s, int n, const float *x,
+		  const float *w, const float *b, float *y, float *col);
+/* dy [N,K,OH,OW] -> dw [K,C,kh,kw], db [K] (overwritten) and, when dx is
+ * not NULL, dx [N,C,H,W] (overwritten); col: conv_col_size floats. */
+void conv_backward(const struct conv_shape *s, int n, const float *x,
+		   const float *w, const float *dy, float *dw, float *db,
+		   float *dx, float *col);
+
+/* Max pooling [N,C,H,W] -> [N,C,OH,OW], OH = (H-ph)/stride+1; arg keeps
+ * the index (in the H*W plane) of each window's maximum. */
+struct pool_shape {
+	int c, h, w;
+	int ph, pw, stride;
+	int oh, ow;
+};
+int maxpool_shape_init(struct pool_shape *s);
+/* x [N,C,H,W] -> y [N,C,OH,OW], arg [N,C,OH,OW]. */
+void maxpool_forward(const struct pool_shape *s, int n, const float *x,
+		     float *y, int32_t *arg);
+/* dy [N,C,OH,OW] -> dx [N,C,H,W] (overwritten). */
+void maxpool_backward(const struct pool_shape *s, int n, const float *dy,
+		      const int32_t *arg, float *dx);
+
+/* x [N,in], w [out,in], b [out] -> y [N,out]. */
+void dense_forward(int n, int in, int out, const float *x, const float *w,
+		   const float *b, float *y);
+/* dy [N,out] -> dw [out,in], db [out] (overwritten), dx [N,in] when not
+ * NULL (overwritten). */
+void dense_backward(int n, int in, int out, const float *x, const float *w,
+		    const float *dy, float *dw, float *db, float *dx);
+
+/* y = max(x, 0) over count floats, in place. */
+void relu_forward(float *x, size_t count);
+/* dy *= (y > 0), in place: y is the relu's output. */
+void relu_backward(const float *y, float *dy, size_t count);
+
+/* Row-wise softmax: logits [N,K] -> probs [N,K] (may be the same). */
+void loss_softmax(int n, int k, const float *logits, float *probs);
+/* Softmax fused with sparse categorical cross-entropy: logits [N,K],
+ * labels [N] -> probs [N,K], dlogits [N,K] = (probs - onehot)/N. Returns
+ * the summed loss; *correct gets the argmax hits. */
+double loss_softmax_xent(int n, int k, const float *logits,
+			 const unsigned char *labels, float *probs,
+			 float *dlogits, int *correct);
+
+/* One Adam step (Keras's form) at step t (>= 1) over count parameters. */
+struct adam {
+	float lr, beta1, beta2, eps;
+};
+void adam_step(const struct adam *a, long t, float *w, const float *g,
+	       float *m, float *v, size_t count);
 
 /* ---- end engine ---- */
 
