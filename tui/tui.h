@@ -261,4 +261,182 @@ int tview_selected(const struct tview *tv);
 void tview_render(struct tview *tv, const struct tview_src *src,
 		  struct frame *f, int x, int y, int w, int h, int utf8);
 
+/* ---- the terminal (draw.c: the only file that includes curses.h) ------ */
+
+struct term;
+
+/* Take the terminal: curses on /dev/tty, colours as the terminal and
+ * NO_COLOR allow, the theme's styles as colour pairs. *utf8 tells whether
+ * the locale is UTF-8 (else ASCII lines and marks). NULL with e set. */
+struct term *term_open(const struct theme *t, int *utf8, struct perr *e);
+/* Give the terminal back as it was. Safe to call twice, and from the
+ * fatal-allocation hook. Accepts NULL. */
+void term_close(struct term *tm);
+/* The screen size now. */
+void term_size(struct term *tm, int *w, int *h);
+/* Colours the terminal is drawn with (256, 8, or 0). */
+int term_colors(const struct term *tm);
+/* Make the screen show f, writing only the lines that changed since the
+ * last call (all of them after a resize or term_invalidate). */
+void term_draw(struct term *tm, struct frame *f);
+void term_invalidate(struct term *tm);
+/* The next key (K_* or a character), or -1 when none is waiting; K_EOF
+ * when input has ended. Never blocks. */
+int term_key(struct term *tm);
+/* Suspend curses to run a program on the terminal (an editor), and
+ * resume. */
+void term_suspend(struct term *tm);
+void term_resume(struct term *tm);
+
+/* ---- text views (textview.c): describe, YAML, help ------------------- */
+
+struct textview {
+	char **lines; /* sanitised */
+	int n, cap;
+	int top;
+	int wrap;
+	char search[128];
+};
+
+void textview_init(struct textview *tv);
+void textview_free(struct textview *tv);
+/* Append text (split at newlines; sanitised here). */
+void textview_add(struct textview *tv, const char *text);
+/* Navigation; returns 1 if handled. */
+int textview_action(struct textview *tv, enum action a, int page);
+/* Draw lines [top..] into h rows of width w at x, y; lines matching the
+ * search are drawn in the filter style. */
+void textview_render(struct textview *tv, struct frame *f, int x, int y,
+		     int w, int h);
+/* The help text: every key of the table grouped by scope, then the
+ * commands. Lines added to tv. */
+void help_fill(struct textview *tv);
+
+/* ---- command line (cmdline.c): `:` commands, aliases, completion ------ */
+
+enum cmd_kind { CMDK_VIEW, CMDK_NS, CMDK_CTX, CMDK_QUIT, CMDK_HELP };
+
+struct dash_cmd {
+	const char *name;    /* canonical: "pods" */
+	const char *aliases; /* space separated: "po pod" */
+	enum cmd_kind kind;
+	const char *help;
+};
+
+extern const struct dash_cmd dash_cmds[]; /* terminated by name == NULL */
+/* The command a word names (name or alias), or NULL. */
+const struct dash_cmd *dash_cmd_find(const char *word);
+/* Complete the first word of line in place (size n): the longest common
+ * prefix of the names and aliases it starts; returns the number of
+ * candidates. */
+int dash_cmd_complete(char *line, size_t n);
+
+/* ---- the dashboard (dash.c, dialog.c) ---------------------------------- */
+
+struct dash;
+struct view;
+struct pollfd;
+
+struct view_ops {
+	unsigned scopes; /* SCOPE_* the view's keys come from */
+	/* Draw into rows [y, y+h) of f. */
+	void (*render)(struct view *v, struct dash *d, struct frame *f, int y, int h);
+	/* Handle an action; 1 if handled. */
+	int (*act)(struct view *v, struct dash *d, enum action a);
+	/* Apply the `/` filter text. */
+	void (*filter)(struct view *v, struct dash *d, const char *text);
+	void (*free)(struct view *v);
+};
+
+/* Views embed this first. */
+struct view {
+	const struct view_ops *ops;
+	char title[128];
+	char filter_text[256];
+};
+
+/* What connects the dashboard to a cluster: the poll loop asks it for
+ * descriptors and a timeout, lets it perform, and hands it what the
+ * dashboard itself does not know (views of kinds, actions on objects). */
+struct dash_backend {
+	/* Add up to max pollfds; may lower *timeout_ms. Returns the count. */
+	int (*prepare)(struct dash *d, struct pollfd *fds, int max, long *timeout_ms);
+	/* After poll: fds are the ones prepare added, with revents. */
+	void (*perform)(struct dash *d, struct pollfd *fds, int n);
+	/* A `:` command naming a view, a namespace or a context. */
+	void (*command)(struct dash *d, const struct dash_cmd *c, const char *arg);
+	/* An action the top view did not handle; 1 if handled. */
+	int (*action)(struct dash *d, struct view *v, enum action a);
+	void *ud;
+};
+
+enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
+
+enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK };
+
+/* A modal dialog; on_done runs with ok set when the user confirmed. */
+struct dialog {
+	enum dialog_kind kind;
+	char title[128];
+	char prompt[256];
+	char input[32];   /* DIALOG_NUMBER */
+	char **options;   /* DIALOG_PICK, sanitised; owned */
+	int noptions, sel;
+	void (*on_done)(struct dash *d, struct dialog *dl, int ok);
+	void *ud;         /* the caller's; freed by ud_free if set */
+	void (*ud_free)(void *ud);
+};
+
+#define DASH_MAX_VIEWS 16
+#define DASH_MAX_FDS 64
+
+struct dash_header {
+	char context[64], cluster[96], user[64], namespace[64], api[32];
+	char watches[160]; /* "pods live  deploy reconnecting" */
+	int watches_ok;
+};
+
+struct dash {
+	struct app *app;
+	struct term *term;
+	const char *theme_name;
+	int utf8;
+	int readonly;
+	struct view *views[DASH_MAX_VIEWS];
+	int nviews;
+	enum dash_mode mode;
+	char input[256];
+	char msg[256];
+	int msg_error;
+	long long msg_until;
+	int dirty, quit, resized, empty_reads;
+	int body_h; /* rows between the header lines and the status line */
+	struct dash_header hdr;
+	struct dialog *dialog;
+	struct dash_backend *backend;
+};
+
+/* Run the loop until quit; the terminal is restored on return. 0 / -1. */
+int dash_run(struct dash *d, struct perr *e);
+/* Handle one key (K_* or character) as the loop would. */
+void dash_key(struct dash *d, int key);
+/* Compose the whole screen into f (no terminal needed: tests call it). */
+void dash_render(struct dash *d, struct frame *f);
+/* Push a view (the dashboard owns it); pop the top one (quits at the root). */
+void dash_push(struct dash *d, struct view *v);
+void dash_pop(struct dash *d);
+struct view *dash_top(struct dash *d);
+/* A message on the status line for a few seconds. */
+void dash_message(struct dash *d, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A text view of text (sanitised); the help view from the key table. */
+struct view *dash_text_view(const char *title, const char *text);
+struct view *dash_help_view(void);
+
+/* Dialogs (dialog.c). The dashboard owns an opened dialog. */
+void dialog_open(struct dash *d, struct dialog *dl);
+void dialog_close(struct dash *d);
+void dialog_key(struct dialog *dl, struct dash *d, int key);
+void dialog_render(struct dialog *dl, struct dash *d, struct frame *f);
+
 #endif
