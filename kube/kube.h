@@ -7,6 +7,7 @@
 #ifndef PODIUM_KUBE_H
 #define PODIUM_KUBE_H
 
+#include <curl/curl.h>
 #include <stddef.h>
 
 #include "kube/base.h"
@@ -15,9 +16,252 @@
 /* ---- end validation ---- */
 
 /* ---- kubeconfig and transport (kubeconfig.c, transport.c, ...) ---- */
+
+/* Where the configuration comes from: kubectl's rules. kubeconfig (the
+ * --kubeconfig flag) wins; else KUBECONFIG (files separated by ':', missing
+ * ones skipped, merged: the first file to set a key wins); else
+ * ~/.kube/config; else the in-cluster service account
+ * (KUBERNETES_SERVICE_HOST/PORT and the files in
+ * /var/run/secrets/kubernetes.io/serviceaccount, or PODIUM_SERVICEACCOUNT_DIR). */
+struct kube_config_opts {
+	const char *kubeconfig; /* --kubeconfig, or NULL */
+	const char *context;    /* --context, or NULL: current-context */
+	const char *namespace;  /* -n, or NULL: the context's, else "default" */
+};
+
+/* An exec credential plugin (client.authentication.k8s.io/v1, v1beta1). */
+struct kube_exec_conf {
+	char *api_version;
+	char *command;
+	char **args;          /* NULL-terminated */
+	char **env;           /* NULL-terminated "NAME=VALUE" */
+	char *install_hint;
+	char *interactive_mode; /* Never, IfAvailable, Always; NULL */
+	int provide_cluster_info;
+};
+
+/* One resolved context: the cluster to talk to and the credentials to talk
+ * with. Secrets (token, password, key) are held here and never put in a
+ * message. */
+struct kube_conn {
+	char *context;   /* context name ("in-cluster" for the service account) */
+	char *cluster;   /* cluster name */
+	char *user;      /* user name */
+	char *namespace; /* the effective namespace */
+	char *server;    /* https://host:port, no trailing slash */
+	char *tls_server_name;
+	char *proxy_url;
+	int insecure;    /* insecure-skip-tls-verify: the caller warns */
+	char *ca;        /* PEM bundle, or NULL: the system's */
+	size_t ca_len;
+	char *token;     /* bearer token */
+	char *token_file; /* re-read on each request and after a 401 */
+	char *cert;      /* PEM client certificate */
+	size_t cert_len;
+	char *key;       /* PEM client key */
+	size_t key_len;
+	char *username;  /* basic auth */
+	char *password;
+	struct kube_exec_conf *exec; /* NULL when none */
+	char *source;    /* the files the configuration came from, for messages */
+};
+
+/* The merged kubeconfig (opaque). */
+struct kube_config;
+
+/* An empty configuration. Caller frees with kube_config_free. */
+struct kube_config *kube_config_new(void);
+void kube_config_free(struct kube_config *cfg);
+/* Parse one kubeconfig document (text, len bytes; path names it in errors
+ * and anchors its relative paths) and merge it into cfg: entries and
+ * current-context already set are kept (kubectl: the first file wins).
+ * An error names the file, line and column. 0 / -1. */
+int kube_config_parse(struct kube_config *cfg, const char *path,
+		      const char *text, size_t len, struct perr *e);
+/* Find and merge the kubeconfig files as kubectl does (see
+ * kube_config_opts); an empty result with in-cluster variables set yields
+ * the in-cluster context. Caller frees. NULL on error. */
+struct kube_config *kube_config_load(const struct kube_config_opts *o,
+				     struct perr *e);
+/* current-context, or NULL. Borrowed. */
+const char *kube_config_current(const struct kube_config *cfg);
+/* The context names in the order they were read; *n set. Borrowed until
+ * kube_config_free. */
+const char *const *kube_config_contexts(const struct kube_config *cfg,
+					size_t *n);
+/* Resolve a context (NULL: current-context) into a connection, reading
+ * certificate and token files now. ns overrides the context's namespace.
+ * A missing context lists the ones there are. Caller frees. */
+struct kube_conn *kube_config_resolve(const struct kube_config *cfg,
+				      const char *context, const char *ns,
+				      struct perr *e);
+/* The whole of kubectl's path: load, then resolve o->context. */
+struct kube_conn *kube_conn_load(const struct kube_config_opts *o,
+				 struct perr *e);
+void kube_conn_free(struct kube_conn *c);
+void kube_exec_conf_free(struct kube_exec_conf *x);
+
+/* Base64 (standard alphabet, padding optional on decode, whitespace
+ * skipped). Caller frees; decode returns NULL on invalid input. */
+char *kube_base64_encode(const void *data, size_t n);
+char *kube_base64_decode(const char *s, size_t n, size_t *out_len);
+
+/* What an exec credential plugin gave (exec.c). */
+struct kube_exec_cred {
+	char *token;
+	char *cert; /* PEM */
+	size_t cert_len;
+	char *key;  /* PEM */
+	size_t key_len;
+	long long expires; /* Unix seconds; 0: no expiry */
+};
+
+/* Run the plugin of conn (conn->exec) and decode its ExecCredential.
+ * Missing commands get the installHint in the message. Fills *out (free
+ * with kube_exec_cred_clear). 0 / -1. */
+int kube_exec_run(const struct kube_conn *conn, struct kube_exec_cred *out,
+		  struct perr *e);
+void kube_exec_cred_clear(struct kube_exec_cred *c);
+
+/* The client: a connection plus what requests share (credential cache,
+ * debug log, timeouts). One per thread. */
+struct kube_client;
+
+struct kube_client_opts {
+	long timeout_ms;      /* a whole request; 0: none */
+	const char *log_file; /* -v FILE: requests and responses, secrets redacted */
+};
+
+/* Takes ownership of conn (also on failure). Caller frees. */
+struct kube_client *kube_client_new(struct kube_conn *conn,
+				    const struct kube_client_opts *o,
+				    struct perr *e);
+void kube_client_free(struct kube_client *c);
+/* The connection (borrowed). */
+const struct kube_conn *kube_client_conn(const struct kube_client *c);
+/* A warning the caller should show (insecure-skip-tls-verify), or NULL. */
+const char *kube_client_warning(const struct kube_client *c);
+
+/* Non-zero when a 401 may be cured by fetching the credential again
+ * (tokenFile, exec plugin): worth one retry. */
+int kube_client_can_refresh(const struct kube_client *c);
+/* The whole-request timeout in ms (0: none). */
+long kube_client_timeout(const struct kube_client *c);
+
+/* Parse a kubectl duration (0, 30, 30s, 1m30s, 500ms, 2h) into ms. */
+int kube_parse_duration(const char *s, long *ms, struct perr *e);
+/* An RFC 3339 timestamp (2026-11-28T11:32:09Z, offsets, fractions) into
+ * Unix seconds. 0 / -1. */
+int kube_parse_time(const char *s, long long *out);
+/* kubectl's AGE: apimachinery's HumanDuration of secs (4m9s, 3h, 12d). */
+void kube_human_duration(long long secs, char *buf, size_t n);
+
 /* ---- end kubeconfig and transport ---- */
 
 /* ---- resources, requests, operations ---- */
+
+/* Responses bigger than this are refused (a LIST is paged well below it). */
+#define KUBE_MAX_BODY (256u << 20)
+
+/* One transfer to the API server, set up as kube_request sets it up (URL,
+ * TLS material as blobs, credentials, User-Agent, Accept, HTTP/2, connect
+ * timeout, debug log) but not started: the caller sets CURLOPT_WRITEFUNCTION
+ * (and PRIVATE, a timeout...) and adds curl to its multi handle. */
+struct kube_easy {
+	CURL *curl;                 /* owned */
+	struct curl_slist *headers; /* owned; must outlive the transfer */
+	char errbuf[CURL_ERROR_SIZE];
+	char *url;                  /* for messages */
+	struct kube_client *client; /* borrowed */
+};
+
+/* A transfer for METHOD path?query (query without '?', may be NULL).
+ * accept NULL: application/json. Credentials are fetched now: the exec
+ * plugin runs when its credential is missing or expired, tokenFile is
+ * read. Caller frees with kube_easy_free (after curl_multi_remove_handle). */
+struct kube_easy *kube_easy_new(struct kube_client *c, const char *method,
+				const char *path, const char *query,
+				const char *accept, struct perr *e);
+void kube_easy_free(struct kube_easy *x);
+/* After the transfer ended with rc: 0 when it got a 2xx answer; else -1
+ * and e holds the one-line error (unreachable, certificate, timeout, 401,
+ * or the Status of body in kubectl's words). A 401 drops the cached exec
+ * credential so the next kube_easy_new runs the plugin again. */
+int kube_easy_check(struct kube_easy *x, CURLcode rc, const char *body,
+		    size_t len, struct perr *e);
+
+/* A synchronous request's answer. */
+struct kube_response {
+	long status;            /* HTTP status; 0 when none came */
+	char *body;             /* owned, NUL-terminated; NULL when none */
+	size_t len;
+	char content_type[128];
+	long retry_after;       /* seconds, from Retry-After; 0: none */
+};
+void kube_response_free(struct kube_response *r);
+
+struct kube_req {
+	const char *method;       /* GET, POST, PUT, PATCH, DELETE */
+	const char *path;         /* /api/v1/namespaces/x/pods */
+	const char *query;        /* "limit=500&continue=..." or NULL */
+	const char *accept;       /* NULL: application/json */
+	const char *content_type; /* of body; NULL when no body */
+	const char *body;
+	size_t body_len;
+	size_t max_body;          /* 0: KUBE_MAX_BODY */
+};
+
+/* Perform rq and wait for the answer (the client's timeout applies). 0 on a
+ * 2xx answer; -1 otherwise, with e set as kube_easy_check sets it and *r
+ * holding whatever answer came (the Status body for the caller's detail).
+ * A 401 with tokenFile or an exec plugin is retried once with fresh
+ * credentials. Free *r with kube_response_free in both cases. */
+int kube_request_ex(struct kube_client *c, const struct kube_req *rq,
+		    struct kube_response *r, struct perr *e);
+/* kube_request_ex with the usual fields. */
+int kube_request(struct kube_client *c, const char *method, const char *path,
+		 const char *query, const char *content_type, const char *body,
+		 size_t body_len, struct kube_response *r, struct perr *e);
+/* Percent-encode s for a query value. Caller frees. */
+char *kube_query_escape(const char *s);
+
+/* A Status error from the API server (apierror.c). */
+struct kube_status_cause {
+	char *reason;  /* FieldValueInvalid, FieldManagerConflict, ... */
+	char *message;
+	char *field;
+};
+
+struct kube_apierror {
+	int code;       /* HTTP code in the Status */
+	char *reason;   /* NotFound, AlreadyExists, Conflict, Invalid, ... ("" when none) */
+	char *message;
+	char *kind;     /* details */
+	char *name;
+	char *group;
+	struct kube_status_cause *causes;
+	size_t ncauses;
+};
+
+/* Decode a Status body. 0 when body is a Status (kind Status, or an object
+ * with status Failure); -1 otherwise (*a left empty). Clear with
+ * kube_apierror_clear. */
+int kube_apierror_parse(const char *body, size_t len, struct kube_apierror *a);
+void kube_apierror_clear(struct kube_apierror *a);
+/* kubectl's error text for a: "Error from server (NotFound): ...", or for
+ * Invalid with causes "The Deployment \"x\" is invalid: field: message"
+ * (several causes: one "* field: message" line each when multiline, else
+ * joined with "; "). No trailing newline. Caller frees. */
+char *kube_apierror_format(const struct kube_apierror *a, int multiline);
+/* The same for an HTTP answer: its Status if it has one, else the words
+ * client-go uses for that HTTP code. Caller frees. */
+char *kube_apierror_text(long http_status, const char *body, size_t len, int multiline);
+/* For a server-side-apply conflict (409 with FieldManagerConflict causes):
+ * "Apply failed with N conflicts: conflict with \"m\": .spec.replicas ..."
+ * plus kubectl's hint about --force-conflicts, as lines. NULL when a is
+ * not such a conflict. Caller frees. */
+char *kube_apierror_conflicts(const struct kube_apierror *a);
+
 /* ---- end resources, requests, operations ---- */
 
 /* ---- list/watch cache (cache.c, watch.c) ---- */
