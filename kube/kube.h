@@ -404,6 +404,106 @@ const char *kube_event_type_name(enum kube_event_type t);
 /* Decode the Status object at obj into st; 0 / -1 when obj is no object. */
 int kube_watch_status_decode(const struct jtok_doc *d, int obj,
 			     struct kube_watch_status *st);
+/* cache.c: the list/watch cache for one kind, namespace and selectors. The
+ * logic is here without network: kube_cache_start says which request to
+ * make, the *_done calls consume answers; watchset.c does the HTTP. */
+enum kube_cache_state {
+	KUBE_CACHE_LISTING,      /* the first LIST is under way */
+	KUBE_CACHE_LIVE,         /* watching */
+	KUBE_CACHE_RECONNECTING, /* the watch dropped: resuming from the rv */
+	KUBE_CACHE_RELISTING,    /* 410: listing again */
+};
+enum kube_req_kind { KUBE_REQ_NONE, KUBE_REQ_LIST, KUBE_REQ_WATCH };
+
+/* One object in a cache. Borrowed from the cache until its next change. */
+struct kube_item {
+	char *ns;   /* "" for cluster-scoped kinds */
+	char *name;
+	char *rv;   /* metadata.resourceVersion (NULL if the server gave none) */
+	char *uid;  /* NULL if absent */
+	void *proj; /* the spec's projection of the object (NULL without one) */
+	unsigned gen; /* internal: the LIST generation that last saw it */
+};
+
+/* Make the slim projection of an object (token form, or jansson form). */
+typedef void *(*kube_project_fn)(void *ctx, const struct jtok_doc *d, int obj);
+typedef void *(*kube_project_json_fn)(void *ctx, struct json_t *obj);
+typedef void (*kube_project_free_fn)(void *proj);
+/* Told of every change: the item is borrowed for the call (a DELETED item
+ * is freed right after). */
+typedef void (*kube_change_fn)(void *ctx, enum kube_event_type t,
+			       const struct kube_item *it);
+
+struct kube_cache_spec {
+	const char *path;           /* /api/v1/namespaces/default/pods */
+	const char *label_selector; /* NULL or "" for none */
+	const char *field_selector;
+	unsigned page_limit;        /* 0: 500 */
+	unsigned timeout_s;         /* WATCH timeoutSeconds base; 0: 300 */
+	size_t max_line;            /* watch event cap; 0: KUBE_WATCH_MAX_LINE */
+	kube_project_fn project;    /* one of project, project_json, or none */
+	kube_project_json_fn project_json;
+	kube_project_free_fn project_free;
+	void *project_ctx;
+	kube_change_fn on_change;   /* optional */
+	void *change_ctx;
+	unsigned long long seed;    /* jitter; 0: from the clock */
+};
+
+/* What came back for a request. */
+struct kube_result {
+	long status;            /* HTTP status; 0 when none came */
+	int transport_error;    /* the transfer failed or was cut */
+	const char *body;       /* LIST: the page (borrowed) */
+	size_t len;
+	long long retry_after_ms; /* from Retry-After; -1: none */
+	const char *error;      /* one line saying what failed, or NULL */
+};
+
+struct kube_cache;
+/* A cache for spec (strings copied). Free with kube_cache_free. */
+struct kube_cache *kube_cache_new_spec(const struct kube_cache_spec *s);
+void kube_cache_free(struct kube_cache *c);
+/* The request to make now: LIST or WATCH with *query (caller frees; the
+ * path is kube_cache_path), or NONE when one is in flight or not yet due. */
+enum kube_req_kind kube_cache_start(struct kube_cache *c, long long now, char **query);
+/* When a request is next due (ms, now_ms clock); -1 while one is in flight. */
+long long kube_cache_due(const struct kube_cache *c);
+const char *kube_cache_path(const struct kube_cache *c);
+/* A LIST page's answer. 0, or -1 when it failed (retry is scheduled). */
+int kube_cache_list_done(struct kube_cache *c, long long now, const struct kube_result *r);
+/* The WATCH answered 200: the cache is live. */
+void kube_cache_watch_open(struct kube_cache *c);
+/* Bytes of a 200 WATCH body. -1: stop the transfer (410, ERROR, garbage). */
+int kube_cache_watch_data(struct kube_cache *c, const char *data, size_t n);
+/* The WATCH ended (cleanly, dropped, refused, or stopped after -1). */
+void kube_cache_watch_done(struct kube_cache *c, long long now, const struct kube_result *r);
+/* Give up the request in flight as if the connection dropped. */
+void kube_cache_abort(struct kube_cache *c, long long now, const char *why);
+
+enum kube_cache_state kube_cache_state(const struct kube_cache *c);
+const char *kube_cache_state_name(enum kube_cache_state s);
+/* Non-zero once a full LIST has arrived. */
+int kube_cache_synced(const struct kube_cache *c);
+/* Incremented on every change: compare to know when to redraw. */
+unsigned long long kube_cache_changes(const struct kube_cache *c);
+/* The last failure (for the header), NULL when the last request worked. */
+const char *kube_cache_error(const struct kube_cache *c);
+const char *kube_cache_rv(const struct kube_cache *c);
+void kube_cache_stats(const struct kube_cache *c, unsigned long long *relists,
+		      unsigned long long *reconnects);
+size_t kube_cache_count(const struct kube_cache *c);
+/* The item ns/name (ns NULL or "" for cluster-scoped), borrowed, or NULL. */
+const struct kube_item *kube_cache_get(const struct kube_cache *c, const char *ns,
+				       const char *name);
+/* All items sorted by namespace then name: *out is an array the caller
+ * frees; the items are borrowed until the cache next changes. */
+size_t kube_cache_items(const struct kube_cache *c, const struct kube_item ***out);
+/* Exponential backoff with jitter: advances *backoff (0: start; 800 ms,
+ * doubling, capped at 30 s) and returns a delay in [b, 2b) using r. */
+long long kube_backoff_next(long long *backoff, unsigned long long r);
+/* Retry-After delta-seconds in ms (capped at 10 min); -1 if not seconds. */
+long long kube_retry_after_ms(const char *value);
 /* ---- end list/watch cache ---- */
 
 #endif
