@@ -72,14 +72,16 @@ check:
 bench: all
 	tests/bench/run-benches.sh $(BUILD)
 
-# libFuzzer targets, built with clang against the sources (not the archive,
-# which may be gcc-built).
+# libFuzzer targets, built with clang against the library directories'
+# sources (not the archive, which may be gcc-built; not tui/, whose commands
+# need main.c).
+FUZZ_LIB_SRCS := $(wildcard kube/*.c kube/sim/*.c model/*.c)
 FUZZ_CFLAGS := -std=c11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_SRCS); do \
 		t=$$(basename $$f .c); \
-		clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/$$t $$f $(LIB_SRCS) $(LIBS); \
+		clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/$$t $$f $(FUZZ_LIB_SRCS) $(LIBS); \
 		mkdir -p tests/fuzz/corpus/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
