@@ -1,0 +1,469 @@
+/*
+ * net.c - a network built from an architecture: one allocation of every
+ * buffer at net_new (parameters, gradients, Adam moments, activations and
+ * their gradients for max_batch images, the im2col workspace), then
+ * forward, backward and Adam steps that allocate nothing.
+ *
+ * Activations: relu and flatten work in place on the previous layer's
+ * buffer (relu's backward needs only its output), so the reference
+ * network keeps one [N,32,26,26] buffer, not three.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+
+struct net_layer {
+	struct layer_spec spec;
+	struct conv_shape cs; /* conv2d */
+	struct pool_shape ps; /* maxpool2d */
+	size_t in_size, out_size; /* floats per image */
+	float *out;   /* [max_batch, out_size]; aliases the input when in place */
+	float *dout;  /* gradient of out, same aliasing */
+	int32_t *arg; /* maxpool2d: [max_batch, out_size] */
+	float *w, *b, *dw, *db; /* into the parameter and gradient arrays */
+	int owns_out, owns_dout;
+};
+
+struct net {
+	struct net_arch arch;
+	int max_batch, classes;
+	size_t in_size;
+	struct net_layer layers[NET_MAX_LAYERS];
+	size_t n_floats; /* parameters */
+	float *params, *grads, *m, *v;
+	int n_tensors;
+	struct net_param tensors[2 * NET_MAX_LAYERS];
+	char names[2 * NET_MAX_LAYERS][NET_NAME_MAX + 8];
+	struct adam adam;
+	long step;
+	float *col;              /* im2col workspace, one image */
+	float *xbuf;             /* [max_batch, in_size]: scaled input */
+	unsigned char *ybuf;     /* [max_batch]: labels of a shuffled batch */
+};
+
+/* Set tensor i's name and shape; data is bound after allocation. */
+static void add_tensor(struct net *n, const char *layer, const char *what,
+		       int ndim, const int *shape)
+{
+	int i = n->n_tensors++;
+	struct net_param *t = &n->tensors[i];
+	snprintf(n->names[i], sizeof(n->names[i]), "%s.%s", layer, what);
+	t->name = n->names[i];
+	t->ndim = ndim;
+	t->count = 1;
+	for (int d = 0; d < ndim; d++) {
+		t->shape[d] = shape[d];
+		t->count *= (size_t)shape[d];
+	}
+}
+
+/* Build: shapes first (sizes of everything), then one pass to allocate. */
+struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
+{
+	if (net_arch_check(a, e) < 0)
+		return NULL;
+	if (max_batch <= 0 || max_batch > 65536) {
+		perr_set(e, "batch size %d: 1..65536 allowed", max_batch);
+		return NULL;
+	}
+	struct net *n = xcalloc(1, sizeof(*n));
+	n->arch = *a;
+	n->max_batch = max_batch;
+	n->classes = net_arch_classes(a);
+	n->in_size = (size_t)a->in_c * a->in_h * a->in_w;
+	net_set_adam(n, 1e-3f, 0.9f, 0.999f, 1e-7f);
+
+	int c = a->in_c, h = a->in_h, w = a->in_w;
+	size_t col = 0, mb = (size_t)max_batch;
+	for (int i = 0; i < a->n_layers; i++) {
+		struct net_layer *l = &n->layers[i];
+		l->spec = a->layers[i];
+		l->in_size = (size_t)c * h * w;
+		switch (l->spec.type) {
+		case LAYER_CONV2D: {
+			l->cs = (struct conv_shape){ .c = c, .h = h, .w = w,
+						     .k = l->spec.filters, .kh = l->spec.kh,
+						     .kw = l->spec.kw, .stride = l->spec.stride };
+			conv_shape_init(&l->cs);
+			int ws[4] = { l->cs.k, c, l->cs.kh, l->cs.kw };
+			add_tensor(n, l->spec.name, "weight", 4, ws);
+			add_tensor(n, l->spec.name, "bias", 1, &l->cs.k);
+			if (conv_col_size(&l->cs) > col)
+				col = conv_col_size(&l->cs);
+			c = l->cs.k;
+			h = l->cs.oh;
+			w = l->cs.ow;
+			break;
+		}
+		case LAYER_MAXPOOL2D:
+			l->ps = (struct pool_shape){ .c = c, .h = h, .w = w, .ph = l->spec.ph,
+						     .pw = l->spec.pw, .stride = l->spec.stride };
+			maxpool_shape_init(&l->ps);
+			h = l->ps.oh;
+			w = l->ps.ow;
+			break;
+		case LAYER_FLATTEN:
+			c = c * h * w;
+			h = w = 1;
+			break;
+		case LAYER_DENSE: {
+			int ws[2] = { l->spec.units, c };
+			add_tensor(n, l->spec.name, "weight", 2, ws);
+			add_tensor(n, l->spec.name, "bias", 1, &l->spec.units);
+			c = l->spec.units;
+			break;
+		}
+		case LAYER_RELU:
+		case LAYER_SOFTMAX:
+			break;
+		}
+		l->out_size = (size_t)c * h * w;
+	}
+
+	for (int t = 0; t < n->n_tensors; t++)
+		n->n_floats += n->tensors[t].count;
+	n->params = xcalloc(n->n_floats, sizeof(float));
+	n->grads = xcalloc(n->n_floats, sizeof(float));
+	n->m = xcalloc(n->n_floats, sizeof(float));
+	n->v = xcalloc(n->n_floats, sizeof(float));
+	size_t off = 0;
+	for (int t = 0; t < n->n_tensors; t++) {
+		n->tensors[t].data = n->params + off;
+		off += n->tensors[t].count;
+	}
+	n->col = col ? xmalloc(col * sizeof(float)) : NULL;
+	n->xbuf = xmalloc(mb * n->in_size * sizeof(float));
+	n->ybuf = xmalloc(mb);
+
+	int t = 0;
+	for (int i = 0; i < a->n_layers; i++) {
+		struct net_layer *l = &n->layers[i];
+		int in_place = (l->spec.type == LAYER_RELU || l->spec.type == LAYER_FLATTEN) && i > 0;
+		if (l->spec.type == LAYER_CONV2D || l->spec.type == LAYER_DENSE) {
+			l->w = n->tensors[t].data;
+			l->dw = n->grads + (l->w - n->params);
+			l->b = n->tensors[t + 1].data;
+			l->db = n->grads + (l->b - n->params);
+			t += 2;
+		}
+		if (in_place) {
+			l->out = n->layers[i - 1].out;
+			l->dout = n->layers[i - 1].dout;
+		} else {
+			l->out = xcalloc(mb * l->out_size, sizeof(float));
+			l->owns_out = 1;
+			if (i < a->n_layers - 1) {
+				l->dout = xcalloc(mb * l->out_size, sizeof(float));
+				l->owns_dout = 1;
+			}
+		}
+		if (l->spec.type == LAYER_MAXPOOL2D)
+			l->arg = xcalloc(mb * l->out_size, sizeof(int32_t));
+	}
+	/* The softmax has no dout of its own: the loss writes the logits'
+	 * gradient straight into the dense layer's dout. */
+	return n;
+}
+
+void net_free(struct net *n)
+{
+	if (!n)
+		return;
+	for (int i = 0; i < n->arch.n_layers; i++) {
+		struct net_layer *l = &n->layers[i];
+		if (l->owns_out)
+			free(l->out);
+		if (l->owns_dout)
+			free(l->dout);
+		free(l->arg);
+	}
+	free(n->params);
+	free(n->grads);
+	free(n->m);
+	free(n->v);
+	free(n->col);
+	free(n->xbuf);
+	free(n->ybuf);
+	free(n);
+}
+
+const struct net_arch *net_get_arch(const struct net *n)
+{
+	return &n->arch;
+}
+
+int net_max_batch(const struct net *n)
+{
+	return n->max_batch;
+}
+
+/* Keras's glorot_uniform: limit sqrt(6/(fan_in+fan_out)), where a conv's
+ * fans are C*kh*kw and K*kh*kw. Weights drawn in tensor order. */
+void net_init_glorot(struct net *n, uint64_t seed)
+{
+	struct rng r;
+	rng_seed(&r, seed);
+	memset(n->params, 0, n->n_floats * sizeof(float));
+	for (int t = 0; t < n->n_tensors; t++) {
+		struct net_param *p = &n->tensors[t];
+		if (p->ndim == 1)
+			continue;
+		double fan_in, fan_out;
+		if (p->ndim == 4) {
+			double rf = (double)p->shape[2] * p->shape[3];
+			fan_in = p->shape[1] * rf;
+			fan_out = p->shape[0] * rf;
+		} else {
+			fan_in = p->shape[1];
+			fan_out = p->shape[0];
+		}
+		float lim = (float)sqrt(6.0 / (fan_in + fan_out));
+		for (size_t i = 0; i < p->count; i++)
+			p->data[i] = rng_uniform(&r, -lim, lim);
+	}
+	net_reset_adam(n);
+}
+
+int net_n_params(const struct net *n)
+{
+	return n->n_tensors;
+}
+
+int net_param(struct net *n, int i, struct net_param *p)
+{
+	if (i < 0 || i >= n->n_tensors)
+		return -1;
+	*p = n->tensors[i];
+	return 0;
+}
+
+int net_param_find(struct net *n, const char *name, struct net_param *p)
+{
+	for (int i = 0; i < n->n_tensors; i++)
+		if (strcmp(n->tensors[i].name, name) == 0) {
+			*p = n->tensors[i];
+			return 0;
+		}
+	return -1;
+}
+
+void net_set_adam(struct net *n, float lr, float beta1, float beta2, float eps)
+{
+	n->adam = (struct adam){ .lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps };
+}
+
+void net_reset_adam(struct net *n)
+{
+	memset(n->m, 0, n->n_floats * sizeof(float));
+	memset(n->v, 0, n->n_floats * sizeof(float));
+	n->step = 0;
+}
+
+/* OpenBLAS keeps the count process-wide; so does the engine. */
+void net_set_threads(int threads)
+{
+	openblas_set_num_threads(threads < 1 ? 1 : threads);
+}
+
+int net_get_threads(void)
+{
+	return openblas_get_num_threads();
+}
+
+/* Every layer but the last (softmax), leaving the logits in the last
+ * dense layer's out. */
+static void forward_layers(struct net *n, const float *x, int count)
+{
+	for (int i = 0; i < n->arch.n_layers - 1; i++) {
+		struct net_layer *l = &n->layers[i];
+		const float *in = i ? n->layers[i - 1].out : x;
+		switch (l->spec.type) {
+		case LAYER_CONV2D:
+			conv_forward(&l->cs, count, in, l->w, l->b, l->out, n->col);
+			break;
+		case LAYER_MAXPOOL2D:
+			maxpool_forward(&l->ps, count, in, l->out, l->arg);
+			break;
+		case LAYER_DENSE:
+			dense_forward(count, (int)l->in_size, l->spec.units, in, l->w,
+				      l->b, l->out);
+			break;
+		case LAYER_RELU:
+		case LAYER_FLATTEN:
+			if (l->out != in)
+				memcpy(l->out, in, sizeof(float) * count * l->out_size);
+			if (l->spec.type == LAYER_RELU)
+				relu_forward(l->out, count * l->out_size);
+			break;
+		case LAYER_SOFTMAX:
+			break;
+		}
+	}
+}
+
+/* Gradients of every parameter, from the logits' gradient (already in the
+ * dense layer's dout) back to the first layer; the input's gradient is
+ * never needed, so the first layer skips it. */
+static void backward_layers(struct net *n, const float *x, int count)
+{
+	for (int i = n->arch.n_layers - 2; i >= 0; i--) {
+		struct net_layer *l = &n->layers[i];
+		const float *in = i ? n->layers[i - 1].out : x;
+		float *din = i ? n->layers[i - 1].dout : NULL;
+		switch (l->spec.type) {
+		case LAYER_CONV2D:
+			conv_backward(&l->cs, count, in, l->w, l->dout, l->dw, l->db, din,
+				      n->col);
+			break;
+		case LAYER_MAXPOOL2D:
+			if (din)
+				maxpool_backward(&l->ps, count, l->dout, l->arg, din);
+			break;
+		case LAYER_DENSE:
+			dense_backward(count, (int)l->in_size, l->spec.units, in, l->w,
+				       l->dout, l->dw, l->db, din);
+			break;
+		case LAYER_RELU:
+			relu_backward(l->out, l->dout, count * l->out_size);
+			if (din && din != l->dout)
+				memcpy(din, l->dout, sizeof(float) * count * l->out_size);
+			break;
+		case LAYER_FLATTEN:
+			if (din && din != l->dout)
+				memcpy(din, l->dout, sizeof(float) * count * l->out_size);
+			break;
+		case LAYER_SOFTMAX:
+			break;
+		}
+	}
+}
+
+int net_forward(struct net *n, const float *x, int count, float *probs)
+{
+	if (count < 1 || count > n->max_batch)
+		return -1;
+	forward_layers(n, x, count);
+	const struct net_layer *logits = &n->layers[n->arch.n_layers - 2];
+	loss_softmax(count, n->classes, logits->out, probs);
+	return 0;
+}
+
+int net_train_batch(struct net *n, const float *x, const unsigned char *labels,
+		    int count, double *loss, int *correct, struct perr *e)
+{
+	if (count < 1 || count > n->max_batch) {
+		perr_set(e, "batch of %d images: 1..%d allowed", count, n->max_batch);
+		return -1;
+	}
+	for (int i = 0; i < count; i++)
+		if (labels[i] >= n->classes) {
+			perr_set(e, "label %d is not a class of this network (0..%d)",
+				 labels[i], n->classes - 1);
+			return -1;
+		}
+	forward_layers(n, x, count);
+	struct net_layer *logits = &n->layers[n->arch.n_layers - 2];
+	struct net_layer *sm = &n->layers[n->arch.n_layers - 1];
+	double sum = loss_softmax_xent(count, n->classes, logits->out, labels,
+				       sm->out, logits->dout, correct);
+	backward_layers(n, x, count);
+	n->step++;
+	adam_step(&n->adam, n->step, n->params, n->grads, n->m, n->v, n->n_floats);
+	if (loss)
+		*loss = sum / count;
+	return 0;
+}
+
+/* images [count] (by index idx, or in order when idx is NULL) -> xbuf. */
+static void scale_batch(struct net *n, const unsigned char *images,
+			const uint32_t *idx, size_t first, int count,
+			struct net_scaling sc)
+{
+	for (int i = 0; i < count; i++) {
+		size_t img = idx ? idx[first + i] : first + i;
+		const unsigned char *src = images + img * n->in_size;
+		float *dst = n->xbuf + (size_t)i * n->in_size;
+		for (size_t j = 0; j < n->in_size; j++)
+			dst[j] = src[j] * sc.scale + sc.shift;
+	}
+}
+
+int net_train_epoch(struct net *n, const unsigned char *images,
+		    const unsigned char *labels, size_t count, int batch,
+		    struct net_scaling sc, uint64_t seed, int epoch,
+		    net_progress_fn progress, void *ud,
+		    struct net_epoch_stats *st, struct perr *e)
+{
+	struct net_epoch_stats s = { 0 };
+	long long t0 = now_ms();
+	if (batch < 1 || batch > n->max_batch) {
+		perr_set(e, "batch size %d: 1..%d allowed", batch, n->max_batch);
+		return -1;
+	}
+	if (count == 0 || count > UINT32_MAX) {
+		perr_set(e, "%zu training images: 1..%u allowed", count, UINT32_MAX);
+		return -1;
+	}
+	uint32_t *idx = xmalloc(count * sizeof(*idx));
+	for (size_t i = 0; i < count; i++)
+		idx[i] = (uint32_t)i;
+	struct rng r;
+	/* epoch's permutation from (seed, epoch) alone: reproducible, and a
+	 * resumed run shuffles as an uninterrupted one would */
+	rng_seed(&r, seed ^ (0x5851f42d4c957f2dULL * (uint64_t)(epoch + 1)));
+	rng_shuffle(&r, idx, count);
+	double loss_sum = 0;
+	size_t hits = 0;
+	int rc = 0;
+	for (size_t done = 0; done < count;) {
+		int nb = (int)(count - done < (size_t)batch ? count - done : (size_t)batch);
+		scale_batch(n, images, idx, done, nb, sc);
+		for (int i = 0; i < nb; i++)
+			n->ybuf[i] = labels[idx[done + i]];
+		double loss;
+		int correct;
+		if (net_train_batch(n, n->xbuf, n->ybuf, nb, &loss, &correct, e) < 0) {
+			rc = -1;
+			break;
+		}
+		done += nb;
+		loss_sum += loss * nb;
+		hits += correct;
+		s.images = done;
+		if (progress && progress(done, count, loss_sum / done,
+					 (double)hits / done, ud)) {
+			rc = done < count ? 1 : 0;
+			break;
+		}
+	}
+	free(idx);
+	if (s.images) {
+		s.loss = loss_sum / s.images;
+		s.acc = (double)hits / s.images;
+	}
+	s.secs = (now_ms() - t0) / 1000.0;
+	if (st)
+		*st = s;
+	return rc;
+}
+
+int net_predict(struct net *n, const unsigned char *images, size_t count,
+		struct net_scaling sc, float *probs, net_progress_fn progress,
+		void *ud, struct perr *e)
+{
+	(void)e;
+	for (size_t done = 0; done < count;) {
+		int nb = (int)(count - done < (size_t)n->max_batch ? count - done
+								   : (size_t)n->max_batch);
+		scale_batch(n, images, NULL, done, nb, sc);
+		net_forward(n, n->xbuf, nb, probs + done * n->classes);
+		done += nb;
+		if (progress && progress(done, count, 0, 0, ud) && done < count)
+			return 1;
+	}
+	return 0;
+}
