@@ -454,6 +454,59 @@ int compare_compute(const float *pa, const float *pb, const int *labels,
 		    struct perr *e);
 void compare_stats_free(struct compare_stats *s);
 
+/* A model file (model.c): a network with its metadata, as one safetensors
+ * file. man/podium-model.5 is the format's reference. */
+#define MODEL_FORMAT_VERSION "1"
+#define MODEL_MAX_CLASSES 1000
+
+struct model {
+	struct net *net;       /* owned */
+	struct net_arch arch;  /* a copy of the net's */
+	struct net_scaling scaling;
+	int nclass;
+	char **classes;        /* [nclass] names; owned */
+	char sha256[65];       /* of the file as loaded or last saved */
+	int from_pytorch;      /* loaded without podium metadata */
+	struct st_meta *meta;  /* every __metadata__ entry, as in the file */
+	int nmeta;
+};
+
+/* How to read a file without podium metadata (a PyTorch state_dict). */
+struct model_load_opts {
+	const char *arch_json; /* a layer list, or {"input_shape":[C,H,W],
+				* "layers":[...]}; NULL: arch_name */
+	const char *arch_name; /* "keras-mnist" (the reference); NULL: same */
+	int max_batch;         /* images per forward pass; 0: 256 */
+};
+
+/* Read, validate and build the model in path. Tensors are matched by name
+ * ("<layer>.weight"/".bias"), or for a file without podium metadata by the
+ * layer's index ("<i>.weight", nn.Sequential's numbering); every tensor of
+ * the architecture must be there with its shape, and no other. Caller
+ * model_free()s *out. o may be NULL. */
+int model_load(const char *path, const struct model_load_opts *o,
+	       struct model **out, struct perr *e);
+/* A new model for a checked architecture, Glorot-initialised from seed.
+ * classes (nclass names, copied) may be NULL: Fashion-MNIST's when the
+ * network has 10 outputs, else the class numbers. NULL with e set. */
+struct model *model_new(const struct net_arch *a, int max_batch, uint64_t seed,
+			const char *const *classes, int nclass,
+			struct net_scaling sc, struct perr *e);
+/* Write the model to path atomically, with the podium metadata and any
+ * extra entries set with model_set_meta; updates m->sha256. */
+int model_save(struct model *m, const char *path, struct perr *e);
+/* Set an extra metadata entry (copied) written by model_save. */
+void model_set_meta(struct model *m, const char *key, const char *value);
+/* The input scaling as metadata JSON ({"divide":255} when exact). Caller
+ * frees. */
+char *model_scaling_to_json(struct net_scaling sc);
+/* Parse the "podium.input_scale" JSON. 0 / -1. */
+int model_scaling_from_json(const char *json, struct net_scaling *sc,
+			    struct perr *e);
+/* Parse an architecture file's text (either form of arch_json). */
+int model_arch_parse(const char *json, struct net_arch *a, struct perr *e);
+void model_free(struct model *m);
+
 /* ---- end files ---- */
 
 /* ---- model server: requests, metrics, HTTP (model-serve) ---- */
