@@ -6,8 +6,7 @@
 
 #include "kube/sim/sim.h"
 
-static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod",
-					  "po", 1, "", "all", 1, 0 };
+#define pod_kind (*sim_kind_find("", "pods"))
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
