@@ -313,6 +313,40 @@ char *kube_apierror_text(long http_status, const char *body, size_t len, int mul
  * not such a conflict. Caller frees. */
 char *kube_apierror_conflicts(const struct kube_apierror *a);
 
+/* A JSON document as block YAML (yaml.c): strings that would read back as
+ * another type are quoted. Caller frees; NULL with e set. */
+struct json_t;
+char *kube_json_to_yaml(struct json_t *doc, struct perr *e);
+
+/* A model server on a cluster (deploy.c): a Deployment of the model image
+ * and a Service in front of it. */
+#define KUBE_MODEL_PATH "/models/model.safetensors" /* where model images hold it */
+struct kube_deploy_opts {
+	const char *name;         /* Deployment and Service */
+	const char *namespace;    /* NULL: default */
+	const char *image;
+	const char *model;        /* the served model's name; NULL: name */
+	const char *model_sha256; /* NULL: no checksum label */
+	const char *cpu, *memory; /* requests = limits; NULL: 500m, 256Mi */
+	const char *service_type; /* NULL: ClusterIP */
+	int replicas;
+	int port;
+	int canary;               /* NAME-canary, track canary, no Service */
+};
+/* Names, image, quantities and the rest checked before any request: 0, or
+ * -1 with the fix in e. */
+int kube_deploy_validate(const struct kube_deploy_opts *o, struct perr *e);
+/* The manifests (new references; o validated by the caller). */
+struct json_t *kube_deploy_deployment(const struct kube_deploy_opts *o);
+struct json_t *kube_deploy_service(const struct kube_deploy_opts *o);
+/* Both manifests as YAML documents (--dry-run). Caller frees. */
+char *kube_deploy_yaml(const struct kube_deploy_opts *o, struct perr *e);
+/* Validate, then server-side apply (fieldManager=podium) the Deployment
+ * and the Service; *report gets kubectl's lines ("deployment.apps/x
+ * serverside-applied"), caller frees. 0 / -1. */
+int kube_deploy_apply(struct kube_client *c, const struct kube_deploy_opts *o, int force,
+		      char **report, struct perr *e);
+
 /* ---- end resources, requests, operations ---- */
 
 /* ---- list/watch cache (cache.c, watch.c) ---- */

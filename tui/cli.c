@@ -3,6 +3,7 @@
  * lines on stderr, usage errors, help.
  */
 #include "tui/tui.h"
+#include "kube/kube.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,4 +41,33 @@ int cli_is_help(const char *arg)
 void cli_print_help(const struct command *cmd)
 {
 	printf("usage: podium %s %s\n\n%s\n", cmd->name, cmd->args, cmd->help);
+}
+
+struct kube_client *cli_connect(struct app *app, struct perr *e)
+{
+	struct kube_config_opts o = {
+		.kubeconfig = app->g.kubeconfig,
+		.context = app->g.context,
+		.namespace = app->g.namespace,
+	};
+	struct kube_conn *conn = kube_conn_load(&o, e);
+	if (!conn)
+		return NULL;
+	struct kube_client_opts co = { .timeout_ms = 0, .log_file = app->g.log_file };
+	if (app->g.request_timeout && kube_parse_duration(app->g.request_timeout, &co.timeout_ms, e) < 0) {
+		kube_conn_free(conn);
+		return NULL;
+	}
+	struct kube_client *c = kube_client_new(conn, &co, e);
+	if (c && kube_client_warning(c))
+		cli_error("warning: %s", kube_client_warning(c));
+	return c;
+}
+
+const char *cli_namespace(struct app *app, struct kube_client *c)
+{
+	if (app->g.namespace && *app->g.namespace)
+		return app->g.namespace;
+	const struct kube_conn *conn = c ? kube_client_conn(c) : NULL;
+	return conn && conn->namespace && *conn->namespace ? conn->namespace : "default";
 }

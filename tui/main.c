@@ -12,8 +12,10 @@
 #include <string.h>
 
 extern const struct command cmd_version_entry;
+extern const struct command cmd_deploy_entry;
 
 const struct command *const commands[] = {
+	&cmd_deploy_entry,
 	&cmd_version_entry,
 	NULL,
 };

@@ -54,6 +54,14 @@ int cli_usage(const struct command *cmd, const char *fmt, ...)
 int cli_is_help(const char *arg);
 /* Print the command's help to stdout. */
 void cli_print_help(const struct command *cmd);
+/* A client for the cluster the global options name (kubeconfig, context,
+ * namespace, request timeout, debug log), as kubectl finds it; warnings
+ * (insecure-skip-tls-verify) go to stderr. NULL with e set. */
+struct kube_client;
+struct kube_client *cli_connect(struct app *app, struct perr *e);
+/* The namespace commands act in: -n, else the context's, else default.
+ * Borrowed from app or c. */
+const char *cli_namespace(struct app *app, struct kube_client *c);
 
 /* ---- themes (theme.c): pure data, no curses ---------------------------- */
 
