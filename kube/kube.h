@@ -347,6 +347,57 @@ char *kube_deploy_yaml(const struct kube_deploy_opts *o, struct perr *e);
 int kube_deploy_apply(struct kube_client *c, const struct kube_deploy_opts *o, int force,
 		      char **report, struct perr *e);
 
+/* Building a model-server image inside the cluster (build.c). */
+#define KUBE_RUNTIME_IMAGE "ghcr.io/podium/runtime:" PODIUM_VERSION
+/* ConfigMaps hold at most 1 MiB; base64 grows data by 4/3 and the object
+ * carries metadata, so each chunk holds 720 KiB of model. */
+#define KUBE_BUILD_CHUNK (720u * 1024u)
+#define KUBE_BUILD_MAX_CHUNKS 64u
+#define KUBE_BUILD_MAX_MODEL (KUBE_BUILD_CHUNK * KUBE_BUILD_MAX_CHUNKS)
+struct kube_build_opts {
+	const char *id;           /* names the objects: podium-build-ID[-N] */
+	const char *namespace;
+	const char *image;        /* where to push */
+	const char *builder;      /* "buildkit" (NULL) or "kaniko" */
+	const char *push_secret;  /* a kubernetes.io/dockerconfigjson Secret, or NULL */
+	const char *base_image;   /* NULL: KUBE_RUNTIME_IMAGE */
+	const char *model_sha256; /* checked by the Job after reassembly */
+};
+/* Image reference, builder, secret name and model size checked: 0 / -1
+ * with the fix (or the size limit) in e. */
+int kube_build_validate(const struct kube_build_opts *o, size_t model_len, struct perr *e);
+/* The generated Dockerfile (caller frees). */
+char *kube_build_dockerfile(const char *base_image, int port);
+/* How many ConfigMaps carry a model of model_len bytes. */
+int kube_build_chunks(size_t model_len);
+/* ConfigMap i of the context (binaryData model.safetensors.NNN; the first
+ * also holds the Dockerfile). New reference. */
+struct json_t *kube_build_configmap(const struct kube_build_opts *o, int i,
+				    const void *model, size_t model_len);
+/* The build Job. New reference. */
+struct json_t *kube_build_job(const struct kube_build_opts *o, size_t model_len);
+
+enum kube_build_phase {
+	KUBE_BUILD_CONTEXT, /* ConfigMap i of n created */
+	KUBE_BUILD_JOB,     /* the Job created (text: its name) */
+	KUBE_BUILD_POD,     /* its pod found (text: the name) */
+	KUBE_BUILD_LOG,     /* new builder log text (sanitised) */
+	KUBE_BUILD_DONE,    /* pushed (text: the image) */
+};
+struct kube_build_watch {
+	int wait;          /* follow the Job to its end */
+	long timeout_ms;   /* 0: 10 minutes */
+	void (*progress)(void *ud, enum kube_build_phase ph, int i, int n, const char *text);
+	int (*cancelled)(void *ud); /* non-zero: stop following (Ctrl-C) */
+	void *ud;
+};
+/* Create the context ConfigMaps and the Job (the ConfigMaps then owned by
+ * the Job, so they go when it goes), and with w->wait follow the builder's
+ * log until the Job completes or fails, then delete the ConfigMaps. A
+ * failure says the builder's reason. 0 / -1. */
+int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
+		   size_t model_len, const struct kube_build_watch *w, struct perr *e);
+
 /* ---- end resources, requests, operations ---- */
 
 /* ---- list/watch cache (cache.c, watch.c) ---- */

@@ -12,9 +12,11 @@
 #include <string.h>
 
 extern const struct command cmd_version_entry;
+extern const struct command cmd_build_entry;
 extern const struct command cmd_deploy_entry;
 
 const struct command *const commands[] = {
+	&cmd_build_entry,
 	&cmd_deploy_entry,
 	&cmd_version_entry,
 	NULL,
