@@ -47,6 +47,17 @@ static const char *meta_str(const json_t *obj, const char *key)
 
 /* ---- list ------------------------------------------------------------ */
 
+/* includeObject: what each Table row carries (Metadata by default). */
+static int table_include(const struct sim_request *rq)
+{
+	const char *v = rq->q.include_object;
+	if (v && strcmp(v, "None") == 0)
+		return SIM_TABLE_NONE;
+	if (v && strcmp(v, "Object") == 0)
+		return SIM_TABLE_OBJECT;
+	return SIM_TABLE_METADATA;
+}
+
 struct list_ctx {
 	const struct sim_kind *k;
 	struct sim_selector *label, *field;
@@ -200,7 +211,13 @@ static void handle_list(struct sim_request *rq, struct sim_resp *r)
 	json_object_set_new(list, "metadata", meta);
 	json_object_set_new(list, "items", c.items);
 	c.items = NULL;
-
+	if (sim_accept_table(rq->accept)) {
+		json_t *table = sim_table(k, json_object_get(list, "items"),
+					  table_include(rq), sim_wall_ms(rq->sim) / 1000);
+		json_object_set(table, "metadata", meta);
+		json_decref(list);
+		list = table;
+	}
 
 	sim_resp_json(r, 200, list);
 	sim_selector_free(c.label);
@@ -307,8 +324,17 @@ static void handle_get(struct sim_request *rq, struct sim_resp *r)
 		json_t *scale = scale_of(k, obj);
 		json_decref(obj);
 		obj = scale;
+	} else if (sim_accept_table(rq->accept)) {
+		json_t *items = json_pack("[O]", obj);
+		json_t *table = sim_table(k, items, table_include(rq),
+					  sim_wall_ms(rq->sim) / 1000);
+		json_object_set_new(table, "metadata",
+				    json_pack("{s:s}", "resourceVersion",
+					      meta_str(obj, "resourceVersion")));
+		json_decref(items);
+		json_decref(obj);
+		obj = table;
 	}
-
 	sim_resp_json(r, 200, obj);
 }
 
@@ -481,6 +507,109 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 	return;
 fail:
 	json_decref(body);
+	sim_resp_status(r, &st);
+	sim_status_clear(&st);
+}
+
+/* ---- patch ------------------------------------------------------------ */
+
+static json_t *merge_fn(const struct sim_kind *k, const json_t *live,
+			const json_t *patch, struct sim_status *st)
+{
+	(void)k;
+	if (!json_is_object(patch)) {
+		sim_status_bad_request(st, "json: cannot unmarshal %s into Go value of "
+					   "type map[string]interface {}",
+				       json_is_array(patch) ? "array" : "value");
+		return NULL;
+	}
+	return sim_merge_patch(live, patch);
+}
+
+static json_t *json_patch_fn(const struct sim_kind *k, const json_t *live,
+			     const json_t *patch, struct sim_status *st)
+{
+	(void)k;
+	return sim_json_patch(live, patch, st);
+}
+
+/* The patch types, by Content-Type, as the real server accepts them. */
+static const struct {
+	const char *ctype;
+	json_t *(*fn)(const struct sim_kind *k, const json_t *live,
+		      const json_t *patch, struct sim_status *st);
+} patch_types[] = {
+	{ "application/json-patch+json", json_patch_fn },
+	{ "application/merge-patch+json", merge_fn },
+	{ NULL, NULL },
+};
+
+static void unsupported_patch(struct sim_status *st)
+{
+	struct dbuf b;
+	dbuf_init(&b, 1024);
+	for (size_t i = 0; patch_types[i].ctype; i++)
+		dbuf_printf(&b, "%s%s", i ? ", " : "", patch_types[i].ctype);
+	sim_status_set(st, 415, "UnsupportedMediaType",
+		       "the body of the request was in an unknown format - "
+		       "accepted media types include: %s",
+		       b.p);
+	st->details = json_object();
+	dbuf_free(&b);
+}
+
+/* What a patch applies to: the object, or its Scale. */
+static json_t *patch_target(struct sim_request *rq, json_t *live)
+{
+	if (strcmp(rq->route.sub, "scale") == 0)
+		return scale_of(rq->route.kind, live);
+	return json_incref(live);
+}
+
+static void handle_patch(struct sim_request *rq, struct sim_resp *r)
+{
+	struct sim_status st = { 0 };
+	json_t *patch = NULL;
+	size_t t;
+	for (t = 0; patch_types[t].ctype; t++)
+		if (sim_media_is(rq->ctype, patch_types[t].ctype))
+			break;
+	if (!patch_types[t].ctype) {
+		unsupported_patch(&st);
+		goto fail;
+	}
+	patch = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
+	if (!patch || dry_run(rq, &st))
+		goto fail;
+	sim_lock(rq->sim);
+	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
+				     rq->route.name);
+	if (!live) {
+		sim_unlock(rq->sim);
+		sim_status_not_found(&st, rq->route.kind, rq->route.name);
+		goto fail;
+	}
+	json_t *target = patch_target(rq, live);
+	json_t *res = patch_types[t].fn(rq->route.kind, target, patch, &st);
+	json_decref(target);
+	if (!res) {
+		sim_unlock(rq->sim);
+		if (!st.code)
+			sim_status_bad_request(&st, "the patch could not be applied");
+		goto fail;
+	}
+	/* The name and namespace are the URL's, whatever the patch says. */
+	if (!json_is_object(json_object_get(res, "metadata")))
+		json_object_set_new(res, "metadata", json_object());
+	json_t *meta = json_object_get(res, "metadata");
+	json_object_set_new(meta, "name", json_string(rq->route.name));
+	json_t *obj = merge_update(rq, live, res);
+	json_decref(res);
+	json_decref(patch);
+	sim_api_store_update(rq, obj, 0, r);
+	return;
+fail:
+	json_decref(patch);
 	sim_resp_status(r, &st);
 	sim_status_clear(&st);
 }
@@ -660,6 +789,9 @@ static const struct {
 	{ SIM_ROUTE_OBJECT, "", "GET", "get", handle_get },
 	{ SIM_ROUTE_OBJECT, "", "PUT", "update", handle_update },
 	{ SIM_ROUTE_OBJECT, "", "DELETE", "delete", handle_delete },
+	{ SIM_ROUTE_OBJECT, "", "PATCH", "patch", handle_patch },
+	{ SIM_ROUTE_OBJECT, "status", "PATCH", "patch", handle_patch },
+	{ SIM_ROUTE_OBJECT, "scale", "PATCH", "patch", handle_patch },
 	{ SIM_ROUTE_OBJECT, "status", "GET", "get", handle_get },
 	{ SIM_ROUTE_OBJECT, "status", "PUT", "update", handle_update },
 	{ SIM_ROUTE_OBJECT, "scale", "GET", "get", handle_get },

@@ -304,6 +304,27 @@ static void test_status_words(void **state)
 	done(&r);
 	free(body);
 
+	body = fixture_text("create-ai_model.json");
+	req(f, "POST", "/apis/apps/v1/namespaces/default/deployments", TOKEN,
+	    "application/json", body, strlen(body), NULL, 0, &r);
+	assert_reply_is(&r, 422, "status-422-invalid-name.json");
+	done(&r);
+	free(body);
+
+	/* What kubectl get asks for: the Table, with our rows. */
+	req(f, "GET", "/apis/apps/v1/namespaces/default/deployments", TOKEN, NULL, NULL, 0,
+	    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;"
+	    "v=v1beta1;g=meta.k8s.io,application/json",
+	    0, &r);
+	assert_int_equal(r.code, 200);
+	json_t *t = reply_json(&r);
+	assert_string_equal(json_string_value(json_object_get(t, "kind")), "Table");
+	assert_non_null(json_string_value(json_object_get(json_object_get(t, "metadata"),
+							  "resourceVersion")));
+	assert_int_equal(json_array_size(json_object_get(t, "rows")), 1);
+	json_decref(t);
+	done(&r);
+
 	/* A stale PUT. */
 	get(f, "/apis/apps/v1/namespaces/default/deployments/demo", &r);
 	json_t *d = reply_json(&r);
@@ -350,6 +371,45 @@ static void test_crud_and_paging(void **state)
 			    "autoscaling/v1");
 	json_decref(got);
 	json_decref(want);
+	done(&r);
+
+	/* kubectl scale: a merge patch on the scale subresource -> Scale. */
+	const char *sp = "{\"spec\":{\"replicas\":3}}";
+	req(f, "PATCH", "/apis/apps/v1/namespaces/default/deployments/fixture-delete-me/scale",
+	    TOKEN, "application/merge-patch+json", sp, strlen(sp), NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	got = reply_json(&r);
+	want = fixture_json("deployment-scale-patch.json");
+	assert_string_equal(json_string_value(json_object_get(got, "kind")), "Scale");
+	assert_true(json_equal(json_object_get(got, "spec"), json_object_get(want, "spec")));
+	json_decref(got);
+	json_decref(want);
+	done(&r);
+	const char *jp = "[{\"op\":\"add\",\"path\":\"/metadata/labels/tier\","
+			 "\"value\":\"web\"},{\"op\":\"replace\",\"path\":"
+			 "\"/spec/replicas\",\"value\":4}]";
+	req(f, "PATCH", "/apis/apps/v1/namespaces/default/deployments/fixture-delete-me",
+	    TOKEN, "application/json-patch+json", jp, strlen(jp), NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	got = reply_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(got, "spec"),
+							    "replicas")),
+			 4);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+				    json_object_get(got, "metadata"), "labels"), "tier")),
+			    "web");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(got, "metadata"),
+							    "generation")),
+			 2); /* scaling 3 -> 3 changed nothing */
+	json_decref(got);
+	done(&r);
+	req(f, "PATCH", "/apis/apps/v1/namespaces/default/deployments/fixture-delete-me",
+	    TOKEN, "application/xml", "<x/>", 4, NULL, 0, &r);
+	assert_int_equal(r.code, 415);
+	done(&r);
+	req(f, "PATCH", "/apis/apps/v1/namespaces/default/deployments/nope", TOKEN,
+	    "application/merge-patch+json", "{}", 2, NULL, 0, &r);
+	assert_int_equal(r.code, 404);
 	done(&r);
 
 	/* Several configmaps, listed two at a time. */
