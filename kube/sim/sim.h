@@ -244,8 +244,7 @@ int sim_intstr_scaled(const json_t *v, int total, int round_up, int def);
 void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
 		    int desired, int *surge, int *unavailable);
 
-/* Simulated wall-clock time: the cluster's start plus sim_now, in ms
- * since the epoch, and as RFC 3339 ("2026-11-28T11:32:03Z"). */
+/* sim_wall_ms, and any such time as RFC 3339 ("2026-11-28T11:32:03Z"). */
 long long sim_world_wall_ms(struct sim *s);
 void sim_world_time_str(struct sim *s, long long wall_ms, char out[32]);
 
