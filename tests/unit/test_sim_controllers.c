@@ -550,6 +550,40 @@ static void test_seed_settled(void **state)
 	sim_free(s);
 }
 
+static void test_metrics(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default", web_doc);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	json_t *pm = sim_metrics_pods(s, "default");
+	assert_string_equal(jp(pm, "kind"), "PodMetricsList");
+	assert_string_equal(jp(pm, "apiVersion"), "metrics.k8s.io/v1beta1");
+	json_t *items = json_object_get(pm, "items");
+	assert_int_equal(json_array_size(items), 4);
+	json_t *it = json_array_get(items, 0);
+	assert_string_equal(jp(it, "window"), "30s");
+	assert_string_equal(jp(it, "metadata.namespace"), "default");
+	json_t *c = json_array_get(json_object_get(it, "containers"), 0);
+	assert_string_equal(jp(c, "name"), "nginx");
+	const char *cpu = jp(c, "usage.cpu"), *mem = jp(c, "usage.memory");
+	assert_true(strlen(cpu) > 1 && cpu[strlen(cpu) - 1] == 'n');
+	assert_true(strlen(mem) > 2 && !strcmp(mem + strlen(mem) - 2, "Ki"));
+	/* The same instant reads the same values. */
+	json_t *again = sim_metrics_pods(s, "default");
+	assert_true(json_equal(json_object_get(pm, "items"), json_object_get(again, "items")));
+	json_decref(again);
+	json_decref(pm);
+	json_t *nm = sim_metrics_nodes(s);
+	assert_string_equal(jp(nm, "kind"), "NodeMetricsList");
+	assert_int_equal(json_array_size(json_object_get(nm, "items")), 3);
+	assert_non_null(jp(json_array_get(json_object_get(nm, "items"), 0), "usage.cpu"));
+	json_decref(nm);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_gc_orphans),
 		cmocka_unit_test(test_crash_loop_and_logs),
 		cmocka_unit_test(test_seed_settled),
+		cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
