@@ -725,7 +725,7 @@ static void cleanup(struct dsync *ds)
 	struct rsl old;
 	old_list(ds, &old);
 	long diff = (long)old.n - (long)json_integer_value(lim);
-	if (diff > 0) {
+	if (diff > 0 && old.n) {
 		qsort(old.v, old.n, sizeof *old.v, by_revision);
 		for (long i = 0; i < diff; i++) {
 			json_t *rs = old.v[i];
@@ -749,7 +749,7 @@ static void cleanup(struct dsync *ds)
 				}
 		}
 	}
-	free(old.v); /* refs are held by ds->all */
+	rsl_free(&old);
 }
 
 /* ---- strategies --------------------------------------------------------- */
@@ -843,7 +843,7 @@ static void scale(struct dsync *ds)
 		for (size_t i = 0; i < old.n; i++)
 			if (active(old.v[i]))
 				scale_rs_event(ds, old.v[i], 0);
-		free(old.v);
+		rsl_free(&old);
 		return;
 	}
 	if (!is_rolling(ds->d))
@@ -859,9 +859,9 @@ static void scale(struct dsync *ds)
 	int allowed = ds->replicas > 0 ? ds->replicas + max_surge(ds->d) : 0;
 	int to_add = allowed - total;
 	const char *op = to_add > 0 ? "up" : "down";
-	if (to_add > 0)
+	if (to_add > 0 && n > 1)
 		qsort(v, n, sizeof *v, by_size_newer);
-	else if (to_add < 0)
+	else if (to_add < 0 && n > 1)
 		qsort(v, n, sizeof *v, by_size_older);
 	int added = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -900,10 +900,11 @@ static int reconcile_old(struct dsync *ds)
 	old_list(ds, &old);
 	int old_pods = sum_spec(old.v, old.n);
 	if (old_pods == 0) {
-		free(old.v);
+		rsl_free(&old);
 		return 0;
 	}
-	qsort(old.v, old.n, sizeof *old.v, by_creation);
+	if (old.n > 1)
+		qsort(old.v, old.n, sizeof *old.v, by_creation);
 	int all_pods = sum_spec(ds->all.v, ds->all.n);
 	int min_avail = ds->replicas - max_unavailable(ds->d);
 	int new_unavail = ds->new_rs ? rs_spec(ds->new_rs) -
@@ -911,7 +912,7 @@ static int reconcile_old(struct dsync *ds)
 				     : 0;
 	int max_down = all_pods - min_avail - new_unavail;
 	if (max_down <= 0) {
-		free(old.v);
+		rsl_free(&old);
 		return 0;
 	}
 	/* cleanupUnhealthyReplicas */
@@ -932,10 +933,11 @@ static int reconcile_old(struct dsync *ds)
 		json_decref(rs);
 		cleaned += down;
 	}
-	free(old.v);
+	rsl_free(&old);
 	/* scaleDownOldReplicaSetsForRollingUpdate, on the refreshed list */
 	old_list(ds, &old);
-	qsort(old.v, old.n, sizeof *old.v, by_creation);
+	if (old.n > 1)
+		qsort(old.v, old.n, sizeof *old.v, by_creation);
 	int avail = sum_status(ds->all.v, ds->all.n, "availableReplicas");
 	int scaled = 0;
 	if (avail > min_avail) {
@@ -952,7 +954,7 @@ static int reconcile_old(struct dsync *ds)
 			scaled += down;
 		}
 	}
-	free(old.v);
+	rsl_free(&old);
 	return cleaned + scaled > 0;
 }
 
@@ -977,14 +979,14 @@ static void rollout_recreate(struct dsync *ds)
 	for (size_t i = 0; i < old.n; i++)
 		if (active(old.v[i]))
 			down |= scale_rs_event(ds, old.v[i], 0);
-	free(old.v);
+	rsl_free(&old);
 	if (down) {
 		rollout_status(ds);
 		return;
 	}
 	old_list(ds, &old);
 	int running = sum_status(old.v, old.n, "replicas");
-	free(old.v);
+	rsl_free(&old);
 	if (running) {
 		rollout_status(ds);
 		return;
@@ -1061,7 +1063,8 @@ static void sync_one(struct sim *s, json_t *stored)
 	sim_rfc3339(s, ds.now_s, sizeof ds.now_s);
 	struct owned_scan os = { jstrp(ds.d, "metadata.uid"), &ds.all };
 	sim_store_each(s, ds.rk, ds.ns, collect_owned, &os);
-	qsort(ds.all.v, ds.all.n, sizeof *ds.all.v, by_creation);
+	if (ds.all.n > 1)
+		qsort(ds.all.v, ds.all.n, sizeof *ds.all.v, by_creation);
 
 	paused_conditions(&ds);
 	if (jget(ds.d, "metadata.deletionTimestamp")) {

@@ -245,7 +245,8 @@ static void sync_rs(struct sim *s, json_t *rs, struct pod_group *g)
 						"replicaset-controller", NULL) < 0)
 				break;
 	} else if (diff > 0) {
-		qsort(act, n, sizeof *act, delete_order);
+		if (n > 1)
+			qsort(act, n, sizeof *act, delete_order);
 		for (int i = 0; i < diff; i++)
 			sim_pod_delete_for(s, rs, act[i], "replicaset-controller");
 	}
