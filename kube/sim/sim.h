@@ -205,6 +205,76 @@ void sim_event(struct sim *s, json_t *involved, const char *type,
 	       const char *reason, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* ---- controllers' shared parts (world.c, registry.c, deployment.c,
+ * events.c, kubelet.c); used across kube/sim and by its tests --------- */
+
+/* Podium's runtime image: the image `podium build` bases model servers on
+ * and the registry holds from the start. */
+#define SIM_RUNTIME_IMAGE "ghcr.io/podium/runtime:0.1.0"
+
+/* Docker's normalisation: "nginx" -> "docker.io/library/nginx:latest".
+ * Caller frees; NULL for a reference that is not one. */
+char *sim_image_normalize(const char *ref);
+
+/* The registry itself (the sim_registry_* calls above go through the
+ * world's). _add copies model; _lookup returns the image ID (borrowed) or
+ * NULL when the registry lacks the image, and the model bytes (borrowed). */
+struct sim_registry;
+struct sim_registry *sim_registry_new(void);
+void sim_registry_free(struct sim_registry *r);
+int sim_registry_add(struct sim_registry *r, const char *image,
+		     const void *model, size_t model_len);
+const char *sim_registry_lookup(struct sim_registry *r, const char *image,
+				const void **model, size_t *model_len);
+/* The world's registry (borrowed). */
+struct sim_registry *sim_world_registry(struct sim_world *w);
+
+/* pod-template-hash as the deployment controller computes it: FNV-32a of
+ * the template (here its canonical JSON), then the collision count when
+ * >= 0, rendered with SafeEncodeString. out holds at least 16 bytes. */
+void sim_template_hash(const json_t *tmpl, int collision_count, char *out);
+/* k8s.io/apimachinery rand.SafeEncodeString: each byte mapped into
+ * "bcdfghjklmnpqrstvwxz2456789". out holds strlen(s) + 1 bytes. */
+void sim_safe_encode(const char *s, char *out);
+/* An IntOrString (int, or "25%") scaled against total, rounding up or
+ * down as intstr.GetScaledValueFromIntOrPercent; def when v is absent. */
+int sim_intstr_scaled(const json_t *v, int total, int round_up, int def);
+/* deploymentutil.ResolveFenceposts: maxSurge rounded up, maxUnavailable
+ * down, and unavailable 1 when both come to 0. */
+void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
+		    int desired, int *surge, int *unavailable);
+
+/* sim_wall_ms, and any such time as RFC 3339 ("2026-11-28T11:32:03Z"). */
+long long sim_world_wall_ms(struct sim *s);
+void sim_world_time_str(struct sim *s, long long wall_ms, char out[32]);
+
+/* An event with the object's container (field_path, e.g.
+ * "spec.containers{nginx}", or NULL) and the reporting host (or NULL). */
+void sim_event_at(struct sim *s, json_t *involved, const char *field_path,
+		  const char *host, const char *type, const char *reason,
+		  const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* Pod log lines of a container (NULL: the first), oldest first, each with
+ * its simulated wall time in ms; previous: the last terminated instance.
+ * -1 with st set (404 pod, 400 container or previous, as the real API). */
+int sim_pod_log_lines(struct sim *s, const char *ns, const char *pod,
+		      const char *container, int previous,
+		      void (*fn)(long long ts_ms, const char *line, void *ud),
+		      void *ud, struct sim_status *st);
+/* How many lines the container's current instance has written so far: a
+ * follower polls it and reads again when it grows. -1 when no such
+ * container is running or waiting. */
+long long sim_pod_log_seq(struct sim *s, const char *ns, const char *pod,
+			  const char *container);
+
+/* The controllers sim_controllers_step runs, one file each. Lock held. */
+void sim_deployment_sync(struct sim *s);
+void sim_replicaset_sync(struct sim *s);
+void sim_job_sync(struct sim *s);
+void sim_kubelet_sync(struct sim *s);
+void sim_endpoints_sync(struct sim *s);
+
 /* ---- pure JSON helpers (patch.c, selector.c, table.c, openapi.c) ------ */
 
 /* RFC 7386 merge patch. New reference. */
