@@ -38,6 +38,14 @@ struct sim *sim_new(const struct sim_opts *o, struct perr *e)
 	s->rng = s->rng * 0x9E3779B97F4A7C15ULL + 1;
 	s->hist_cap = o->history;
 	sim_store_init(s);
+	s->world = sim_world_new(s, o);
+	sim_lock(s);
+	int seeded = sim_seed(s, o, e);
+	sim_unlock(s);
+	if (seeded < 0) {
+		sim_free(s);
+		return NULL;
+	}
 	if (o->faults && sim_faults_apply(s, o->faults, e) < 0) {
 		sim_free(s);
 		return NULL;
@@ -52,6 +60,7 @@ void sim_free(struct sim *s)
 	sim_lock(s);
 	sim_store_fini(s);
 	sim_unlock(s);
+	sim_world_free(s->world);
 	pthread_cond_destroy(&s->ctl_cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

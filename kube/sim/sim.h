@@ -244,8 +244,7 @@ int sim_intstr_scaled(const json_t *v, int total, int round_up, int def);
 void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
 		    int desired, int *surge, int *unavailable);
 
-/* Simulated wall-clock time: the cluster's start plus sim_now, in ms
- * since the epoch, and as RFC 3339 ("2026-11-28T11:32:03Z"). */
+/* sim_wall_ms, and any such time as RFC 3339 ("2026-11-28T11:32:03Z"). */
 long long sim_world_wall_ms(struct sim *s);
 void sim_world_time_str(struct sim *s, long long wall_ms, char out[32]);
 
@@ -308,7 +307,12 @@ int sim_selector_match(const struct sim_selector *sel, const json_t *obj);
 void sim_selector_free(struct sim_selector *sel);
 
 /* The meta.k8s.io/v1 Table kubectl asks for (Accept: ...;as=Table), with
- * the columns the real server prints for each kind. New reference. */
+ * the columns the real server prints for each kind. New reference.
+ * include_object is the includeObject parameter: rows carry the object as
+ * null (None), PartialObjectMetadata (Metadata, kubectl's default) or the
+ * whole object. metadata is {}: the caller adds resourceVersion and
+ * continue as for a list. */
+enum { SIM_TABLE_NONE, SIM_TABLE_METADATA, SIM_TABLE_OBJECT };
 json_t *sim_table(const struct sim_kind *k, json_t *items, int include_object,
 		  long long now_unix);
 /* OpenAPI documents: /openapi/v2, /openapi/v3, /openapi/v3/<gv path>. */

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/time.h>
 
 #include "kube/sim/world.h"
 
@@ -167,10 +166,6 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 	w->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)w->seed * 0xbf58476d1ce4e5b9ULL);
 	if (!w->rng)
 		w->rng = 1;
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	/* Whole seconds, so that the first timestamps equal the store's. */
-	w->epoch_ms = (long long)tv.tv_sec * 1000;
 	smap_init(&w->pods, sim_world_free_pod);
 	smap_init(&w->ev_keys, free);
 	w->ev_max = 2000;
@@ -217,7 +212,7 @@ void sim_world_rand_suffix(struct sim_world *w, char *out, int n)
 
 long long sim_world_wall_ms(struct sim *s)
 {
-	return sim_world(s)->epoch_ms + sim_now(s);
+	return sim_wall_ms(s);
 }
 
 void sim_world_time_str(struct sim *s, long long wall_ms, char out[32])

@@ -94,7 +94,6 @@ struct sim_world {
 	struct sim_registry *reg;
 	uint64_t rng;
 	unsigned seed;
-	long long epoch_ms;  /* wall ms when the cluster started */
 	struct smap pods;    /* uid -> struct pod_state */
 	unsigned gen;
 	unsigned ip_next;
@@ -106,6 +105,7 @@ struct sim_world {
 	/* demo churn */
 	int demo;
 	long long churn_next;
+	unsigned long steps;
 };
 
 uint64_t sim_world_rand(struct sim_world *w);
@@ -114,5 +114,34 @@ void sim_world_rand_suffix(struct sim_world *w, char *out, int n);
 /* Parse RFC 3339 "2026-11-28T11:32:03Z" into wall ms; 0 on error. */
 long long sim_world_parse_time(const char *s);
 void sim_world_free_pod(void *p);
+
+/* ---- shared by the controllers (replicaset.c) ---- */
+
+/* A list of objects, each an owned reference. */
+struct pod_group {
+	json_t **v;
+	size_t n, cap;
+};
+void sim_pod_group_free(void *g);
+/* Every object of kind k in ns (NULL: all) into out (owned references;
+ * free with free(out->v) after json_decref of each). */
+void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,
+		 struct pod_group *out);
+/* Pods grouped by their controller's uid: uid -> struct pod_group. */
+void sim_pod_index_build(struct sim *s, struct smap *idx);
+int sim_pod_index_add(json_t *pod, void *ud);
+/* The uid of obj's controller owner (borrowed), or NULL. */
+const char *sim_controller_uid(const json_t *obj);
+/* Not being deleted and not Succeeded/Failed. */
+int sim_pod_is_active(const json_t *pod);
+/* Ready=True; *since gets the condition's transition time (wall ms). */
+int sim_pod_is_ready(const json_t *pod, long long *since);
+/* A pod from owner's template, named <owner>-<5 chars>, with the
+ * SuccessfulCreate event from component. *out borrowed. 0 / -1. */
+int sim_pod_create_from(struct sim *s, json_t *owner, const char *owner_kind,
+			const char *component, json_t **out);
+/* Delete pod gracefully, with the SuccessfulDelete event. */
+void sim_pod_delete_for(struct sim *s, json_t *owner, json_t *pod,
+			const char *component);
 
 #endif

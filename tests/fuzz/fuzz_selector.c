@@ -6,7 +6,8 @@
 
 #include "kube/sim/sim.h"
 
-#define pod_kind (*sim_kind_find("", "pods"))
+static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod",
+					  "po", 1, "", "all", 1, 0, NULL, 0, NULL };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,19 +10,12 @@
 
 #include "kube/sim/sim.h"
 
-static const struct sim_kind pod_kind = {
-	.group = "", .version = "v1", .kind = "Pod", .plural = "pods",
-	.singular = "pod", .short_names = "po", .namespaced = 1, .verbs = "",
-	.categories = "all", .has_status = 1,
-};
-static const struct sim_kind cm_kind = {
-	.group = "", .version = "v1", .kind = "ConfigMap", .plural = "configmaps",
-	.singular = "configmap", .short_names = "cm", .namespaced = 1, .verbs = "",
-};
-static const struct sim_kind ev_kind = {
-	.group = "", .version = "v1", .kind = "Event", .plural = "events",
-	.singular = "event", .short_names = "ev", .namespaced = 1, .verbs = "",
-};
+static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod",
+					  "po", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind cm_kind = { "", "v1", "ConfigMap", "configmaps",
+					 "configmap", "cm", 1, "", NULL, 0, 0, NULL, 0, NULL };
+static const struct sim_kind ev_kind = { "", "v1", "Event", "events", "event",
+					 "ev", 1, "", NULL, 0, 0, NULL, 0, NULL };
 
 static json_t *obj_with_labels(const char *labels_json)
 {
