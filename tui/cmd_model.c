@@ -341,6 +341,7 @@ static json_t *confusion_json(const int *c, int n)
 struct train_ctx {
 	int tty;
 	int epoch, epochs;
+	size_t batch;
 	long long t0, last;
 };
 
@@ -378,8 +379,10 @@ static int train_progress(size_t done, size_t total, double loss, double acc, vo
 		bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
 	bar[25] = '\0';
 	fprintf(stderr,
-		"\r\x1b[Kepoch %d/%d [%s] %zu/%zu loss %.4f acc %.2f%% %.0f img/s %s left",
-		c->epoch, c->epochs, bar, done, total, loss, 100 * acc, rate, left);
+		"\r\x1b[Kepoch %d/%d [%s] batch %zu/%zu loss %.4f acc %.2f%% %.0f img/s "
+		"%s left",
+		c->epoch, c->epochs, bar, (done + c->batch - 1) / c->batch,
+		(total + c->batch - 1) / c->batch, loss, 100 * acc, rate, left);
 	fflush(stderr);
 	return 0;
 }
@@ -457,7 +460,8 @@ static int cmd_train(struct margs *a)
 	interrupted = 0;
 	sigaction(SIGINT, &sa, &old);
 
-	struct train_ctx ctx = { .tty = isatty(2), .epochs = (int)a->epochs };
+	struct train_ctx ctx = { .tty = isatty(2), .epochs = (int)a->epochs,
+				.batch = (size_t)a->batch };
 	size_t per = (size_t)ds.h * (size_t)ds.w;
 	float *vprobs = nval ? xmalloc(nval * (size_t)m->nclass * sizeof *vprobs) : NULL;
 	int done_epochs = 0;
