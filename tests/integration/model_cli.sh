@@ -74,6 +74,20 @@ grep -q '^parameters  347146' "$T/info" || fail "parameter count: $(cat "$T/info
 grep -q "^sha256      $(sha256sum "$T/a.st" | cut -d' ' -f1)" "$T/info" || fail "checksum differs from sha256sum"
 grep -q 'dense      fc1       \[64\]' "$T/info" || fail "layers"
 
+# Another architecture from a file trains, saves and loads.
+cat >"$T/arch.json" <<'JSON'
+{"input_shape": [1, 28, 28], "layers": [
+ {"type": "conv2d", "name": "c1", "filters": 4, "kernel": [5, 5], "stride": 2},
+ {"type": "relu"}, {"type": "flatten"},
+ {"type": "dense", "name": "out", "units": 10}, {"type": "softmax"}]}
+JSON
+"$PODIUM" model train --arch "$T/arch.json" --limit 500 --epochs 1 --threads 1 -o "$T/small.st" >/dev/null 2>&1 ||
+	fail "train with --arch FILE"
+"$PODIUM" model info "$T/small.st" >"$T/sinfo" || fail "info small"
+grep -q 'conv2d     c1        \[4,12,12\]' "$T/sinfo" || fail "small arch layers: $(cat "$T/sinfo")"
+grep -q '^parameters  5874$' "$T/sinfo" || fail "small arch parameter count: $(grep parameters "$T/sinfo")"
+expect_error 1 "no such file, and not a known architecture" "$PODIUM" model train --arch nope --limit 10 -o "$T/x.st"
+
 # Ctrl-C during training keeps the last finished epoch.
 "$PODIUM" model train --limit 3000 --epochs 200 --threads 1 -o "$T/int.st" >"$T/int.out" 2>"$T/int.err" &
 pid=$!
