@@ -447,4 +447,22 @@ void dialog_close(struct dash *d);
 void dialog_key(struct dialog *dl, struct dash *d, int key);
 void dialog_render(struct dialog *dl, struct dash *d, struct frame *f);
 
+/* ---- model commands (model-files) ---- */
+
+/* How an image is drawn in text (imgdraw.c): Unicode upper half blocks
+ * with 256-colour greys (two pixel rows per line), Unicode shades, or
+ * ASCII shades (both one cell per two pixel rows, averaged). */
+enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII };
+
+/* The mode for a terminal on fd: colour only on a tty without NO_COLOR or
+ * TERM=dumb, Unicode only when the locale's codeset is UTF-8 (call
+ * setlocale(LC_ALL, "") first). */
+enum imgdraw_mode imgdraw_mode_for(int fd);
+/* Append the image pix [h, w] (0 black .. 255 white) as text lines, each
+ * prefixed by indent, to out. */
+void imgdraw_render(const unsigned char *pix, int h, int w,
+		    enum imgdraw_mode mode, const char *indent, struct dbuf *out);
+
+/* ---- end model commands ---- */
+
 #endif
