@@ -276,6 +276,97 @@ int kube_request(struct kube_client *c, const char *method, const char *path,
 /* Percent-encode s for a query value. Caller frees. */
 char *kube_query_escape(const char *s);
 
+/* ---- the table of kinds (resources.c) ---- */
+
+struct json_t; /* jansson's; only kube/ looks inside */
+
+/* A column as kubectl prints it for a kind. */
+struct kube_column {
+	const char *name; /* header: NAME, READY, ... */
+	int wide;         /* shown only with -o wide */
+};
+
+/* One kind of object. Adding a kind is one entry in kube_kinds[]. */
+struct kube_kind {
+	const char *kind;        /* Deployment */
+	const char *group;       /* "" for core */
+	const char *version;     /* v1 */
+	const char *plural;      /* deployments */
+	const char *singular;    /* deployment */
+	const char *short_names; /* "deploy" (comma separated) */
+	int namespaced;
+	const struct kube_column *columns; /* NAME first; ends with name NULL */
+	/* Fill cols[1..] (cols[0] is the name) from obj, each a new sanitised
+	 * string; now (Unix seconds) for ages. */
+	void (*project)(const struct json_t *obj, long long now, char **cols);
+};
+
+extern const struct kube_kind kube_kinds[]; /* ends with kind == NULL */
+/* Resolve a name as kubectl does: pods, pod, po, Pod, deploy,
+ * deployments.apps, deployments.v1.apps. NULL when unknown. */
+const struct kube_kind *kube_kind_find(const char *name);
+/* "apps/v1" or "v1". Borrowed static storage is not used: buf is filled. */
+const char *kube_kind_api_version(const struct kube_kind *k, char *buf, size_t n);
+/* "deployments.apps" or "pods": how the server names the resource in
+ * messages. buf is filled and returned. */
+const char *kube_kind_resource(const struct kube_kind *k, char *buf, size_t n);
+/* The REST path of the collection (name NULL) or of one object; ns NULL
+ * (or a cluster-scoped kind) for all namespaces. Caller frees. */
+char *kube_kind_path(const struct kube_kind *k, const char *ns, const char *name);
+/* Number of columns of k (NAME included). */
+size_t kube_kind_ncols(const struct kube_kind *k);
+
+struct kube_label {
+	char *key;
+	char *value;
+};
+
+/* The slim projection of an object that tui/ sees: every string is
+ * sanitised. */
+struct kube_obj {
+	char *name;
+	char *namespace;        /* "" for cluster-scoped */
+	char *uid;
+	char *resource_version;
+	long long created;      /* Unix seconds; 0 when unknown */
+	int deleting;           /* has a deletionTimestamp */
+	struct kube_label *labels;
+	size_t nlabels;
+	char **cols;            /* ncols cells, cols[0] the name */
+	size_t ncols;
+};
+
+/* Project one object (borrowed json) through k's columns. 0 / -1 (not an
+ * object with metadata.name). Clear with kube_obj_clear. */
+int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
+		     struct kube_obj *out);
+void kube_obj_clear(struct kube_obj *o);
+
+/* Rows for display: the server's Table form when it sent one, else a list
+ * projected through the kind's own columns. */
+struct kube_table {
+	const struct kube_kind *kind; /* borrowed */
+	size_t ncols;
+	char **headers;               /* upper case, as printed */
+	int *wide;                    /* per column: only with -o wide */
+	struct kube_obj *rows;
+	size_t nrows;
+	char *resource_version;
+	char *continue_token;         /* NULL on the last page */
+	long long remaining;          /* remainingItemCount; -1 when absent */
+	int from_server;              /* built from a meta.k8s.io Table */
+};
+
+/* Parse one page (a List of k, or a Table) and append its rows to t (its
+ * headers are set by the first page). The continue token and
+ * resourceVersion are the page's. 0 / -1. */
+int kube_table_parse(const struct kube_kind *k, const char *body, size_t len, long long now,
+		     struct kube_table *t, struct perr *e);
+void kube_table_clear(struct kube_table *t);
+
+/* The Accept header that asks for the Table form (what kubectl get sends). */
+#define KUBE_ACCEPT_TABLE "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
 /* A Status error from the API server (apierror.c). */
 struct kube_status_cause {
 	char *reason;  /* FieldValueInvalid, FieldManagerConflict, ... */
