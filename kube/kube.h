@@ -397,6 +397,8 @@ struct kube_cache_spec {
 	kube_change_fn on_change;   /* optional */
 	void *change_ctx;
 	unsigned long long seed;    /* jitter; 0: from the clock */
+	long backoff_initial_ms;    /* 0: 800 ms (client-go's) */
+	long backoff_max_ms;        /* 0: 30 s */
 };
 
 /* What came back for a request. */
@@ -453,6 +455,27 @@ size_t kube_cache_items(const struct kube_cache *c, const struct kube_item ***ou
 long long kube_backoff_next(long long *backoff, unsigned long long r);
 /* Retry-After delta-seconds in ms (capped at 10 min); -1 if not seconds. */
 long long kube_retry_after_ms(const char *value);
+/* watchset.c: several caches on one curl multi handle, driven from the
+ * caller's poll loop; nothing blocks. */
+struct kube_watchset;
+/* Borrows client (it must outlive the set). NULL if curl cannot start. */
+struct kube_watchset *kube_watchset_new(struct kube_client *client);
+/* Frees every cache in the set. Accepts NULL. */
+void kube_watchset_free(struct kube_watchset *ws);
+/* A new cache in the set (owned by the set; borrowed by the caller). */
+struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube_cache_spec *spec);
+/* Stop and free one cache. */
+void kube_watchset_remove(struct kube_watchset *ws, struct kube_cache *c);
+/* Start due requests, move transfers on, hand finished ones to their
+ * caches. Returns the number of transfers still running. */
+int kube_watchset_step(struct kube_watchset *ws, long long now);
+/* Milliseconds until kube_watchset_step has work (-1: none scheduled). */
+long long kube_watchset_timeout(const struct kube_watchset *ws, long long now);
+/* Wait on curl's sockets and the caller's extra descriptors (revents set)
+ * for at most max_ms (-1: until curl or a cache needs a step). Returns
+ * the number of ready descriptors, -1 on failure. */
+int kube_watchset_poll(struct kube_watchset *ws, struct curl_waitfd *extra, unsigned n_extra,
+		       int max_ms);
 /* ---- end list/watch cache ---- */
 
 #endif
