@@ -111,7 +111,9 @@ char *kube_apierror_format(const struct kube_apierror *a, int multiline)
 		}
 		return dbuf_take(&b);
 	}
-	if (a->reason[0])
+	if (strcmp(a->reason, "Unauthorized") == 0)
+		dbuf_printf(&b, "You must be logged in to the server (%s)", a->message);
+	else if (a->reason[0])
 		dbuf_printf(&b, "Error from server (%s): %s", a->reason, a->message);
 	else
 		dbuf_printf(&b, "Error from server: %s", a->message);

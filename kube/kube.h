@@ -13,6 +13,57 @@
 #include "kube/base.h"
 
 /* ---- validation (validate.c) ---- */
+/* The checks the API server makes on names, label keys and values, and
+ * resource quantities, in its own words (k8s.io/apimachinery
+ * pkg/util/validation), shared by the client (kube_validate_*) and the
+ * simulated server (sim_validate). One message per failed rule, as the real
+ * functions return a []string. */
+enum kube_name_rule {
+	KUBE_NAME_DNS1123_SUBDOMAIN, /* most kinds: Deployment, Pod, ... */
+	KUBE_NAME_DNS1123_LABEL,     /* Namespace; container names */
+	KUBE_NAME_DNS1035_LABEL,     /* Service */
+};
+
+#define KUBE_VERRS_MAX 4
+struct kube_verrs {
+	int n;
+	char msg[KUBE_VERRS_MAX][400];
+};
+
+/* The rule the real server applies to metadata.name of kind ("Service",
+ * "Namespace", anything else: DNS-1123 subdomain). */
+enum kube_name_rule kube_name_rule_for_kind(const char *kind);
+/* IsDNS1123Subdomain / IsDNS1123Label / IsDNS1035Label; out->n 0: valid. */
+void kube_check_name(enum kube_name_rule rule, const char *v,
+		     struct kube_verrs *out);
+/* IsQualifiedName: label and annotation keys ("prefix/name"). */
+void kube_check_qualified_name(const char *k, struct kube_verrs *out);
+/* IsValidLabelValue. */
+void kube_check_label_value(const char *v, struct kube_verrs *out);
+
+/* A resource quantity ("100m", "1.5Gi", "1e3", "128974848") in the
+ * Kubernetes grammar; its value in base units in *value (may be NULL).
+ * 0; -1 when it does not match the grammar (KUBE_QUANTITY_ERR); -2 when
+ * the number is fine but the suffix is not one (KUBE_QUANTITY_SUFFIX_ERR). */
+int kube_quantity_parse(const char *s, double *value);
+/* The real parser's error for a malformed quantity. */
+#define KUBE_QUANTITY_ERR \
+	"quantities must match the regular expression " \
+	"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+#define KUBE_QUANTITY_SUFFIX_ERR "unable to parse quantity's suffix"
+
+/* Client-side checks before a request: 0, or -1 with e saying what is
+ * wrong and suggesting the fix (`ai_model` ... use `ai-model`). kind names
+ * the object in the message ("Deployment"). */
+int kube_validate_name(enum kube_name_rule rule, const char *kind,
+		       const char *name, struct perr *e);
+int kube_validate_label(const char *key, const char *value, struct perr *e);
+/* Docker reference grammar: [host[:port]/]path[:tag][@algo:hex]. */
+int kube_validate_image(const char *ref, struct perr *e);
+int kube_validate_quantity(const char *q, struct perr *e);
+/* A valid name close to name under rule (caller frees); "" cannot be
+ * fixed, so NULL then. */
+char *kube_name_suggest(enum kube_name_rule rule, const char *name);
 /* ---- end validation ---- */
 
 /* ---- kubeconfig and transport (kubeconfig.c, transport.c, ...) ---- */
@@ -224,6 +275,97 @@ int kube_request(struct kube_client *c, const char *method, const char *path,
 		 size_t body_len, struct kube_response *r, struct perr *e);
 /* Percent-encode s for a query value. Caller frees. */
 char *kube_query_escape(const char *s);
+
+/* ---- the table of kinds (resources.c) ---- */
+
+struct json_t; /* jansson's; only kube/ looks inside */
+
+/* A column as kubectl prints it for a kind. */
+struct kube_column {
+	const char *name; /* header: NAME, READY, ... */
+	int wide;         /* shown only with -o wide */
+};
+
+/* One kind of object. Adding a kind is one entry in kube_kinds[]. */
+struct kube_kind {
+	const char *kind;        /* Deployment */
+	const char *group;       /* "" for core */
+	const char *version;     /* v1 */
+	const char *plural;      /* deployments */
+	const char *singular;    /* deployment */
+	const char *short_names; /* "deploy" (comma separated) */
+	int namespaced;
+	const struct kube_column *columns; /* NAME first; ends with name NULL */
+	/* Fill cols[1..] (cols[0] is the name) from obj, each a new sanitised
+	 * string; now (Unix seconds) for ages. */
+	void (*project)(const struct json_t *obj, long long now, char **cols);
+};
+
+extern const struct kube_kind kube_kinds[]; /* ends with kind == NULL */
+/* Resolve a name as kubectl does: pods, pod, po, Pod, deploy,
+ * deployments.apps, deployments.v1.apps. NULL when unknown. */
+const struct kube_kind *kube_kind_find(const char *name);
+/* "apps/v1" or "v1". Borrowed static storage is not used: buf is filled. */
+const char *kube_kind_api_version(const struct kube_kind *k, char *buf, size_t n);
+/* "deployments.apps" or "pods": how the server names the resource in
+ * messages. buf is filled and returned. */
+const char *kube_kind_resource(const struct kube_kind *k, char *buf, size_t n);
+/* The REST path of the collection (name NULL) or of one object; ns NULL
+ * (or a cluster-scoped kind) for all namespaces. Caller frees. */
+char *kube_kind_path(const struct kube_kind *k, const char *ns, const char *name);
+/* Number of columns of k (NAME included). */
+size_t kube_kind_ncols(const struct kube_kind *k);
+
+struct kube_label {
+	char *key;
+	char *value;
+};
+
+/* The slim projection of an object that tui/ sees: every string is
+ * sanitised. */
+struct kube_obj {
+	char *name;
+	char *namespace;        /* "" for cluster-scoped */
+	char *uid;
+	char *resource_version;
+	long long created;      /* Unix seconds; 0 when unknown */
+	int deleting;           /* has a deletionTimestamp */
+	struct kube_label *labels;
+	size_t nlabels;
+	char **cols;            /* ncols cells, cols[0] the name */
+	size_t ncols;
+};
+
+/* Project one object (borrowed json) through k's columns. 0 / -1 (not an
+ * object with metadata.name). Clear with kube_obj_clear. */
+int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
+		     struct kube_obj *out);
+void kube_obj_clear(struct kube_obj *o);
+
+/* Rows for display: the server's Table form when it sent one, else a list
+ * projected through the kind's own columns. */
+struct kube_table {
+	const struct kube_kind *kind; /* borrowed */
+	size_t ncols;
+	char **headers;               /* upper case, as printed */
+	int *wide;                    /* per column: only with -o wide */
+	struct kube_obj *rows;
+	size_t nrows;
+	char *resource_version;
+	char *continue_token;         /* NULL on the last page */
+	long long remaining;          /* remainingItemCount; -1 when absent */
+	int from_server;              /* built from a meta.k8s.io Table */
+};
+
+/* Parse one page (a List of k, or a Table) and append its rows to t (its
+ * headers are set by the first page). The continue token and
+ * resourceVersion are the page's. 0 / -1. */
+int kube_table_parse(const struct kube_kind *k, const char *body, size_t len, long long now,
+		     struct kube_table *t, struct perr *e);
+void kube_table_clear(struct kube_table *t);
+
+/* The Accept header that asks for the Table form (what kubectl get sends). */
+#define KUBE_ACCEPT_TABLE "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 /* A Status error from the API server (apierror.c). */
 struct kube_status_cause {

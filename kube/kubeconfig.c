@@ -569,10 +569,15 @@ int kube_config_parse(struct kube_config *cfg, const char *path,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		perr_set(e, "kubeconfig %s, line %zu, column %zu: %s%s%s", path,
-			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "invalid YAML",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
+		if (parser.context)
+			perr_set(e, "kubeconfig %s, line %zu, column %zu: %s %s (which began at line %zu, column %zu)",
+				 path, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				 parser.problem ? parser.problem : "invalid YAML", parser.context,
+				 parser.context_mark.line + 1, parser.context_mark.column + 1);
+		else
+			perr_set(e, "kubeconfig %s, line %zu, column %zu: %s", path,
+				 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				 parser.problem ? parser.problem : "invalid YAML");
 		goto out;
 	}
 	have_doc = 1;
