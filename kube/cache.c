@@ -59,6 +59,7 @@ struct kube_cache {
 	enum kube_req_kind inflight;
 	long long due;    /* when the next request may start */
 	long long backoff;
+	long long backoff_initial, backoff_max;
 	unsigned long long rng;
 	enum verdict verdict;
 	int saw_event;    /* the watch in flight delivered an event */
@@ -300,19 +301,25 @@ static unsigned long long rnd(struct kube_cache *c)
 	return x * 2685821657736338717ULL;
 }
 
-long long kube_backoff_next(long long *backoff, unsigned long long r)
+static long long backoff_step(long long *backoff, unsigned long long r, long long initial,
+				long long max)
 {
 	if (*backoff <= 0)
-		*backoff = BACKOFF_INITIAL_MS;
-	else if (*backoff < BACKOFF_MAX_MS)
-		*backoff = *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2;
+		*backoff = initial;
+	else if (*backoff < max)
+		*backoff = *backoff * 2 > max ? max : *backoff * 2;
 	/* Jitter factor 1.0, as client-go: uniform in [b, 2b). */
 	return *backoff + (long long)(r % (unsigned long long)*backoff);
 }
 
+long long kube_backoff_next(long long *backoff, unsigned long long r)
+{
+	return backoff_step(backoff, r, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS);
+}
+
 static void schedule_backoff(struct kube_cache *c, long long now)
 {
-	c->due = now + kube_backoff_next(&c->backoff, rnd(c));
+	c->due = now + backoff_step(&c->backoff, rnd(c), c->backoff_initial, c->backoff_max);
 }
 
 long long kube_retry_after_ms(const char *value)
@@ -368,6 +375,10 @@ struct kube_cache *kube_cache_new_spec(const struct kube_cache_spec *s)
 	c->page_limit = s->page_limit ? s->page_limit : 500;
 	c->timeout_s = s->timeout_s ? s->timeout_s : 300;
 	c->max_line = s->max_line;
+	c->backoff_initial = s->backoff_initial_ms > 0 ? s->backoff_initial_ms : BACKOFF_INITIAL_MS;
+	c->backoff_max = s->backoff_max_ms > 0 ? s->backoff_max_ms : BACKOFF_MAX_MS;
+	if (c->backoff_max < c->backoff_initial)
+		c->backoff_max = c->backoff_initial;
 	c->project = s->project;
 	c->project_json = s->project_json;
 	c->project_free = s->project_free;

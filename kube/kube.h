@@ -624,6 +624,8 @@ struct kube_cache_spec {
 	kube_change_fn on_change;   /* optional */
 	void *change_ctx;
 	unsigned long long seed;    /* jitter; 0: from the clock */
+	long backoff_initial_ms;    /* 0: 800 ms (client-go's) */
+	long backoff_max_ms;        /* 0: 30 s */
 };
 
 /* What came back for a request. */
@@ -680,6 +682,68 @@ size_t kube_cache_items(const struct kube_cache *c, const struct kube_item ***ou
 long long kube_backoff_next(long long *backoff, unsigned long long r);
 /* Retry-After delta-seconds in ms (capped at 10 min); -1 if not seconds. */
 long long kube_retry_after_ms(const char *value);
+/* watchset.c: several caches on one curl multi handle, driven from the
+ * caller's poll loop; nothing blocks. */
+struct kube_watchset;
+/* Borrows client (it must outlive the set). NULL if curl cannot start. */
+struct kube_watchset *kube_watchset_new(struct kube_client *client);
+/* Frees every cache in the set. Accepts NULL. */
+void kube_watchset_free(struct kube_watchset *ws);
+/* A new cache in the set (owned by the set; borrowed by the caller). */
+struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube_cache_spec *spec);
+/* Stop and free one cache. */
+void kube_watchset_remove(struct kube_watchset *ws, struct kube_cache *c);
+/* Start due requests, move transfers on, hand finished ones to their
+ * caches. Returns the number of transfers still running. */
+int kube_watchset_step(struct kube_watchset *ws, long long now);
+/* Milliseconds until kube_watchset_step has work (-1: none scheduled). */
+long long kube_watchset_timeout(const struct kube_watchset *ws, long long now);
+/* Wait on curl's sockets and the caller's extra descriptors (revents set)
+ * for at most max_ms (-1: until curl or a cache needs a step). Returns
+ * the number of ready descriptors, -1 on failure. */
+int kube_watchset_poll(struct kube_watchset *ws, struct curl_waitfd *extra, unsigned n_extra,
+		       int max_ms);
+/* rollout.c: Deployment rollouts as kubectl does them. The pure parts take
+ * jansson values so recorded objects test them. */
+/* kubectl's DeploymentStatusViewer: *msg (caller frees, no newline) is the
+ * line kubectl prints; 1 when rolled out, 0 when still waiting, -1 on an
+ * error (progress deadline exceeded, revision mismatch) in e. revision 0:
+ * any. */
+int kube_rollout_status(const struct json_t *deploy, long revision, char **msg, struct perr *e);
+/* One revision of a Deployment: a ReplicaSet it controls. */
+struct kube_revision {
+	long revision;
+	char *rs_name;
+	char *change_cause;   /* kubernetes.io/change-cause, NULL if none */
+	struct json_t *rs;    /* the ReplicaSet (a reference) */
+};
+/* The revisions of deploy among rs_list's items (controlled by its uid),
+ * ascending. *out: free with kube_revisions_free. */
+size_t kube_rollout_revisions(const struct json_t *deploy, const struct json_t *rs_list,
+			      struct kube_revision **out);
+void kube_revisions_free(struct kube_revision *v, size_t n);
+/* kubectl's REVISION / CHANGE-CAUSE table, or "No rollout history found."
+ * (with a newline). Caller frees. */
+char *kube_rollout_history_table(const struct kube_revision *v, size_t n);
+/* The JSON patch kubectl's rollback sends to go to to_revision (0: the
+ * previous one), in *patch (caller frees); *chosen is the revision. 0 with
+ * a patch; 1 when the template already matches (skipped, no patch); -1 on
+ * an error ("unable to find specified revision N in history", paused). */
+int kube_rollout_undo_patch(const struct json_t *deploy, const struct kube_revision *v,
+			    size_t n, long to_revision, char **patch, long *chosen,
+			    struct perr *e);
+/* The strategic merge patch of `rollout restart` at unix_secs. Caller frees. */
+char *kube_rollout_restart_patch(long long unix_secs);
+/* GET the Deployment ns/name (caller decrefs), NULL with e set. */
+struct json_t *kube_rollout_get(struct kube_client *c, const char *ns, const char *name,
+				struct perr *e);
+/* The ReplicaSets matching deploy's selector (caller decrefs), NULL with e. */
+struct json_t *kube_rollout_replicasets(struct kube_client *c, const struct json_t *deploy,
+					struct perr *e);
+/* PATCH the Deployment with content_type (application/json-patch+json,
+ * application/strategic-merge-patch+json, ...). 0 / -1. */
+int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
+		       const char *content_type, const char *patch, struct perr *e);
 /* ---- end list/watch cache ---- */
 
 #endif

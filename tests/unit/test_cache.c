@@ -18,7 +18,7 @@ static char *load(const char *name, size_t *len)
 {
 	const char *top = getenv("TOP");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/tests/data/kube/%s", top ? top : ".", name);
+	snprintf(path, sizeof path, "%s/tests/data/kube/fixtures/%s", top ? top : ".", name);
 	char *buf = NULL;
 	struct perr e = { { 0 } };
 	if (read_file(path, 64 << 20, &buf, len, &e) < 0)
@@ -477,7 +477,7 @@ static void assert_converged(struct fake *f, struct kube_cache *c)
 {
 	size_t want = 0;
 	for (int o = 0; o < NOBJ; o++) {
-		char ns[8], name[8], rv[16];
+		char ns[16], name[16], rv[16];
 		snprintf(ns, sizeof ns, "ns%d", o % 3);
 		snprintf(name, sizeof name, "o%d", o);
 		snprintf(rv, sizeof rv, "%d", f->orv[o]);

@@ -18,7 +18,7 @@ static char *load(const char *name, size_t *len)
 {
 	const char *top = getenv("TOP");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/tests/data/kube/%s", top ? top : ".", name);
+	snprintf(path, sizeof path, "%s/tests/data/kube/fixtures/%s", top ? top : ".", name);
 	char *buf = NULL;
 	struct perr e = { { 0 } };
 	if (read_file(path, 64 << 20, &buf, len, &e) < 0)
