@@ -1,4 +1,4 @@
-# tests/e2e/lib.sh - drive podium's dashboard in tmux and read the screen.
+# tests/lib/tmux.sh - drive podium's dashboard in tmux and read the screen.
 # Sourced by the end-to-end tests. Each test gets its own tmux server (a
 # private socket), killed on exit with everything it started.
 set -u
