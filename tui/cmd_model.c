@@ -824,9 +824,13 @@ static int cmd_compare(struct margs *a)
 	if (check_input(ma, ds.h, ds.w, "the test set") < 0 ||
 	    check_input(mb, ds.h, ds.w, "the test set") < 0)
 		goto out;
-	if (!(pa = predict_all(ma, ds.pixels, (size_t)ds.n)) ||
-	    !(pb = predict_all(mb, ds.pixels, (size_t)ds.n)))
+	long long t0 = now_ms();
+	if (!(pa = predict_all(ma, ds.pixels, (size_t)ds.n)))
 		goto out;
+	long long t1 = now_ms();
+	if (!(pb = predict_all(mb, ds.pixels, (size_t)ds.n)))
+		goto out;
+	double secs_a = (t1 - t0) / 1000.0, secs_b = (now_ms() - t1) / 1000.0;
 	int *lab = xmalloc(((size_t)ds.n + 1) * sizeof *lab);
 	for (int i = 0; i < ds.n; i++)
 		lab[i] = ds.labels[i] < ma->nclass ? ds.labels[i] : -1;
@@ -847,6 +851,8 @@ static int cmd_compare(struct margs *a)
 						      "sha256", ma->sha256));
 		json_object_set_new(o, "b", json_pack("{s:s,s:s}", "model", a->pos[1],
 						      "sha256", mb->sha256));
+		json_object_set_new(json_object_get(o, "a"), "seconds", json_real(secs_a));
+		json_object_set_new(json_object_get(o, "b"), "seconds", json_real(secs_b));
 		if (s.has_labels) {
 			json_object_set_new(json_object_get(o, "a"), "accuracy",
 					    json_real(s.acc_a));
@@ -877,10 +883,10 @@ static int cmd_compare(struct margs *a)
 		printf("A  %s (sha256 %.16s)", a->pos[0], ma->sha256);
 		if (s.has_labels)
 			printf("  accuracy %.2f%%", 100 * s.acc_a);
-		printf("\nB  %s (sha256 %.16s)", a->pos[1], mb->sha256);
+		printf("  %.2fs\nB  %s (sha256 %.16s)", secs_a, a->pos[1], mb->sha256);
 		if (s.has_labels)
 			printf("  accuracy %.2f%%", 100 * s.acc_b);
-		printf("\nimages     %d\n", s.n);
+		printf("  %.2fs\nimages     %d\n", secs_b, s.n);
 		printf("agreement  %.2f%% (%d/%d)\n", 100 * s.agreement, s.agree, s.n);
 		printf("probability difference: max %.6f, mean %.6f\n\n", s.max_abs_diff,
 		       s.mean_abs_diff);
