@@ -746,4 +746,41 @@ int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
 		       const char *content_type, const char *patch, struct perr *e);
 /* ---- end list/watch cache ---- */
 
+/* ---- operations on one object (ops.c): plain strings for tui/ ---- */
+/* The object as YAML (caller frees); for_edit drops what an apply may not
+ * carry (managedFields, resourceVersion, uid, status...). */
+char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		   const char *name, int for_edit, struct perr *e);
+/* Merge patch of the scale subresource, as kubectl scale. 0 / -1. */
+int kube_op_scale(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		  const char *name, long replicas, struct perr *e);
+/* kubectl rollout restart of a Deployment. 0 / -1. */
+int kube_op_restart(struct kube_client *c, const char *ns, const char *name, struct perr *e);
+/* DELETE with propagationPolicy (NULL: the server's default). 0 / -1. */
+int kube_op_delete(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		   const char *name, const char *propagation, struct perr *e);
+/* A Deployment revision for a picker: sanitised strings. */
+struct kube_rev_info {
+	long revision;
+	char *rs_name;
+	char *image;
+	char *change_cause; /* "" when none */
+};
+/* The revisions of Deployment ns/name, newest first; *out freed with
+ * kube_rev_info_free. Returns the count (0 with e set on failure). */
+size_t kube_op_revisions(struct kube_client *c, const char *ns, const char *name,
+			 struct kube_rev_info **out, struct perr *e);
+void kube_rev_info_free(struct kube_rev_info *v, size_t n);
+/* kubectl rollout undo --to-revision (0: the previous); *chosen the
+ * revision. 0 done, 1 skipped (already that template), -1 error. */
+int kube_op_undo(struct kube_client *c, const char *ns, const char *name, long to_revision,
+		 long *chosen, struct perr *e);
+/* A pod's log (tail < 0: all), sanitised, newlines kept. Caller frees. */
+char *kube_op_logs(struct kube_client *c, const char *ns, const char *pod,
+		   const char *container, long tail, int timestamps, struct perr *e);
+/* Server-side apply (fieldManager=podium, force) of edited YAML to the
+ * object. 0 / -1 with the server's refusal in e. */
+int kube_op_apply_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		       const char *name, const char *yaml, struct perr *e);
+
 #endif

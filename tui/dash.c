@@ -403,16 +403,15 @@ int dash_run(struct dash *d, struct perr *e)
 			term_draw(d->term, f);
 			d->dirty = 0;
 		}
-		struct pollfd pfd[DASH_MAX_FDS];
-		int nfd = 0;
-		pfd[nfd++] = (struct pollfd){ .fd = 0, .events = POLLIN };
-		pfd[nfd++] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
+		struct pollfd pfd[2];
+		pfd[0] = (struct pollfd){ .fd = 0, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
 		long timeout = 1000;
 		if (d->msg[0] && d->msg_until > now_ms())
 			timeout = d->msg_until - now_ms() + 10;
-		if (d->backend && d->backend->prepare)
-			nfd += d->backend->prepare(d, pfd + nfd, DASH_MAX_FDS - nfd, &timeout);
-		int n = poll(pfd, (nfds_t)nfd, (int)(timeout < 0 ? 0 : timeout));
+		int n = d->backend && d->backend->wait
+				? d->backend->wait(d, pfd, 2, timeout)
+				: poll(pfd, 2, (int)timeout);
 		if (n < 0 && errno != EINTR) {
 			perr_set(e, "poll: %s", strerror(errno));
 			rc = -1;
@@ -439,8 +438,8 @@ int dash_run(struct dash *d, struct perr *e)
 			if (got)
 				d->empty_reads = 0;
 		}
-		if (d->backend && d->backend->perform)
-			d->backend->perform(d, pfd + 2, nfd - 2);
+		if (d->backend && d->backend->step)
+			d->backend->step(d);
 		/* the message expired: redraw without it */
 		if (d->msg[0] && now_ms() >= d->msg_until) {
 			d->msg[0] = '\0';

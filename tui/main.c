@@ -13,11 +13,13 @@
 
 extern const struct command cmd_version_entry;
 extern const struct command cmd_build_entry;
+extern const struct command cmd_dashboard_entry;
 extern const struct command cmd_deploy_entry;
 extern const struct command cmd_model_entry;
 
 const struct command *const commands[] = {
 	&cmd_build_entry,
+	&cmd_dashboard_entry,
 	&cmd_deploy_entry,
 	&cmd_version_entry,
 	&cmd_model_entry,

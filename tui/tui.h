@@ -367,10 +367,12 @@ struct view {
  * descriptors and a timeout, lets it perform, and hands it what the
  * dashboard itself does not know (views of kinds, actions on objects). */
 struct dash_backend {
-	/* Add up to max pollfds; may lower *timeout_ms. Returns the count. */
-	int (*prepare)(struct dash *d, struct pollfd *fds, int max, long *timeout_ms);
-	/* After poll: fds are the ones prepare added, with revents. */
-	void (*perform)(struct dash *d, struct pollfd *fds, int n);
+	/* Wait up to timeout_ms for the descriptors in fds (revents filled)
+	 * or the backend's own transfers; returns the number ready, -1 on
+	 * failure. Without a backend the loop polls fds itself. */
+	int (*wait)(struct dash *d, struct pollfd *fds, int nfds, long timeout_ms);
+	/* After each wait: move transfers on, refresh views that changed. */
+	void (*step)(struct dash *d);
 	/* A `:` command naming a view, a namespace or a context. */
 	void (*command)(struct dash *d, const struct dash_cmd *c, const char *arg);
 	/* An action the top view did not handle; 1 if handled. */
@@ -396,7 +398,6 @@ struct dialog {
 };
 
 #define DASH_MAX_VIEWS 16
-#define DASH_MAX_FDS 64
 
 struct dash_header {
 	char context[64], cluster[96], user[64], namespace[64], api[32];
@@ -418,6 +419,7 @@ struct dash {
 	int msg_error;
 	long long msg_until;
 	int dirty, quit, resized, empty_reads;
+	long long last_tick; /* second of the last redraw for ages */
 	int body_h; /* rows between the header lines and the status line */
 	struct dash_header hdr;
 	struct dialog *dialog;
@@ -440,6 +442,13 @@ void dash_message(struct dash *d, int error, const char *fmt, ...)
 /* A text view of text (sanitised); the help view from the key table. */
 struct view *dash_text_view(const char *title, const char *text);
 struct view *dash_help_view(void);
+
+/* Connect the dashboard to a cluster through client (borrowed; it must
+ * outlive the dashboard) and open the start view (a `:` command name;
+ * NULL: models). 0 / -1. dash_kube_close undoes it. */
+int dash_kube_open(struct dash *d, struct kube_client *client, const char *start,
+		   struct perr *e);
+void dash_kube_close(struct dash *d);
 
 /* Dialogs (dialog.c). The dashboard owns an opened dialog. */
 void dialog_open(struct dash *d, struct dialog *dl);

@@ -1,0 +1,117 @@
+/*
+ * cmd_dashboard.c - `podium` with no command: the dashboard, on the
+ * cluster the kubeconfig names, or with --sim on a simulated cluster that
+ * runs inside this process (its API server on a loopback port only this
+ * process knows the token of).
+ */
+#include "tui/tui.h"
+#include "kube/kube.h"
+#include "kube/sim/sim.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern const struct command cmd_dashboard_entry;
+
+/* 128 random bits as hex, for the embedded API server's token. */
+static int random_token(char out[33], struct perr *e)
+{
+	unsigned char raw[16];
+	int fd = open("/dev/urandom", O_RDONLY);
+	if (fd < 0 || read(fd, raw, sizeof raw) != (ssize_t)sizeof raw) {
+		perr_set(e, "cannot read /dev/urandom");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+struct embedded {
+	struct sim *sim;
+	struct sim_server *srv;
+};
+
+static struct kube_client *start_sim(struct app *app, struct embedded *em, struct perr *e)
+{
+	struct sim_opts so = { .speed = 1, .demo = 1, .seed = (unsigned)time(NULL) };
+	char token[33];
+	if (random_token(token, e) < 0)
+		return NULL;
+	em->sim = sim_new(&so, e);
+	if (!em->sim || sim_start_controllers(em->sim, e) < 0)
+		return NULL;
+	struct sim_server_opts sv = { .listen = "127.0.0.1:0", .token = token };
+	em->srv = sim_server_start(em->sim, &sv, e);
+	if (!em->srv)
+		return NULL;
+	struct kube_conn *conn = xcalloc(1, sizeof *conn);
+	conn->context = xstrdup("podium-sim");
+	conn->cluster = xstrdup("podium-sim");
+	conn->user = xstrdup("podium-sim");
+	conn->namespace = xstrdup(app->g.namespace ? app->g.namespace : "default");
+	conn->server = xstrdup(sim_server_url(em->srv));
+	conn->token = xstrdup(token);
+	conn->source = xstrdup("the embedded simulated cluster");
+	struct kube_client_opts co = { .log_file = app->g.log_file };
+	return kube_client_new(conn, &co, e);
+}
+
+static int cmd_dashboard(struct app *app, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return cli_usage(&cmd_dashboard_entry, "the dashboard takes no arguments");
+	struct perr e = { { 0 } };
+	struct embedded em = { 0 };
+	struct kube_client *client = NULL;
+	int rc = EXIT_FAIL;
+	if (app->g.sim) {
+		client = start_sim(app, &em, &e);
+	} else {
+		client = cli_connect(app, &e);
+		if (!client && !app->g.kubeconfig && !getenv("KUBECONFIG") &&
+		    strstr(e.msg, "no kubeconfig")) {
+			perr_clear(&e);
+			perr_set(&e, "no kubeconfig found (KUBECONFIG, ~/.kube/config) and not in a "
+				     "cluster: point --kubeconfig at one, or try `podium --sim`");
+		}
+	}
+	if (!client)
+		goto out;
+	struct dash d;
+	memset(&d, 0, sizeof d);
+	d.app = app;
+	d.readonly = app->g.readonly;
+	d.theme_name = app->g.theme;
+	if (dash_kube_open(&d, client, NULL, &e) < 0)
+		goto out;
+	if (dash_run(&d, &e) == 0)
+		rc = EXIT_OK;
+	dash_kube_close(&d);
+out:
+	if (rc != EXIT_OK)
+		cli_error("%s", e.msg);
+	kube_client_free(client);
+	sim_server_stop(em.srv);
+	sim_free(em.sim);
+	return rc;
+}
+
+const struct command cmd_dashboard_entry = {
+	.name = "dashboard",
+	.args = "[--sim] [global options]",
+	.summary = "the dashboard (what `podium` alone opens)",
+	.help = "Open the dashboard on the cluster of the current kubeconfig context (or\n"
+		"--context, --kubeconfig), or with --sim on a simulated cluster inside this\n"
+		"process, seeded with a demo. Press ? in it for the keys; man podium lists them.",
+	.kube_globals = 1,
+	.fn = cmd_dashboard,
+};
