@@ -125,6 +125,8 @@ struct sim_request {
 void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r);
 /* The Kubernetes API proper (api.c). */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r);
+/* Pod logs (logs.c): text, or a stream with follow=true. */
+void sim_api_logs(struct sim_request *rq, struct sim_resp *r);
 /* Watches (watch.c): a streaming response for a watch request. */
 void sim_api_watch(struct sim_request *rq, struct sim_resp *r);
 
