@@ -13,15 +13,15 @@
 /* The Date header of the recorded responses: Sat, 28 Nov 2026 11:36:18. */
 #define FIXTURE_NOW 1795865778LL
 
-static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod", "po", 1, "", "all", 1, 0 };
-static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment", "deployments", "deployment", "deploy", 1, "", "all", 1, 1 };
-static const struct sim_kind rs_kind = { "apps", "v1", "ReplicaSet", "replicasets", "replicaset", "rs", 1, "", "all", 1, 1 };
-static const struct sim_kind node_kind = { "", "v1", "Node", "nodes", "node", "no", 0, "", NULL, 1, 0 };
-static const struct sim_kind svc_kind = { "", "v1", "Service", "services", "service", "svc", 1, "", "all", 1, 0 };
-static const struct sim_kind ep_kind = { "", "v1", "Endpoints", "endpoints", "endpoints", "ep", 1, "", NULL, 0, 0 };
-static const struct sim_kind ev_kind = { "", "v1", "Event", "events", "event", "ev", 1, "", NULL, 0, 0 };
-static const struct sim_kind job_kind = { "batch", "v1", "Job", "jobs", "job", "", 1, "", "all", 1, 0 };
-static const struct sim_kind lease_kind = { "coordination.k8s.io", "v1", "Lease", "leases", "lease", "", 1, "", NULL, 0, 0 };
+static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod", "po", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment", "deployments", "deployment", "deploy", 1, "", "all", 1, 1, NULL, 0, NULL };
+static const struct sim_kind rs_kind = { "apps", "v1", "ReplicaSet", "replicasets", "replicaset", "rs", 1, "", "all", 1, 1, NULL, 0, NULL };
+static const struct sim_kind node_kind = { "", "v1", "Node", "nodes", "node", "no", 0, "", NULL, 1, 0, NULL, 0, NULL };
+static const struct sim_kind svc_kind = { "", "v1", "Service", "services", "service", "svc", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind ep_kind = { "", "v1", "Endpoints", "endpoints", "endpoints", "ep", 1, "", NULL, 0, 0, NULL, 0, NULL };
+static const struct sim_kind ev_kind = { "", "v1", "Event", "events", "event", "ev", 1, "", NULL, 0, 0, NULL, 0, NULL };
+static const struct sim_kind job_kind = { "batch", "v1", "Job", "jobs", "job", "", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind lease_kind = { "coordination.k8s.io", "v1", "Lease", "leases", "lease", "", 1, "", NULL, 0, 0, NULL, 0, NULL };
 
 static json_t *load(const char *path)
 {
