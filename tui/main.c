@@ -16,6 +16,7 @@ extern const struct command cmd_build_entry;
 extern const struct command cmd_dashboard_entry;
 extern const struct command cmd_deploy_entry;
 extern const struct command cmd_model_entry;
+extern const struct command cmd_sim_entry;
 
 const struct command *const commands[] = {
 	&cmd_build_entry,
@@ -23,6 +24,7 @@ const struct command *const commands[] = {
 	&cmd_deploy_entry,
 	&cmd_version_entry,
 	&cmd_model_entry,
+	&cmd_sim_entry,
 	NULL,
 };
 

@@ -771,6 +771,61 @@ out:
 	sim_selector_free(field);
 }
 
+/* ---- metrics.k8s.io ------------------------------------------------------ */
+
+/* PodMetrics and NodeMetrics as metrics-server serves them: lists (with a
+ * label selector) and single objects. */
+static void handle_metrics(struct sim_request *rq, struct sim_resp *r)
+{
+	struct sim_status st = { 0 };
+	const struct sim_kind *k = rq->route.kind;
+	struct sim_selector *label = NULL, *field = NULL;
+	if (strcmp(rq->method, "GET") != 0 || *rq->route.sub ||
+	    sim_query_bool(rq->q.watch)) {
+		method_not_allowed(r);
+		return;
+	}
+	if (selectors(rq, &label, &field, &st) < 0)
+		goto fail;
+	int pods = k->namespaced;
+	sim_lock(rq->sim);
+	json_t *list = pods ? sim_metrics_pods(rq->sim, list_ns(rq))
+			    : sim_metrics_nodes(rq->sim);
+	sim_unlock(rq->sim);
+	json_t *items = json_object_get(list, "items");
+	for (size_t i = json_array_size(items); i-- > 0;) {
+		json_t *it = json_array_get(items, i);
+		const char *name = meta_str(it, "name");
+		if ((rq->route.type == SIM_ROUTE_OBJECT &&
+		     (!name || strcmp(name, rq->route.name) != 0)) ||
+		    !sim_selector_match(label, it) || !sim_selector_match(field, it))
+			json_array_remove(items, i);
+	}
+	if (rq->route.type == SIM_ROUTE_OBJECT) {
+		json_t *it = json_incref(json_array_get(items, 0));
+		json_decref(list);
+		if (!it) {
+			sim_status_not_found(&st, k, rq->route.name);
+			goto fail;
+		}
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string(k->kind));
+		json_object_set_new(o, "apiVersion", json_string("metrics.k8s.io/v1beta1"));
+		json_object_update(o, it);
+		json_decref(it);
+		list = o;
+	}
+	sim_resp_json(r, 200, list);
+	sim_selector_free(label);
+	sim_selector_free(field);
+	return;
+fail:
+	sim_selector_free(label);
+	sim_selector_free(field);
+	sim_resp_status(r, &st);
+	sim_status_clear(&st);
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 /* One table: which handler serves a method on a collection, an object or
@@ -796,12 +851,17 @@ static const struct {
 	{ SIM_ROUTE_OBJECT, "status", "PUT", "update", handle_update },
 	{ SIM_ROUTE_OBJECT, "scale", "GET", "get", handle_get },
 	{ SIM_ROUTE_OBJECT, "scale", "PUT", "update", handle_update },
+	{ SIM_ROUTE_OBJECT, "log", "GET", "get", sim_api_logs },
 	{ 0, NULL, NULL, NULL, NULL },
 };
 
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	const struct sim_route *rt = &rq->route;
+	if (strcmp(rt->kind->group, "metrics.k8s.io") == 0) {
+		handle_metrics(rq, r);
+		return;
+	}
 	if (rt->type == SIM_ROUTE_COLLECTION && strcmp(rq->method, "GET") == 0 &&
 	    sim_query_bool(rq->q.watch)) {
 		if (!verb_allowed(rt->kind, "watch")) {

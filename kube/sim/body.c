@@ -1,16 +1,20 @@
 /*
  * body.c - request bodies of the simulated API server: JSON, or YAML (one
  * document, as `application/yaml` and `application/apply-patch+yaml`
- * carry) turned into the same JSON value (sim_yaml_to_json, yaml.c), with
- * the real server's 400 on a malformed one.
+ * carry) turned into the same JSON value, with the real server's 400 on a
+ * malformed one. YAML goes through sim_yaml_to_json (yaml.c), which types
+ * scalars as Kubernetes' YAML decoder does.
  */
 #define _GNU_SOURCE
 #include "kube/sim/server.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Nesting bound: a hostile body cannot exhaust the stack. */
 json_t *sim_body_decode(const char *ctype, const char *body, size_t len,
 			struct sim_status *st)
 {
@@ -30,5 +34,14 @@ json_t *sim_body_decode(const char *ctype, const char *body, size_t len,
 					   "error: %s", jerr.text);
 		return NULL;
 	}
-	return sim_yaml_to_json(body, len, st);
+	/* sim-json's converter (yaml.c): YAML 1.1 typing, aliases, merge
+	 * keys; its errors are the 400 "error converting YAML to JSON: ...". */
+	j = sim_yaml_to_json(body, len, st);
+	if (j && json_is_null(j)) {
+		json_decref(j);
+		sim_status_bad_request(st, "error converting YAML to JSON: yaml: "
+					   "empty document");
+		return NULL;
+	}
+	return j;
 }

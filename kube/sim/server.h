@@ -83,7 +83,6 @@ char *sim_base64(const void *data, size_t n);
 json_t *sim_body_decode(const char *ctype, const char *body, size_t len,
 			struct sim_status *st);
 
-
 /* A response being built by a handler. */
 struct sim_resp {
 	int code;
@@ -124,6 +123,8 @@ struct sim_request {
 void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r);
 /* The Kubernetes API proper (api.c). */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r);
+/* Pod logs (logs.c): text, or a stream with follow=true. */
+void sim_api_logs(struct sim_request *rq, struct sim_resp *r);
 /* Watches (watch.c): a streaming response for a watch request. */
 void sim_api_watch(struct sim_request *rq, struct sim_resp *r);
 
