@@ -136,9 +136,13 @@ void sim_controllers_step(struct sim *s)
 		return;
 	if (w->demo)
 		churn(s, w);
-	/* Controllers react to changes; with none since the last step and
-	 * none of them waiting on time, only the kubelet's timers run. */
-	int idle = w->steps && sim_store_rv(s) == w->last_rv && !w->time_pending;
+	/* Controllers react to changes; with none since the previous step
+	 * began (its own writes count) and none of them waiting on time, only
+	 * the kubelet's timers run. */
+	unsigned long long rv0 = sim_store_rv(s);
+	w->store_idle = w->steps && rv0 == w->last_rv;
+	w->last_rv = rv0;
+	int idle = w->store_idle && !w->time_pending;
 	if (!idle) {
 		w->time_pending = 0;
 		sim_deployment_sync(s);
@@ -148,10 +152,9 @@ void sim_controllers_step(struct sim *s)
 	sim_kubelet_sync(s);
 	if (!idle)
 		sim_endpoints_sync(s);
-	if (w->steps % GC_EVERY == 0 && (!idle || w->steps == 0)) {
+	if (w->steps % GC_EVERY == 0 && !idle) {
 		gc(s);
 		sim_world_sweep_sigs(w);
 	}
 	w->steps++;
-	w->last_rv = sim_store_rv(s);
 }

@@ -1028,8 +1028,7 @@ void sim_kubelet_sync(struct sim *s)
 	struct sim_world *w = sim_world(s);
 	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
 	/* Nothing changed in the store and no container timer is due. */
-	if (w->steps && sim_store_rv(s) == w->last_rv &&
-	    (!w->kubelet_next || sc.now < w->kubelet_next))
+	if (w->store_idle && (!w->kubelet_next || sc.now < w->kubelet_next))
 		return;
 	w->gen++;
 	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, &sc);

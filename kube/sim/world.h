@@ -110,7 +110,8 @@ struct sim_world {
 	/* Idle steps are nearly free: the store's version after the last
 	 * step, whether some controller waits on time rather than on a
 	 * change, and when the kubelet's next timer is due (wall ms). */
-	unsigned long long last_rv;
+	unsigned long long last_rv; /* at the start of the previous step */
+	int store_idle;      /* nothing written since then */
 	int time_pending;
 	long long kubelet_next;
 };
