@@ -307,7 +307,12 @@ int sim_selector_match(const struct sim_selector *sel, const json_t *obj);
 void sim_selector_free(struct sim_selector *sel);
 
 /* The meta.k8s.io/v1 Table kubectl asks for (Accept: ...;as=Table), with
- * the columns the real server prints for each kind. New reference. */
+ * the columns the real server prints for each kind. New reference.
+ * include_object is the includeObject parameter: rows carry the object as
+ * null (None), PartialObjectMetadata (Metadata, kubectl's default) or the
+ * whole object. metadata is {}: the caller adds resourceVersion and
+ * continue as for a list. */
+enum { SIM_TABLE_NONE, SIM_TABLE_METADATA, SIM_TABLE_OBJECT };
 json_t *sim_table(const struct sim_kind *k, json_t *items, int include_object,
 		  long long now_unix);
 /* OpenAPI documents: /openapi/v2, /openapi/v3, /openapi/v3/<gv path>. */
@@ -342,5 +347,8 @@ void sim_server_stop(struct sim_server *srv);
  * throttle=SECONDS, latency=MS, stall=SECONDS, clear. Several separated by
  * commas. 0 / -1 with e set. */
 int sim_faults_apply(struct sim *s, const char *spec, struct perr *e);
+/* The client side: POST spec to the cluster the kubeconfig's current
+ * context names (its /sim/v1/faults), with its credentials. 0 / -1. */
+int sim_fault_remote(const char *kubeconfig, const char *spec, struct perr *e);
 
 #endif

@@ -86,6 +86,7 @@ struct sim {
 
 	struct sim_world *world;
 	struct sim_faults faults;
+	int stopping; /* the server is shutting down: end every watch */
 };
 
 /* Index of k in sim_kinds[]. */

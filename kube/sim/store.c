@@ -546,11 +546,6 @@ int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
 	}
 	if (check_namespace(s, k, ns, st) < 0)
 		goto out_ns;
-	if (sim_store_get(s, k, ns, name)) {
-		sim_status_already_exists(st, k, name);
-		goto out_ns;
-	}
-
 	new_uid(s, buf, sizeof buf);
 	json_object_set_new(meta, "uid", json_string(buf));
 	json_object_set_new(meta, "creationTimestamp",
@@ -561,7 +556,15 @@ int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
 		json_object_set_new(meta, "generation", json_integer(1));
 	else
 		json_object_del(meta, "generation");
+	/* As the real server: system fields, defaults, validation, then the
+	 * write that finds a duplicate. */
 	sim_defaults_apply(s, k, obj);
+	if (sim_validate(k, obj, NULL, st) < 0)
+		goto out_ns;
+	if (sim_store_get(s, k, ns, meta_str(obj, "name"))) {
+		sim_status_already_exists(st, k, meta_str(obj, "name"));
+		goto out_ns;
+	}
 
 	struct sim_bucket *b = bucket(s, k);
 	int found;
@@ -662,6 +665,8 @@ int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
 	else
 		json_object_del(meta, "namespace");
 	keep_immutable_meta(obj, old);
+	if (sim_validate(k, obj, old, st) < 0)
+		goto out;
 	if (k->has_generation &&
 	    !json_equal(json_object_get(obj, "spec"), json_object_get(old, "spec"))) {
 		json_int_t g = json_integer_value(

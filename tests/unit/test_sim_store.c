@@ -234,6 +234,20 @@ static json_t *owned(const char *name, const json_t *owner, const char *kind)
 	return o;
 }
 
+/* A ReplicaSet owned by deployment d, with d's selector and template. */
+static json_t *owned_rs(const char *name, const json_t *d)
+{
+	json_t *rs = owned(name, d, "Deployment");
+	json_t *spec = json_deep_copy(json_object_get(d, "spec"));
+	json_t *keep = json_pack("{s:O,s:O,s:O}", "replicas",
+				 json_object_get(spec, "replicas"), "selector",
+				 json_object_get(spec, "selector"), "template",
+				 json_object_get(spec, "template"));
+	json_decref(spec);
+	json_object_set_new(rs, "spec", keep);
+	return rs;
+}
+
 static json_t *pod(const char *name, const json_t *owner, const char *node)
 {
 	json_t *p = owner ? owned(name, owner, "ReplicaSet")
@@ -257,7 +271,7 @@ static void test_delete_propagation(void **state)
 	json_t *d, *rs, *out;
 	sim_lock(s);
 	assert_int_equal(sim_store_create(s, dk, "default", deployment("demo"), &d, &st), 0);
-	assert_int_equal(sim_store_create(s, rk, "default", owned("demo-1", d, "Deployment"),
+	assert_int_equal(sim_store_create(s, rk, "default", owned_rs("demo-1", d),
 					  &rs, &st),
 			 0);
 	assert_int_equal(sim_store_create(s, pk, "default", pod("demo-1-a", rs, "node-1"),
@@ -306,7 +320,7 @@ static void test_delete_propagation(void **state)
 
 	/* Orphan: the dependents stay, without the owner reference. */
 	assert_int_equal(sim_store_create(s, dk, "default", deployment("keep"), &d, &st), 0);
-	assert_int_equal(sim_store_create(s, rk, "default", owned("keep-1", d, "Deployment"),
+	assert_int_equal(sim_store_create(s, rk, "default", owned_rs("keep-1", d),
 					  NULL, &st),
 			 0);
 	assert_int_equal(sim_store_delete(s, dk, "default", "keep", "Orphan", &out, &st), 0);
