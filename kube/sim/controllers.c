@@ -134,13 +134,27 @@ void sim_controllers_step(struct sim *s)
 	struct sim_world *w = sim_world(s);
 	if (!w)
 		return;
-	sim_deployment_sync(s);
-	sim_replicaset_sync(s);
-	sim_job_sync(s);
-	sim_kubelet_sync(s);
-	sim_endpoints_sync(s);
-	if (w->steps++ % GC_EVERY == 0)
-		gc(s);
 	if (w->demo)
 		churn(s, w);
+	/* Controllers react to changes; with none since the previous step
+	 * began (its own writes count) and none of them waiting on time, only
+	 * the kubelet's timers run. */
+	unsigned long long rv0 = sim_store_rv(s);
+	w->store_idle = w->steps && rv0 == w->last_rv;
+	w->last_rv = rv0;
+	int idle = w->store_idle && !w->time_pending;
+	if (!idle) {
+		w->time_pending = 0;
+		sim_deployment_sync(s);
+		sim_replicaset_sync(s);
+		sim_job_sync(s);
+	}
+	sim_kubelet_sync(s);
+	if (!idle)
+		sim_endpoints_sync(s);
+	if (w->steps % GC_EVERY == 0 && !idle) {
+		gc(s);
+		sim_world_sweep_sigs(w);
+	}
+	w->steps++;
 }

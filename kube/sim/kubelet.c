@@ -356,16 +356,18 @@ static void run_log(struct logctx *x)
 
 /* ---- container and pod state machine ----------------------------------- */
 
-static void ctr_id(const struct pod_state *ps, const struct ctr *c,
-		   struct ctr_inst *in)
+/* The runtime's ID of one run of a container, derived rather than kept:
+ * 10,000 pods need not hold 10,000 IDs. */
+static const char *inst_id(const struct pod_state *ps, const struct ctr *c,
+			   const struct ctr_inst *in, char buf[80])
 {
-	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)c->restarts;
-	snprintf(in->id, sizeof in->id, "containerd://");
+	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)in->run;
+	snprintf(buf, 80, "containerd://");
 	for (int i = 0; i < 4; i++) {
 		h = mix(h + (uint64_t)i);
-		snprintf(in->id + strlen(in->id), 17, "%016llx",
-			 (unsigned long long)h);
+		snprintf(buf + strlen(buf), 17, "%016llx", (unsigned long long)h);
 	}
+	return buf;
 }
 
 static json_t *pod_obj(struct sim *s, const struct pod_state *ps)
@@ -403,7 +405,7 @@ static void start_instance(struct sim *s, struct pod_state *ps, struct ctr *c,
 		c->prev = c->cur;
 	memset(&c->cur, 0, sizeof c->cur);
 	c->cur.start_ms = t;
-	ctr_id(ps, c, &c->cur);
+	c->cur.run = c->restarts;
 	c->st = CS_RUNNING;
 	c->t_state = t;
 	c->started = 1;
@@ -435,7 +437,8 @@ static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
 	}
 	char *norm = sim_image_normalize(c->image);
 	const char *ref = norm ? norm : c->image;
-	snprintf(c->pull_msg, sizeof c->pull_msg,
+	free(c->pull_msg);
+	c->pull_msg = xasprintf(
 		 "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": failed to resolve reference \"%s\": %s: not found",
 		 ref, ref, ref);
 	free(norm);
@@ -558,15 +561,16 @@ static const char *ctr_waiting_reason(const struct ctr *c)
 	}
 }
 
-static json_t *terminated_json(struct sim *s, const struct ctr_inst *in)
+static json_t *terminated_json(struct sim *s, const struct pod_state *ps,
+			       const struct ctr *c, const struct ctr_inst *in)
 {
-	char a[32], b[32];
+	char a[32], b[32], id[80];
 	fmt_time(s, in->start_ms, a);
 	fmt_time(s, in->end_ms, b);
 	return json_pack("{s:{s:i,s:s,s:s,s:s,s:s}}", "terminated", "exitCode",
 			 in->exit_code, "reason",
 			 in->exit_code ? "Error" : "Completed", "startedAt", a,
-			 "finishedAt", b, "containerID", in->id);
+			 "finishedAt", b, "containerID", inst_id(ps, c, in, id));
 }
 
 static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
@@ -581,7 +585,7 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 	} else if (wr) {
 		json_t *wt = json_pack("{s:s}", "reason", wr);
 		if (c->st == CS_PULL_ERR)
-			json_object_set_new(wt, "message", json_string(c->pull_msg));
+			json_object_set_new(wt, "message", json_string(c->pull_msg ? c->pull_msg : ""));
 		else if (!strcmp(wr, "ImagePullBackOff"))
 			json_object_set_new(wt, "message", json_sprintf(
 					"Back-off pulling image \"%s\"", c->image));
@@ -593,15 +597,15 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 		state = json_pack("{s:o}", "waiting", wt);
 	} else {
 		/* Terminated, or between a crash and its first restart. */
-		state = terminated_json(s, &c->cur);
+		state = terminated_json(s, ps, c, &c->cur);
 	}
 	json_t *last = json_object();
 	if (c->st == CS_CRASH_BACKOFF && wr) {
 		json_decref(last);
-		last = terminated_json(s, &c->cur);
+		last = terminated_json(s, ps, c, &c->cur);
 	} else if (c->prev.start_ms && c->prev.end_ms) {
 		json_decref(last);
-		last = terminated_json(s, &c->prev);
+		last = terminated_json(s, ps, c, &c->prev);
 	}
 	char *norm = sim_image_normalize(c->image);
 	json_t *cs = json_pack("{s:s,s:o,s:o,s:b,s:i,s:s,s:s}", "name", c->name,
@@ -610,8 +614,10 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 			       c->image_id && norm ? norm : c->image, "imageID",
 			       c->image_id ? c->image_id : "");
 	free(norm);
+	char id[80];
 	if (c->cur.start_ms)
-		json_object_set_new(cs, "containerID", json_string(c->cur.id));
+		json_object_set_new(cs, "containerID",
+				    json_string(inst_id(ps, c, &c->cur, id)));
 	json_object_set_new(cs, "started",
 			    json_boolean(c->st == CS_RUNNING));
 	return cs;
@@ -803,7 +809,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 			c->image_id = xstrdup(id ? id : jstr(cs, "imageID"));
 			c->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
 			c->cur.start_ms = t0;
-			ctr_id(ps, c, &c->cur);
+			c->cur.run = c->restarts;
 			c->st = CS_RUNNING;
 			c->started = 1;
 			c->ready = json_is_true(json_object_get(cs, "ready"));
@@ -1004,10 +1010,26 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 		write_status(s, ps);
 }
 
+/* Earliest timer of all pods (wall ms), 0 for none. */
+static long long next_timer(struct sim_world *w)
+{
+	long long n = 0;
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
+		long long t = pod_next(e->val);
+		if (t && (!n || t < n))
+			n = t;
+	}
+	return n;
+}
+
 void sim_kubelet_sync(struct sim *s)
 {
 	struct sim_world *w = sim_world(s);
 	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
+	/* Nothing changed in the store and no container timer is due. */
+	if (w->store_idle && (!w->kubelet_next || sc.now < w->kubelet_next))
+		return;
 	w->gen++;
 	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, &sc);
 	/* Forget pods that are gone. */
@@ -1033,6 +1055,7 @@ void sim_kubelet_sync(struct sim *s)
 		free(sc.todo[i]);
 	}
 	free(sc.todo);
+	w->kubelet_next = next_timer(w);
 }
 
 /* ---- logs through the API ------------------------------------------------ */

@@ -65,8 +65,14 @@ int sim_pod_is_ready(const json_t *pod, long long *since)
 /* Pods grouped by their controller's uid (owned references). */
 void sim_pod_index_build(struct sim *s, struct smap *idx)
 {
+	sim_owner_index_build(s, sim_kind_find("", "pods"), idx);
+}
+
+void sim_owner_index_build(struct sim *s, const struct sim_kind *k,
+			   struct smap *idx)
+{
 	smap_init(idx, sim_pod_group_free);
-	sim_store_each(s, sim_kind_find("", "pods"), NULL, sim_pod_index_add, idx);
+	sim_store_each(s, k, NULL, sim_pod_index_add, idx);
 }
 
 int sim_pod_index_add(json_t *pod, void *ud)
@@ -207,8 +213,26 @@ static int labels_match(const json_t *want, const json_t *have)
 	return 1;
 }
 
+/* Nothing to do when neither the ReplicaSet nor its pods changed since
+ * its last sync, and no pod is waiting out minReadySeconds. */
+static int rs_settled(struct sim *s, json_t *rs, struct pod_group *g)
+{
+	json_t *st = json_object_get(rs, "status");
+	if (json_integer_value(json_object_get(st, "readyReplicas")) !=
+	    json_integer_value(json_object_get(st, "availableReplicas"))) {
+		sim_world(s)->time_pending = 1;
+		return 0;
+	}
+	uint64_t h = sim_sig(0, mstr(rs, "resourceVersion"));
+	for (size_t i = 0; g && i < g->n; i++)
+		h = sim_sig(h, mstr(g->v[i], "resourceVersion"));
+	return sim_world_unchanged(sim_world(s), mstr(rs, "uid"), h);
+}
+
 static void sync_rs(struct sim *s, json_t *rs, struct pod_group *g)
 {
+	if (rs_settled(s, rs, g))
+		return;
 	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
 	json_t *spec = json_object_get(rs, "spec");
 	json_t *want = json_object_get(spec, "replicas");
@@ -226,7 +250,7 @@ static void sync_rs(struct sim *s, json_t *rs, struct pod_group *g)
 			continue;
 		act[n++] = p;
 		long long since = 0;
-		if (sim_pod_is_ready(p, &since)) {
+		if (sim_pod_is_ready(p, min_ready ? &since : NULL)) {
 			ready++;
 			if (!min_ready || since + 1000LL * min_ready <= now)
 				available++;

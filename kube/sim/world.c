@@ -147,6 +147,7 @@ void sim_world_free_pod(void *p)
 		free(ps->c[i].image);
 		free(ps->c[i].image_id);
 		free(ps->c[i].echo);
+		free(ps->c[i].pull_msg);
 	}
 	free(ps->c);
 	free(ps->ns);
@@ -168,6 +169,7 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 		w->rng = 1;
 	smap_init(&w->pods, sim_world_free_pod);
 	smap_init(&w->ev_keys, free);
+	smap_init(&w->sigs, free);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
 	return w;
@@ -180,6 +182,7 @@ void sim_world_free(struct sim_world *w)
 	sim_registry_free(w->reg);
 	smap_free(&w->pods);
 	smap_free(&w->ev_keys);
+	smap_free(&w->sigs);
 	for (size_t i = 0; i < w->ev_max; i++)
 		free(w->ev_ring[i]);
 	free(w->ev_ring);
@@ -189,6 +192,55 @@ void sim_world_free(struct sim_world *w)
 struct sim_registry *sim_world_registry(struct sim_world *w)
 {
 	return w ? w->reg : NULL;
+}
+
+struct sig {
+	uint64_t sig;
+	unsigned long step;
+};
+
+uint64_t sim_sig(uint64_t h, const char *s)
+{
+	if (!h)
+		h = 1469598103934665603ULL;
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h ^ 0x1f) * 1099511628211ULL; /* separates "1","23" from "12","3" */
+}
+
+int sim_world_unchanged(struct sim_world *w, const char *key, uint64_t sig)
+{
+	struct sig *e = smap_get(&w->sigs, key);
+	if (e && e->sig == sig) {
+		e->step = w->steps;
+		return 1;
+	}
+	if (!e) {
+		e = xmalloc(sizeof *e);
+		smap_put(&w->sigs, key, e);
+	}
+	e->sig = sig;
+	e->step = w->steps;
+	return 0;
+}
+
+void sim_world_sweep_sigs(struct sim_world *w)
+{
+	struct smap_ent *e;
+	char **old = NULL;
+	size_t n = 0;
+	for (size_t i = 0; (i = smap_next(&w->sigs, i, &e));) {
+		struct sig *g = e->val;
+		if (g->step + 100 < w->steps) {
+			old = xrealloc(old, (n + 1) * sizeof *old);
+			old[n++] = xstrdup(e->key);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		smap_del(&w->sigs, old[i]);
+		free(old[i]);
+	}
+	free(old);
 }
 
 /* xorshift64*: names and churn need only be varied and repeatable. */

@@ -42,7 +42,7 @@ struct ctr_inst {
 	long long start_ms;  /* wall ms; 0: never started */
 	long long end_ms;    /* wall ms; 0: still running */
 	int exit_code;
-	char id[80];         /* containerd://... */
+	int run;             /* restartCount when it started: names its ID */
 };
 
 enum ctr_state {
@@ -70,7 +70,7 @@ struct ctr {
 	long long backoff_ms;
 	int restarts, ready, started;
 	int pull_attempts;
-	char pull_msg[400];
+	char *pull_msg;      /* the last pull error, or NULL */
 	struct ctr_inst cur, prev; /* prev.start_ms 0: no previous */
 };
 
@@ -98,6 +98,7 @@ struct sim_world {
 	unsigned gen;
 	unsigned ip_next;
 	/* events: aggregation key -> "ns/name"; oldest first ring */
+	struct smap sigs;    /* uid -> struct sig: what a controller last saw */
 	struct smap ev_keys;
 	char **ev_ring;
 	size_t ev_head, ev_len, ev_max;
@@ -106,7 +107,22 @@ struct sim_world {
 	int demo;
 	long long churn_next;
 	unsigned long steps;
+	/* Idle steps are nearly free: the store's version after the last
+	 * step, whether some controller waits on time rather than on a
+	 * change, and when the kubelet's next timer is due (wall ms). */
+	unsigned long long last_rv; /* at the start of the previous step */
+	int store_idle;      /* nothing written since then */
+	int time_pending;
+	long long kubelet_next;
 };
+
+/* Controllers skip objects whose inputs have not changed since their last
+ * sync: sig folds the resourceVersions they read. 1 when key's signature
+ * is still sig; else it is recorded and 0 returned. */
+uint64_t sim_sig(uint64_t h, const char *s);
+int sim_world_unchanged(struct sim_world *w, const char *key, uint64_t sig);
+/* Forget signatures not seen for a while (deleted objects). */
+void sim_world_sweep_sigs(struct sim_world *w);
 
 uint64_t sim_world_rand(struct sim_world *w);
 /* n random characters of the real name suffix alphabet into out (n + 1). */
@@ -129,6 +145,9 @@ void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,
 		 struct pod_group *out);
 /* Pods grouped by their controller's uid: uid -> struct pod_group. */
 void sim_pod_index_build(struct sim *s, struct smap *idx);
+/* The same for any kind: objects grouped by controller uid. */
+void sim_owner_index_build(struct sim *s, const struct sim_kind *k,
+			   struct smap *idx);
 int sim_pod_index_add(json_t *pod, void *ud);
 /* The uid of obj's controller owner (borrowed), or NULL. */
 const char *sim_controller_uid(const json_t *obj);
