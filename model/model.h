@@ -323,11 +323,12 @@ void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
 		   float *y, int32_t *arg, float *scratch);
 /* dy [N,K,PH,PW] -> dw [K,C,kh,kw], db [K] (overwritten), dx [N,C,H,W]
- * when not NULL (overwritten); y and arg from fused_forward. */
+ * when not NULL (overwritten); y and arg from fused_forward; scratch of
+ * fused_scratch_size floats. */
 void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 		    int n, const float *x, const float *w, const float *y,
 		    const float *dy, const int32_t *arg, float *dw, float *db,
-		    float *dx);
+		    float *dx, float *scratch);
 
 /* ---- end engine ---- */
 

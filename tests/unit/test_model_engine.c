@@ -386,7 +386,7 @@ static void check_fused(struct conv_shape cs, int ph, int stride, int n, int wit
 	maxpool_backward(&ps, n, dy, a1, dz);
 	relu_backward(z, dz, nz);
 	conv_backward(&cs, n, x, w, dz, dw1, db1, with_dx ? dx1 : NULL, scratch);
-	fused_backward(&cs, &ps, n, x, w, y2, dy, a2, dw2, db2, with_dx ? dx2 : NULL);
+	fused_backward(&cs, &ps, n, x, w, y2, dy, a2, dw2, db2, with_dx ? dx2 : NULL, scratch);
 	assert_closef(dw2, dw1, nw, 1e-5, 1e-5, "fused dw");
 	assert_closef(db2, db1, cs.k, 1e-5, 1e-5, "fused db");
 	if (with_dx)
@@ -402,6 +402,8 @@ static void test_fused(void **state)
 	check_fused((struct conv_shape){ .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 3, 0);
 	/* several channels, odd sizes (the pool drops a row), input gradient */
 	check_fused((struct conv_shape){ .c = 3, .h = 9, .w = 8, .k = 5, .kh = 2, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	/* wide rows: more than 16 pool windows per row */
+	check_fused((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 5, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
 	/* strided conv, pool windows with gaps between them */
 	check_fused((struct conv_shape){ .c = 2, .h = 11, .w = 11, .k = 3, .kh = 3, .kw = 3, .stride = 2 }, 2, 3, 2, 1);
 	struct conv_shape cs = { .c = 1, .h = 6, .w = 6, .k = 2, .kh = 3, .kw = 3, .stride = 1 };
