@@ -378,14 +378,30 @@ __attribute__((target("avx2,fma"))) static void wide_grad_avx2(
 }
 #endif
 
-static void wide_forward(const struct conv_shape *cs, const struct pool_shape *ps,
-			 const float *x, const float *w, const float *b, float *z,
-			 float *y, int32_t *arg)
+/* The best instruction set this CPU runs, or isa itself when it is not
+ * FUSED_ISA_BEST and the CPU has it (the tests run every one). */
+int fused_isa(int isa)
 {
+	int best = FUSED_ISA_BASE;
 #ifdef FUSED_DISPATCH
 	if (__builtin_cpu_supports("avx512f"))
-		wide_forward_avx512(cs, ps, x, w, b, z, y, arg);
+		best = FUSED_ISA_AVX512;
 	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		best = FUSED_ISA_AVX2;
+#endif
+	if (isa == FUSED_ISA_BEST)
+		return best;
+	return isa <= best ? isa : -1;
+}
+
+static void wide_forward(const struct conv_shape *cs, const struct pool_shape *ps,
+			 const float *x, const float *w, const float *b, float *z,
+			 float *y, int32_t *arg, int isa)
+{
+#ifdef FUSED_DISPATCH
+	if (isa == FUSED_ISA_AVX512)
+		wide_forward_avx512(cs, ps, x, w, b, z, y, arg);
+	else if (isa == FUSED_ISA_AVX2)
 		wide_forward_avx2(cs, ps, x, w, b, z, y, arg);
 	else
 #endif
@@ -393,12 +409,12 @@ static void wide_forward(const struct conv_shape *cs, const struct pool_shape *p
 }
 
 static void wide_conv(const struct conv_shape *cs, const float *x, const float *w,
-		      const float *b, float *z)
+		      const float *b, float *z, int isa)
 {
 #ifdef FUSED_DISPATCH
-	if (__builtin_cpu_supports("avx512f"))
+	if (isa == FUSED_ISA_AVX512)
 		wide_conv_avx512(cs, x, w, b, z);
-	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	else if (isa == FUSED_ISA_AVX2)
 		wide_conv_avx2(cs, x, w, b, z);
 	else
 #endif
@@ -406,12 +422,12 @@ static void wide_conv(const struct conv_shape *cs, const float *x, const float *
 }
 
 static void wide_grad(const struct conv_shape *cs, const float *x, const float *w,
-		      const float *dz, float *dw, float *dx)
+		      const float *dz, float *dw, float *dx, int isa)
 {
 #ifdef FUSED_DISPATCH
-	if (__builtin_cpu_supports("avx512f"))
+	if (isa == FUSED_ISA_AVX512)
 		wide_grad_avx512(cs, x, w, dz, dw, dx);
-	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	else if (isa == FUSED_ISA_AVX2)
 		wide_grad_avx2(cs, x, w, dz, dw, dx);
 	else
 #endif
@@ -446,21 +462,24 @@ static void pool_plane(const struct pool_shape *ps, const float *z, int ld,
 /* Per image: z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
-		   float *y, int32_t *arg, float *scratch)
+		   float *y, int32_t *arg, float *scratch, int isa)
 {
+	isa = fused_isa(isa);
+	if (isa < 0)
+		isa = FUSED_ISA_BASE;
 	int ckk = cs->c * cs->kh * cs->kw, p = cs->oh * cs->ow;
 	size_t in_sz = (size_t)cs->c * cs->h * cs->w, q = (size_t)ps->oh * ps->ow;
 	float *col = scratch, *z = scratch + conv_col_size(cs);
 	if (cs->stride == 1 && ps->ph == 2 && ps->pw == 2 && ps->stride == 2) {
 		for (int i = 0; i < n; i++)
 			wide_forward(cs, ps, x + i * in_sz, w, b, z,
-				     y + (size_t)i * cs->k * q, arg + (size_t)i * cs->k * q);
+				     y + (size_t)i * cs->k * q, arg + (size_t)i * cs->k * q, isa);
 		return;
 	}
 	if (cs->stride == 1) {
 		size_t zp = (size_t)cs->oh * cs->w;
 		for (int i = 0; i < n; i++) {
-			wide_conv(cs, x + i * in_sz, w, b, z);
+			wide_conv(cs, x + i * in_sz, w, b, z, isa);
 			for (int k = 0; k < cs->k; k++)
 				pool_plane(ps, z + k * zp, cs->w, y + ((size_t)i * cs->k + k) * q,
 					   arg + ((size_t)i * cs->k + k) * q);
@@ -486,8 +505,11 @@ void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 		    int n, const float *x, const float *w, const float *y,
 		    const float *dy, const int32_t *arg, float *dw, float *db,
-		    float *dx, float *scratch)
+		    float *dx, float *scratch, int isa)
 {
+	isa = fused_isa(isa);
+	if (isa < 0)
+		isa = FUSED_ISA_BASE;
 	int ckk = cs->c * cs->kh * cs->kw, s = cs->stride;
 	size_t in_sz = (size_t)cs->c * cs->h * cs->w, q = (size_t)ps->oh * ps->ow;
 	size_t plane = (size_t)cs->h * cs->w;
@@ -505,16 +527,26 @@ void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 			memset(dz, 0, sizeof(float) * cs->k * zp);
 			for (int k = 0; k < cs->k; k++) {
 				size_t o = ((size_t)i * cs->k + k) * q;
-				float bsum = 0;
-				for (size_t t = 0; t < q; t++) {
-					float g = y[o + t] > 0 ? dy[o + t] : 0;
-					int at = arg[o + t];
-					dz[k * zp + (size_t)(at / cs->ow) * cs->w + at % cs->ow] = g;
-					bsum += g;
-				}
+				float bsum = 0, *dzk = dz + k * zp;
+				for (int py = 0; py < ps->oh; py++)
+					for (int px = 0; px < ps->ow; px++, o++) {
+						/* relu's cut as a multiply, not a branch that
+						 * random data mispredicts half the time */
+						float g = (float)(y[o] > 0) * dy[o];
+						/* the winner's row within its window, without a
+						 * division: at most ph-1 steps */
+						int oy = py * ps->stride, rel = arg[o] - oy * cs->ow;
+						for (int a = 1; a < ps->ph; a++) {
+							int down = rel >= cs->ow;
+							rel -= down * cs->ow;
+							oy += down;
+						}
+						dzk[(size_t)oy * cs->w + rel] = g;
+						bsum += g;
+					}
 				db[k] += bsum;
 			}
-			wide_grad(cs, x + i * in_sz, w, dz, dw, dx ? dx + i * in_sz : NULL);
+			wide_grad(cs, x + i * in_sz, w, dz, dw, dx ? dx + i * in_sz : NULL, isa);
 		}
 		return;
 	}

@@ -330,7 +330,7 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 				struct net_layer *p = l + 2;
 				fused_forward(&l->cs, &p->ps, count, in, l->w, l->b,
 					      p->out + first * p->out_size,
-					      p->arg + first * p->out_size, scratch);
+					      p->arg + first * p->out_size, scratch, FUSED_ISA_BEST);
 				i += 2;
 			} else {
 				conv_forward(&l->cs, count, in, l->w, l->b, out, scratch);
@@ -376,7 +376,7 @@ static void backward_layers(struct net *n, const float *x, int first, int count,
 				       l->dout + first * l->out_size,
 				       l->arg + first * l->out_size,
 				       grads + (cv->w - n->params), grads + (cv->b - n->params),
-				       din, scratch);
+				       din, scratch, FUSED_ISA_BEST);
 			i -= 2;
 			continue;
 		}
