@@ -315,19 +315,25 @@ void workers_free(struct workers *w);
  * output for 2x2 pools) instead of materialising [N,K,OH,OW] gradients.
  * Same results as conv_forward + relu + maxpool_forward. */
 int fused_applies(const struct conv_shape *cs, const struct pool_shape *ps);
+/* Instruction sets of the stride-1 kernels, picked at run time. */
+enum { FUSED_ISA_BEST = -1, FUSED_ISA_BASE = 0, FUSED_ISA_AVX2 = 1, FUSED_ISA_AVX512 = 2 };
+/* FUSED_ISA_BEST: the best this CPU runs; another: itself when the CPU
+ * runs it, else -1. */
+int fused_isa(int isa);
 /* Floats of scratch one image needs: im2col + one conv output. */
 size_t fused_scratch_size(const struct conv_shape *cs);
 /* x [N,C,H,W] -> y [N,K,PH,PW] = maxpool(relu(conv(x))), arg [N,K,PH,PW]
- * (index in the conv output plane). */
+ * (index in the conv output plane); isa: FUSED_ISA_BEST but in tests. */
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
-		   float *y, int32_t *arg, float *scratch);
+		   float *y, int32_t *arg, float *scratch, int isa);
 /* dy [N,K,PH,PW] -> dw [K,C,kh,kw], db [K] (overwritten), dx [N,C,H,W]
- * when not NULL (overwritten); y and arg from fused_forward. */
+ * when not NULL (overwritten); y and arg from fused_forward; scratch of
+ * fused_scratch_size floats. */
 void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 		    int n, const float *x, const float *w, const float *y,
 		    const float *dy, const int32_t *arg, float *dw, float *db,
-		    float *dx);
+		    float *dx, float *scratch, int isa);
 
 /* ---- end engine ---- */
 

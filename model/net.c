@@ -158,7 +158,7 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 	}
 	n->n_slices = 1;
 	n->slices[0].grads = n->grads;
-	n->slices[0].scratch = xmalloc((n->scratch_size + 1) * sizeof(float));
+	n->slices[0].scratch = xcalloc(n->scratch_size + 1, sizeof(float));
 	n->xbuf = xmalloc(mb * n->in_size * sizeof(float));
 	n->ybuf = xmalloc(mb);
 
@@ -330,7 +330,7 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 				struct net_layer *p = l + 2;
 				fused_forward(&l->cs, &p->ps, count, in, l->w, l->b,
 					      p->out + first * p->out_size,
-					      p->arg + first * p->out_size, scratch);
+					      p->arg + first * p->out_size, scratch, FUSED_ISA_BEST);
 				i += 2;
 			} else {
 				conv_forward(&l->cs, count, in, l->w, l->b, out, scratch);
@@ -376,7 +376,7 @@ static void backward_layers(struct net *n, const float *x, int first, int count,
 				       l->dout + first * l->out_size,
 				       l->arg + first * l->out_size,
 				       grads + (cv->w - n->params), grads + (cv->b - n->params),
-				       din);
+				       din, scratch, FUSED_ISA_BEST);
 			i -= 2;
 			continue;
 		}
@@ -433,7 +433,7 @@ static int net_prepare(struct net *n, int count)
 		t = workers_size(n->pool);
 	for (; n->n_slices < t; n->n_slices++) {
 		struct net_slice *s = &n->slices[n->n_slices];
-		s->scratch = xmalloc((n->scratch_size + 1) * sizeof(float));
+		s->scratch = xcalloc(n->scratch_size + 1, sizeof(float));
 		s->grads = xcalloc(n->n_floats, sizeof(float));
 	}
 	n->threads = t < count ? t : count;

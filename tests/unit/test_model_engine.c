@@ -351,7 +351,8 @@ static void test_softmax_xent(void **state)
 
 /* ---- fused conv -> relu -> maxpool against the three layers ---- */
 
-static void check_fused(struct conv_shape cs, int ph, int stride, int n, int with_dx)
+static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int with_dx,
+			    int isa)
 {
 	assert_int_equal(conv_shape_init(&cs), 0);
 	struct pool_shape ps = { .c = cs.k, .h = cs.oh, .w = cs.ow, .ph = ph, .pw = ph, .stride = stride };
@@ -375,7 +376,7 @@ static void check_fused(struct conv_shape cs, int ph, int stride, int n, int wit
 	conv_forward(&cs, n, x, w, b, z, scratch);
 	relu_forward(z, nz);
 	maxpool_forward(&ps, n, z, y1, a1);
-	fused_forward(&cs, &ps, n, x, w, b, y2, a2, scratch);
+	fused_forward(&cs, &ps, n, x, w, b, y2, a2, scratch, isa);
 	assert_closef(y2, y1, ny, 1e-6, 1e-6, "fused y");
 	int zeros = 0;
 	for (size_t i = 0; i < ny; i++)
@@ -386,13 +387,26 @@ static void check_fused(struct conv_shape cs, int ph, int stride, int n, int wit
 	maxpool_backward(&ps, n, dy, a1, dz);
 	relu_backward(z, dz, nz);
 	conv_backward(&cs, n, x, w, dz, dw1, db1, with_dx ? dx1 : NULL, scratch);
-	fused_backward(&cs, &ps, n, x, w, y2, dy, a2, dw2, db2, with_dx ? dx2 : NULL);
+	fused_backward(&cs, &ps, n, x, w, y2, dy, a2, dw2, db2, with_dx ? dx2 : NULL, scratch, isa);
 	assert_closef(dw2, dw1, nw, 1e-5, 1e-5, "fused dw");
 	assert_closef(db2, db1, cs.k, 1e-5, 1e-5, "fused db");
 	if (with_dx)
 		assert_closef(dx2, dx1, nx, 1e-5, 1e-5, "fused dx");
 	free(x), free(w), free(b), free(z), free(dz), free(y1), free(y2), free(dy);
 	free(dw1), free(dw2), free(db1), free(db2), free(dx1), free(dx2), free(a1), free(a2), free(scratch);
+}
+
+/* Every instruction set this CPU runs: each build of the kernels must
+ * agree with the layer-by-layer path. */
+static void check_fused(struct conv_shape cs, int ph, int stride, int n, int with_dx)
+{
+	int ran = 0;
+	for (int isa = FUSED_ISA_BASE; isa <= FUSED_ISA_AVX512; isa++)
+		if (fused_isa(isa) == isa) {
+			check_fused_isa(cs, ph, stride, n, with_dx, isa);
+			ran++;
+		}
+	assert_true(ran >= 1);
 }
 
 static void test_fused(void **state)
@@ -402,6 +416,8 @@ static void test_fused(void **state)
 	check_fused((struct conv_shape){ .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 3, 0);
 	/* several channels, odd sizes (the pool drops a row), input gradient */
 	check_fused((struct conv_shape){ .c = 3, .h = 9, .w = 8, .k = 5, .kh = 2, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	/* wide rows: more than 16 pool windows per row */
+	check_fused((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 5, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
 	/* strided conv, pool windows with gaps between them */
 	check_fused((struct conv_shape){ .c = 2, .h = 11, .w = 11, .k = 3, .kh = 3, .kw = 3, .stride = 2 }, 2, 3, 2, 1);
 	struct conv_shape cs = { .c = 1, .h = 6, .w = 6, .k = 2, .kh = 3, .kw = 3, .stride = 1 };
@@ -436,6 +452,23 @@ static void test_adam(void **state)
 	double want = w1 - lr_t * 0.02 / (sqrt(0.00031225) + 1e-7);
 	assert_true(fabs(m[0] - 0.02f) < 1e-8);
 	assert_true(fabs(w[0] - want) < 2e-7);
+
+	/* long arrays (the vector loop where the CPU has one) give the same
+	 * bits as one element at a time (always the scalar loop) */
+	enum { N = 53 };
+	float wa[N], wb[N], ga[N], ma[N] = { 0 }, mb[N] = { 0 }, va[N] = { 0 }, vb[N] = { 0 };
+	struct rng r;
+	rng_seed(&r, 4);
+	fill(&r, wa, N, -1, 1);
+	memcpy(wb, wa, sizeof(wa));
+	for (long t = 1; t <= 3; t++) {
+		fill(&r, ga, N, -1, 1);
+		adam_step(&a, t, wa, ga, ma, va, N);
+		for (int i = 0; i < N; i++)
+			adam_step(&a, t, wb + i, ga + i, mb + i, vb + i, 1);
+	}
+	assert_memory_equal(wa, wb, sizeof(wa));
+	assert_memory_equal(va, vb, sizeof(va));
 }
 
 /* ---- whole networks ---- */
