@@ -392,6 +392,13 @@ char *kube_list_json(struct kube_client *c, const struct kube_kind *k,
 /* One object as JSON (sorted, indented). Caller frees; NULL on error. */
 char *kube_get_json(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		    const char *name, struct perr *e);
+/* Several objects by name: one object's JSON when n is 1, else a List of
+ * those found. Each failure is counted in *failed, handed to on_error (may
+ * be NULL) and the first kept in first_err. Caller frees; NULL when none
+ * was found. */
+char *kube_get_json_many(struct kube_client *c, const struct kube_kind *k, const char *ns,
+			 char *const *names, size_t n, size_t *failed, struct perr *first_err,
+			 void (*on_error)(void *arg, const struct perr *e), void *arg);
 /* One object as a table of one row (the server's Table form when table
  * and the server sends it). 0 / -1; clear t either way. */
 int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,

@@ -13,6 +13,12 @@
 
 #define LIST_LIMIT 500
 
+/* kubectl hides metadata.managedFields unless --show-managed-fields. */
+static void strip_managed(json_t *obj)
+{
+	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+}
+
 /* "limit=500&labelSelector=...&continue=..." Caller frees. */
 static char *list_query(const struct kube_list_opts *o, const char *cont)
 {
@@ -105,6 +111,7 @@ char *kube_list_json(struct kube_client *c, const struct kube_kind *k,
 		json_array_foreach(json_object_get(page, "items"), i, it) {
 			json_object_set_new(it, "apiVersion", json_string(av));
 			json_object_set_new(it, "kind", json_string(k->kind));
+			strip_managed(it);
 			json_array_append(items, it);
 		}
 		free(cont);
@@ -134,6 +141,7 @@ char *kube_get_json(struct kube_client *c, const struct kube_kind *k, const char
 	if (kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, e) == 0) {
 		json_error_t je;
 		json_t *obj = json_loadb(r.body, r.len, 0, &je);
+		strip_managed(obj);
 		if (obj)
 			out = json_dumps(obj, JSON_SORT_KEYS | JSON_INDENT(4));
 		else
@@ -172,4 +180,37 @@ int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *n
 	kube_response_free(&r);
 	free(path);
 	return rc;
+}
+
+char *kube_get_json_many(struct kube_client *c, const struct kube_kind *k, const char *ns,
+			 char *const *names, size_t n, size_t *failed, struct perr *first_err,
+			 void (*on_error)(void *arg, const struct perr *e), void *arg)
+{
+	json_t *items = json_array();
+	*failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct perr e = { { 0 } };
+		char *s = kube_get_json(c, k, ns, names[i], &e);
+		json_t *obj = s ? json_loads(s, 0, NULL) : NULL;
+		free(s);
+		if (!obj) {
+			(*failed)++;
+			perr_set(first_err, "%s", e.msg);
+			if (on_error)
+				on_error(arg, &e);
+			continue;
+		}
+		json_array_append_new(items, obj);
+	}
+	char *out = NULL;
+	if (n == 1 && json_array_size(items) == 1)
+		out = json_dumps(json_array_get(items, 0), JSON_SORT_KEYS | JSON_INDENT(4));
+	else if (json_array_size(items)) {
+		json_t *list = json_pack("{s:s, s:O, s:s, s:{s:s}}", "apiVersion", "v1", "items", items,
+					 "kind", "List", "metadata", "resourceVersion", "");
+		out = json_dumps(list, JSON_SORT_KEYS | JSON_INDENT(4));
+		json_decref(list);
+	}
+	json_decref(items);
+	return out;
 }

@@ -300,13 +300,67 @@ static int emit_scalar(yaml_emitter_t *em, const char *s, size_t len, yaml_scala
 	return yaml_emitter_emit(em, &ev);
 }
 
+/* go-yaml v2 also reads timestamps (2006-1-2, with a time after T, t or a
+ * space) and base-60 floats (1:20) from plain scalars, so it quotes such
+ * strings when it writes them. */
+static int looks_like_timestamp(const char *s)
+{
+	int n = 0;
+	while (isdigit((unsigned char)s[n]))
+		n++;
+	if (n != 4 || s[n] != '-')
+		return 0;
+	s += n + 1;
+	for (int part = 0; part < 2; part++) {
+		int d = 0;
+		while (isdigit((unsigned char)s[d]))
+			d++;
+		if (d < 1 || d > 2)
+			return 0;
+		s += d;
+		if (part == 0) {
+			if (*s != '-')
+				return 0;
+			s++;
+		}
+	}
+	return !*s || *s == 'T' || *s == 't' || *s == ' ';
+}
+
+static int looks_like_base60(const char *s)
+{
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	while (isdigit((unsigned char)*p) || *p == '_')
+		p++;
+	int parts = 0;
+	while (*p == ':') {
+		p++;
+		int d = 0;
+		while (isdigit((unsigned char)p[d]))
+			d++;
+		if (d < 1 || d > 2 || (d == 2 && p[0] > '5'))
+			return 0;
+		p += d;
+		parts++;
+	}
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p) || *p == '_'; p++)
+			;
+	return parts > 0 && !*p;
+}
+
 /* A string that go-yaml would read back as something else is quoted. */
 static int emit_string(yaml_emitter_t *em, const char *s, size_t len)
 {
 	long long iv;
 	double rv;
 	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
-	if (strlen(s) == len && resolve(s, &iv, &rv) != Y_STR)
+	if (strlen(s) == len && (resolve(s, &iv, &rv) != Y_STR || looks_like_timestamp(s) ||
+				 looks_like_base60(s)))
 		style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	else if (memchr(s, '\n', len))
 		style = YAML_LITERAL_SCALAR_STYLE;
