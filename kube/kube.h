@@ -441,6 +441,32 @@ struct kube_manifest {
 int kube_manifest_parse(const char *src, const char *text, size_t len, struct kube_manifest *m,
 			struct perr *e);
 void kube_manifest_clear(struct kube_manifest *m);
+/* Client-side checks before any request (validate.c): the name by the
+ * kind's rule, the namespace, labels of the object, its template and
+ * selector, container images and resource quantities. 0 / -1 with the fix
+ * in the message. */
+int kube_manifest_validate(const struct kube_manifest_doc *d, struct perr *e);
+
+/* ---- operations (ops.c) ---- */
+
+/* Server-side apply of one manifest object into ns (its own namespace
+ * wins): PATCH application/apply-patch+yaml, fieldManager=podium, force
+ * when force_conflicts. 0 / -1; *r holds the answer (the Status of a
+ * conflict) either way: free it with kube_response_free. */
+int kube_apply(struct kube_client *c, const struct kube_manifest_doc *d, const char *ns,
+	       int force_conflicts, struct kube_response *r, struct perr *e);
+
+/* kubectl's --cascade: background, foreground, orphan. */
+enum kube_propagation { KUBE_PROP_BACKGROUND, KUBE_PROP_FOREGROUND, KUBE_PROP_ORPHAN };
+/* "background"... into *p (also kubectl's legacy true/false). 0 / -1. */
+int kube_propagation_parse(const char *s, enum kube_propagation *p);
+/* DELETE with propagationPolicy. 0 / -1; *r as for kube_apply. */
+int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+		enum kube_propagation p, struct kube_response *r, struct perr *e);
+/* kubectl scale: a merge patch {"spec":{"replicas":N}} on the scale
+ * subresource. Kinds without one are refused. 0 / -1. */
+int kube_scale(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+	       long replicas, struct kube_response *r, struct perr *e);
 
 /* A Status error from the API server (apierror.c). */
 struct kube_status_cause {

@@ -122,3 +122,77 @@ void kube_manifest_clear(struct kube_manifest *m)
 	free(m->docs);
 	memset(m, 0, sizeof *m);
 }
+
+/* Labels under a json map: keys and values. */
+static int validate_labels(json_t *labels, struct perr *e)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(labels, k, v) {
+		if (!json_is_string(v)) {
+			perr_set(e, "label %s must have a string value", k);
+			return -1;
+		}
+		if (kube_validate_label(k, json_string_value(v), e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Images and resource quantities of the containers of a pod spec. */
+static int validate_pod_spec(json_t *spec, struct perr *e)
+{
+	static const char *const lists[] = { "containers", "initContainers", NULL };
+	for (int l = 0; lists[l]; l++) {
+		size_t i;
+		json_t *c;
+		json_array_foreach(json_object_get(spec, lists[l]), i, c) {
+			const char *image = json_string_value(json_object_get(c, "image"));
+			if (image && kube_validate_image(image, e) < 0)
+				return -1;
+			static const char *const kinds[] = { "requests", "limits", NULL };
+			for (int r = 0; kinds[r]; r++) {
+				const char *res;
+				json_t *q;
+				json_object_foreach(json_object_get(json_object_get(c, "resources"), kinds[r]), res, q) {
+					if (json_is_string(q) && kube_validate_quantity(json_string_value(q), e) < 0)
+						return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int kube_manifest_validate(const struct kube_manifest_doc *d, struct perr *e)
+{
+	json_t *obj = json_loadb(d->json, d->len, 0, NULL);
+	struct perr ve = { { 0 } };
+	int rc = -1;
+	if (!obj) {
+		perr_set(e, "%s \"%s\": not JSON", d->kind, d->name);
+		return -1;
+	}
+	if (kube_validate_name(kube_name_rule_for_kind(d->kind), d->kind, d->name, &ve) < 0)
+		goto out;
+	if (d->namespace && kube_validate_name(KUBE_NAME_DNS1123_LABEL, "Namespace", d->namespace, &ve) < 0)
+		goto out;
+	json_t *meta = json_object_get(obj, "metadata");
+	if (validate_labels(json_object_get(meta, "labels"), &ve) < 0)
+		goto out;
+	json_t *spec = json_object_get(obj, "spec");
+	json_t *tmpl = json_object_get(spec, "template");
+	if (validate_labels(json_object_get(json_object_get(tmpl, "metadata"), "labels"), &ve) < 0 ||
+	    validate_labels(json_object_get(json_object_get(spec, "selector"), "matchLabels"), &ve) < 0)
+		goto out;
+	if (strcmp(d->kind, "Pod") == 0 && validate_pod_spec(spec, &ve) < 0)
+		goto out;
+	if (validate_pod_spec(json_object_get(tmpl, "spec"), &ve) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		perr_set(e, "%s: %s", d->name, ve.msg);
+	json_decref(obj);
+	return rc;
+}

@@ -117,3 +117,11 @@ char *cli_kube_obj_name(const struct kube_kind *k, const char *name)
 		return xasprintf("%s.%s/%s", kind, k->group, name);
 	return xasprintf("%s/%s", kind, name);
 }
+
+int cli_kube_readonly(const struct app *app, const char *verb)
+{
+	if (!app->g.readonly)
+		return 0;
+	cli_error("%s changes the cluster, and --readonly is set", verb);
+	return 1;
+}

@@ -79,6 +79,8 @@ int cli_kube_fail(const struct perr *e, const struct kube_response *r);
 /* Print t as kubectl does (wide: -o wide columns; with_ns: a NAMESPACE
  * column first). */
 void cli_kube_print_table(const struct kube_table *t, int wide, int with_ns);
+/* With --readonly, print why verb is refused and return non-zero. */
+int cli_kube_readonly(const struct app *app, const char *verb);
 /* "deployment.apps/demo" (kubectl's -o name). Caller frees. */
 char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
 /* ---- end cluster commands ---- */
