@@ -166,9 +166,9 @@ static json_t *yconv_node(struct yconv *c, yaml_node_t *n, int depth)
 	case YAML_SCALAR_NODE: {
 		const char *s = (const char *)n->data.scalar.value;
 		size_t len = n->data.scalar.length;
-		const char *tag = (const char *)n->tag;
-		if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || (tag && !strcmp(tag, YAML_STR_TAG)) ||
-		    strlen(s) != len) {
+		/* libyaml's loader gives every untagged scalar the !!str tag, so
+		 * only the style tells a quoted string from a plain word. */
+		if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || strlen(s) != len) {
 			json_t *j = json_stringn(s, len);
 			if (!j)
 				perr_set(c->e, "%s, line %zu: a string is not valid UTF-8", c->src, n->start_mark.line + 1);
