@@ -54,7 +54,9 @@ struct kube_client *cli_connect(struct app *app, struct perr *e)
 	if (!conn)
 		return NULL;
 	struct kube_client_opts co = { .timeout_ms = 0, .log_file = app->g.log_file };
-	if (app->g.request_timeout && kube_parse_duration(app->g.request_timeout, &co.timeout_ms, e) < 0) {
+	struct perr de = { { 0 } };
+	if (app->g.request_timeout && kube_parse_duration(app->g.request_timeout, &co.timeout_ms, &de) < 0) {
+		perr_set(e, "--request-timeout: %s", de.msg);
 		kube_conn_free(conn);
 		return NULL;
 	}
@@ -64,10 +66,3 @@ struct kube_client *cli_connect(struct app *app, struct perr *e)
 	return c;
 }
 
-const char *cli_namespace(struct app *app, struct kube_client *c)
-{
-	if (app->g.namespace && *app->g.namespace)
-		return app->g.namespace;
-	const struct kube_conn *conn = c ? kube_client_conn(c) : NULL;
-	return conn && conn->namespace && *conn->namespace ? conn->namespace : "default";
-}

@@ -151,7 +151,7 @@ static int cmd_build(struct app *app, int argc, char **argv)
 	cl = cli_connect(app, &e);
 	if (!cl)
 		goto out;
-	o.namespace = cli_namespace(app, cl);
+	o.namespace = cli_kube_namespace(cl);
 	w.progress = progress;
 	w.cancelled = is_cancelled;
 	w.ud = &tty;

@@ -116,7 +116,7 @@ static int cmd_deploy(struct app *app, int argc, char **argv)
 	cl = cli_connect(app, &e);
 	if (!cl)
 		goto out;
-	o.namespace = cli_namespace(app, cl);
+	o.namespace = cli_kube_namespace(cl);
 	char *report = NULL;
 	int ok = kube_deploy_apply(cl, &o, force, &report, &e);
 	if (report)

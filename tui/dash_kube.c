@@ -400,7 +400,11 @@ static void scale_done(struct dash *d, struct dialog *dl, int ok)
 		return;
 	struct perr e = { { 0 } };
 	long n = atol(dl->input);
-	if (kube_op_scale(sc->k->client, sc->kind, sc->ns, sc->name, n, &e) < 0)
+	struct kube_response r;
+	memset(&r, 0, sizeof r);
+	int rc = kube_scale(sc->k->client, sc->kind, sc->ns, sc->name, n, &r, &e);
+	kube_response_free(&r);
+	if (rc < 0)
 		dash_message(d, 1, "%s", e.msg);
 	else
 		dash_message(d, 0, "%s.%s/%s scaled to %ld", sc->kind->plural,
@@ -413,7 +417,11 @@ static void delete_done(struct dash *d, struct dialog *dl, int ok)
 	if (!ok)
 		return;
 	struct perr e = { { 0 } };
-	if (kube_op_delete(sc->k->client, sc->kind, sc->ns, sc->name, "Background", &e) < 0)
+	struct kube_response r;
+	memset(&r, 0, sizeof r);
+	int rc = kube_delete(sc->k->client, sc->kind, sc->ns, sc->name, KUBE_PROP_BACKGROUND, &r, &e);
+	kube_response_free(&r);
+	if (rc < 0)
 		dash_message(d, 1, "%s", e.msg);
 	else
 		dash_message(d, 0, "%s \"%s\" deleted", sc->kind->singular, sc->name);
@@ -516,7 +524,7 @@ static void edit(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
 		dash_message(d, 1, "%s", e.msg);
 	} else if (strcmp(edited, y) == 0) {
 		dash_message(d, 0, "Edit cancelled, no changes made.");
-	} else if (kube_op_apply_yaml(k->client, rv->kind, o->namespace, o->name, edited, &e) < 0) {
+	} else if (kube_op_apply_yaml(k->client, o->namespace, edited, &e) < 0) {
 		dash_message(d, 1, "%s", e.msg);
 	} else {
 		dash_message(d, 0, "%s/%s edited", rv->kind->singular, o->name);

@@ -59,9 +59,7 @@ void cli_print_help(const struct command *cmd);
  * (insecure-skip-tls-verify) go to stderr. NULL with e set. */
 struct kube_client;
 struct kube_client *cli_connect(struct app *app, struct perr *e);
-/* The namespace commands act in: -n, else the context's, else default.
- * Borrowed from app or c. */
-const char *cli_namespace(struct app *app, struct kube_client *c);
+
 
 /* ---- themes (theme.c): pure data, no curses ---------------------------- */
 
@@ -473,5 +471,35 @@ void imgdraw_render(const unsigned char *pix, int h, int w,
 		    enum imgdraw_mode mode, const char *indent, struct dbuf *out);
 
 /* ---- end model commands ---- */
+
+/* ---- cluster commands (cli_kube.c, tabwriter.c) ---- */
+
+struct kube_client;
+struct kube_kind;
+struct kube_table;
+struct kube_response;
+
+/* Go's text/tabwriter over text (cells separated by tabs, lines by
+ * newlines): kubectl get uses minwidth 6, padding 3; describe 0 and 2.
+ * Caller frees. */
+char *tabwriter_format(const char *text, size_t minwidth, size_t padding);
+
+/* Connect as kubectl would with app->g (--kubeconfig, --context, -n,
+ * --request-timeout, -v FILE), printing the insecure warning on stderr.
+ * NULL after printing the error. Caller frees with kube_client_free. */
+struct kube_client *cli_kube_connect(struct app *app);
+/* The namespace commands act in: -n, else the context's. Borrowed. */
+const char *cli_kube_namespace(struct kube_client *c);
+/* Print the error of a failed request: e's line, or for a Status with
+ * several causes kubectl's multi-line form. Returns EXIT_FAIL. */
+int cli_kube_fail(const struct perr *e, const struct kube_response *r);
+/* Print t as kubectl does (wide: -o wide columns; with_ns: a NAMESPACE
+ * column first). */
+void cli_kube_print_table(const struct kube_table *t, int wide, int with_ns);
+/* With --readonly, print why verb is refused and return non-zero. */
+int cli_kube_readonly(const struct app *app, const char *verb);
+/* "deployment.apps/demo" (kubectl's -o name). Caller frees. */
+char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
+/* ---- end cluster commands ---- */
 
 #endif

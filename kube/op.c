@@ -1,0 +1,202 @@
+/*
+ * op.c - what the dashboard does to one object, as plain calls: kube/
+ * decodes the JSON, tui/ gets strings and numbers. Each is what kubectl
+ * does for the same action (restart by the restartedAt annotation, undo by
+ * the template of a ReplicaSet revision, edit as a server-side apply);
+ * scale and delete are ops.c's.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "kube/kube.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static json_t *get_obj(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		       const char *name, struct perr *e)
+{
+	char *path = kube_kind_path(k, ns, name);
+	struct kube_response r;
+	memset(&r, 0, sizeof r);
+	memset(&r, 0, sizeof r);
+	json_t *j = NULL;
+	if (kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, e) == 0) {
+		j = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
+		if (!j)
+			perr_set(e, "the server's answer for %s is not JSON", path);
+	}
+	kube_response_free(&r);
+	free(path);
+	return j;
+}
+
+char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		   const char *name, int for_edit, struct perr *e)
+{
+	json_t *j = get_obj(c, k, ns, name, e);
+	if (!j)
+		return NULL;
+	if (for_edit) {
+		/* What an apply may not carry, or should not: the server's
+		 * bookkeeping and the status it writes itself. */
+		json_t *md = json_object_get(j, "metadata");
+		json_object_del(md, "managedFields");
+		json_object_del(md, "resourceVersion");
+		json_object_del(md, "uid");
+		json_object_del(md, "creationTimestamp");
+		json_object_del(md, "generation");
+		json_object_del(j, "status");
+	}
+	char *y = kube_json_to_yaml(j, e);
+	json_decref(j);
+	return y;
+}
+
+int kube_op_restart(struct kube_client *c, const char *ns, const char *name, struct perr *e)
+{
+	char *body = kube_rollout_restart_patch((long long)time(NULL));
+	int rc = kube_rollout_patch(c, ns, name, "application/strategic-merge-patch+json", body, e);
+	free(body);
+	return rc;
+}
+
+/* The image(s) of a ReplicaSet's pod template, comma separated. */
+static char *template_images(json_t *rs)
+{
+	struct dbuf b;
+	dbuf_init(&b, 4096);
+	json_t *containers = json_object_get(
+		json_object_get(json_object_get(json_object_get(rs, "spec"), "template"), "spec"),
+		"containers");
+	size_t i;
+	json_t *ct;
+	json_array_foreach(containers, i, ct) {
+		const char *img = json_string_value(json_object_get(ct, "image"));
+		if (img)
+			dbuf_printf(&b, "%s%s", b.len ? "," : "", img);
+	}
+	char *raw = dbuf_take(&b);
+	char *clean = sanitize_text(raw, strlen(raw), 0);
+	free(raw);
+	return clean;
+}
+
+size_t kube_op_revisions(struct kube_client *c, const char *ns, const char *name,
+			 struct kube_rev_info **out, struct perr *e)
+{
+	*out = NULL;
+	json_t *d = kube_rollout_get(c, ns, name, e);
+	if (!d)
+		return 0;
+	json_t *rsl = kube_rollout_replicasets(c, d, e);
+	if (!rsl) {
+		json_decref(d);
+		return 0;
+	}
+	struct kube_revision *v = NULL;
+	size_t n = kube_rollout_revisions(d, rsl, &v);
+	struct kube_rev_info *info = xcalloc(n ? n : 1, sizeof *info);
+	/* Newest first: the picker starts at the most recent. */
+	for (size_t i = 0; i < n; i++) {
+		struct kube_revision *r = &v[n - 1 - i];
+		info[i].revision = r->revision;
+		info[i].rs_name = sanitize_text(r->rs_name, strlen(r->rs_name), 0);
+		info[i].image = template_images(r->rs);
+		info[i].change_cause = r->change_cause
+					       ? sanitize_text(r->change_cause, strlen(r->change_cause), 0)
+					       : xstrdup("");
+	}
+	kube_revisions_free(v, n);
+	json_decref(rsl);
+	json_decref(d);
+	*out = info;
+	return n;
+}
+
+void kube_rev_info_free(struct kube_rev_info *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].rs_name);
+		free(v[i].image);
+		free(v[i].change_cause);
+	}
+	free(v);
+}
+
+int kube_op_undo(struct kube_client *c, const char *ns, const char *name, long to_revision,
+		 long *chosen, struct perr *e)
+{
+	json_t *d = kube_rollout_get(c, ns, name, e);
+	if (!d)
+		return -1;
+	json_t *rsl = kube_rollout_replicasets(c, d, e);
+	int rc = -1;
+	struct kube_revision *v = NULL;
+	size_t n = 0;
+	char *p = NULL;
+	if (!rsl)
+		goto out;
+	n = kube_rollout_revisions(d, rsl, &v);
+	rc = kube_rollout_undo_patch(d, v, n, to_revision, &p, chosen, e);
+	if (rc == 0)
+		rc = kube_rollout_patch(c, ns, name, "application/json-patch+json", p, e);
+out:
+	free(p);
+	kube_revisions_free(v, n);
+	json_decref(rsl);
+	json_decref(d);
+	return rc;
+}
+
+char *kube_op_logs(struct kube_client *c, const char *ns, const char *pod,
+		   const char *container, long tail, int timestamps, struct perr *e)
+{
+	char *path = xasprintf("/api/v1/namespaces/%s/pods/%s/log", ns, pod);
+	struct dbuf q;
+	dbuf_init(&q, 0);
+	if (tail >= 0)
+		dbuf_printf(&q, "tailLines=%ld", tail);
+	if (timestamps)
+		dbuf_printf(&q, "%stimestamps=true", q.len ? "&" : "");
+	if (container) {
+		char *esc = kube_query_escape(container);
+		dbuf_printf(&q, "%scontainer=%s", q.len ? "&" : "", esc);
+		free(esc);
+	}
+	char *query = dbuf_take(&q);
+	struct kube_response r;
+	memset(&r, 0, sizeof r);
+	memset(&r, 0, sizeof r);
+	char *text = NULL;
+	if (kube_request(c, "GET", path, query[0] ? query : NULL, NULL, NULL, 0, &r, e) == 0)
+		text = sanitize_text(r.body ? r.body : "", r.len, 1);
+	kube_response_free(&r);
+	free(query);
+	free(path);
+	return text;
+}
+
+int kube_op_apply_yaml(struct kube_client *c, const char *ns, const char *yaml,
+		       struct perr *e)
+{
+	struct kube_manifest m;
+	memset(&m, 0, sizeof m);
+	if (kube_manifest_parse("the edited object", yaml, strlen(yaml), &m, e) < 0)
+		return -1;
+	int rc = -1;
+	if (m.n != 1) {
+		perr_set(e, "the edited text holds %zu objects: edit one object", m.n);
+		goto out;
+	}
+	if (kube_manifest_validate(&m.docs[0], e) < 0)
+		goto out;
+	struct kube_response r;
+	memset(&r, 0, sizeof r);
+	rc = kube_apply(c, &m.docs[0], ns, 1, &r, e);
+	kube_response_free(&r);
+out:
+	kube_manifest_clear(&m);
+	return rc;
+}
