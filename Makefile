@@ -76,7 +76,7 @@ bench: all
 # which may be gcc-built).
 FUZZ_CFLAGS := -std=c11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
 # Commands need main.c's cli_* helpers; no fuzz target reaches them.
-FUZZ_LIB_SRCS := $(filter-out tui/cmd_%.c,$(LIB_SRCS))
+FUZZ_LIB_SRCS := $(filter-out tui/cmd_%.c tui/cli_%.c,$(LIB_SRCS))
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_SRCS); do \

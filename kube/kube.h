@@ -606,6 +606,11 @@ struct kube_watchset *kube_watchset_new(struct kube_client *client);
 void kube_watchset_free(struct kube_watchset *ws);
 /* A new cache in the set (owned by the set; borrowed by the caller). */
 struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube_cache_spec *spec);
+/* A cache of kind in ns (NULL: all namespaces) with a label selector (NULL:
+ * none) whose items' proj is the kind's struct kube_obj (sanitised
+ * columns). Owned by the set. */
+struct kube_cache *kube_cache_new(struct kube_watchset *ws, const struct kube_kind *kind,
+				  const char *ns, const char *selector);
 /* Stop and free one cache. */
 void kube_watchset_remove(struct kube_watchset *ws, struct kube_cache *c);
 /* Start due requests, move transfers on, hand finished ones to their

@@ -55,4 +55,15 @@ int cli_is_help(const char *arg);
 /* Print the command's help to stdout. */
 void cli_print_help(const struct command *cmd);
 
+/* cli_cluster.c: a client from the global options (kubeconfig, context,
+ * namespace, request timeout, debug log), warning on stderr when TLS is
+ * not verified. NULL with e set. Caller frees with kube_client_free. */
+struct kube_client;
+struct kube_kind;
+struct kube_client *cli_connect(struct app *app, struct perr *e);
+/* TYPE/NAME or TYPE NAME at argv[*i] (advanced past them): the kind, and
+ * *name borrowed from argv. NULL with e set. */
+const struct kube_kind *cli_type_name(int argc, char **argv, int *i, const char **name,
+				      struct perr *e);
+
 #endif
