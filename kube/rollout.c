@@ -401,7 +401,7 @@ json_t *kube_rollout_get(struct kube_client *c, const char *ns, const char *name
 }
 
 /* The label selector of a Deployment as a query string value. */
-static char *selector_string(const json_t *d)
+char *kube_rollout_selector(const json_t *d)
 {
 	json_t *sel = path_get(d, "spec", "selector", NULL);
 	struct dbuf b;
@@ -440,7 +440,7 @@ json_t *kube_rollout_replicasets(struct kube_client *c, const json_t *d, struct 
 	char *n = kube_query_escape(ns);
 	char *path = xasprintf("/apis/apps/v1/namespaces/%s/replicasets", n);
 	free(n);
-	char *sel = selector_string(d);
+	char *sel = kube_rollout_selector(d);
 	char *esc = kube_query_escape(sel);
 	char *query = xasprintf("labelSelector=%s", esc);
 	struct kube_response r = { 0 };
