@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 
 # Debian ships openblas.pc outside the default search path.
 export PKG_CONFIG_PATH := $(PKG_CONFIG_PATH):/usr/lib/x86_64-linux-gnu/openblas-pthread/pkgconfig:/usr/lib/aarch64-linux-gnu/openblas-pthread/pkgconfig
-PKGS    := ncursesw libcurl yaml-0.1 jansson openblas libmicrohttpd zlib
+PKGS    := ncursesw libcurl yaml-0.1 jansson openblas libmicrohttpd zlib gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -90,7 +90,7 @@ fuzz:
 	done
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
-	libjansson-dev libopenblas-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev \
+	libjansson-dev libopenblas-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev libgnutls28-dev \
 	tmux openssl dataset-fashion-mnist clang libclang-rt-14-dev valgrind
 BENCH_PKGS := python3-torch hyperfine
 deps:

@@ -14,11 +14,13 @@
 extern const struct command cmd_version_entry;
 extern const struct command cmd_rollout_entry;
 extern const struct command cmd_logs_entry;
+extern const struct command cmd_sim_entry;
 
 const struct command *const commands[] = {
 	&cmd_version_entry,
 	&cmd_rollout_entry,
 	&cmd_logs_entry,
+	&cmd_sim_entry,
 	NULL,
 };
 

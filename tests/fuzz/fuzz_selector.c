@@ -7,7 +7,7 @@
 #include "kube/sim/sim.h"
 
 static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod",
-					  "po", 1, "", "all", 1, 0 };
+					  "po", 1, "", "all", 1, 0, NULL, 0, NULL };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

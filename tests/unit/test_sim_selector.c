@@ -11,11 +11,11 @@
 #include "kube/sim/sim.h"
 
 static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod",
-					  "po", 1, "", "all", 1, 0 };
+					  "po", 1, "", "all", 1, 0, NULL, 0, NULL };
 static const struct sim_kind cm_kind = { "", "v1", "ConfigMap", "configmaps",
-					 "configmap", "cm", 1, "", NULL, 0, 0 };
+					 "configmap", "cm", 1, "", NULL, 0, 0, NULL, 0, NULL };
 static const struct sim_kind ev_kind = { "", "v1", "Event", "events", "event",
-					 "ev", 1, "", NULL, 0, 0 };
+					 "ev", 1, "", NULL, 0, 0, NULL, 0, NULL };
 
 static json_t *obj_with_labels(const char *labels_json)
 {

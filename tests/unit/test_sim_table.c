@@ -13,15 +13,15 @@
 /* The Date header of the recorded responses: Sat, 28 Nov 2026 11:36:18. */
 #define FIXTURE_NOW 1795865778LL
 
-static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod", "po", 1, "", "all", 1, 0 };
-static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment", "deployments", "deployment", "deploy", 1, "", "all", 1, 1 };
-static const struct sim_kind rs_kind = { "apps", "v1", "ReplicaSet", "replicasets", "replicaset", "rs", 1, "", "all", 1, 1 };
-static const struct sim_kind node_kind = { "", "v1", "Node", "nodes", "node", "no", 0, "", NULL, 1, 0 };
-static const struct sim_kind svc_kind = { "", "v1", "Service", "services", "service", "svc", 1, "", "all", 1, 0 };
-static const struct sim_kind ep_kind = { "", "v1", "Endpoints", "endpoints", "endpoints", "ep", 1, "", NULL, 0, 0 };
-static const struct sim_kind ev_kind = { "", "v1", "Event", "events", "event", "ev", 1, "", NULL, 0, 0 };
-static const struct sim_kind job_kind = { "batch", "v1", "Job", "jobs", "job", "", 1, "", "all", 1, 0 };
-static const struct sim_kind lease_kind = { "coordination.k8s.io", "v1", "Lease", "leases", "lease", "", 1, "", NULL, 0, 0 };
+static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod", "po", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment", "deployments", "deployment", "deploy", 1, "", "all", 1, 1, NULL, 0, NULL };
+static const struct sim_kind rs_kind = { "apps", "v1", "ReplicaSet", "replicasets", "replicaset", "rs", 1, "", "all", 1, 1, NULL, 0, NULL };
+static const struct sim_kind node_kind = { "", "v1", "Node", "nodes", "node", "no", 0, "", NULL, 1, 0, NULL, 0, NULL };
+static const struct sim_kind svc_kind = { "", "v1", "Service", "services", "service", "svc", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind ep_kind = { "", "v1", "Endpoints", "endpoints", "endpoints", "ep", 1, "", NULL, 0, 0, NULL, 0, NULL };
+static const struct sim_kind ev_kind = { "", "v1", "Event", "events", "event", "ev", 1, "", NULL, 0, 0, NULL, 0, NULL };
+static const struct sim_kind job_kind = { "batch", "v1", "Job", "jobs", "job", "", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind lease_kind = { "coordination.k8s.io", "v1", "Lease", "leases", "lease", "", 1, "", NULL, 0, 0, NULL, 0, NULL };
 
 static json_t *load(const char *path)
 {
@@ -252,7 +252,9 @@ static void test_other_kinds(void **state)
 		     "\"firstTimestamp\":\"2026-11-28T11:30:18Z\",\"lastTimestamp\":\"2026-11-28T11:35:18Z\",\"count\":3,\"type\":\"Normal\"}",
 		     T0, "[\"60s\",\"Normal\",\"Pulled\",\"pod/web-1\",\"spec.containers{web}\",\"kubelet, node-1\",\"Successfully pulled image \\\"nginx\\\"\",\"6m\",3,\"web.1\"]");
 	/* kinds without a printer: the default Name / Created At table */
-	json_t *dt = sim_table(&lease_kind, json_pack("[{s:{s:s,s:s}}]", "metadata", "name", "l", "creationTimestamp", "2026-11-28T11:36:18Z"), SIM_TABLE_NONE, T0);
+	json_t *leases = json_pack("[{s:{s:s,s:s}}]", "metadata", "name", "l", "creationTimestamp", "2026-11-28T11:36:18Z");
+	json_t *dt = sim_table(&lease_kind, leases, SIM_TABLE_NONE, T0);
+	json_decref(leases);
 	json_t *want = parse("[\"l\",\"2026-11-28T11:36:18Z\"]");
 	assert_json_equal(json_object_get(json_array_get(json_object_get(dt, "rows"), 0), "cells"), want);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(dt, "columnDefinitions"), 1), "name")), "Created At");

@@ -10,12 +10,12 @@
 
 #include "kube/sim/sim.h"
 
-static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment", "deployments", "deployment", "deploy", 1, "", "all", 1, 1 };
-static const struct sim_kind svc_kind = { "", "v1", "Service", "services", "service", "svc", 1, "", "all", 0, 0 };
-static const struct sim_kind ns_kind = { "", "v1", "Namespace", "namespaces", "namespace", "ns", 0, "", NULL, 1, 0 };
-static const struct sim_kind job_kind = { "batch", "v1", "Job", "jobs", "job", "", 1, "", "all", 1, 0 };
-static const struct sim_kind cm_kind = { "", "v1", "ConfigMap", "configmaps", "configmap", "cm", 1, "", NULL, 0, 0 };
-static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod", "po", 1, "", "all", 1, 0 };
+static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment", "deployments", "deployment", "deploy", 1, "", "all", 1, 1, NULL, 0, NULL };
+static const struct sim_kind svc_kind = { "", "v1", "Service", "services", "service", "svc", 1, "", "all", 0, 0, NULL, 0, NULL };
+static const struct sim_kind ns_kind = { "", "v1", "Namespace", "namespaces", "namespace", "ns", 0, "", NULL, 1, 0, NULL, 0, NULL };
+static const struct sim_kind job_kind = { "batch", "v1", "Job", "jobs", "job", "", 1, "", "all", 1, 0, NULL, 0, NULL };
+static const struct sim_kind cm_kind = { "", "v1", "ConfigMap", "configmaps", "configmap", "cm", 1, "", NULL, 0, 0, NULL, 0, NULL };
+static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod", "po", 1, "", "all", 1, 0, NULL, 0, NULL };
 
 static json_t *load(const char *path)
 {

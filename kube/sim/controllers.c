@@ -1,0 +1,146 @@
+/*
+ * controllers.c - one pass of everything behind the store, in the order a
+ * change flows through a real cluster: deployments make ReplicaSets,
+ * ReplicaSets and Jobs make pods, the scheduler and kubelet run them, the
+ * endpoints controller publishes them; then the garbage collector removes
+ * dependents whose owners are gone, and (in the demo) a little churn.
+ * Namespace finalization is the store's: a deleted namespace empties and
+ * goes as its contents go.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/sim/world.h"
+
+/* The collector's full scan runs every this many steps. */
+#define GC_EVERY 10
+
+struct uidset {
+	struct smap *m;
+};
+
+static int add_uid(json_t *obj, void *ud)
+{
+	const char *uid = json_string_value(json_object_get(
+		json_object_get(obj, "metadata"), "uid"));
+	if (uid)
+		smap_put(ud, uid, (void *)1);
+	return 0;
+}
+
+struct orphans {
+	struct smap *uids;
+	struct pod_group found;
+};
+
+static int find_orphan(json_t *obj, void *ud)
+{
+	struct orphans *o = ud;
+	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
+				       "ownerReferences");
+	if (!json_array_size(refs))
+		return 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(refs, i, r)
+	{
+		const char *uid = json_string_value(json_object_get(r, "uid"));
+		if (uid && smap_get(o->uids, uid))
+			return 0;
+	}
+	struct pod_group *g = &o->found;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 8;
+		g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+	}
+	g->v[g->n++] = json_incref(obj);
+	return 0;
+}
+
+/* Background garbage collection: an object all of whose owners are gone
+ * is deleted (its own dependents follow through the store's cascade). */
+static void gc(struct sim *s)
+{
+	struct smap uids;
+	smap_init(&uids, NULL);
+	for (const struct sim_kind *k = sim_kinds; k->kind; k++)
+		if (strcmp(k->plural, "events"))
+			sim_store_each(s, k, NULL, add_uid, &uids);
+	struct orphans o = { .uids = &uids };
+	for (const struct sim_kind *k = sim_kinds; k->kind; k++) {
+		if (!k->namespaced || !strcmp(k->plural, "events"))
+			continue;
+		size_t before = o.found.n;
+		sim_store_each(s, k, NULL, find_orphan, &o);
+		for (size_t i = before; i < o.found.n; i++) {
+			json_t *obj = o.found.v[i];
+			json_t *meta = json_object_get(obj, "metadata");
+			struct sim_status st = { 0 };
+			if (!json_object_get(meta, "deletionTimestamp"))
+				sim_store_delete(s, k,
+						 json_string_value(json_object_get(meta, "namespace")),
+						 json_string_value(json_object_get(meta, "name")),
+						 "Background", NULL, &st);
+			sim_status_clear(&st);
+			json_decref(obj);
+		}
+	}
+	free(o.found.v);
+	smap_free(&uids);
+}
+
+/* Demo churn: now and then a demo deployment is scaled or restarted, so
+ * the dashboard has something to show. */
+static void churn(struct sim *s, struct sim_world *w)
+{
+	static const char *const targets[] = { "web", "cache", "api" };
+	long long now = sim_now(s);
+	if (!w->churn_next) {
+		w->churn_next = now + 60000;
+		return;
+	}
+	if (now < w->churn_next)
+		return;
+	w->churn_next = now + 45000 + (long long)(sim_world_rand(w) % 60000);
+	const struct sim_kind *dk = sim_kind_find("apps", "deployments");
+	const char *name = targets[sim_world_rand(w) % 3];
+	json_t *d = sim_store_get(s, dk, "default", name);
+	if (!d)
+		return;
+	json_t *copy = json_deep_copy(d);
+	json_t *spec = json_object_get(copy, "spec");
+	if (sim_world_rand(w) % 2) {
+		json_object_set_new(spec, "replicas",
+				    json_integer(2 + (json_int_t)(sim_world_rand(w) % 3)));
+	} else {
+		json_t *tmeta = json_object_get(json_object_get(spec, "template"), "metadata");
+		json_t *ann = json_object_get(tmeta, "annotations");
+		if (!json_is_object(ann)) {
+			ann = json_object();
+			json_object_set_new(tmeta, "annotations", ann);
+		}
+		char t[32];
+		json_object_set_new(ann, "kubectl.kubernetes.io/restartedAt",
+				    json_string(sim_rfc3339(s, t, sizeof t)));
+	}
+	struct sim_status st = { 0 };
+	sim_store_update(s, dk, "default", copy, NULL, &st);
+	sim_status_clear(&st);
+}
+
+void sim_controllers_step(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	if (!w)
+		return;
+	sim_deployment_sync(s);
+	sim_replicaset_sync(s);
+	sim_job_sync(s);
+	sim_kubelet_sync(s);
+	sim_endpoints_sync(s);
+	if (w->steps++ % GC_EVERY == 0)
+		gc(s);
+	if (w->demo)
+		churn(s, w);
+}

@@ -1,0 +1,601 @@
+/* test_sim_controllers.c - the controllers, scheduler and kubelet behind
+ * the simulated store, driven step by step under a clock the test moves:
+ * deployments and rolling updates within their bounds, image pull
+ * failures and progress deadlines, jobs, endpoints, graceful deletion,
+ * garbage collection, logs, and seeding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/sim/sim_impl.h"
+
+static const struct sim_kind *K(const char *group, const char *plural)
+{
+	const struct sim_kind *k = sim_kind_find(group, plural);
+	assert_non_null(k);
+	return k;
+}
+
+static const char *jp(const json_t *o, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	const json_t *v = o;
+	for (char *save, *p = strtok_r(buf, ".", &save); p && v;
+	     p = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, p);
+	return json_string_value(v);
+}
+
+static int ji(const json_t *o, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	const json_t *v = o;
+	for (char *save, *p = strtok_r(buf, ".", &save); p && v;
+	     p = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, p);
+	return (int)json_integer_value(v);
+}
+
+static struct sim *new_sim(void)
+{
+	struct sim_opts o = { .speed = 1, .seed = 42 };
+	struct perr e = { { 0 } };
+	struct sim *s = sim_new(&o, &e);
+	assert_non_null(s);
+	return s;
+}
+
+typedef void (*check_fn)(struct sim *s, void *ud);
+
+/* Move simulated time by ms in steps of 250 ms, running the controllers
+ * (and check, if given) at every step. */
+static void advance(struct sim *s, long long ms, check_fn check, void *ud)
+{
+	for (long long t = 0; t < ms; t += 250) {
+		sim_lock(s);
+		s->start_real_ms -= 250;
+		sim_controllers_step(s);
+		if (check)
+			check(s, ud);
+		sim_unlock(s);
+	}
+}
+
+static void create(struct sim *s, const char *group, const char *plural,
+		   const char *ns, const char *doc)
+{
+	json_error_t err;
+	json_t *obj = json_loads(doc, 0, &err);
+	assert_non_null(obj);
+	struct sim_status st = { 0 };
+	sim_lock(s);
+	int rc = sim_store_create(s, K(group, plural), ns, obj, NULL, &st);
+	sim_unlock(s);
+	if (rc)
+		fprintf(stderr, "create: %s\n", st.message);
+	assert_int_equal(rc, 0);
+	sim_status_clear(&st);
+}
+
+struct list {
+	json_t *v[256];
+	size_t n;
+	const char *prefix;
+};
+
+static int collect(json_t *obj, void *ud)
+{
+	struct list *l = ud;
+	const char *name = jp(obj, "metadata.name");
+	if (l->prefix && strncmp(name, l->prefix, strlen(l->prefix)))
+		return 0;
+	if (l->n < 256)
+		l->v[l->n++] = obj;
+	return 0;
+}
+
+/* Objects of a kind whose name starts with prefix (borrowed; lock held). */
+static void list(struct sim *s, const char *group, const char *plural,
+		 const char *prefix, struct list *l)
+{
+	memset(l, 0, sizeof *l);
+	l->prefix = prefix;
+	sim_store_each(s, K(group, plural), "default", collect, l);
+}
+
+static const char *cond_field(const json_t *obj, const char *type,
+			      const char *field)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"),
+			   i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "type")), type))
+			return json_string_value(json_object_get(c, field));
+	return NULL;
+}
+
+static void set_image(struct sim *s, const char *deploy, const char *image)
+{
+	sim_lock(s);
+	json_t *d = json_deep_copy(sim_store_get(s, K("apps", "deployments"),
+						 "default", deploy));
+	json_t *c = json_array_get(json_object_get(json_object_get(json_object_get(
+		json_object_get(d, "spec"), "template"), "spec"), "containers"), 0);
+	json_object_set_new(c, "image", json_string(image));
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_update(s, K("apps", "deployments"), "default", d,
+					  NULL, &st), 0);
+	sim_unlock(s);
+}
+
+static const char *web_doc =
+	"{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":4,"
+	"\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
+	"\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+	"\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx\"}]}}}}";
+
+/* maxSurge 25% of 4 = 1 up, maxUnavailable 25% of 4 = 1 down. */
+static void rolling_bounds(struct sim *s, void *ud)
+{
+	int *worst = ud;
+	struct list rs, pods;
+	list(s, "apps", "replicasets", "web-", &rs);
+	int total = 0;
+	for (size_t i = 0; i < rs.n; i++)
+		total += ji(rs.v[i], "spec.replicas");
+	assert_true(total <= 5);
+	list(s, "", "pods", "web-", &pods);
+	int ready = 0;
+	for (size_t i = 0; i < pods.n; i++) {
+		if (json_object_get(json_object_get(pods.v[i], "metadata"),
+				    "deletionTimestamp"))
+			continue;
+		const char *r = cond_field(pods.v[i], "Ready", "status");
+		if (r && !strcmp(r, "True"))
+			ready++;
+	}
+	assert_true(ready >= 3);
+	if (total > worst[0])
+		worst[0] = total;
+}
+
+static void test_deployment_rollout(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default", web_doc);
+	advance(s, 500, NULL, NULL);
+
+	sim_lock(s);
+	struct list rs, pods;
+	list(s, "apps", "replicasets", "web-", &rs);
+	assert_int_equal(rs.n, 1);
+	const char *rsname = jp(rs.v[0], "metadata.name");
+	const char *hash = jp(rs.v[0], "metadata.labels.pod-template-hash");
+	assert_non_null(hash);
+	char want[64];
+	snprintf(want, sizeof want, "web-%s", hash);
+	assert_string_equal(rsname, want);
+	for (const char *p = hash; *p; p++)
+		assert_non_null(strchr("bcdfghjklmnpqrstvwxz2456789", *p));
+	json_t *ann = json_object_get(json_object_get(rs.v[0], "metadata"), "annotations");
+	assert_string_equal(json_string_value(json_object_get(
+				    ann, "deployment.kubernetes.io/revision")), "1");
+	assert_string_equal(json_string_value(json_object_get(
+				    ann, "deployment.kubernetes.io/desired-replicas")), "4");
+	assert_string_equal(json_string_value(json_object_get(
+				    ann, "deployment.kubernetes.io/max-replicas")), "5");
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(
+		json_object_get(rs.v[0], "metadata"), "ownerReferences"), 0), "controller")));
+	char rs1[64];
+	snprintf(rs1, sizeof rs1, "%s", rsname);
+	list(s, "", "pods", rs1, &pods);
+	assert_int_equal(pods.n, 4);
+	/* <rs>-<5 chars of the alphabet> */
+	assert_int_equal(strlen(jp(pods.v[0], "metadata.name")), strlen(rs1) + 6);
+	sim_unlock(s);
+
+	advance(s, 10000, NULL, NULL);
+	sim_lock(s);
+	json_t *d = sim_store_get(s, K("apps", "deployments"), "default", "web");
+	assert_int_equal(ji(d, "status.availableReplicas"), 4);
+	assert_int_equal(ji(d, "status.readyReplicas"), 4);
+	assert_int_equal(ji(d, "status.updatedReplicas"), 4);
+	assert_int_equal(ji(d, "status.observedGeneration"), ji(d, "metadata.generation"));
+	assert_string_equal(cond_field(d, "Available", "reason"), "MinimumReplicasAvailable");
+	assert_string_equal(cond_field(d, "Progressing", "reason"), "NewReplicaSetAvailable");
+	char msg[128];
+	snprintf(msg, sizeof msg, "ReplicaSet \"%s\" has successfully progressed.", rs1);
+	assert_string_equal(cond_field(d, "Progressing", "message"), msg);
+	list(s, "", "pods", rs1, &pods);
+	json_t *cs = json_array_get(json_object_get(json_object_get(pods.v[0], "status"),
+						    "containerStatuses"), 0);
+	assert_true(json_is_true(json_object_get(cs, "ready")));
+	assert_non_null(jp(cs, "state.running.startedAt"));
+	assert_string_equal(jp(cs, "image"), "docker.io/library/nginx:latest");
+	assert_non_null(strstr(jp(cs, "imageID"), "@sha256:"));
+	assert_string_equal(jp(pods.v[0], "status.phase"), "Running");
+	assert_non_null(jp(pods.v[0], "spec.nodeName"));
+	assert_non_null(jp(pods.v[0], "status.podIP"));
+	sim_unlock(s);
+
+	/* A new image: revision 2, within maxSurge/maxUnavailable throughout. */
+	set_image(s, "web", "nginx:1.27");
+	int worst = 0;
+	advance(s, 30000, rolling_bounds, &worst);
+	assert_int_equal(worst, 5); /* the surge was used */
+	sim_lock(s);
+	list(s, "apps", "replicasets", "web-", &rs);
+	assert_int_equal(rs.n, 2);
+	json_t *old = NULL, *cur = NULL;
+	for (size_t i = 0; i < rs.n; i++) {
+		if (!strcmp(jp(rs.v[i], "metadata.name"), rs1))
+			old = rs.v[i];
+		else
+			cur = rs.v[i];
+	}
+	assert_non_null(old);
+	assert_non_null(cur);
+	assert_int_equal(ji(old, "spec.replicas"), 0);
+	assert_int_equal(ji(cur, "spec.replicas"), 4);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(cur, "metadata"), "annotations"),
+				    "deployment.kubernetes.io/revision")), "2");
+	d = sim_store_get(s, K("apps", "deployments"), "default", "web");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(d, "metadata"), "annotations"),
+				    "deployment.kubernetes.io/revision")), "2");
+	assert_int_equal(ji(d, "status.updatedReplicas"), 4);
+	assert_int_equal(ji(d, "status.availableReplicas"), 4);
+	assert_string_equal(cond_field(d, "Progressing", "reason"), "NewReplicaSetAvailable");
+	sim_unlock(s);
+
+	/* Rollback: the old template again makes the old RS revision 3. */
+	set_image(s, "web", "nginx");
+	advance(s, 30000, rolling_bounds, &worst);
+	sim_lock(s);
+	json_t *back = sim_store_get(s, K("apps", "replicasets"), "default", rs1);
+	assert_int_equal(ji(back, "spec.replicas"), 4);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(back, "metadata"), "annotations"),
+				    "deployment.kubernetes.io/revision")), "3");
+	list(s, "apps", "replicasets", "web-", &rs);
+	assert_int_equal(rs.n, 2);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_image_pull_failure_and_deadline(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"broken\"},\"spec\":{\"replicas\":1,"
+	       "\"progressDeadlineSeconds\":20,"
+	       "\"selector\":{\"matchLabels\":{\"app\":\"broken\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"broken\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"app\","
+	       "\"image\":\"ghcr.io/example/missing:1.0\"}]}}}}");
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	struct list pods;
+	list(s, "", "pods", "broken-", &pods);
+	assert_int_equal(pods.n, 1);
+	json_t *cs = json_array_get(json_object_get(json_object_get(pods.v[0], "status"),
+						    "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "state.waiting.reason"), "ErrImagePull");
+	assert_non_null(strstr(jp(cs, "state.waiting.message"),
+			       "ghcr.io/example/missing:1.0: not found"));
+	assert_string_equal(jp(pods.v[0], "status.phase"), "Pending");
+	sim_unlock(s);
+	advance(s, 2000, NULL, NULL);
+	sim_lock(s);
+	list(s, "", "pods", "broken-", &pods);
+	cs = json_array_get(json_object_get(json_object_get(pods.v[0], "status"),
+					    "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "state.waiting.reason"), "ImagePullBackOff");
+	assert_string_equal(jp(cs, "state.waiting.message"),
+			    "Back-off pulling image \"ghcr.io/example/missing:1.0\"");
+	json_t *d = sim_store_get(s, K("apps", "deployments"), "default", "broken");
+	assert_string_equal(cond_field(d, "Progressing", "status"), "True");
+	assert_string_equal(cond_field(d, "Available", "status"), "False");
+	assert_string_equal(cond_field(d, "Available", "reason"), "MinimumReplicasUnavailable");
+	/* The log of a container that never started, in the API's words. */
+	struct sim_status st = { 0 };
+	char *log = sim_pod_logs(s, "default", jp(pods.v[0], "metadata.name"), NULL, 0, &st);
+	assert_null(log);
+	assert_int_equal(st.code, 400);
+	assert_non_null(strstr(st.message, "is waiting to start: image can't be pulled"));
+	sim_status_clear(&st);
+	sim_unlock(s);
+	advance(s, 25000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "broken");
+	assert_string_equal(cond_field(d, "Progressing", "status"), "False");
+	assert_string_equal(cond_field(d, "Progressing", "reason"), "ProgressDeadlineExceeded");
+	assert_non_null(strstr(cond_field(d, "Progressing", "message"),
+			       "has timed out progressing."));
+	sim_unlock(s);
+	/* Pushing the image lets the next pull succeed. */
+	sim_lock(s);
+	sim_registry_put(s, "ghcr.io/example/missing:1.0", NULL, 0);
+	sim_unlock(s);
+	advance(s, 330000, NULL, NULL);
+	sim_lock(s);
+	list(s, "", "pods", "broken-", &pods);
+	assert_string_equal(jp(pods.v[0], "status.phase"), "Running");
+	sim_unlock(s);
+	sim_free(s);
+}
+
+struct evfind {
+	const char *reason, *needle;
+	int found;
+};
+
+static int find_event(json_t *ev, void *ud)
+{
+	struct evfind *f = ud;
+	if (!strcmp(jp(ev, "reason"), f->reason) &&
+	    (!f->needle || strstr(jp(ev, "message"), f->needle)))
+		f->found++;
+	return 0;
+}
+
+static int events(struct sim *s, const char *reason, const char *needle)
+{
+	struct evfind f = { reason, needle, 0 };
+	sim_store_each(s, K("", "events"), "default", find_event, &f);
+	return f.found;
+}
+
+static void test_events(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default", web_doc);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(events(s, "ScalingReplicaSet", "Scaled up replica set web-"), 1);
+	assert_int_equal(events(s, "SuccessfulCreate", "Created pod: web-"), 4);
+	assert_int_equal(events(s, "Scheduled", "Successfully assigned default/web-"), 4);
+	assert_int_equal(events(s, "Pulling", "Pulling image \"nginx\""), 4);
+	assert_int_equal(events(s, "Pulled", "Successfully pulled image \"nginx\" in "), 4);
+	assert_int_equal(events(s, "Created", "Created container nginx"), 4);
+	assert_int_equal(events(s, "Started", "Started container nginx"), 4);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_job_completes(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "batch", "jobs", "default",
+	       "{\"metadata\":{\"name\":\"hello\"},\"spec\":{\"completions\":2,"
+	       "\"template\":{\"spec\":{\"restartPolicy\":\"Never\",\"containers\":"
+	       "[{\"name\":\"hello\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"echo hello from the job\"]}]}}}}");
+	advance(s, 15000, NULL, NULL);
+	sim_lock(s);
+	json_t *job = sim_store_get(s, K("batch", "jobs"), "default", "hello");
+	assert_int_equal(ji(job, "status.succeeded"), 2);
+	assert_null(json_object_get(json_object_get(job, "status"), "active"));
+	assert_string_equal(cond_field(job, "Complete", "status"), "True");
+	assert_non_null(jp(job, "status.completionTime"));
+	assert_non_null(jp(job, "status.startTime"));
+	struct list pods;
+	list(s, "", "pods", "hello-", &pods);
+	assert_int_equal(pods.n, 2);
+	assert_string_equal(jp(pods.v[0], "status.phase"), "Succeeded");
+	assert_string_equal(jp(pods.v[0], "metadata.labels.job-name"), "hello");
+	struct sim_status st = { 0 };
+	char *log = sim_pod_logs(s, "default", jp(pods.v[0], "metadata.name"), NULL, 0, &st);
+	assert_non_null(log);
+	assert_string_equal(log, "hello from the job\n");
+	free(log);
+	assert_int_equal(events(s, "Completed", "Job completed"), 1);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_endpoints_and_graceful_delete(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default", web_doc);
+	create(s, "", "services", "default",
+	       "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"selector\":{\"app\":\"web\"},"
+	       "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080}]}}");
+	advance(s, 1000, NULL, NULL);
+	sim_lock(s);
+	json_t *ep = sim_store_get(s, K("", "endpoints"), "default", "web");
+	assert_non_null(ep);
+	sim_unlock(s);
+	advance(s, 10000, NULL, NULL);
+	sim_lock(s);
+	ep = sim_store_get(s, K("", "endpoints"), "default", "web");
+	json_t *sub = json_array_get(json_object_get(ep, "subsets"), 0);
+	assert_int_equal(json_array_size(json_object_get(sub, "addresses")), 4);
+	assert_null(json_object_get(sub, "notReadyAddresses"));
+	assert_int_equal(ji(json_array_get(json_object_get(sub, "ports"), 0), "port"), 8080);
+	assert_string_equal(jp(json_array_get(json_object_get(sub, "addresses"), 0),
+			       "targetRef.kind"), "Pod");
+
+	/* Graceful deletion: deletionTimestamp first, then gone; the
+	 * ReplicaSet makes a replacement. */
+	struct list pods;
+	list(s, "", "pods", "web-", &pods);
+	char victim[128];
+	snprintf(victim, sizeof victim, "%s", jp(pods.v[0], "metadata.name"));
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_delete(s, K("", "pods"), "default", victim, NULL,
+					  NULL, &st), 0);
+	assert_non_null(sim_store_get(s, K("", "pods"), "default", victim));
+	sim_unlock(s);
+	advance(s, 250, NULL, NULL);
+	sim_lock(s);
+	assert_non_null(sim_store_get(s, K("", "pods"), "default", victim));
+	assert_int_equal(events(s, "Killing", "Stopping container nginx"), 1);
+	sim_unlock(s);
+	advance(s, 1000, NULL, NULL);
+	sim_lock(s);
+	assert_null(sim_store_get(s, K("", "pods"), "default", victim));
+	list(s, "", "pods", "web-", &pods);
+	assert_int_equal(pods.n, 4);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_gc_orphans(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "replicasets", "default",
+	       "{\"metadata\":{\"name\":\"orphan\",\"ownerReferences\":[{\"apiVersion\":"
+	       "\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"gone\",\"uid\":"
+	       "\"00000000-0000-0000-0000-000000000001\",\"controller\":true}]},"
+	       "\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"o\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"o\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}");
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	assert_null(sim_store_get(s, K("apps", "replicasets"), "default", "orphan"));
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_crash_loop_and_logs(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"crash\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"echo starting; sleep 2; exit 1\"]}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"nginx\",\"image\":\"nginx:1.25\"}]}}");
+	advance(s, 40000, NULL, NULL);
+	sim_lock(s);
+	json_t *p = sim_store_get(s, K("", "pods"), "default", "crash");
+	json_t *cs = json_array_get(json_object_get(json_object_get(p, "status"),
+						    "containerStatuses"), 0);
+	assert_true(ji(cs, "restartCount") >= 2);
+	assert_int_equal(ji(cs, "lastState.terminated.exitCode"), 1);
+	assert_string_equal(jp(cs, "lastState.terminated.reason"), "Error");
+	assert_true(events(s, "BackOff", "Back-off restarting failed container") >= 1);
+	struct sim_status st = { 0 };
+	char *prev = sim_pod_logs(s, "default", "crash", NULL, 1, &st);
+	assert_non_null(prev);
+	assert_string_equal(prev, "starting\n");
+	free(prev);
+
+	/* nginx: the entrypoint banner, then access lines over time. */
+	char *log = sim_pod_logs(s, "default", "web", "nginx", 0, &st);
+	assert_non_null(log);
+	assert_non_null(strstr(log, "Configuration complete; ready for start up"));
+	assert_non_null(strstr(log, "\"GET "));
+	long long seq = sim_pod_log_seq(s, "default", "web", "nginx");
+	assert_true(seq > 17);
+	free(log);
+	/* No previous instance: the real 400. */
+	assert_null(sim_pod_logs(s, "default", "web", NULL, 1, &st));
+	assert_int_equal(st.code, 400);
+	assert_string_equal(st.message,
+			    "previous terminated container \"nginx\" in pod \"web\" not found");
+	sim_status_clear(&st);
+	assert_null(sim_pod_logs(s, "default", "nope", NULL, 0, &st));
+	assert_int_equal(st.code, 404);
+	sim_status_clear(&st);
+	assert_null(sim_pod_logs(s, "default", "web", "other", 0, &st));
+	assert_int_equal(st.code, 400);
+	sim_status_clear(&st);
+	sim_unlock(s);
+	advance(s, 60000, NULL, NULL);
+	sim_lock(s);
+	assert_true(sim_pod_log_seq(s, "default", "web", "nginx") > seq);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_seed_settled(void **state)
+{
+	(void)state;
+	struct sim_opts o = { .speed = 1, .seed = 7, .seed_pods = 1000 };
+	struct perr e = { { 0 } };
+	long long t0 = now_ms();
+	struct sim *s = sim_new(&o, &e);
+	assert_non_null(s);
+	assert_true(now_ms() - t0 < 2000);
+	sim_lock(s);
+	assert_int_equal(sim_store_count(s, K("", "pods"), NULL), 1000);
+	assert_int_equal(sim_store_count(s, K("apps", "deployments"), NULL), 100);
+	assert_int_equal(sim_store_count(s, K("", "nodes"), NULL), 3);
+	assert_non_null(sim_store_get(s, K("", "namespaces"), NULL, "kube-system"));
+	/* Settled: a pass of the controllers finds nothing to change. */
+	unsigned long long rv = sim_store_rv(s);
+	sim_controllers_step(s);
+	sim_controllers_step(s);
+	assert_int_equal(sim_store_rv(s), rv);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_metrics(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default", web_doc);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	json_t *pm = sim_metrics_pods(s, "default");
+	assert_string_equal(jp(pm, "kind"), "PodMetricsList");
+	assert_string_equal(jp(pm, "apiVersion"), "metrics.k8s.io/v1beta1");
+	json_t *items = json_object_get(pm, "items");
+	assert_int_equal(json_array_size(items), 4);
+	json_t *it = json_array_get(items, 0);
+	assert_string_equal(jp(it, "window"), "30s");
+	assert_string_equal(jp(it, "metadata.namespace"), "default");
+	json_t *c = json_array_get(json_object_get(it, "containers"), 0);
+	assert_string_equal(jp(c, "name"), "nginx");
+	const char *cpu = jp(c, "usage.cpu"), *mem = jp(c, "usage.memory");
+	assert_true(strlen(cpu) > 1 && cpu[strlen(cpu) - 1] == 'n');
+	assert_true(strlen(mem) > 2 && !strcmp(mem + strlen(mem) - 2, "Ki"));
+	/* The same instant reads the same values. */
+	json_t *again = sim_metrics_pods(s, "default");
+	assert_true(json_equal(json_object_get(pm, "items"), json_object_get(again, "items")));
+	json_decref(again);
+	json_decref(pm);
+	json_t *nm = sim_metrics_nodes(s);
+	assert_string_equal(jp(nm, "kind"), "NodeMetricsList");
+	assert_int_equal(json_array_size(json_object_get(nm, "items")), 3);
+	assert_non_null(jp(json_array_get(json_object_get(nm, "items"), 0), "usage.cpu"));
+	json_decref(nm);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deployment_rollout),
+		cmocka_unit_test(test_image_pull_failure_and_deadline),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_job_completes),
+		cmocka_unit_test(test_endpoints_and_graceful_delete),
+		cmocka_unit_test(test_gc_orphans),
+		cmocka_unit_test(test_crash_loop_and_logs),
+		cmocka_unit_test(test_seed_settled),
+		cmocka_unit_test(test_metrics),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
