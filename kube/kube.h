@@ -661,7 +661,9 @@ struct json_t *kube_rollout_get(struct kube_client *c, const char *ns, const cha
 struct json_t *kube_rollout_replicasets(struct kube_client *c, const struct json_t *deploy,
 					struct perr *e);
 /* PATCH the Deployment with content_type (application/json-patch+json,
- * application/strategic-merge-patch+json, ...). 0 / -1. */
+ * application/strategic-merge-patch+json, ...). A strategic merge patch
+ * refused with 415 is sent again as a JSON merge patch: only for patches
+ * without lists (restart, pause, resume), where both mean the same. 0 / -1. */
 int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
 		       const char *content_type, const char *patch, struct perr *e);
 /* logs.c: pod logs; a dropped stream resumes where it stopped. */

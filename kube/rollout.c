@@ -466,7 +466,20 @@ int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
 {
 	char *path = deploy_path(ns, name);
 	struct kube_response r = { 0 };
-	int rc = kube_request(c, "PATCH", path, NULL, content_type, patch, strlen(patch), &r, e);
+	struct perr first = { { 0 } };
+	int rc = kube_request(c, "PATCH", path, NULL, content_type, patch, strlen(patch), &r,
+			      &first);
+	if (rc < 0 && r.status == 415 &&
+	    strcmp(content_type, "application/strategic-merge-patch+json") == 0) {
+		/* A server without strategic merge (an aggregated API, a small
+		 * simulator): the patches made here hold no lists, so as a JSON
+		 * merge patch they mean the same. */
+		kube_response_free(&r);
+		rc = kube_request(c, "PATCH", path, NULL, "application/merge-patch+json", patch,
+				  strlen(patch), &r, e);
+	} else if (rc < 0) {
+		perr_set(e, "%s", first.msg);
+	}
 	kube_response_free(&r);
 	free(path);
 	return rc;

@@ -205,6 +205,8 @@ static int set_paused(struct kube_client *c, const struct rollout_args *a, int w
 		cli_error("deployments.apps \"%s\" %s", a->name, want ? "is already paused" : "is not paused");
 		return EXIT_FAIL;
 	}
+	/* What kubectl's two-way strategic diff of paused true/false gives:
+	 * false is omitted, so resuming deletes the field. */
 	const char *patch = want ? "{\"spec\":{\"paused\":true}}" : "{\"spec\":{\"paused\":null}}";
 	if (send_patch(c, a, "application/strategic-merge-patch+json", patch, "failed to patch: ") < 0)
 		return EXIT_FAIL;
