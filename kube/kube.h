@@ -299,6 +299,9 @@ struct kube_kind {
 	/* Fill cols[1..] (cols[0] is the name) from obj, each a new sanitised
 	 * string; now (Unix seconds) for ages. */
 	void (*project)(const struct json_t *obj, long long now, char **cols);
+	int hide_name; /* kubectl prints no NAME column (events) */
+	/* The time the kind is sorted by (events: last seen); NULL: created. */
+	long long (*when)(const struct json_t *obj);
 };
 
 extern const struct kube_kind kube_kinds[]; /* ends with kind == NULL */
@@ -329,6 +332,7 @@ struct kube_obj {
 	char *uid;
 	char *resource_version;
 	long long created;      /* Unix seconds; 0 when unknown */
+	long long time;         /* the kind's own time (events: last seen), else created */
 	int deleting;           /* has a deletionTimestamp */
 	struct kube_label *labels;
 	size_t nlabels;
@@ -366,6 +370,103 @@ void kube_table_clear(struct kube_table *t);
 
 /* The Accept header that asks for the Table form (what kubectl get sends). */
 #define KUBE_ACCEPT_TABLE "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+/* ---- LIST and GET (list.c) ---- */
+
+struct kube_list_opts {
+	const char *ns;             /* NULL: all namespaces */
+	const char *selector;       /* label selector, or NULL */
+	const char *field_selector; /* or NULL */
+	int table;                  /* ask for the server's Table form */
+	size_t limit;               /* page size; 0: 500 as kubectl */
+	long long now;              /* for ages; 0: the clock */
+};
+
+/* Every page of k into t (limit/continue). 0 / -1; clear t either way. */
+int kube_list(struct kube_client *c, const struct kube_kind *k, const struct kube_list_opts *o,
+	      struct kube_table *t, struct perr *e);
+/* Every page of k as one JSON List (items given apiVersion and kind, keys
+ * sorted, indented as kubectl -o json). Caller frees; NULL on error. */
+char *kube_list_json(struct kube_client *c, const struct kube_kind *k,
+		     const struct kube_list_opts *o, struct perr *e);
+/* One object as JSON (sorted, indented). Caller frees; NULL on error. */
+char *kube_get_json(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		    const char *name, struct perr *e);
+/* Several objects by name: one object's JSON when n is 1, else a List of
+ * those found. Each failure is counted in *failed, handed to on_error (may
+ * be NULL) and the first kept in first_err. Caller frees; NULL when none
+ * was found. */
+char *kube_get_json_many(struct kube_client *c, const struct kube_kind *k, const char *ns,
+			 char *const *names, size_t n, size_t *failed, struct perr *first_err,
+			 void (*on_error)(void *arg, const struct perr *e), void *arg);
+/* One object as a table of one row (the server's Table form when table
+ * and the server sends it). 0 / -1; clear t either way. */
+int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+		 int table, struct kube_table *t, struct perr *e);
+
+/* ---- YAML (yaml.c) and manifests (manifest.c) ---- */
+
+/* Block YAML of a JSON text, as kubectl -o yaml writes it: keys sorted,
+ * strings that would read back as another type quoted. Caller frees; NULL
+ * on error. */
+char *kube_yaml_from_json(const char *json, size_t len, struct perr *e);
+/* Read every document of a YAML (or JSON) stream; fn gets each non-empty
+ * one as json (borrowed for the call) with the line it starts on and
+ * returns 0 to go on, -1 to stop. src names the input in errors, which
+ * give line and column. Node count and depth are bounded. 0 / -1. */
+int kube_yaml_load_all(const char *src, const char *text, size_t len,
+		       int (*fn)(void *arg, struct json_t *doc, size_t line, struct perr *e),
+		       void *arg, struct perr *e);
+
+/* One object of a manifest, ready to apply. */
+struct kube_manifest_doc {
+	char *json;        /* the object as compact JSON: the apply body */
+	size_t len;
+	char *api_version; /* as written */
+	char *kind;
+	char *name;
+	char *namespace;   /* NULL when the document names none */
+	size_t line;       /* where its document starts */
+	const struct kube_kind *k; /* NULL when Podium does not know the kind */
+};
+
+struct kube_manifest {
+	struct kube_manifest_doc *docs;
+	size_t n;
+};
+
+/* Parse a manifest (several YAML or JSON documents; kind List expanded):
+ * each needs apiVersion, kind and metadata.name. src names it in errors.
+ * 0 / -1; clear with kube_manifest_clear. */
+int kube_manifest_parse(const char *src, const char *text, size_t len, struct kube_manifest *m,
+			struct perr *e);
+void kube_manifest_clear(struct kube_manifest *m);
+/* Client-side checks before any request (validate.c): the name by the
+ * kind's rule, the namespace, labels of the object, its template and
+ * selector, container images and resource quantities. 0 / -1 with the fix
+ * in the message. */
+int kube_manifest_validate(const struct kube_manifest_doc *d, struct perr *e);
+
+/* ---- operations (ops.c) ---- */
+
+/* Server-side apply of one manifest object into ns (its own namespace
+ * wins): PATCH application/apply-patch+yaml, fieldManager=podium, force
+ * when force_conflicts. 0 / -1; *r holds the answer (the Status of a
+ * conflict) either way: free it with kube_response_free. */
+int kube_apply(struct kube_client *c, const struct kube_manifest_doc *d, const char *ns,
+	       int force_conflicts, struct kube_response *r, struct perr *e);
+
+/* kubectl's --cascade: background, foreground, orphan. */
+enum kube_propagation { KUBE_PROP_BACKGROUND, KUBE_PROP_FOREGROUND, KUBE_PROP_ORPHAN };
+/* "background"... into *p (also kubectl's legacy true/false). 0 / -1. */
+int kube_propagation_parse(const char *s, enum kube_propagation *p);
+/* DELETE with propagationPolicy. 0 / -1; *r as for kube_apply. */
+int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+		enum kube_propagation p, struct kube_response *r, struct perr *e);
+/* kubectl scale: a merge patch {"spec":{"replicas":N}} on the scale
+ * subresource. Kinds without one are refused. 0 / -1. */
+int kube_scale(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+	       long replicas, struct kube_response *r, struct perr *e);
 
 /* A Status error from the API server (apierror.c). */
 struct kube_status_cause {

@@ -331,17 +331,30 @@ static void project_service(const json_t *s, long long now, char **cols)
 	json_decref(wrapped);
 }
 
-/* kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE */
-static void project_event(const json_t *ev, long long now, char **cols)
+/* When an event was last seen: lastTimestamp, else eventTime, else
+ * firstTimestamp, else its creation. */
+static const json_t *event_last_seen(const json_t *ev)
 {
-	const json_t *ts = jget(ev, "lastTimestamp", NULL);
+	const json_t *ts = json_object_get(ev, "lastTimestamp");
 	if (!json_is_string(ts))
 		ts = json_object_get(ev, "eventTime");
 	if (!json_is_string(ts))
 		ts = json_object_get(ev, "firstTimestamp");
 	if (!json_is_string(ts))
 		ts = jget(ev, "metadata", "creationTimestamp", NULL);
-	cols[1] = age(ts, now);
+	return ts;
+}
+
+static long long event_when(const json_t *ev)
+{
+	long long t;
+	return kube_parse_time(json_string_value(event_last_seen(ev)), &t) == 0 ? t : 0;
+}
+
+/* kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE */
+static void project_event(const json_t *ev, long long now, char **cols)
+{
+	cols[1] = age(event_last_seen(ev), now);
 	cols[2] = cell(jstr(json_object_get(ev, "type")), 0);
 	cols[3] = cell(jstr(json_object_get(ev, "reason")), 0);
 	char kind[128];
@@ -501,17 +514,17 @@ static const struct kube_column node_cols[] = {
 };
 
 const struct kube_kind kube_kinds[] = {
-	{ "Pod", "", "v1", "pods", "pod", "po", 1, pod_cols, project_pod },
-	{ "Deployment", "apps", "v1", "deployments", "deployment", "deploy", 1, deploy_cols, project_deployment },
-	{ "ReplicaSet", "apps", "v1", "replicasets", "replicaset", "rs", 1, rs_cols, project_replicaset },
-	{ "Service", "", "v1", "services", "service", "svc", 1, svc_cols, project_service },
-	{ "Event", "", "v1", "events", "event", "ev", 1, event_cols, project_event },
-	{ "Job", "batch", "v1", "jobs", "job", "", 1, job_cols, project_job },
-	{ "Namespace", "", "v1", "namespaces", "namespace", "ns", 0, ns_cols, project_namespace },
-	{ "ConfigMap", "", "v1", "configmaps", "configmap", "cm", 1, cm_cols, project_configmap },
-	{ "Secret", "", "v1", "secrets", "secret", "", 1, secret_cols, project_secret },
-	{ "Node", "", "v1", "nodes", "node", "no", 0, node_cols, project_node },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL },
+	{ "Pod", "", "v1", "pods", "pod", "po", 1, pod_cols, project_pod, 0, NULL },
+	{ "Deployment", "apps", "v1", "deployments", "deployment", "deploy", 1, deploy_cols, project_deployment, 0, NULL },
+	{ "ReplicaSet", "apps", "v1", "replicasets", "replicaset", "rs", 1, rs_cols, project_replicaset, 0, NULL },
+	{ "Service", "", "v1", "services", "service", "svc", 1, svc_cols, project_service, 0, NULL },
+	{ "Event", "", "v1", "events", "event", "ev", 1, event_cols, project_event, 1, event_when },
+	{ "Job", "batch", "v1", "jobs", "job", "", 1, job_cols, project_job, 0, NULL },
+	{ "Namespace", "", "v1", "namespaces", "namespace", "ns", 0, ns_cols, project_namespace, 0, NULL },
+	{ "ConfigMap", "", "v1", "configmaps", "configmap", "cm", 1, cm_cols, project_configmap, 0, NULL },
+	{ "Secret", "", "v1", "secrets", "secret", "", 1, secret_cols, project_secret, 0, NULL },
+	{ "Node", "", "v1", "nodes", "node", "no", 0, node_cols, project_node, 0, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL },
 };
 
 size_t kube_kind_ncols(const struct kube_kind *k)
@@ -663,6 +676,7 @@ int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long l
 	out->cols = xcalloc(out->ncols, sizeof *out->cols);
 	out->cols[0] = xstrdup(out->name);
 	k->project(obj, now, out->cols);
+	out->time = k->when ? k->when(obj) : out->created;
 	for (size_t i = 0; i < out->ncols; i++) /* a projection left a cell out */
 		if (!out->cols[i])
 			out->cols[i] = xstrdup("");
@@ -760,6 +774,7 @@ static int table_from_server(const struct kube_kind *k, const json_t *root, stru
 			o->uid = xstrdup("");
 			o->resource_version = xstrdup("");
 		}
+		o->time = o->created;
 		o->ncols = n;
 		o->cols = xcalloc(n, sizeof *o->cols);
 		for (size_t c = 0; c < n; c++)

@@ -1,6 +1,6 @@
 /*
- * cli_cluster.c - what the headless cluster commands share: a client made
- * from the global options as kubectl makes one, and TYPE/NAME arguments.
+ * cli_cluster.c - TYPE/NAME arguments as kubectl takes them (deployment/web,
+ * deploy web, pods/x), for the commands that act on one object.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tui/tui.h"
@@ -10,26 +10,6 @@
 #include <string.h>
 
 #include "kube/kube.h"
-
-struct kube_client *cli_connect(struct app *app, struct perr *e)
-{
-	struct kube_config_opts o = {
-		.kubeconfig = app->g.kubeconfig,
-		.context = app->g.context,
-		.namespace = app->g.namespace,
-	};
-	long timeout = 0;
-	if (app->g.request_timeout && kube_parse_duration(app->g.request_timeout, &timeout, e) < 0)
-		return NULL;
-	struct kube_conn *conn = kube_conn_load(&o, e);
-	if (!conn)
-		return NULL;
-	struct kube_client_opts co = { .timeout_ms = timeout, .log_file = app->g.log_file };
-	struct kube_client *c = kube_client_new(conn, &co, e);
-	if (c && kube_client_warning(c))
-		cli_error("warning: %s", kube_client_warning(c));
-	return c;
-}
 
 const struct kube_kind *cli_type_name(int argc, char **argv, int *i, const char **name,
 				      struct perr *e)

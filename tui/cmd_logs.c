@@ -306,12 +306,10 @@ static int cmd_logs(struct app *app, int argc, char **argv)
 	if (o.since_seconds && o.since_time)
 		return cli_usage(&cmd_logs_entry, "at most one of --since-time / --since may be used");
 	struct perr e = { { 0 } };
-	struct kube_client *c = cli_connect(app, &e);
-	if (!c) {
-		cli_error("%s", e.msg);
+	struct kube_client *c = cli_kube_connect(app);
+	if (!c)
 		return EXIT_FAIL;
-	}
-	const char *ns = kube_client_conn(c)->namespace;
+	const char *ns = cli_kube_namespace(c);
 	char *pod = NULL, *container = NULL;
 	int rc = EXIT_FAIL;
 	struct kube_logstream *ls = NULL;

@@ -498,12 +498,10 @@ static int cmd_rollout(struct app *app, int argc, char **argv)
 		cli_error("--readonly: rollout %s would change the cluster", sub);
 		return EXIT_FAIL;
 	}
-	struct kube_client *c = cli_connect(app, &e);
-	if (!c) {
-		cli_error("%s", e.msg);
+	struct kube_client *c = cli_kube_connect(app);
+	if (!c)
 		return EXIT_FAIL;
-	}
-	a.ns = kube_client_conn(c)->namespace;
+	a.ns = cli_kube_namespace(c);
 	int rc = fn(c, &a);
 	kube_client_free(c);
 	return rc;

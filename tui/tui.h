@@ -55,14 +55,38 @@ int cli_is_help(const char *arg);
 /* Print the command's help to stdout. */
 void cli_print_help(const struct command *cmd);
 
-/* cli_cluster.c: a client from the global options (kubeconfig, context,
- * namespace, request timeout, debug log), warning on stderr when TLS is
- * not verified. NULL with e set. Caller frees with kube_client_free. */
+/* ---- cluster commands (cli_kube.c, tabwriter.c) ---- */
+
 struct kube_client;
 struct kube_kind;
-struct kube_client *cli_connect(struct app *app, struct perr *e);
-/* TYPE/NAME or TYPE NAME at argv[*i] (advanced past them): the kind, and
- * *name borrowed from argv. NULL with e set. */
+struct kube_table;
+struct kube_response;
+
+/* Go's text/tabwriter over text (cells separated by tabs, lines by
+ * newlines): kubectl get uses minwidth 6, padding 3; describe 0 and 2.
+ * Caller frees. */
+char *tabwriter_format(const char *text, size_t minwidth, size_t padding);
+
+/* Connect as kubectl would with app->g (--kubeconfig, --context, -n,
+ * --request-timeout, -v FILE), printing the insecure warning on stderr.
+ * NULL after printing the error. Caller frees with kube_client_free. */
+struct kube_client *cli_kube_connect(struct app *app);
+/* The namespace commands act in: -n, else the context's. Borrowed. */
+const char *cli_kube_namespace(struct kube_client *c);
+/* Print the error of a failed request: e's line, or for a Status with
+ * several causes kubectl's multi-line form. Returns EXIT_FAIL. */
+int cli_kube_fail(const struct perr *e, const struct kube_response *r);
+/* Print t as kubectl does (wide: -o wide columns; with_ns: a NAMESPACE
+ * column first). */
+void cli_kube_print_table(const struct kube_table *t, int wide, int with_ns);
+/* With --readonly, print why verb is refused and return non-zero. */
+int cli_kube_readonly(const struct app *app, const char *verb);
+/* "deployment.apps/demo" (kubectl's -o name). Caller frees. */
+char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
+/* ---- end cluster commands ---- */
+
+/* cli_cluster.c: TYPE/NAME or TYPE NAME at argv[*i] (advanced past them):
+ * the kind, and *name borrowed from argv. NULL with e set. */
 const struct kube_kind *cli_type_name(int argc, char **argv, int *i, const char **name,
 				      struct perr *e);
 

@@ -1,0 +1,94 @@
+/*
+ * ops.c - the mutations the headless commands make, each as kubectl makes
+ * it against the API: server-side apply (PATCH application/apply-patch+yaml,
+ * fieldManager=podium), delete with a propagation policy, and scale as a
+ * merge patch on the scale subresource.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "kube/kube.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FIELD_MANAGER "podium"
+
+int kube_apply(struct kube_client *c, const struct kube_manifest_doc *d, const char *ns,
+	       int force_conflicts, struct kube_response *r, struct perr *e)
+{
+	memset(r, 0, sizeof *r);
+	if (!d->k) {
+		perr_set(e, "%s \"%s\": podium does not know kind %s in %s", d->kind, d->name, d->kind,
+			 d->api_version);
+		return -1;
+	}
+	char *path = kube_kind_path(d->k, d->namespace ? d->namespace : ns, d->name);
+	const char *query = force_conflicts ? "fieldManager=" FIELD_MANAGER "&force=true"
+					    : "fieldManager=" FIELD_MANAGER;
+	int rc = kube_request(c, "PATCH", path, query, "application/apply-patch+yaml", d->json, d->len, r, e);
+	free(path);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	enum kube_propagation p;
+	const char *policy;
+} propagations[] = {
+	{ "background", KUBE_PROP_BACKGROUND, "Background" },
+	{ "foreground", KUBE_PROP_FOREGROUND, "Foreground" },
+	{ "orphan", KUBE_PROP_ORPHAN, "Orphan" },
+	{ "true", KUBE_PROP_BACKGROUND, "Background" }, /* kubectl's old booleans */
+	{ "false", KUBE_PROP_ORPHAN, "Orphan" },
+	{ NULL, 0, NULL },
+};
+
+int kube_propagation_parse(const char *s, enum kube_propagation *p)
+{
+	for (int i = 0; propagations[i].name; i++)
+		if (s && strcasecmp(s, propagations[i].name) == 0) {
+			*p = propagations[i].p;
+			return 0;
+		}
+	return -1;
+}
+
+int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+		enum kube_propagation p, struct kube_response *r, struct perr *e)
+{
+	const char *policy = "Background";
+	for (int i = 0; propagations[i].name; i++)
+		if (propagations[i].p == p)
+			policy = propagations[i].policy;
+	char *path = kube_kind_path(k, ns, name);
+	char *query = xasprintf("propagationPolicy=%s", policy);
+	int rc = kube_request(c, "DELETE", path, query, NULL, NULL, 0, r, e);
+	free(query);
+	free(path);
+	return rc;
+}
+
+int kube_scale(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+	       long replicas, struct kube_response *r, struct perr *e)
+{
+	memset(r, 0, sizeof *r);
+	if (strcmp(k->plural, "deployments") != 0 && strcmp(k->plural, "replicasets") != 0) {
+		char res[128];
+		perr_set(e, "%s cannot be scaled: only deployments and replicasets have a scale subresource",
+			 kube_kind_resource(k, res, sizeof res));
+		return -1;
+	}
+	if (replicas < 0) {
+		perr_set(e, "the number of replicas must be 0 or more");
+		return -1;
+	}
+	char *obj = kube_kind_path(k, ns, name);
+	char *path = xasprintf("%s/scale", obj);
+	char *body = xasprintf("{\"spec\":{\"replicas\":%ld}}", replicas);
+	int rc = kube_request(c, "PATCH", path, NULL, "application/merge-patch+json", body, strlen(body), r, e);
+	free(body);
+	free(path);
+	free(obj);
+	return rc;
+}
