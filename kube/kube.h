@@ -675,6 +675,8 @@ void kube_cache_watch_done(struct kube_cache *c, long long now, const struct kub
 /* Give up the request in flight as if the connection dropped. */
 void kube_cache_abort(struct kube_cache *c, long long now, const char *why);
 
+/* Be told of every change from now on (fn NULL: no more). */
+void kube_cache_set_on_change(struct kube_cache *c, kube_change_fn fn, void *ctx);
 enum kube_cache_state kube_cache_state(const struct kube_cache *c);
 const char *kube_cache_state_name(enum kube_cache_state s);
 /* Non-zero once a full LIST has arrived. */
@@ -712,6 +714,10 @@ struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube
  * columns). Owned by the set. */
 struct kube_cache *kube_cache_new(struct kube_watchset *ws, const struct kube_kind *kind,
 				  const char *ns, const char *selector);
+/* The same with a field selector too (metadata.name=NAME). */
+struct kube_cache *kube_cache_new_fields(struct kube_watchset *ws, const struct kube_kind *kind,
+					 const char *ns, const char *selector,
+					 const char *field_selector);
 /* Stop and free one cache. */
 void kube_watchset_remove(struct kube_watchset *ws, struct kube_cache *c);
 /* Start due requests, move transfers on, hand finished ones to their

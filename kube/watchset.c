@@ -119,10 +119,18 @@ static void project_kind_free(void *p)
 struct kube_cache *kube_cache_new(struct kube_watchset *ws, const struct kube_kind *kind,
 				  const char *ns, const char *selector)
 {
+	return kube_cache_new_fields(ws, kind, ns, selector, NULL);
+}
+
+struct kube_cache *kube_cache_new_fields(struct kube_watchset *ws, const struct kube_kind *kind,
+					 const char *ns, const char *selector,
+					 const char *field_selector)
+{
 	char *path = kube_kind_path(kind, kind->namespaced ? ns : NULL, NULL);
 	struct kube_cache_spec spec = {
 		.path = path,
 		.label_selector = selector,
+		.field_selector = field_selector,
 		.project_json = project_kind,
 		.project_free = project_kind_free,
 		.project_ctx = (void *)kind,
