@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +164,116 @@ static void test_endless_line(void **state)
 	dbuf_free(&o.text);
 }
 
+/* ---- the stream against a scripted server that cuts it ---- */
+
+struct logsrv {
+	pthread_mutex_t mu;
+	int requests;
+	char queries[4][256];
+};
+
+struct cut_stream {
+	const char *text;
+	size_t len, pos;
+	int cut;
+};
+
+static ssize_t cut_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct cut_stream *s = cls;
+	(void)pos;
+	if (s->pos >= s->len)
+		return s->cut ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+	size_t n = s->len - s->pos < max ? s->len - s->pos : max;
+	memcpy(buf, s->text + s->pos, n);
+	s->pos += n;
+	return (ssize_t)n;
+}
+
+static int add_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct dbuf *b = cls;
+	dbuf_printf(b, "%s%s=%s", b->len ? "&" : "", key, value ? value : "");
+	return MHD_YES;
+}
+
+static enum MHD_Result log_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version, const char *upload,
+				   size_t *upload_size, void **con_cls)
+{
+	(void)url, (void)method, (void)version, (void)upload, (void)upload_size, (void)con_cls;
+	struct logsrv *sv = cls;
+	pthread_mutex_lock(&sv->mu);
+	int n = sv->requests++;
+	if (n < 4) {
+		struct dbuf q;
+		dbuf_init(&q, 250);
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, (MHD_KeyValueIterator)add_arg, &q);
+		snprintf(sv->queries[n], sizeof sv->queries[n], "%s", q.p ? q.p : "");
+		dbuf_free(&q);
+	}
+	pthread_mutex_unlock(&sv->mu);
+	struct cut_stream *s = xcalloc(1, sizeof *s);
+	if (n == 0) {
+		/* three lines, then the connection drops inside the fourth */
+		s->text = "2026-11-28T11:00:00.1Z one\n2026-11-28T11:00:01.5Z two\n"
+			  "2026-11-28T11:00:01.5Z two again\n2026-11-28T11:00:02Z thr";
+		s->cut = 1;
+	} else {
+		/* from sinceTime (whole seconds): the second's lines again */
+		s->text = "2026-11-28T11:00:01.5Z two\n2026-11-28T11:00:01.5Z two again\n"
+			  "2026-11-28T11:00:02Z three\n2026-11-28T11:00:03Z four\n";
+	}
+	s->len = strlen(s->text);
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, cut_read, s, free);
+	MHD_add_response_header(r, "Content-Type", "text/plain");
+	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void test_stream_resumes(void **state)
+{
+	(void)state;
+	struct logsrv sv = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+						(MHD_AccessHandlerCallback)log_handler, &sv,
+						MHD_OPTION_END);
+	assert_non_null(d);
+	unsigned port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+	struct kube_conn *conn = xcalloc(1, sizeof *conn);
+	conn->context = xstrdup("test");
+	conn->cluster = xstrdup("test");
+	conn->namespace = xstrdup("default");
+	conn->server = xasprintf("http://127.0.0.1:%u", port);
+	struct perr e = { { 0 } };
+	struct kube_client_opts co = { 0 };
+	struct kube_client *c = kube_client_new(conn, &co, &e);
+	assert_non_null(c);
+	struct out o = { 0 };
+	dbuf_init(&o.text, 0);
+	struct kube_logs_opts opts = { .follow = 1, .tail = 5 };
+	struct kube_logstream *ls = kube_logstream_new(c, "default", "p", &opts, collect, &o, &e);
+	assert_non_null(ls);
+	int st;
+	long long start = now_ms();
+	while ((st = kube_logstream_step(ls, now_ms())) == 1 && now_ms() - start < 10000)
+		kube_logstream_poll(ls, NULL, 0, 100);
+	assert_int_equal(st, 0);
+	assert_string_equal(o.text.p, "one\ntwo\ntwo again\nthree\nfour\n");
+	assert_int_equal(o.markers, 1);
+	assert_int_equal(sv.requests, 2);
+	assert_non_null(strstr(sv.queries[0], "tailLines=5"));
+	assert_non_null(strstr(sv.queries[0], "timestamps=true"));
+	assert_null(strstr(sv.queries[1], "tailLines"));
+	assert_non_null(strstr(sv.queries[1], "sinceTime=2026-11-28T11:00:01Z"));
+	kube_logstream_free(ls);
+	kube_client_free(c);
+	dbuf_free(&o.text);
+	MHD_stop_daemon(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_query_first),
 		cmocka_unit_test(test_limit_bytes),
 		cmocka_unit_test(test_endless_line),
+		cmocka_unit_test(test_stream_resumes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
