@@ -682,6 +682,12 @@ void kube_cache_abort(struct kube_cache *c, long long now, const char *why)
 		kube_cache_watch_done(c, now, &r);
 }
 
+void kube_cache_set_on_change(struct kube_cache *c, kube_change_fn fn, void *ctx)
+{
+	c->on_change = fn;
+	c->change_ctx = ctx;
+}
+
 enum kube_cache_state kube_cache_state(const struct kube_cache *c)
 {
 	return c->state;

@@ -760,6 +760,8 @@ void kube_cache_watch_done(struct kube_cache *c, long long now, const struct kub
 /* Give up the request in flight as if the connection dropped. */
 void kube_cache_abort(struct kube_cache *c, long long now, const char *why);
 
+/* Be told of every change from now on (fn NULL: no more). */
+void kube_cache_set_on_change(struct kube_cache *c, kube_change_fn fn, void *ctx);
 enum kube_cache_state kube_cache_state(const struct kube_cache *c);
 const char *kube_cache_state_name(enum kube_cache_state s);
 /* Non-zero once a full LIST has arrived. */
@@ -792,6 +794,15 @@ struct kube_watchset *kube_watchset_new(struct kube_client *client);
 void kube_watchset_free(struct kube_watchset *ws);
 /* A new cache in the set (owned by the set; borrowed by the caller). */
 struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube_cache_spec *spec);
+/* A cache of kind in ns (NULL: all namespaces) with a label selector (NULL:
+ * none) whose items' proj is the kind's struct kube_obj (sanitised
+ * columns). Owned by the set. */
+struct kube_cache *kube_cache_new(struct kube_watchset *ws, const struct kube_kind *kind,
+				  const char *ns, const char *selector);
+/* The same with a field selector too (metadata.name=NAME). */
+struct kube_cache *kube_cache_new_fields(struct kube_watchset *ws, const struct kube_kind *kind,
+					 const char *ns, const char *selector,
+					 const char *field_selector);
 /* Stop and free one cache. */
 void kube_watchset_remove(struct kube_watchset *ws, struct kube_cache *c);
 /* Start due requests, move transfers on, hand finished ones to their
@@ -842,9 +853,68 @@ struct json_t *kube_rollout_get(struct kube_client *c, const char *ns, const cha
 struct json_t *kube_rollout_replicasets(struct kube_client *c, const struct json_t *deploy,
 					struct perr *e);
 /* PATCH the Deployment with content_type (application/json-patch+json,
- * application/strategic-merge-patch+json, ...). 0 / -1. */
+ * application/strategic-merge-patch+json, ...). A strategic merge patch
+ * refused with 415 is sent again as a JSON merge patch: only for patches
+ * without lists (restart, pause, resume), where both mean the same. 0 / -1. */
 int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
 		       const char *content_type, const char *patch, struct perr *e);
+/* logs.c: pod logs; a dropped stream resumes where it stopped. */
+struct kube_logs_opts {
+	const char *container;   /* NULL: the server's default */
+	int follow;
+	long tail;               /* -1: all lines */
+	long long since_seconds; /* 0: none */
+	const char *since_time;  /* RFC 3339, NULL: none */
+	int timestamps;          /* the caller wants them shown */
+	int previous;
+	long long limit_bytes;   /* 0: no limit (counted on what is shown) */
+};
+/* One line (with its newline when it had one; not sanitised) or, when
+ * marker is set, Podium's own note that the stream was resumed. */
+typedef void (*kube_log_line_fn)(void *ctx, const char *line, size_t n, int marker);
+/* The line logic of a log stream (exposed for tests). */
+struct kube_logbuf {
+	struct dbuf line;
+	int partial, keep_timestamps, done;
+	long long limit, delivered;
+	int have_last;
+	long long last_sec;
+	long last_nsec, same;      /* lines seen with exactly the last stamp */
+	int skipping;              /* after a resume: skip what was shown */
+	long long skip_sec;
+	long skip_nsec, skip_same;
+	kube_log_line_fn fn;
+	void *ctx;
+};
+void kube_logbuf_init(struct kube_logbuf *b, int keep_timestamps, long long limit_bytes,
+		      kube_log_line_fn fn, void *ctx);
+void kube_logbuf_free(struct kube_logbuf *b);
+/* Bytes of a (timestamped) log stream. */
+void kube_logbuf_feed(struct kube_logbuf *b, const char *data, size_t n);
+/* The stream ended: a last line without a newline is handed over. */
+void kube_logbuf_finish(struct kube_logbuf *b);
+/* The stream was cut: drop a partial line, skip what was shown next time. */
+void kube_logbuf_resume(struct kube_logbuf *b);
+/* The query of a log request (caller frees); resume: continue after b. */
+char *kube_logs_query(const struct kube_logs_opts *o, const struct kube_logbuf *b, int resume);
+/* Parse the RFC 3339 timestamp at s (n bytes): seconds, nanoseconds and its
+ * length. 0 / -1. */
+int kube_log_timestamp(const char *s, size_t n, long long *sec, long *nsec, size_t *len);
+struct kube_logstream;
+/* Start streaming the logs of ns/pod to fn (c borrowed; must outlive it).
+ * NULL with e set. */
+struct kube_logstream *kube_logstream_new(struct kube_client *c, const char *ns, const char *pod,
+					  const struct kube_logs_opts *o, kube_log_line_fn fn,
+					  void *ctx, struct perr *e);
+void kube_logstream_free(struct kube_logstream *ls);
+/* Move the stream on: 1 running, 0 finished, -1 failed (kube_logstream_error). */
+int kube_logstream_step(struct kube_logstream *ls, long long now);
+/* Wait for the stream's socket or extra descriptors, at most max_ms. */
+int kube_logstream_poll(struct kube_logstream *ls, struct curl_waitfd *extra, unsigned n_extra,
+			int max_ms);
+const char *kube_logstream_error(const struct kube_logstream *ls);
+/* The label selector of a Deployment as a query value. Caller frees. */
+char *kube_rollout_selector(const struct json_t *deploy);
 /* ---- end list/watch cache ---- */
 
 /* ---- operations on one object (op.c): plain strings for tui/ ---- */

@@ -401,7 +401,7 @@ json_t *kube_rollout_get(struct kube_client *c, const char *ns, const char *name
 }
 
 /* The label selector of a Deployment as a query string value. */
-static char *selector_string(const json_t *d)
+char *kube_rollout_selector(const json_t *d)
 {
 	json_t *sel = path_get(d, "spec", "selector", NULL);
 	struct dbuf b;
@@ -440,7 +440,7 @@ json_t *kube_rollout_replicasets(struct kube_client *c, const json_t *d, struct 
 	char *n = kube_query_escape(ns);
 	char *path = xasprintf("/apis/apps/v1/namespaces/%s/replicasets", n);
 	free(n);
-	char *sel = selector_string(d);
+	char *sel = kube_rollout_selector(d);
 	char *esc = kube_query_escape(sel);
 	char *query = xasprintf("labelSelector=%s", esc);
 	struct kube_response r = { 0 };
@@ -466,7 +466,20 @@ int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
 {
 	char *path = deploy_path(ns, name);
 	struct kube_response r = { 0 };
-	int rc = kube_request(c, "PATCH", path, NULL, content_type, patch, strlen(patch), &r, e);
+	struct perr first = { { 0 } };
+	int rc = kube_request(c, "PATCH", path, NULL, content_type, patch, strlen(patch), &r,
+			      &first);
+	if (rc < 0 && r.status == 415 &&
+	    strcmp(content_type, "application/strategic-merge-patch+json") == 0) {
+		/* A server without strategic merge (an aggregated API, a small
+		 * simulator): the patches made here hold no lists, so as a JSON
+		 * merge patch they mean the same. */
+		kube_response_free(&r);
+		rc = kube_request(c, "PATCH", path, NULL, "application/merge-patch+json", patch,
+				  strlen(patch), &r, e);
+	} else if (rc < 0) {
+		perr_set(e, "%s", first.msg);
+	}
 	kube_response_free(&r);
 	free(path);
 	return rc;

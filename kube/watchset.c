@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* A Status body of a failed request is small; more is not worth keeping. */
 #define ERROR_BODY_MAX (1u << 20)
@@ -96,6 +97,47 @@ struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube
 	ws->v = xrealloc(ws->v, (ws->n + 1) * sizeof *ws->v);
 	ws->v[ws->n++] = en;
 	return en->cache;
+}
+
+static void *project_kind(void *ctx, struct json_t *obj)
+{
+	const struct kube_kind *k = ctx;
+	struct kube_obj *o = xcalloc(1, sizeof *o);
+	if (kube_obj_project(k, obj, (long long)time(NULL), o) < 0) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void project_kind_free(void *p)
+{
+	kube_obj_clear(p);
+	free(p);
+}
+
+struct kube_cache *kube_cache_new(struct kube_watchset *ws, const struct kube_kind *kind,
+				  const char *ns, const char *selector)
+{
+	return kube_cache_new_fields(ws, kind, ns, selector, NULL);
+}
+
+struct kube_cache *kube_cache_new_fields(struct kube_watchset *ws, const struct kube_kind *kind,
+					 const char *ns, const char *selector,
+					 const char *field_selector)
+{
+	char *path = kube_kind_path(kind, kind->namespaced ? ns : NULL, NULL);
+	struct kube_cache_spec spec = {
+		.path = path,
+		.label_selector = selector,
+		.field_selector = field_selector,
+		.project_json = project_kind,
+		.project_free = project_kind_free,
+		.project_ctx = (void *)kind,
+	};
+	struct kube_cache *c = kube_watchset_add(ws, &spec);
+	free(path);
+	return c;
 }
 
 void kube_watchset_remove(struct kube_watchset *ws, struct kube_cache *c)

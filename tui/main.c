@@ -19,6 +19,8 @@ extern const struct command cmd_events_entry;
 extern const struct command cmd_deploy_entry;
 extern const struct command cmd_build_entry;
 extern const struct command cmd_model_entry;
+extern const struct command cmd_rollout_entry;
+extern const struct command cmd_logs_entry;
 extern const struct command cmd_sim_entry;
 extern const struct command cmd_dashboard_entry;
 extern const struct command cmd_version_entry;
@@ -32,6 +34,8 @@ const struct command *const commands[] = {
 	&cmd_deploy_entry,
 	&cmd_build_entry,
 	&cmd_model_entry,
+	&cmd_rollout_entry,
+	&cmd_logs_entry,
 	&cmd_sim_entry,
 	&cmd_dashboard_entry,
 	&cmd_version_entry,

@@ -9,7 +9,7 @@ BUILD=${BUILD:-build}
 cd "$TOP"
 make -s "$BUILD/libpodium.a"
 export PKG_CONFIG_PATH=${PKG_CONFIG_PATH:-}:/usr/lib/x86_64-linux-gnu/openblas-pthread/pkgconfig:/usr/lib/aarch64-linux-gnu/openblas-pthread/pkgconfig
-PKGS="ncursesw libcurl yaml-0.1 jansson openblas libmicrohttpd zlib"
+PKGS="ncursesw libcurl yaml-0.1 jansson openblas libmicrohttpd zlib gnutls"
 mkdir -p "$BUILD/bench"
 cc -std=c11 -O2 -I. $(pkg-config --cflags $PKGS) -o "$BUILD/bench/watch_ingest" \
 	tests/bench/watch_ingest.c "$BUILD/libpodium.a" $(pkg-config --libs $PKGS) -lm -lpthread
