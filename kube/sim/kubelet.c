@@ -82,38 +82,100 @@ static void fmt_time(struct sim *s, long long ms, char out[32])
 
 /* ---- what a container runs --------------------------------------------- */
 
-/* The seconds in the first "sleep N" of cmd, or def. */
-static long long sleep_ms(const char *cmd, long long def)
+static void sh_add(struct ctr *c, char op, long long ms, int code, char *text)
 {
-	const char *p = strstr(cmd, "sleep ");
-	if (!p)
-		return def;
-	p += 6;
-	if (!strncmp(p, "infinity", 8))
-		return -1;
-	char *end;
-	double v = strtod(p, &end);
-	return end == p ? def : (long long)(v * 1000);
+	c->sh = xrealloc(c->sh, (size_t)(c->nsh + 1) * sizeof *c->sh);
+	c->sh[c->nsh++] = (struct sh_step){ op, ms, code, text };
 }
 
-/* The text of the first `echo X` of cmd (quotes dropped), or NULL. */
-static char *echo_text(const char *cmd)
+/* One statement; returns 1 when it is one the runtime follows. */
+static int sh_statement(struct ctr *c, char *st)
 {
-	const char *p = strstr(cmd, "echo ");
-	if (!p)
-		return NULL;
-	p += 5;
-	size_t n = strcspn(p, ";&|\n");
-	char *t = xstrndup(p, n);
-	/* Drop quotes; trim. */
-	char *o = t;
-	for (char *i = t; *i; i++)
-		if (*i != '"' && *i != '\'')
-			*o++ = *i;
-	*o = '\0';
-	while (o > t && o[-1] == ' ')
-		*--o = '\0';
-	return t;
+	while (*st == ' ' || *st == '\t')
+		st++;
+	char *end = st + strlen(st);
+	while (end > st && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (!strncmp(st, "echo", 4) && (st[4] == ' ' || !st[4])) {
+		char *t = xstrdup(st[4] ? st + 5 : ""), *o = t;
+		for (char *i = t; *i; i++)
+			if (*i != '"' && *i != '\'')
+				*o++ = *i;
+		*o = '\0';
+		sh_add(c, 'e', 0, 0, t);
+		return 1;
+	}
+	if (!strncmp(st, "sleep ", 6)) {
+		char *e;
+		double v = strtod(st + 6, &e);
+		sh_add(c, 's', !strncmp(st + 6, "infinity", 8) ? -1
+			       : e == st + 6 ? 0 : (long long)(v * 1000), 0, NULL);
+		return 1;
+	}
+	if (!strncmp(st, "exit", 4) && (st[4] == ' ' || !st[4])) {
+		sh_add(c, 'x', 0, st[4] ? atoi(st + 5) : 0, NULL);
+		return 1;
+	}
+	if (!strcmp(st, "false") || !strcmp(st, "/bin/false")) {
+		sh_add(c, 'x', 0, 1, NULL);
+		return 1;
+	}
+	if (!strcmp(st, "date")) {
+		sh_add(c, 'd', 0, 0, NULL);
+		return 1;
+	}
+	return !strcmp(st, "true") || !strcmp(st, ":");
+}
+
+/* Split a script part into statements at ';', newlines and '&&'. */
+static int sh_part(struct ctr *c, char *part)
+{
+	int known = 0;
+	for (char *p = part; p && *p;) {
+		size_t n = strcspn(p, ";\n&");
+		char save = p[n];
+		p[n] = '\0';
+		known += sh_statement(c, p);
+		if (!save)
+			break;
+		p += n + 1;
+		while (*p == '&')
+			p++;
+	}
+	return known;
+}
+
+/* Follow a shell command: `sh -c "echo a; sleep 3; exit 1"`, or a
+ * `while true; do ...; done` loop. 1 when it has statements followed. */
+static int sh_parse(struct ctr *c, const char *cmd)
+{
+	static const char *const shells[] = { "sh -c ", "/bin/sh -c ", "bash -c ",
+					      "/bin/bash -c ", "ash -c ", NULL };
+	for (int i = 0; shells[i]; i++)
+		if (!strncmp(cmd, shells[i], strlen(shells[i]))) {
+			cmd += strlen(shells[i]);
+			break;
+		}
+	char *s = xstrdup(cmd);
+	c->loop_at = -1;
+	char *w = strstr(s, "while true");
+	if (!w)
+		w = strstr(s, "while :");
+	int known;
+	if (w) {
+		*w = '\0';
+		known = sh_part(c, s);
+		char *body = strstr(w + 1, "do ");
+		char *done = body ? strstr(body, "done") : NULL;
+		if (done)
+			*done = '\0';
+		c->loop_at = c->nsh;
+		known += body ? sh_part(c, body + 3) : 0;
+	} else {
+		known = sh_part(c, s);
+	}
+	free(s);
+	return known > 0;
 }
 
 static char *join_cmd(const json_t *c)
@@ -156,37 +218,42 @@ static void classify(struct ctr *c, const json_t *spec)
 	c->exit_code = 0;
 	char *cmd = join_cmd(spec);
 	if (cmd && *cmd) {
-		const char *ex = strstr(cmd, "exit ");
-		long long sl = sleep_ms(cmd, 0);
 		c->log_style = LOG_NONE;
-		c->echo = echo_text(cmd);
-		if (strstr(cmd, "while true") || strstr(cmd, "while :")) {
-			c->prog = PROG_LOOP;
-			c->loop_ms = sl > 0 ? sl : 1000;
-		} else if (ex) {
-			c->prog = PROG_EXIT;
-			c->exit_code = atoi(ex + 5);
-			c->run_ms = sl > 0 ? sl : 500;
-		} else if (!strcmp(cmd, "false") || !strcmp(cmd, "/bin/false")) {
-			c->prog = PROG_EXIT;
-			c->exit_code = 1;
-		} else if (sl < 0 || strstr(cmd, "nginx") ||
-			   strstr(cmd, "redis-server") ||
-			   strstr(cmd, "tail -f")) {
-			c->prog = PROG_SERVER;
-		} else if (strstr(cmd, "http.server")) {
+		if (strstr(cmd, "http.server")) {
 			c->prog = PROG_SERVER;
 			c->log_style = LOG_PYHTTP;
-		} else if (sl > 0) {
-			c->prog = PROG_EXIT;
-			c->run_ms = sl;
-		} else if (c->echo || ip->prog == PROG_EXIT) {
-			/* A one-shot shell or script command. */
-			c->prog = PROG_EXIT;
-			c->run_ms = 300;
 		} else if (strstr(cmd, "podium serve")) {
 			c->prog = PROG_SERVER;
 			c->log_style = LOG_RUNTIME;
+		} else if (strstr(cmd, "nginx")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_NGINX;
+		} else if (strstr(cmd, "redis-server")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_REDIS;
+		} else if (strstr(cmd, "tail -f")) {
+			c->prog = PROG_SERVER;
+		} else if (sh_parse(c, cmd)) {
+			long long t = 0;
+			int forever = c->loop_at >= 0;
+			c->exit_code = 0;
+			for (int i = 0; i < c->nsh && !forever; i++) {
+				if (c->sh[i].op == 's' && c->sh[i].ms < 0)
+					forever = 1;
+				else if (c->sh[i].op == 's')
+					t += c->sh[i].ms;
+				else if (c->sh[i].op == 'x') {
+					c->exit_code = c->sh[i].code;
+					break;
+				}
+			}
+			c->prog = c->loop_at >= 0 ? PROG_LOOP
+				  : forever ? PROG_SERVER : PROG_EXIT;
+			c->run_ms = t + 100;
+		} else if (ip->prog == PROG_EXIT) {
+			/* A one-shot script this runtime does not follow. */
+			c->prog = PROG_EXIT;
+			c->run_ms = 300;
 		}
 	}
 	free(cmd);
@@ -314,20 +381,36 @@ static void run_log(struct logctx *x)
 		snprintf(line, sizeof line, b[i], ts);
 		emit(x, lt, line);
 	}
-	if (c->echo && c->prog != PROG_LOOP && t + 10 <= upto)
-		emit(x, t + 10, c->echo);
-	if (c->prog == PROG_LOOP) {
-		for (long long k = 0, lt = t + 10; lt <= upto;
-		     k++, lt += c->loop_ms) {
-			if (c->echo) {
-				emit(x, lt, c->echo);
-			} else {
-				time_t tt = (time_t)(lt / 1000);
-				struct tm tm;
-				gmtime_r(&tt, &tm);
-				strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
-				emit(x, lt, line);
-			}
+	/* The shell statements, in order; a loop body until stopped. */
+	long long lt = t + 10;
+	for (int i = 0; i < c->nsh && lt <= upto; i++) {
+		const struct sh_step *st = &c->sh[i];
+		if (st->op == 'e') {
+			emit(x, lt, st->text);
+		} else if (st->op == 'd') {
+			time_t tt = (time_t)(lt / 1000);
+			struct tm tm;
+			gmtime_r(&tt, &tm);
+			strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
+			emit(x, lt, line);
+		} else if (st->op == 's') {
+			if (st->ms < 0)
+				break;
+			lt += st->ms;
+		} else if (st->op == 'x') {
+			break;
+		}
+		if (i == c->nsh - 1 && c->loop_at >= 0) {
+			/* A body without sleeps still takes its time. */
+			long long period = 0;
+			for (int j = c->loop_at; j < c->nsh; j++)
+				if (c->sh[j].op == 's' && c->sh[j].ms > 0)
+					period += c->sh[j].ms;
+			if (!period)
+				lt += 1000;
+			i = c->loop_at - 1;
+			if (c->loop_at >= c->nsh)
+				break;
 		}
 	}
 	if (c->log_style == LOG_NGINX) {

@@ -146,7 +146,9 @@ void sim_world_free_pod(void *p)
 		free(ps->c[i].name);
 		free(ps->c[i].image);
 		free(ps->c[i].image_id);
-		free(ps->c[i].echo);
+		for (int j = 0; j < ps->c[i].nsh; j++)
+			free(ps->c[i].sh[j].text);
+		free(ps->c[i].sh);
 		free(ps->c[i].pull_msg);
 	}
 	free(ps->c);

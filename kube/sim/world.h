@@ -34,7 +34,7 @@ size_t smap_next(const struct smap *m, size_t i, struct smap_ent **e);
 enum prog_kind {
 	PROG_SERVER,   /* runs until stopped: nginx, redis, the runtime */
 	PROG_EXIT,     /* exits by itself after run_ms with exit_code */
-	PROG_LOOP,     /* a shell loop: echoes every loop_ms until stopped */
+	PROG_LOOP,     /* a shell loop: runs its body until stopped */
 };
 
 /* One run of a container: what its log holds is a function of these. */
@@ -54,13 +54,23 @@ enum ctr_state {
 	CS_TERMINATED, /* final (restartPolicy says no more runs) */
 };
 
+/* One statement of a container's shell command, as far as the simulated
+ * runtime follows it: echo, sleep, exit, date. */
+struct sh_step {
+	char op;             /* 'e'cho, 's'leep, 'x' exit, 'd'ate */
+	long long ms;        /* sleep */
+	int code;            /* exit */
+	char *text;          /* echo */
+};
+
 struct ctr {
 	char *name, *image, *image_id;
-	char *echo;          /* what the shell program echoes, or NULL */
+	struct sh_step *sh;  /* the shell command's statements, or NULL */
+	int nsh, loop_at;    /* loop_at: first statement of a `while true`
+				body that repeats, or -1 */
 	enum prog_kind prog;
 	int log_style;       /* index into kubelet.c's log styles */
 	long long run_ms;    /* PROG_EXIT: how long a run lasts */
-	long long loop_ms;   /* PROG_LOOP: period */
 	int exit_code;       /* PROG_EXIT */
 	long long ready_delay_ms;
 	int stop_fast;       /* exits on SIGTERM (else waits the grace) */

@@ -484,6 +484,14 @@ static void test_crash_loop_and_logs(void **state)
 	create(s, "", "pods", "default",
 	       "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"containers\":"
 	       "[{\"name\":\"nginx\",\"image\":\"nginx:1.25\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"ticker\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"t\",\"image\":\"busybox\",\"command\":[\"sh\",\"-c\","
+	       "\"echo begin; while true; do echo tick; sleep 5; done\"]}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"steps\"},\"spec\":{\"restartPolicy\":\"Never\","
+	       "\"containers\":[{\"name\":\"s\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"echo computing; sleep 3; echo 3.14159\"]}]}}");
 	advance(s, 40000, NULL, NULL);
 	sim_lock(s);
 	json_t *p = sim_store_get(s, K("", "pods"), "default", "crash");
@@ -498,6 +506,24 @@ static void test_crash_loop_and_logs(void **state)
 	assert_non_null(prev);
 	assert_string_equal(prev, "starting\n");
 	free(prev);
+
+	/* Shell statements in order; a loop repeats its body. */
+	char *steps = sim_pod_logs(s, "default", "steps", NULL, 0, &st);
+	assert_non_null(steps);
+	assert_string_equal(steps, "computing\n3.14159\n");
+	free(steps);
+	p = sim_store_get(s, K("", "pods"), "default", "steps");
+	assert_string_equal(jp(p, "status.phase"), "Succeeded");
+	char *ticks = sim_pod_logs(s, "default", "ticker", NULL, 0, &st);
+	assert_non_null(ticks);
+	assert_true(!strncmp(ticks, "begin\ntick\ntick\n", 16));
+	int nt = 0;
+	for (const char *q = ticks; (q = strstr(q, "tick")); q++)
+		nt++;
+	assert_true(nt >= 6 && nt <= 9); /* every 5 s for ~38 s of running */
+	free(ticks);
+	p = sim_store_get(s, K("", "pods"), "default", "ticker");
+	assert_string_equal(jp(p, "status.phase"), "Running");
 
 	/* nginx: the entrypoint banner, then access lines over time. */
 	char *log = sim_pod_logs(s, "default", "web", "nginx", 0, &st);
