@@ -47,6 +47,8 @@ static int setup_signals(struct perr *e)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* Ours, not ncurses': a resize then wakes the poll like a key. */
+	sigaction(SIGWINCH, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	return 0;
@@ -419,8 +421,12 @@ int dash_run(struct dash *d, struct perr *e)
 		}
 		if (pfd[1].revents & POLLIN) {
 			unsigned char sig;
-			while (read(sig_pipe[0], &sig, 1) == 1)
-				d->quit = 1; /* SIGHUP, SIGTERM, SIGINT: leave cleanly */
+			while (read(sig_pipe[0], &sig, 1) == 1) {
+				if (sig == SIGWINCH)
+					d->resized = 1;
+				else
+					d->quit = 1; /* SIGHUP, SIGTERM, SIGINT: leave cleanly */
+			}
 		}
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			d->quit = 1; /* the terminal went away: an SSH drop */

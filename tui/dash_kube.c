@@ -53,6 +53,7 @@ struct dkube {
 	struct kube_watchset *ws;
 	char ns[64];
 	int all_ns;
+	int ns_chosen; /* -n or :ns named one */
 	struct view *log_view; /* the followed log view, if on the stack */
 	long long log_next;    /* when to fetch the followed log again */
 };
@@ -683,6 +684,7 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 			}
 			snprintf(k->ns, sizeof k->ns, "%s", arg);
 			k->all_ns = 0;
+			k->ns_chosen = 1;
 		}
 		snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
 		dash_message(d, 0, "namespace %s: views opened from now on use it", d->hdr.namespace);
@@ -698,8 +700,11 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 		dash_message(d, 1, "no such kind: %s", kname);
 		return;
 	}
-	struct view *v = res_view_new(k, kind, k->all_ns ? NULL : k->ns, NULL,
-				      !strcmp(c->name, "models"), c->name);
+	/* Model deployments are few and an operator wants all of them: the
+	 * models view spans namespaces unless one was asked for. */
+	int models = !strcmp(c->name, "models");
+	const char *ns = k->all_ns || (models && !k->ns_chosen) ? NULL : k->ns;
+	struct view *v = res_view_new(k, kind, ns, NULL, models, c->name);
 	if (!v) {
 		dash_message(d, 1, "cannot watch %s", kind->plural);
 		return;
@@ -797,6 +802,7 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 	snprintf(k->ns, sizeof k->ns, "%s", d->app && d->app->g.namespace ? d->app->g.namespace
 					    : conn->namespace && *conn->namespace ? conn->namespace : "default");
 	k->all_ns = d->app && d->app->g.all_namespaces;
+	k->ns_chosen = d->app && d->app->g.namespace;
 	snprintf(d->hdr.context, sizeof d->hdr.context, "%s", conn->context ? conn->context : "");
 	snprintf(d->hdr.cluster, sizeof d->hdr.cluster, "%s", conn->cluster ? conn->cluster : "");
 	snprintf(d->hdr.user, sizeof d->hdr.user, "%s", conn->user ? conn->user : "");

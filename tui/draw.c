@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 struct term {
@@ -114,6 +115,11 @@ void term_close(struct term *tm)
 
 void term_size(struct term *tm, int *w, int *h)
 {
+	/* SIGWINCH is the dashboard's: tell curses the new size here. */
+	struct winsize ws;
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS))
+		resize_term(ws.ws_row, ws.ws_col);
 	getmaxyx(stdscr, tm->h, tm->w);
 	*w = tm->w;
 	*h = tm->h;
