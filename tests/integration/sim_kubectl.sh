@@ -130,6 +130,16 @@ k get namespaces >/dev/null 2>&1 && fail "errors=1 did not fail kubectl"
 k get namespaces >/dev/null || fail "kubectl after clear"
 "$PODIUM" sim fault --kubeconfig "$TMP/tok.kc" bogus 2>/dev/null && fail "bogus fault accepted"
 
+# Typed creates (kubectl sends protobuf for these).
+out=$(k create deployment hello --image=nginx --replicas=2) || fail "create deployment: $out"
+k create service clusterip hello --tcp=80:80 >/dev/null || fail "create service"
+k create configmap hello --from-literal=greeting=hi >/dev/null || fail "create configmap"
+[ "$(k get configmap hello -o jsonpath='{.data.greeting}')" = hi ] || fail "configmap data"
+hello2() { k get deployment hello -o jsonpath='{.status.readyReplicas}' | grep -qx 2; }
+wait_for "hello 2/2 ready" hello2
+k get endpoints hello -o jsonpath='{.subsets[0].addresses[*].ip}' | grep -q '\.' ||
+	fail "no endpoints for service hello"
+
 # Delete with cascading: the ReplicaSet and pods go too.
 out=$(k delete deployment web) || fail "delete: $out"
 gone() { [ -z "$(k get rs,pods -l app=web -o name)" ]; }

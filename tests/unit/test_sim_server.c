@@ -477,6 +477,56 @@ static void test_crud_and_paging(void **state)
 	json_decref(got);
 }
 
+/* What kubectl create deployment sends: protobuf (a Deployment pb with
+ * replicas 2, selector and template app=pb, one container c/nginx). */
+static const char pb_deployment[] =
+	"\x6b\x38\x73\x00\x0a\x15\x0a\x07\x61\x70\x70\x73\x2f\x76\x31\x12\x0a\x44"
+	"\x65\x70\x6c\x6f\x79\x6d\x65\x6e\x74\x12\x43\x0a\x0f\x0a\x02\x70\x62\x5a"
+	"\x09\x0a\x03\x61\x70\x70\x12\x02\x70\x62\x12\x30\x08\x02\x12\x0b\x0a\x09"
+	"\x0a\x03\x61\x70\x70\x12\x02\x70\x62\x1a\x1d\x0a\x0b\x5a\x09\x0a\x03\x61"
+	"\x70\x70\x12\x02\x70\x62\x12\x0e\x12\x0c\x0a\x01\x63\x12\x05\x6e\x67\x69"
+	"\x6e\x78\x42\x00\x22\x00\x22\x23\x61\x70\x70\x6c\x69\x63\x61\x74\x69\x6f"
+	"\x6e\x2f\x76\x6e\x64\x2e\x6b\x75\x62\x65\x72\x6e\x65\x74\x65\x73\x2e\x70"
+	"\x72\x6f\x74\x6f\x62\x75\x66";
+
+static void test_protobuf_create(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	const char *ct = "application/vnd.kubernetes.protobuf";
+	req(f, "POST", "/apis/apps/v1/namespaces/default/deployments", TOKEN, ct,
+	    pb_deployment, sizeof pb_deployment - 1, NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	json_t *d = reply_json(&r);
+	done(&r);
+	json_t *spec = json_object_get(d, "spec");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "metadata"),
+							      "name")),
+			    "pb");
+	assert_int_equal(json_integer_value(json_object_get(spec, "replicas")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+				    json_object_get(spec, "selector"), "matchLabels"), "app")),
+			    "pb");
+	json_t *c = json_array_get(json_object_get(json_object_get(json_object_get(
+					 spec, "template"), "spec"), "containers"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "image")), "nginx");
+	assert_true(json_is_object(json_object_get(c, "resources")));
+	/* The strategy came as an empty message and got the defaults. */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(spec, "strategy"), "type")),
+			    "RollingUpdate");
+	json_decref(d);
+	/* Cut short, or not protobuf at all: 400, and the server goes on. */
+	req(f, "POST", "/apis/apps/v1/namespaces/default/deployments", TOKEN, ct,
+	    pb_deployment, 40, NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+	req(f, "POST", "/apis/apps/v1/namespaces/default/deployments", TOKEN, ct, "{}", 2,
+	    NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -648,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_status_words),
 		cmocka_unit_test(test_crud_and_paging),
+		cmocka_unit_test(test_protobuf_create),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_faults),
