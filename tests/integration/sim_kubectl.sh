@@ -2,8 +2,8 @@
 # sim_kubectl.sh - the real kubectl against `podium sim`, over TLS with a
 # bearer token and with a client certificate: get (table, -o wide, -o json,
 # -o yaml, -A, -l, -w), create -f, typed creates, scale, describe, rollout
-# status, restart, history and undo, client-side apply,
-# history, logs, top, get events, delete with cascading, faults, and a
+# status, restart, history and undo, client-side apply, logs, top, get
+# events, delete with cascading, faults, and a
 # wrong token refused. Each step asserts the output or the state.
 set -u
 command -v kubectl >/dev/null || { echo "kubectl not installed"; exit 77; }
