@@ -43,6 +43,11 @@ static int ji(const json_t *o, const char *path)
 	return (int)json_integer_value(v);
 }
 
+static json_t *jget_obj(const json_t *o, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(o, a), b);
+}
+
 static struct sim *new_sim(void)
 {
 	struct sim_opts o = { .speed = 1, .seed = 42 };
@@ -267,6 +272,9 @@ static void test_deployment_rollout(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_object_get(back, "metadata"), "annotations"),
 				    "deployment.kubernetes.io/revision")), "3");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(back, "metadata"), "annotations"),
+				    "deployment.kubernetes.io/revision-history")), "1");
 	list(s, "apps", "replicasets", "web-", &rs);
 	assert_int_equal(rs.n, 2);
 	sim_unlock(s);
@@ -610,6 +618,142 @@ static void test_metrics(void **state)
 	sim_free(s);
 }
 
+static json_t *fixture(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof path, "tests/data/sim/%s", name);
+	json_error_t err;
+	json_t *j = json_load_file(path, 0, &err);
+	if (!j)
+		fprintf(stderr, "%s: %s\n", path, err.text);
+	assert_non_null(j);
+	return j;
+}
+
+/* The same keys (names, not values) in want and got. */
+static void same_keys(const char *what, const json_t *want, const json_t *got)
+{
+	const char *k;
+	json_t *v;
+	int bad = 0;
+	json_object_foreach((json_t *)want, k, v)
+		if (!json_object_get(got, k)) {
+			fprintf(stderr, "%s: missing %s\n", what, k);
+			bad = 1;
+		}
+	json_object_foreach((json_t *)got, k, v)
+		if (!json_object_get(want, k)) {
+			fprintf(stderr, "%s: extra %s\n", what, k);
+			bad = 1;
+		}
+	assert_false(bad);
+}
+
+static json_t *item(json_t *list, size_t i)
+{
+	return json_array_get(json_object_get(list, "items"), i);
+}
+
+/* Field by field against the real server's answers (names and shapes, not
+ * values such as uids and times). */
+static void test_shapes_match_fixtures(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"demo\",\"labels\":{\"app\":\"demo\"}},"
+	       "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"demo\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"demo\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx\"}]}}}}");
+	advance(s, 10000, NULL, NULL);
+	sim_lock(s);
+	json_t *fd = fixture("deployment.json");
+	json_t *d = sim_store_get(s, K("apps", "deployments"), "default", "demo");
+	same_keys("deployment.status", json_object_get(fd, "status"),
+		  json_object_get(d, "status"));
+	same_keys("deployment annotations",
+		  json_object_get(json_object_get(fd, "metadata"), "annotations"),
+		  json_object_get(json_object_get(d, "metadata"), "annotations"));
+	for (size_t i = 0; i < 2; i++) {
+		json_t *fc = json_array_get(json_object_get(json_object_get(fd, "status"),
+							    "conditions"), i);
+		json_t *c = json_array_get(json_object_get(json_object_get(d, "status"),
+							   "conditions"), i);
+		same_keys("deployment condition", fc, c);
+	}
+	/* A fresh deployment ends as the real controller leaves it: Available
+	 * (re-set when it turned True), then Progressing (re-set when the
+	 * rollout completed) - the order `kubectl describe` shows. */
+	assert_string_equal(jp(json_array_get(json_object_get(json_object_get(d, "status"),
+							   "conditions"), 0), "type"),
+			    "Available");
+	assert_true(!strncmp(cond_field(d, "Progressing", "message"),
+			     "ReplicaSet \"demo-", 17));
+
+	json_t *frsl = fixture("replicasets-demo.json");
+	json_t *frs = item(frsl, 1);
+	struct list rs;
+	list(s, "apps", "replicasets", "demo-", &rs);
+	assert_int_equal(rs.n, 1);
+	same_keys("rs.metadata.labels", jget_obj(frs, "metadata", "labels"),
+		  jget_obj(rs.v[0], "metadata", "labels"));
+	/* (item 1 was reused by an undo and carries revision-history) */
+	same_keys("rs.metadata.annotations",
+		  jget_obj(item(frsl, 0), "metadata", "annotations"),
+		  jget_obj(rs.v[0], "metadata", "annotations"));
+	same_keys("rs.ownerReference",
+		  json_array_get(jget_obj(frs, "metadata", "ownerReferences"), 0),
+		  json_array_get(jget_obj(rs.v[0], "metadata", "ownerReferences"), 0));
+	same_keys("rs.spec.selector.matchLabels",
+		  json_object_get(jget_obj(frs, "spec", "selector"), "matchLabels"),
+		  json_object_get(jget_obj(rs.v[0], "spec", "selector"), "matchLabels"));
+	same_keys("rs.status", json_object_get(frs, "status"),
+		  json_object_get(rs.v[0], "status"));
+
+	json_t *fpl = fixture("pods-list.json");
+	json_t *fp = item(fpl, 0);
+	struct list pods;
+	list(s, "", "pods", "demo-", &pods);
+	assert_int_equal(pods.n, 3);
+	json_t *p = pods.v[0];
+	same_keys("pod.status", json_object_get(fp, "status"), json_object_get(p, "status"));
+	same_keys("pod ownerReference",
+		  json_array_get(jget_obj(fp, "metadata", "ownerReferences"), 0),
+		  json_array_get(jget_obj(p, "metadata", "ownerReferences"), 0));
+	static const char *const order[] = { "Initialized", "Ready", "ContainersReady",
+					     "PodScheduled" };
+	for (size_t i = 0; i < 4; i++) {
+		json_t *fc = json_array_get(jget_obj(fp, "status", "conditions"), i);
+		json_t *c = json_array_get(jget_obj(p, "status", "conditions"), i);
+		assert_string_equal(jp(c, "type"), order[i]);
+		same_keys("pod condition", fc, c);
+	}
+	json_t *fcs = json_array_get(jget_obj(fp, "status", "containerStatuses"), 0);
+	json_t *cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	same_keys("containerStatus", fcs, cs);
+	same_keys("containerStatus.state", json_object_get(fcs, "state"),
+		  json_object_get(cs, "state"));
+
+	json_t *fnl = fixture("nodes-list.json");
+	json_t *fn = item(fnl, 0);
+	json_t *n = sim_store_get(s, K("", "nodes"), NULL, "sim-node-1");
+	same_keys("node.status", json_object_get(fn, "status"), json_object_get(n, "status"));
+	same_keys("node.status.nodeInfo", jget_obj(fn, "status", "nodeInfo"),
+		  jget_obj(n, "status", "nodeInfo"));
+	same_keys("node.metadata.labels", jget_obj(fn, "metadata", "labels"),
+		  jget_obj(n, "metadata", "labels"));
+	for (size_t i = 0; i < 4; i++)
+		same_keys("node condition",
+			  json_array_get(jget_obj(fn, "status", "conditions"), i),
+			  json_array_get(jget_obj(n, "status", "conditions"), i));
+	json_decref(fd);
+	json_decref(frsl);
+	json_decref(fpl);
+	json_decref(fnl);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_crash_loop_and_logs),
 		cmocka_unit_test(test_seed_settled),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_shapes_match_fixtures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
