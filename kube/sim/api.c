@@ -638,6 +638,8 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (!json_is_object(*body)) {
 			sim_status_bad_request(st, "the body of the request was not "
 						   "DeleteOptions");
+			json_decref(*body);
+			*body = NULL;
 			return -1;
 		}
 		const char *p = json_string_value(
@@ -651,8 +653,11 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (json_is_true(orphan) && !p)
 			o->propagation = "Orphan";
 	}
-	if (dry_run(rq, st))
+	if (dry_run(rq, st)) {
+		json_decref(*body);
+		*body = NULL;
 		return -1;
+	}
 	return 0;
 }
 

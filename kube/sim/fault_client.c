@@ -95,10 +95,11 @@ int sim_fault_remote(const char *kubeconfig, const char *spec, struct perr *e)
 	dbuf_init(&body, 64 * 1024);
 	if (read_file(kubeconfig, 1 << 20, &text, &len, e) < 0)
 		goto out;
-	char err[256];
-	cfg = sim_yaml_to_json(text, len, err, sizeof err);
+	struct sim_status yst = { 0 };
+	cfg = sim_yaml_to_json(text, len, &yst);
 	if (!cfg) {
-		perr_set(e, "%s: %s", kubeconfig, err);
+		perr_set(e, "%s: %s", kubeconfig, yst.message);
+		sim_status_clear(&yst);
 		goto out;
 	}
 	const char *cur = json_string_value(json_object_get(cfg, "current-context"));

@@ -82,8 +82,6 @@ char *sim_base64(const void *data, size_t n);
  * value. New reference, or NULL with a 400/415 in st. */
 json_t *sim_body_decode(const char *ctype, const char *body, size_t len,
 			struct sim_status *st);
-/* YAML (one document) to JSON; NULL with a message in err. */
-json_t *sim_yaml_to_json(const char *text, size_t len, char *err, size_t errn);
 
 /* A response being built by a handler. */
 struct sim_resp {

@@ -295,6 +295,11 @@ json_t *sim_apply(const struct sim_kind *k, const json_t *live,
 		  const json_t *cfg, const char *manager, int force,
 		  const char *now_rfc3339, struct sim_status *st);
 
+/* A YAML body (one document; later ones ignored) as JSON, typed as
+ * Kubernetes' YAML decoder types it: unquoted ints, floats, bools and null
+ * resolved, quoted strings kept. NULL with a 400 in st. New reference. */
+json_t *sim_yaml_to_json(const char *text, size_t n, struct sim_status *st);
+
 /* Label selectors (=, ==, !=, in, notin, exists, !key) and field
  * selectors. NULL/"" matches everything. */
 struct sim_selector;

@@ -10,6 +10,9 @@
  * renders one object's cells. Kinds without a printer get the server's
  * default table (Name, Created At).
  */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1 /* timegm */
+#endif
 #include "kube/sim/sim.h"
 
 #include <stdio.h>

@@ -252,7 +252,9 @@ static void test_other_kinds(void **state)
 		     "\"firstTimestamp\":\"2026-11-28T11:30:18Z\",\"lastTimestamp\":\"2026-11-28T11:35:18Z\",\"count\":3,\"type\":\"Normal\"}",
 		     T0, "[\"60s\",\"Normal\",\"Pulled\",\"pod/web-1\",\"spec.containers{web}\",\"kubelet, node-1\",\"Successfully pulled image \\\"nginx\\\"\",\"6m\",3,\"web.1\"]");
 	/* kinds without a printer: the default Name / Created At table */
-	json_t *dt = sim_table(&lease_kind, json_pack("[{s:{s:s,s:s}}]", "metadata", "name", "l", "creationTimestamp", "2026-11-28T11:36:18Z"), SIM_TABLE_NONE, T0);
+	json_t *leases = json_pack("[{s:{s:s,s:s}}]", "metadata", "name", "l", "creationTimestamp", "2026-11-28T11:36:18Z");
+	json_t *dt = sim_table(&lease_kind, leases, SIM_TABLE_NONE, T0);
+	json_decref(leases);
 	json_t *want = parse("[\"l\",\"2026-11-28T11:36:18Z\"]");
 	assert_json_equal(json_object_get(json_array_get(json_object_get(dt, "rows"), 0), "cells"), want);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(dt, "columnDefinitions"), 1), "name")), "Created At");

@@ -1,0 +1,33 @@
+/* fuzz_patch.c - the patch functions on fuzzed documents. The input is a
+ * JSON array [target, patch]; each patch type is applied to it. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "kube/sim/sim.h"
+
+static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment",
+	"deployments", "deployment", "deploy", 1, "", "all", 1, 1 };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_error_t je;
+	json_t *in = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
+	if (!in)
+		return 0;
+	json_t *target = json_array_get(in, 0);
+	json_t *patch = json_array_get(in, 1);
+	if (target && patch) {
+		struct sim_status st = { 0 };
+		json_decref(sim_merge_patch(target, patch));
+		json_decref(sim_json_patch(target, patch, &st));
+		json_decref(st.details);
+#ifdef FUZZ_STRATEGIC
+		struct sim_status st2 = { 0 };
+		json_decref(sim_strategic_merge_patch(&deploy_kind, target, patch, &st2));
+		json_decref(st2.details);
+#endif
+	}
+	(void)deploy_kind;
+	json_decref(in);
+	return 0;
+}
