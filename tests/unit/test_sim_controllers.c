@@ -618,6 +618,151 @@ static void test_metrics(void **state)
 	sim_free(s);
 }
 
+static void patch_deploy(struct sim *s, const char *name, const char *key,
+			 json_t *val)
+{
+	sim_lock(s);
+	json_t *d = json_deep_copy(sim_store_get(s, K("apps", "deployments"),
+						 "default", name));
+	json_object_set_new(json_object_get(d, "spec"), key, val);
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_update(s, K("apps", "deployments"), "default", d,
+					  NULL, &st), 0);
+	sim_unlock(s);
+}
+
+/* Recreate: no pod of the new template runs while an old one exists. */
+static void recreate_bound(struct sim *s, void *ud)
+{
+	(void)ud;
+	struct list pods;
+	list(s, "", "pods", "rc-", &pods);
+	int old = 0, new = 0;
+	for (size_t i = 0; i < pods.n; i++) {
+		const char *img = jp(json_array_get(jget_obj(pods.v[i], "spec", "containers"), 0),
+				     "image");
+		if (!strcmp(img, "nginx"))
+			old++;
+		else
+			new++;
+	}
+	assert_false(old && new);
+}
+
+static void test_recreate_paused_history_minready(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"rc\"},\"spec\":{\"replicas\":3,"
+	       "\"strategy\":{\"type\":\"Recreate\"},\"revisionHistoryLimit\":1,"
+	       "\"minReadySeconds\":10,"
+	       "\"selector\":{\"matchLabels\":{\"app\":\"rc\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"rc\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx\"}]}}}}");
+	advance(s, 6000, NULL, NULL);
+	sim_lock(s);
+	json_t *d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	/* Ready, but not yet for minReadySeconds. */
+	assert_int_equal(ji(d, "status.readyReplicas"), 3);
+	assert_int_equal(ji(d, "status.availableReplicas"), 0);
+	assert_string_equal(cond_field(d, "Available", "status"), "False");
+	sim_unlock(s);
+	advance(s, 10000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_int_equal(ji(d, "status.availableReplicas"), 3);
+	sim_unlock(s);
+
+	/* Recreate: the old pods go before new ones come. */
+	set_image(s, "rc", "nginx:1.25");
+	advance(s, 30000, recreate_bound, NULL);
+	set_image(s, "rc", "nginx:1.27");
+	advance(s, 30000, NULL, NULL);
+	sim_lock(s);
+	struct list rs;
+	list(s, "apps", "replicasets", "rc-", &rs);
+	/* revisionHistoryLimit 1: the current ReplicaSet and one old one. */
+	assert_int_equal(rs.n, 2);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_int_equal(ji(d, "status.updatedReplicas"), 3);
+	assert_int_equal(ji(d, "status.availableReplicas"), 3);
+	sim_unlock(s);
+
+	/* Paused: a template change makes no ReplicaSet until resumed. */
+	patch_deploy(s, "rc", "paused", json_true());
+	advance(s, 1000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_string_equal(cond_field(d, "Progressing", "reason"), "DeploymentPaused");
+	assert_string_equal(cond_field(d, "Progressing", "status"), "Unknown");
+	sim_unlock(s);
+	set_image(s, "rc", "nginx:1.19");
+	advance(s, 5000, NULL, NULL);
+	sim_lock(s);
+	/* No new ReplicaSet; and a paused deployment's history cleanup
+	 * counts every ReplicaSet as old (as the real sync does), so only
+	 * the running one is left. */
+	list(s, "apps", "replicasets", "rc-", &rs);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(ji(rs.v[0], "spec.replicas"), 3);
+	sim_unlock(s);
+	patch_deploy(s, "rc", "paused", json_false());
+	advance(s, 1000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	list(s, "apps", "replicasets", "rc-", &rs);
+	assert_int_equal(rs.n, 2);
+	sim_unlock(s);
+	advance(s, 40000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_string_equal(cond_field(d, "Progressing", "reason"), "NewReplicaSetAvailable");
+	list(s, "apps", "replicasets", "rc-", &rs);
+	assert_int_equal(rs.n, 2);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+/* Scaling in the middle of a rollout spreads the change over both
+ * ReplicaSets in proportion, as the real controller does. */
+static void test_proportional_scaling(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"ps\"},\"spec\":{\"replicas\":10,"
+	       "\"selector\":{\"matchLabels\":{\"app\":\"ps\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"ps\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}");
+	advance(s, 10000, NULL, NULL);
+	/* A new image that cannot be pulled: the rollout stalls part way. */
+	set_image(s, "ps", "nginx:0.0-missing");
+	advance(s, 5000, NULL, NULL);
+	sim_lock(s);
+	struct list rs;
+	list(s, "apps", "replicasets", "ps-", &rs);
+	assert_int_equal(rs.n, 2);
+	int before = 0;
+	for (size_t i = 0; i < rs.n; i++)
+		before += ji(rs.v[i], "spec.replicas");
+	assert_int_equal(before, 13); /* 10 + maxSurge 3 */
+	sim_unlock(s);
+	patch_deploy(s, "ps", "replicas", json_integer(20));
+	advance(s, 500, NULL, NULL);
+	sim_lock(s);
+	list(s, "apps", "replicasets", "ps-", &rs);
+	int after = 0, both = 1;
+	for (size_t i = 0; i < rs.n; i++) {
+		after += ji(rs.v[i], "spec.replicas");
+		both &= ji(rs.v[i], "spec.replicas") > 0;
+	}
+	assert_int_equal(after, 25); /* 20 + maxSurge 5 */
+	assert_true(both);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 static json_t *fixture(const char *name)
 {
 	char path[256];
@@ -767,6 +912,8 @@ int main(void)
 		cmocka_unit_test(test_seed_settled),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_shapes_match_fixtures),
+		cmocka_unit_test(test_recreate_paused_history_minready),
+		cmocka_unit_test(test_proportional_scaling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
