@@ -146,6 +146,9 @@ int sim_world_changes(struct sim *s, unsigned long long since,
 				 json_t *obj, void *ud),
 		      void *ud);
 
+/* Keep at most max events (2000 by default), removing the oldest. */
+void sim_event_limit(struct sim *s, size_t max);
+
 uint64_t sim_world_rand(struct sim_world *w);
 /* n random characters of the real name suffix alphabet into out (n + 1). */
 void sim_world_rand_suffix(struct sim_world *w, char *out, int n);

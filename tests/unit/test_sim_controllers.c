@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kube/sim/sim_impl.h"
+#include "kube/sim/world.h"
 
 static const struct sim_kind *K(const char *group, const char *plural)
 {
@@ -423,10 +424,13 @@ static void test_endpoints_and_graceful_delete(void **state)
 	create(s, "", "services", "default",
 	       "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"selector\":{\"app\":\"web\"},"
 	       "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080}]}}");
-	advance(s, 1000, NULL, NULL);
+	advance(s, 1250, NULL, NULL);
 	sim_lock(s);
 	json_t *ep = sim_store_get(s, K("", "endpoints"), "default", "web");
 	assert_non_null(ep);
+	/* Pods with an IP that are not ready yet are listed apart. */
+	assert_true(json_array_size(json_object_get(json_array_get(
+		json_object_get(ep, "subsets"), 0), "notReadyAddresses")) >= 1);
 	sim_unlock(s);
 	advance(s, 10000, NULL, NULL);
 	sim_lock(s);
@@ -763,6 +767,110 @@ static void test_proportional_scaling(void **state)
 	sim_free(s);
 }
 
+static void test_event_bound_and_aggregation(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	sim_lock(s);
+	sim_event_limit(s, 10);
+	sim_unlock(s);
+	create(s, "apps", "deployments", "default", web_doc);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	/* 1 + 4 + 4 * 5 events were recorded; the newest 10 are kept. */
+	assert_int_equal(sim_store_count(s, K("", "events"), "default"), 10);
+	assert_int_equal(events(s, "ScalingReplicaSet", NULL), 0);
+	assert_int_equal(events(s, "Started", NULL), 4);
+	sim_unlock(s);
+	sim_free(s);
+
+	/* A repeat of the same event counts up on one object. */
+	s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"bad\"},\"spec\":{\"replicas\":1,"
+	       "\"selector\":{\"matchLabels\":{\"app\":\"bad\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"bad\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nope:1\"}]}}}}");
+	advance(s, 60000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(events(s, "BackOff", "Back-off pulling image \"nope:1\""), 1);
+	struct list evs;
+	memset(&evs, 0, sizeof evs);
+	sim_store_each(s, K("", "events"), "default", collect, &evs);
+	int counted = 0;
+	for (size_t i = 0; i < evs.n; i++)
+		if (!strcmp(jp(evs.v[i], "reason"), "BackOff")) {
+			assert_true(ji(evs.v[i], "count") >= 2);
+			assert_string_equal(jp(evs.v[i], "source.component"), "kubelet");
+			assert_string_equal(jp(evs.v[i], "involvedObject.kind"), "Pod");
+			assert_string_equal(jp(evs.v[i], "involvedObject.fieldPath"),
+					    "spec.containers{c}");
+			assert_non_null(jp(evs.v[i], "source.host"));
+			counted = 1;
+		}
+	assert_true(counted);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_job_backoff_limit(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "batch", "jobs", "default",
+	       "{\"metadata\":{\"name\":\"fails\"},\"spec\":{\"backoffLimit\":1,"
+	       "\"template\":{\"spec\":{\"restartPolicy\":\"Never\",\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"echo no; exit 3\"]}]}}}}");
+	advance(s, 20000, NULL, NULL);
+	sim_lock(s);
+	json_t *job = sim_store_get(s, K("batch", "jobs"), "default", "fails");
+	assert_int_equal(ji(job, "status.failed"), 2);
+	assert_string_equal(cond_field(job, "Failed", "reason"), "BackoffLimitExceeded");
+	assert_string_equal(cond_field(job, "Failed", "message"),
+			    "Job has reached the specified backoff limit");
+	assert_null(cond_field(job, "Complete", "status"));
+	assert_null(jp(job, "status.completionTime"));
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_demo_and_churn(void **state)
+{
+	(void)state;
+	struct sim_opts o = { .speed = 1, .seed = 3, .demo = 1 };
+	struct perr e = { { 0 } };
+	struct sim *s = sim_new(&o, &e);
+	assert_non_null(s);
+	advance(s, 20000, NULL, NULL);
+	sim_lock(s);
+	json_t *web = sim_store_get(s, K("apps", "deployments"), "default", "web");
+	assert_int_equal(ji(web, "status.availableReplicas"), 3);
+	json_t *broken = sim_store_get(s, K("apps", "deployments"), "default", "broken");
+	assert_string_equal(cond_field(broken, "Available", "status"), "False");
+	assert_non_null(sim_store_get(s, K("apps", "deployments"), "models",
+				      "fashion-mnist"));
+	json_t *ep = sim_store_get(s, K("", "endpoints"), "default", "web");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(
+				 json_object_get(ep, "subsets"), 0), "addresses")), 3);
+	int gen0 = 0;
+	static const char *const names[] = { "web", "cache", "api" };
+	for (int i = 0; i < 3; i++)
+		gen0 += ji(sim_store_get(s, K("apps", "deployments"), "default", names[i]),
+			   "metadata.generation");
+	sim_unlock(s);
+	/* Churn: now and then a demo deployment is scaled or restarted. */
+	advance(s, 240000, NULL, NULL);
+	sim_lock(s);
+	int gen1 = 0;
+	for (int i = 0; i < 3; i++)
+		gen1 += ji(sim_store_get(s, K("apps", "deployments"), "default", names[i]),
+			   "metadata.generation");
+	assert_true(gen1 > gen0);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 static json_t *fixture(const char *name)
 {
 	char path[256];
@@ -914,6 +1022,9 @@ int main(void)
 		cmocka_unit_test(test_shapes_match_fixtures),
 		cmocka_unit_test(test_recreate_paused_history_minready),
 		cmocka_unit_test(test_proportional_scaling),
+		cmocka_unit_test(test_event_bound_and_aggregation),
+		cmocka_unit_test(test_job_backoff_limit),
+		cmocka_unit_test(test_demo_and_churn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
