@@ -94,6 +94,7 @@ void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
 #define ANN_REVISION "deployment.kubernetes.io/revision"
 #define ANN_DESIRED "deployment.kubernetes.io/desired-replicas"
 #define ANN_MAX "deployment.kubernetes.io/max-replicas"
+#define ANN_HISTORY "deployment.kubernetes.io/revision-history"
 
 /* A deployment's ReplicaSets, as owned references sorted oldest first. */
 struct rsl {
@@ -427,6 +428,26 @@ static int new_rs_new_replicas(struct dsync *ds, int new_spec)
 	return new_spec + up;
 }
 
+/* SetNewReplicaSetAnnotations: a reused ReplicaSet remembers the
+ * revisions it had in revision-history, at most 2000 characters (the
+ * controller's default), dropping the oldest. */
+static void add_history(json_t *rs, long old)
+{
+	const char *h = json_string_value(json_object_get(
+		jget(rs, "metadata.annotations"), ANN_HISTORY));
+	char buf[2100];
+	if (!h || !*h) {
+		snprintf(buf, sizeof buf, "%ld", old);
+	} else {
+		snprintf(buf, sizeof buf, "%s,%ld", h, old);
+		const char *p = buf;
+		while (strlen(p) > 2000 && strchr(p, ','))
+			p = strchr(p, ',') + 1;
+		memmove(buf, p, strlen(p) + 1);
+	}
+	set_ann(rs, ANN_HISTORY, buf);
+}
+
 static long max_old_revision(struct dsync *ds)
 {
 	long m = 0;
@@ -465,6 +486,8 @@ static void sync_new_rs(struct dsync *ds, int create)
 			json_t *copy = json_deep_copy(rs);
 			char b[24];
 			snprintf(b, sizeof b, "%ld", rev);
+			if (rs_revision(rs) > 0 && rs_revision(rs) < rev)
+				add_history(copy, rs_revision(rs));
 			set_ann(copy, ANN_REVISION, b);
 			json_object_set_new(json_object_get(copy, "spec"),
 					    "minReadySeconds", json_integer(min_ready));

@@ -857,6 +857,9 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	ps->name = xstrdup(meta_str(pod, "name"));
 	ps->uid = xstrdup(meta_str(pod, "uid"));
 	ps->node = xstrdup(jstr(spec, "nodeName"));
+	unsigned nidx;
+	ps->node_idx = ps->node && sscanf(ps->node, "sim-node-%u", &nidx) == 1 ? (int)nidx
+										: -1;
 	ps->seed = mix(hash_str(w->seed, ps->ns) ^ hash_str(7, ps->name));
 	const char *rp = jstr(spec, "restartPolicy");
 	ps->restart_policy = rp ? rp[0] : 'A';
@@ -952,6 +955,7 @@ static void pod_deleting(struct sim *s, struct pod_state *ps, json_t *pod,
 struct scan {
 	struct sim_world *w;
 	long long now;
+	struct smap *seen;    /* incremental passes: pods already queued */
 	char **todo;          /* "ns\x1fname" of pods to act on */
 	size_t ntodo, cap;
 	size_t nodes_load[64];
@@ -959,6 +963,13 @@ struct scan {
 
 static void todo_add(struct scan *sc, const char *ns, const char *name)
 {
+	if (sc->seen) {
+		char key[600];
+		snprintf(key, sizeof key, "%s\x1f%s", ns, name);
+		if (smap_get(sc->seen, key))
+			return;
+		smap_put(sc->seen, key, (void *)1);
+	}
 	if (sc->ntodo == sc->cap) {
 		sc->cap = sc->cap ? sc->cap * 2 : 64;
 		sc->todo = xrealloc(sc->todo, sc->cap * sizeof *sc->todo);
@@ -1106,16 +1117,42 @@ static long long next_timer(struct sim_world *w)
 	return n;
 }
 
-void sim_kubelet_sync(struct sim *s)
+/* An incremental pass: a pod the store changed since the last pass. */
+static void on_change(const struct sim_kind *k, const char *type, json_t *pod,
+		      void *ud)
 {
-	struct sim_world *w = sim_world(s);
-	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
-	/* Nothing changed in the store and no container timer is due. */
-	if (w->store_idle && (!w->kubelet_next || sc.now < w->kubelet_next))
+	struct scan *sc = ud;
+	if (k != sim_kind_find("", "pods"))
 		return;
+	const char *uid = meta_str(pod, "uid");
+	if (!uid)
+		return;
+	if (!strcmp(type, "DELETED")) {
+		smap_del(&sc->w->pods, uid);
+		return;
+	}
+	struct pod_state *ps = smap_get(&sc->w->pods, uid);
+	if (ps) {
+		int deleting = json_object_get(json_object_get(pod, "metadata"),
+					       "deletionTimestamp") != NULL;
+		if (!ps->dirty && !(deleting && !ps->t_delete_seen))
+			return;
+	} else {
+		const char *phase = jstr(json_object_get(pod, "status"), "phase");
+		if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+			return;
+	}
+	todo_add(sc, meta_str(pod, "namespace"), meta_str(pod, "name"));
+}
+
+/* Every pod the store holds, with the kubelet's states swept of pods
+ * that are gone: the first pass, and whenever the changes since the last
+ * pass are no longer all in the store's history. */
+static void full_scan(struct sim *s, struct scan *sc)
+{
+	struct sim_world *w = sc->w;
 	w->gen++;
-	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, &sc);
-	/* Forget pods that are gone. */
+	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, sc);
 	struct smap_ent *e;
 	char **gone = NULL;
 	size_t ngone = 0;
@@ -1131,6 +1168,39 @@ void sim_kubelet_sync(struct sim *s)
 		free(gone[i]);
 	}
 	free(gone);
+}
+
+void sim_kubelet_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
+	/* Nothing changed in the store and no container timer is due. */
+	if (w->store_idle && (!w->kubelet_next || sc.now < w->kubelet_next))
+		return;
+	/* Like a real kubelet, act on what changed (the store's history, as a
+	 * watch delivers it) and on timers, not on every pod every time. */
+	unsigned long long since = w->kubelet_rv;
+	w->kubelet_rv = sim_store_rv(s);
+	struct smap seen;
+	smap_init(&seen, NULL);
+	sc.seen = &seen;
+	if (!since || sim_world_changes(s, since, on_change, &sc) < 0) {
+		sc.ntodo = 0;
+		sc.seen = NULL;
+		full_scan(s, &sc);
+	} else {
+		struct smap_ent *e;
+		for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
+			struct pod_state *ps = e->val;
+			long long next = pod_next(ps);
+			if (ps->node_idx >= 0 && ps->node_idx < 64)
+				sc.nodes_load[ps->node_idx]++;
+			if (ps->dirty || (next && next <= sc.now))
+				todo_add(&sc, ps->ns, ps->name);
+		}
+	}
+	smap_free(&seen);
+	sc.seen = NULL;
 	for (size_t i = 0; i < sc.ntodo; i++) {
 		char *sep = strchr(sc.todo[i], '\x1f');
 		*sep = '\0';

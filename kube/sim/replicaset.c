@@ -280,6 +280,13 @@ static void sync_rs(struct sim *s, json_t *rs, struct pod_group *g)
 	json_decref(rs);
 	if (!cur)
 		return;
+	/* Pods ready but not yet available make this RS wait on time. */
+	struct sim_world *w = sim_world(s);
+	if (ready != available)
+		smap_put(&w->rs_timed, mstr(cur, "uid"),
+			 xasprintf("%s\x1f%s", mstr(cur, "namespace"), mstr(cur, "name")));
+	else
+		smap_del(&w->rs_timed, mstr(cur, "uid"));
 	json_t *st = json_pack("{s:i}", "replicas", (int)n);
 	if (labeled)
 		json_object_set_new(st, "fullyLabeledReplicas", json_integer(labeled));
@@ -312,7 +319,73 @@ static int collect(json_t *obj, void *ud)
 	return 0;
 }
 
-void sim_replicaset_sync(struct sim *s)
+/* ReplicaSets to look at in an incremental pass: uid -> "ns\x1fname". */
+struct dirty {
+	struct smap rs;
+	int overflow;
+};
+
+/* More than this many changed ReplicaSets: one full pass is cheaper. */
+#define DIRTY_MAX 32
+
+static void mark(struct dirty *d, const char *uid, const char *ns,
+		 const char *name)
+{
+	if (!uid || !ns || !name || smap_get(&d->rs, uid))
+		return;
+	if (d->rs.n >= DIRTY_MAX) {
+		d->overflow = 1;
+		return;
+	}
+	smap_put(&d->rs, uid, xasprintf("%s\x1f%s", ns, name));
+}
+
+static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
+		      void *ud)
+{
+	struct dirty *d = ud;
+	if (k == sim_kind_find("apps", "replicasets")) {
+		if (strcmp(type, "DELETED"))
+			mark(d, mstr(obj, "uid"), mstr(obj, "namespace"), mstr(obj, "name"));
+		return;
+	}
+	if (k != sim_kind_find("", "pods"))
+		return;
+	size_t i;
+	json_t *ref;
+	json_array_foreach(json_object_get(json_object_get(obj, "metadata"),
+					   "ownerReferences"), i, ref)
+	{
+		const char *kind = json_string_value(json_object_get(ref, "kind"));
+		if (json_is_true(json_object_get(ref, "controller")) && kind &&
+		    !strcmp(kind, "ReplicaSet"))
+			mark(d, json_string_value(json_object_get(ref, "uid")),
+			     mstr(obj, "namespace"),
+			     json_string_value(json_object_get(ref, "name")));
+	}
+}
+
+struct owned {
+	const char *uid;
+	struct pod_group *g;
+};
+
+static int collect_owned(json_t *pod, void *ud)
+{
+	struct owned *o = ud;
+	const char *uid = sim_controller_uid(pod);
+	if (uid && !strcmp(uid, o->uid)) {
+		struct pod_group *g = o->g;
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 16;
+			g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+		}
+		g->v[g->n++] = json_incref(pod);
+	}
+	return 0;
+}
+
+static void full_pass(struct sim *s)
 {
 	struct smap idx;
 	sim_pod_index_build(s, &idx);
@@ -324,6 +397,56 @@ void sim_replicaset_sync(struct sim *s)
 		json_decref(rss.v[i]);
 	free(rss.v);
 	smap_free(&idx);
+}
+
+void sim_replicaset_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	unsigned long long since = w->rs_rv;
+	w->rs_rv = sim_store_rv(s);
+	struct dirty d = { .overflow = 0 };
+	smap_init(&d.rs, free);
+	/* As an informer-driven controller: only the ReplicaSets whose pods
+	 * or selves changed, and those waiting out minReadySeconds. */
+	if (!since || sim_world_changes(s, since, on_change, &d) < 0 || d.overflow) {
+		smap_free(&d.rs);
+		full_pass(s);
+		return;
+	}
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&w->rs_timed, i, &e));) {
+		const char *sep = strchr(e->val, '\x1f');
+		char *ns = xstrndup(e->val, (size_t)(sep - (const char *)e->val));
+		mark(&d, e->key, ns, sep + 1);
+		free(ns);
+	}
+	if (d.overflow) {
+		smap_free(&d.rs);
+		full_pass(s);
+		return;
+	}
+	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
+	const struct sim_kind *pk = sim_kind_find("", "pods");
+	for (size_t i = 0; (i = smap_next(&d.rs, i, &e));) {
+		const char *sep = strchr(e->val, '\x1f');
+		char *ns = xstrndup(e->val, (size_t)(sep - (const char *)e->val));
+		json_t *rs = sim_store_get(s, rk, ns, sep + 1);
+		if (rs && !strcmp(mstr(rs, "uid") ? mstr(rs, "uid") : "", e->key)) {
+			struct pod_group g = { 0 };
+			struct owned o = { e->key, &g };
+			sim_store_each(s, pk, ns, collect_owned, &o);
+			json_incref(rs);
+			sync_rs(s, rs, &g);
+			json_decref(rs);
+			for (size_t j = 0; j < g.n; j++)
+				json_decref(g.v[j]);
+			free(g.v);
+		} else {
+			smap_del(&w->rs_timed, e->key);
+		}
+		free(ns);
+	}
+	smap_free(&d.rs);
 }
 
 void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,

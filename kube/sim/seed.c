@@ -90,6 +90,25 @@ static int seed_node(struct sim *s, int i, int max_pods, const char *now,
 		perr_set(e, "seed: node document");
 		return -1;
 	}
+	/* The images the node's runtime holds, as its kubelet lists them. */
+	static const struct {
+		const char *ref;
+		long long size;
+	} present[] = { { "registry.k8s.io/pause:3.9", 321520 },
+			{ "nginx:1.25", 70520000 },
+			{ "busybox:1.36", 2231050 } };
+	json_t *images = json_array();
+	for (size_t k = 0; k < sizeof present / sizeof *present; k++) {
+		char *norm = sim_image_normalize(present[k].ref);
+		const char *id = sim_registry_lookup(sim_world(s)->reg, present[k].ref,
+						     NULL, NULL);
+		json_array_append_new(images, json_pack("{s:[s,s],s:I}", "names",
+							id ? id : norm, norm,
+							"sizeBytes",
+							(json_int_t)present[k].size));
+		free(norm);
+	}
+	json_object_set_new(json_object_get(node, "status"), "images", images);
 	return create(s, "", "nodes", NULL, node, NULL, e);
 }
 

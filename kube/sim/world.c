@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kube/sim/sim_impl.h"
 #include "kube/sim/world.h"
 
 /* ---- a small string map ----------------------------------------------- */
@@ -172,6 +173,7 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 	smap_init(&w->pods, sim_world_free_pod);
 	smap_init(&w->ev_keys, free);
 	smap_init(&w->sigs, free);
+	smap_init(&w->rs_timed, free);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
 	return w;
@@ -185,6 +187,7 @@ void sim_world_free(struct sim_world *w)
 	smap_free(&w->pods);
 	smap_free(&w->ev_keys);
 	smap_free(&w->sigs);
+	smap_free(&w->rs_timed);
 	for (size_t i = 0; i < w->ev_max; i++)
 		free(w->ev_ring[i]);
 	free(w->ev_ring);
@@ -288,6 +291,25 @@ long long sim_world_parse_time(const char *s)
 	if (!end)
 		return 0;
 	return (long long)timegm(&tm) * 1000;
+}
+
+/* ---- changes since a version ------------------------------------------ */
+
+int sim_world_changes(struct sim *s, unsigned long long since,
+		      void (*fn)(const struct sim_kind *k, const char *type,
+				 json_t *obj, void *ud),
+		      void *ud)
+{
+	if (since >= s->rv)
+		return 0;
+	if (!s->hist_len || s->hist[s->hist_head]->rv > since + 1)
+		return -1; /* some changes are no longer held */
+	for (size_t i = 0; i < s->hist_len; i++) {
+		struct sim_wev *ev = s->hist[(s->hist_head + i) % s->hist_cap];
+		if (ev->rv > since)
+			fn(ev->kind, ev->type, ev->obj, ud);
+	}
+	return 0;
 }
 
 /* ---- the registry through the world ------------------------------------ */

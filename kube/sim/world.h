@@ -86,6 +86,7 @@ struct ctr {
 
 struct pod_state {
 	char *ns, *name, *uid, *node;
+	int node_idx;        /* N of sim-node-N, or -1 */
 	unsigned long long seed;
 	int nctr;
 	struct ctr *c;
@@ -124,6 +125,9 @@ struct sim_world {
 	int store_idle;      /* nothing written since then */
 	int time_pending;
 	long long kubelet_next;
+	unsigned long long kubelet_rv; /* store version at its last pass */
+	unsigned long long rs_rv;      /* the same for the ReplicaSet pass */
+	struct smap rs_timed; /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
 };
 
 /* Controllers skip objects whose inputs have not changed since their last
@@ -133,6 +137,17 @@ uint64_t sim_sig(uint64_t h, const char *s);
 int sim_world_unchanged(struct sim_world *w, const char *key, uint64_t sig);
 /* Forget signatures not seen for a while (deleted objects). */
 void sim_world_sweep_sigs(struct sim_world *w);
+
+/* Each change the store made after resourceVersion since, oldest first
+ * (from its watch history, as an informer would see them). -1 when the
+ * history no longer reaches back that far: the caller does a full pass. */
+int sim_world_changes(struct sim *s, unsigned long long since,
+		      void (*fn)(const struct sim_kind *k, const char *type,
+				 json_t *obj, void *ud),
+		      void *ud);
+
+/* Keep at most max events (2000 by default), removing the oldest. */
+void sim_event_limit(struct sim *s, size_t max);
 
 uint64_t sim_world_rand(struct sim_world *w);
 /* n random characters of the real name suffix alphabet into out (n + 1). */
