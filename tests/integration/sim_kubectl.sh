@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # sim_kubectl.sh - the real kubectl against `podium sim`, over TLS with a
 # bearer token and with a client certificate: get (table, -o wide, -o json,
-# -o yaml, -A, -l, -w), create -f, scale, describe, rollout status and
-# history, logs, top, get events, delete with cascading, faults, and a
+# -o yaml, -A, -l, -w), create -f, typed creates, scale, describe, rollout
+# status, restart, history and undo, client-side apply, logs, top, get
+# events, delete with cascading, faults, and a
 # wrong token refused. Each step asserts the output or the state.
 set -u
 command -v kubectl >/dev/null || { echo "kubectl not installed"; exit 77; }
@@ -72,11 +73,10 @@ spec:
         image: nginx:1.25
         ports: [{containerPort: 80}]
 EOF
-# kubectl validates against /openapi/v3 unless told not to.
-VALIDATE=--validate=false
-out=$(k create $VALIDATE -f "$TMP/web.yaml") || fail "create -f: $out"
+# kubectl validates the manifest against the served /openapi/v3 first.
+out=$(k create -f "$TMP/web.yaml") || fail "create -f: $out"
 [ "$out" = "deployment.apps/web created" ] || fail "create said: $out"
-out=$(k create $VALIDATE -f "$TMP/web.yaml" 2>&1) && fail "second create succeeded"
+out=$(k create -f "$TMP/web.yaml" 2>&1) && fail "second create succeeded"
 echo "$out" | grep -q 'deployments.apps "web" already exists' || fail "AlreadyExists: $out"
 
 ready3() { k get deployment web -o jsonpath='{.status.readyReplicas}' | grep -qx 3; }
@@ -114,6 +114,21 @@ k rollout history deployment/web | grep -qE '^1 ' || fail "rollout history"
 out=$(k describe deployment web) || fail "describe"
 echo "$out" | grep -qE '^Replicas: +4 desired \| 4 updated \| 4 total \| 4 available' ||
 	fail "describe deployment: $out"
+# Restart (a strategic merge patch), then undo to the first revision.
+k rollout restart deployment/web >/dev/null || fail "rollout restart"
+out=$(k rollout status deployment/web --timeout=30s) || fail "rollout status after restart: $out"
+[ "$(k rollout history deployment/web | grep -cE '^[0-9]+ ')" = 2 ] || fail "history after restart"
+k rollout undo deployment/web --to-revision=1 >/dev/null || fail "rollout undo"
+out=$(k rollout status deployment/web --timeout=30s) || fail "rollout status after undo: $out"
+k rollout history deployment/web | grep -qE '^3 ' || fail "undo made no revision 3"
+k get deployment web -o jsonpath='{.spec.template.metadata.annotations}' |
+	grep -q restartedAt && fail "undo kept the restart annotation"
+
+# Client-side apply: the last-applied annotation, then unchanged.
+sed 's/replicas: 3/replicas: 4/' "$TMP/web.yaml" >"$TMP/web4.yaml"
+k apply -f "$TMP/web4.yaml" 2>/dev/null | grep -q 'configured' || fail "apply configured"
+k apply -f "$TMP/web4.yaml" | grep -q 'unchanged' || fail "apply unchanged"
+
 pod=$(k get pods -l app=web -o name | head -1)
 k describe "$pod" | grep -qE '^Status: +Running' || fail "describe pod"
 
@@ -129,6 +144,16 @@ k get namespaces >/dev/null 2>&1 && fail "errors=1 did not fail kubectl"
 "$PODIUM" sim fault --kubeconfig "$TMP/tok.kc" clear || fail "sim fault clear"
 k get namespaces >/dev/null || fail "kubectl after clear"
 "$PODIUM" sim fault --kubeconfig "$TMP/tok.kc" bogus 2>/dev/null && fail "bogus fault accepted"
+
+# Typed creates (kubectl sends protobuf for these).
+out=$(k create deployment hello --image=nginx --replicas=2) || fail "create deployment: $out"
+k create service clusterip hello --tcp=80:80 >/dev/null || fail "create service"
+k create configmap hello --from-literal=greeting=hi >/dev/null || fail "create configmap"
+[ "$(k get configmap hello -o jsonpath='{.data.greeting}')" = hi ] || fail "configmap data"
+hello2() { k get deployment hello -o jsonpath='{.status.readyReplicas}' | grep -qx 2; }
+wait_for "hello 2/2 ready" hello2
+k get endpoints hello -o jsonpath='{.subsets[0].addresses[*].ip}' | grep -q '\.' ||
+	fail "no endpoints for service hello"
 
 # Delete with cascading: the ReplicaSet and pods go too.
 out=$(k delete deployment web) || fail "delete: $out"
