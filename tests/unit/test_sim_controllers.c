@@ -871,6 +871,33 @@ static void test_demo_and_churn(void **state)
 	sim_free(s);
 }
 
+/* Deleting a namespace deletes what is in it: Terminating, then gone
+ * once the kubelet has stopped its pods. */
+static void test_namespace_deletion(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "", "namespaces", NULL, "{\"metadata\":{\"name\":\"team\"}}");
+	create(s, "apps", "deployments", "team", web_doc);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(sim_store_count(s, K("", "pods"), "team"), 4);
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_delete(s, K("", "namespaces"), NULL, "team", NULL,
+					  NULL, &st), 0);
+	json_t *ns = sim_store_get(s, K("", "namespaces"), NULL, "team");
+	assert_non_null(ns);
+	assert_string_equal(jp(ns, "status.phase"), "Terminating");
+	sim_unlock(s);
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(sim_store_count(s, K("", "pods"), "team"), 0);
+	assert_int_equal(sim_store_count(s, K("apps", "replicasets"), "team"), 0);
+	assert_null(sim_store_get(s, K("", "namespaces"), NULL, "team"));
+	sim_unlock(s);
+	sim_free(s);
+}
+
 static json_t *fixture(const char *name)
 {
 	char path[256];
@@ -1025,6 +1052,7 @@ int main(void)
 		cmocka_unit_test(test_event_bound_and_aggregation),
 		cmocka_unit_test(test_job_backoff_limit),
 		cmocka_unit_test(test_demo_and_churn),
+		cmocka_unit_test(test_namespace_deletion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
