@@ -95,13 +95,12 @@ size_t fused_scratch_size(const struct conv_shape *cs)
 /* z [K][OH*W] = conv(x) + b: four filters at a time share each input
  * load (named accumulators: an array indexed in a loop ends up in memory),
  * then one at a time for the rest. */
-INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
-			   const float *w, const float *b, float *z)
+INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
+			    const float *w, const float *b, float *z, int k, int kend)
 {
 	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
 	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
-	int k = 0;
-	for (; k + 4 <= cs->k; k += 4) {
+	for (; k + 4 <= kend; k += 4) {
 		const float *w0 = w + (size_t)k * ckk, *w1 = w0 + ckk, *w2 = w1 + ckk,
 			    *w3 = w2 + ckk;
 		float *z0 = z + k * zp, *z1 = z0 + zp, *z2 = z1 + zp, *z3 = z2 + zp;
@@ -138,7 +137,7 @@ INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
 				z[(k + m) * zp + t] = acc;
 			}
 	}
-	for (; k < cs->k; k++) {
+	for (; k < kend; k++) {
 		const float *wk = w + (size_t)k * ckk;
 		float *zk = z + k * zp;
 		int t = 0;
@@ -161,6 +160,12 @@ INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
 			zk[t] = acc;
 		}
 	}
+}
+
+INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
+			   const float *w, const float *b, float *z)
+{
+	wide_conv_range(cs, x, w, b, z, 0, cs->k);
 }
 
 /* 2x2 pooling with stride 2 of one wide plane (rows W apart), relu folded
@@ -240,16 +245,20 @@ INLINE void wide_forward_body(const struct conv_shape *cs, const struct pool_sha
 			      float *y, int32_t *arg, int avx512)
 {
 	size_t zp = (size_t)cs->oh * cs->w, q = (size_t)ps->oh * ps->ow;
-	wide_conv_body(cs, x, w, b, z);
-	for (int k = 0; k < cs->k; k++) {
+	/* four planes at a time, pooled while they are still in L1 */
+	for (int k0 = 0; k0 < cs->k; k0 += 4) {
+		int k1 = k0 + 4 <= cs->k ? k0 + 4 : cs->k;
+		wide_conv_range(cs, x, w, b, z, k0, k1);
+		for (int k = k0; k < k1; k++) {
 #ifdef FUSED_DISPATCH
-		if (avx512) {
-			wide_pool2_avx512(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
-			continue;
-		}
+			if (avx512) {
+				wide_pool2_avx512(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+				continue;
+			}
 #endif
-		(void)avx512;
-		wide_pool2_scalar(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+			(void)avx512;
+			wide_pool2_scalar(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+		}
 	}
 }
 
