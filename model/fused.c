@@ -242,12 +242,12 @@ __attribute__((target("avx512f"))) static void wide_pool2_avx512(
 /* One image: conv into the wide planes z, then pool every plane. */
 INLINE void wide_forward_body(const struct conv_shape *cs, const struct pool_shape *ps,
 			      const float *x, const float *w, const float *b, float *z,
-			      float *y, int32_t *arg, int avx512)
+			      float *y, int32_t *arg, int avx512, int kfrom, int kto)
 {
 	size_t zp = (size_t)cs->oh * cs->w, q = (size_t)ps->oh * ps->ow;
 	/* four planes at a time, pooled while they are still in L1 */
-	for (int k0 = 0; k0 < cs->k; k0 += 4) {
-		int k1 = k0 + 4 <= cs->k ? k0 + 4 : cs->k;
+	for (int k0 = kfrom; k0 < kto; k0 += 4) {
+		int k1 = k0 + 4 <= kto ? k0 + 4 : kto;
 		wide_conv_range(cs, x, w, b, z, k0, k1);
 		for (int k = k0; k < k1; k++) {
 #ifdef FUSED_DISPATCH
@@ -357,15 +357,15 @@ INLINE void wide_grad_body(const struct conv_shape *cs, const float *x,
 #ifdef FUSED_DISPATCH
 __attribute__((target("avx512f"))) static void wide_forward_avx512(
 	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
-	const float *w, const float *b, float *z, float *y, int32_t *arg)
+	const float *w, const float *b, float *z, float *y, int32_t *arg, int k0, int k1)
 {
-	wide_forward_body(cs, ps, x, w, b, z, y, arg, 1);
+	wide_forward_body(cs, ps, x, w, b, z, y, arg, 1, k0, k1);
 }
 __attribute__((target("avx2,fma"))) static void wide_forward_avx2(
 	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
-	const float *w, const float *b, float *z, float *y, int32_t *arg)
+	const float *w, const float *b, float *z, float *y, int32_t *arg, int k0, int k1)
 {
-	wide_forward_body(cs, ps, x, w, b, z, y, arg, 0);
+	wide_forward_body(cs, ps, x, w, b, z, y, arg, 0, k0, k1);
 }
 __attribute__((target("avx512f"))) static void wide_conv_avx512(
 	const struct conv_shape *cs, const float *x, const float *w, const float *b, float *z)
@@ -409,16 +409,16 @@ int fused_isa(int isa)
 
 static void wide_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 			 const float *x, const float *w, const float *b, float *z,
-			 float *y, int32_t *arg, int isa)
+			 float *y, int32_t *arg, int isa, int k0, int k1)
 {
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
-		wide_forward_avx512(cs, ps, x, w, b, z, y, arg);
+		wide_forward_avx512(cs, ps, x, w, b, z, y, arg, k0, k1);
 	else if (isa == FUSED_ISA_AVX2)
-		wide_forward_avx2(cs, ps, x, w, b, z, y, arg);
+		wide_forward_avx2(cs, ps, x, w, b, z, y, arg, k0, k1);
 	else
 #endif
-		wide_forward_body(cs, ps, x, w, b, z, y, arg, 0);
+		wide_forward_body(cs, ps, x, w, b, z, y, arg, 0, k0, k1);
 }
 
 static void wide_conv(const struct conv_shape *cs, const float *x, const float *w,
@@ -472,6 +472,23 @@ static void pool_plane(const struct pool_shape *ps, const float *z, int ld,
 		}
 }
 
+/* The wide path (stride-1 conv, 2x2 pool of stride 2), whose work divides
+ * by filters: one image's pass can be shared out among threads. */
+int fused_splits(const struct conv_shape *cs, const struct pool_shape *ps)
+{
+	return cs->stride == 1 && ps->ph == 2 && ps->pw == 2 && ps->stride == 2;
+}
+
+/* Filters k0..k1-1 of one image x [C,H,W] -> their planes of y [K,PH,PW]
+ * and arg; only where fused_splits. */
+void fused_forward_filters(const struct conv_shape *cs, const struct pool_shape *ps,
+			   const float *x, const float *w, const float *b, float *y,
+			   int32_t *arg, float *scratch, int k0, int k1)
+{
+	float *z = scratch + conv_col_size(cs);
+	wide_forward(cs, ps, x, w, b, z, y, arg, fused_isa(FUSED_ISA_BEST), k0, k1);
+}
+
 /* Per image: z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
@@ -483,10 +500,11 @@ void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 	int ckk = cs->c * cs->kh * cs->kw, p = cs->oh * cs->ow;
 	size_t in_sz = (size_t)cs->c * cs->h * cs->w, q = (size_t)ps->oh * ps->ow;
 	float *col = scratch, *z = scratch + conv_col_size(cs);
-	if (cs->stride == 1 && ps->ph == 2 && ps->pw == 2 && ps->stride == 2) {
+	if (fused_splits(cs, ps)) {
 		for (int i = 0; i < n; i++)
 			wide_forward(cs, ps, x + i * in_sz, w, b, z,
-				     y + (size_t)i * cs->k * q, arg + (size_t)i * cs->k * q, isa);
+				     y + (size_t)i * cs->k * q, arg + (size_t)i * cs->k * q, isa, 0,
+				     cs->k);
 		return;
 	}
 	if (cs->stride == 1) {
