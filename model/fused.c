@@ -95,13 +95,12 @@ size_t fused_scratch_size(const struct conv_shape *cs)
 /* z [K][OH*W] = conv(x) + b: four filters at a time share each input
  * load (named accumulators: an array indexed in a loop ends up in memory),
  * then one at a time for the rest. */
-INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
-			   const float *w, const float *b, float *z)
+INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
+			    const float *w, const float *b, float *z, int k, int kend)
 {
 	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
 	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
-	int k = 0;
-	for (; k + 4 <= cs->k; k += 4) {
+	for (; k + 4 <= kend; k += 4) {
 		const float *w0 = w + (size_t)k * ckk, *w1 = w0 + ckk, *w2 = w1 + ckk,
 			    *w3 = w2 + ckk;
 		float *z0 = z + k * zp, *z1 = z0 + zp, *z2 = z1 + zp, *z3 = z2 + zp;
@@ -138,7 +137,7 @@ INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
 				z[(k + m) * zp + t] = acc;
 			}
 	}
-	for (; k < cs->k; k++) {
+	for (; k < kend; k++) {
 		const float *wk = w + (size_t)k * ckk;
 		float *zk = z + k * zp;
 		int t = 0;
@@ -161,6 +160,12 @@ INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
 			zk[t] = acc;
 		}
 	}
+}
+
+INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
+			   const float *w, const float *b, float *z)
+{
+	wide_conv_range(cs, x, w, b, z, 0, cs->k);
 }
 
 /* 2x2 pooling with stride 2 of one wide plane (rows W apart), relu folded
@@ -237,19 +242,23 @@ __attribute__((target("avx512f"))) static void wide_pool2_avx512(
 /* One image: conv into the wide planes z, then pool every plane. */
 INLINE void wide_forward_body(const struct conv_shape *cs, const struct pool_shape *ps,
 			      const float *x, const float *w, const float *b, float *z,
-			      float *y, int32_t *arg, int avx512)
+			      float *y, int32_t *arg, int avx512, int kfrom, int kto)
 {
 	size_t zp = (size_t)cs->oh * cs->w, q = (size_t)ps->oh * ps->ow;
-	wide_conv_body(cs, x, w, b, z);
-	for (int k = 0; k < cs->k; k++) {
+	/* four planes at a time, pooled while they are still in L1 */
+	for (int k0 = kfrom; k0 < kto; k0 += 4) {
+		int k1 = k0 + 4 <= kto ? k0 + 4 : kto;
+		wide_conv_range(cs, x, w, b, z, k0, k1);
+		for (int k = k0; k < k1; k++) {
 #ifdef FUSED_DISPATCH
-		if (avx512) {
-			wide_pool2_avx512(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
-			continue;
-		}
+			if (avx512) {
+				wide_pool2_avx512(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+				continue;
+			}
 #endif
-		(void)avx512;
-		wide_pool2_scalar(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+			(void)avx512;
+			wide_pool2_scalar(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+		}
 	}
 }
 
@@ -348,15 +357,15 @@ INLINE void wide_grad_body(const struct conv_shape *cs, const float *x,
 #ifdef FUSED_DISPATCH
 __attribute__((target("avx512f"))) static void wide_forward_avx512(
 	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
-	const float *w, const float *b, float *z, float *y, int32_t *arg)
+	const float *w, const float *b, float *z, float *y, int32_t *arg, int k0, int k1)
 {
-	wide_forward_body(cs, ps, x, w, b, z, y, arg, 1);
+	wide_forward_body(cs, ps, x, w, b, z, y, arg, 1, k0, k1);
 }
 __attribute__((target("avx2,fma"))) static void wide_forward_avx2(
 	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
-	const float *w, const float *b, float *z, float *y, int32_t *arg)
+	const float *w, const float *b, float *z, float *y, int32_t *arg, int k0, int k1)
 {
-	wide_forward_body(cs, ps, x, w, b, z, y, arg, 0);
+	wide_forward_body(cs, ps, x, w, b, z, y, arg, 0, k0, k1);
 }
 __attribute__((target("avx512f"))) static void wide_conv_avx512(
 	const struct conv_shape *cs, const float *x, const float *w, const float *b, float *z)
@@ -400,16 +409,16 @@ int fused_isa(int isa)
 
 static void wide_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 			 const float *x, const float *w, const float *b, float *z,
-			 float *y, int32_t *arg, int isa)
+			 float *y, int32_t *arg, int isa, int k0, int k1)
 {
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
-		wide_forward_avx512(cs, ps, x, w, b, z, y, arg);
+		wide_forward_avx512(cs, ps, x, w, b, z, y, arg, k0, k1);
 	else if (isa == FUSED_ISA_AVX2)
-		wide_forward_avx2(cs, ps, x, w, b, z, y, arg);
+		wide_forward_avx2(cs, ps, x, w, b, z, y, arg, k0, k1);
 	else
 #endif
-		wide_forward_body(cs, ps, x, w, b, z, y, arg, 0);
+		wide_forward_body(cs, ps, x, w, b, z, y, arg, 0, k0, k1);
 }
 
 static void wide_conv(const struct conv_shape *cs, const float *x, const float *w,
@@ -463,6 +472,23 @@ static void pool_plane(const struct pool_shape *ps, const float *z, int ld,
 		}
 }
 
+/* The wide path (stride-1 conv, 2x2 pool of stride 2), whose work divides
+ * by filters: one image's pass can be shared out among threads. */
+int fused_splits(const struct conv_shape *cs, const struct pool_shape *ps)
+{
+	return cs->stride == 1 && ps->ph == 2 && ps->pw == 2 && ps->stride == 2;
+}
+
+/* Filters k0..k1-1 of one image x [C,H,W] -> their planes of y [K,PH,PW]
+ * and arg; only where fused_splits. */
+void fused_forward_filters(const struct conv_shape *cs, const struct pool_shape *ps,
+			   const float *x, const float *w, const float *b, float *y,
+			   int32_t *arg, float *scratch, int k0, int k1)
+{
+	float *z = scratch + conv_col_size(cs);
+	wide_forward(cs, ps, x, w, b, z, y, arg, fused_isa(FUSED_ISA_BEST), k0, k1);
+}
+
 /* Per image: z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
@@ -474,10 +500,11 @@ void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 	int ckk = cs->c * cs->kh * cs->kw, p = cs->oh * cs->ow;
 	size_t in_sz = (size_t)cs->c * cs->h * cs->w, q = (size_t)ps->oh * ps->ow;
 	float *col = scratch, *z = scratch + conv_col_size(cs);
-	if (cs->stride == 1 && ps->ph == 2 && ps->pw == 2 && ps->stride == 2) {
+	if (fused_splits(cs, ps)) {
 		for (int i = 0; i < n; i++)
 			wide_forward(cs, ps, x + i * in_sz, w, b, z,
-				     y + (size_t)i * cs->k * q, arg + (size_t)i * cs->k * q, isa);
+				     y + (size_t)i * cs->k * q, arg + (size_t)i * cs->k * q, isa, 0,
+				     cs->k);
 		return;
 	}
 	if (cs->stride == 1) {

@@ -327,6 +327,13 @@ size_t fused_scratch_size(const struct conv_shape *cs);
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
 		   float *y, int32_t *arg, float *scratch, int isa);
+/* Whether one image's forward pass can be split by filters (stride-1
+ * conv, 2x2 pool of stride 2), and that split: filters k0..k1-1 of one
+ * image x [C,H,W] into their planes of y [K,PH,PW] and arg. */
+int fused_splits(const struct conv_shape *cs, const struct pool_shape *ps);
+void fused_forward_filters(const struct conv_shape *cs, const struct pool_shape *ps,
+			   const float *x, const float *w, const float *b, float *y,
+			   int32_t *arg, float *scratch, int k0, int k1);
 /* dy [N,K,PH,PW] -> dw [K,C,kh,kw], db [K] (overwritten), dx [N,C,H,W]
  * when not NULL (overwritten); y and arg from fused_forward; scratch of
  * fused_scratch_size floats. */

@@ -64,7 +64,14 @@ struct net {
 	int count, threads;
 	int apply; /* take the Adam step after the gradients */
 	float *probs; /* net_forward's destination */
+	/* one image shared out: the layer and its input */
+	struct net_layer *split_layer;
+	const float *split_in;
 };
+
+/* Dense layers smaller than this many multiply-adds are not worth waking
+ * a second thread for (the reference fc2 is 640). */
+#define SPLIT_MIN_MACS 65536
 
 /* Set tensor i's name and shape; data is bound after allocation. */
 static void add_tensor(struct net *n, const char *layer, const char *what,
@@ -312,11 +319,37 @@ int net_get_threads(void)
 	return openblas_get_num_threads();
 }
 
+/* One image, filters k0..k1 of a fused conv block per worker. */
+static void split_conv_job(void *arg, int id)
+{
+	struct net *n = arg;
+	struct net_layer *l = n->split_layer, *p = l + 2;
+	int k0 = l->cs.k * id / n->threads, k1 = l->cs.k * (id + 1) / n->threads;
+	fused_forward_filters(&l->cs, &p->ps, n->split_in, l->w, l->b, p->out, p->arg,
+			      n->slices[id].scratch, k0, k1);
+}
+
+/* One image, a block of a dense layer's rows per worker (multiples of
+ * four: the matrix-vector kernel's step). */
+static void split_dense_job(void *arg, int id)
+{
+	struct net *n = arg;
+	struct net_layer *l = n->split_layer;
+	int units = l->spec.units, in = (int)l->in_size;
+	int o0 = id ? (int)((long)units * id / n->threads) & ~3 : 0;
+	int o1 = id == n->threads - 1 ? units : (int)((long)units * (id + 1) / n->threads) & ~3;
+	if (o1 > o0)
+		dense_forward(1, in, o1 - o0, n->split_in, l->w + (size_t)o0 * in, l->b + o0,
+			      l->out + o0);
+}
+
 /* Every layer but the last (softmax) on images first..first+count-1 of
  * the batch x, leaving the logits in the last dense layer's out. Each
- * image's forward pass is independent of the others': workers run slices. */
+ * image's forward pass is independent of the others': workers run slices.
+ * split (one image, several threads): the big layers are shared out among
+ * the workers by filters or rows instead. */
 static void forward_layers(struct net *n, const float *x, int first, int count,
-			   float *scratch)
+			   float *scratch, int split)
 {
 	for (int i = 0; i < n->arch.n_layers - 1; i++) {
 		struct net_layer *l = &n->layers[i];
@@ -326,7 +359,12 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 		size_t cnt = (size_t)count * l->out_size;
 		switch (l->spec.type) {
 		case LAYER_CONV2D:
-			if (l->fused) {
+			if (l->fused && split && fused_splits(&l->cs, &l[2].ps)) {
+				n->split_layer = l;
+				n->split_in = in;
+				workers_run(n->pool, n->threads, split_conv_job, n);
+				i += 2;
+			} else if (l->fused) {
 				struct net_layer *p = l + 2;
 				fused_forward(&l->cs, &p->ps, count, in, l->w, l->b,
 					      p->out + first * p->out_size,
@@ -340,6 +378,12 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 			maxpool_forward(&l->ps, count, in, out, l->arg + first * l->out_size);
 			break;
 		case LAYER_DENSE:
+			if (split && l->in_size * l->spec.units >= SPLIT_MIN_MACS) {
+				n->split_layer = l;
+				n->split_in = in;
+				workers_run(n->pool, n->threads, split_dense_job, n);
+				break;
+			}
 			dense_forward(count, (int)l->in_size, l->spec.units, in, l->w,
 				      l->b, out);
 			break;
@@ -466,7 +510,7 @@ static void forward_job(void *arg, int id)
 {
 	struct net *n = arg;
 	struct net_slice *s = &n->slices[id];
-	forward_layers(n, n->x, s->first, s->count, s->scratch);
+	forward_layers(n, n->x, s->first, s->count, s->scratch, 0);
 	const struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
 	loss_softmax(s->count, n->classes, lg->out + (size_t)s->first * n->classes,
 		     n->probs + (size_t)s->first * n->classes);
@@ -480,7 +524,14 @@ int net_forward(struct net *n, const float *x, int count, float *probs)
 	n->x = x;
 	n->probs = probs;
 	blas_enter(t);
-	workers_run(n->pool, n->threads, forward_job, n);
+	if (count == 1 && t > 1) {
+		/* one image: latency, not throughput; share its big layers */
+		n->threads = t;
+		forward_layers(n, x, 0, 1, n->slices[0].scratch, 1);
+		loss_softmax(1, n->classes, n->layers[n->arch.n_layers - 2].out, probs);
+	} else {
+		workers_run(n->pool, n->threads, forward_job, n);
+	}
 	blas_leave(t);
 	return 0;
 }
@@ -492,7 +543,7 @@ static void train_job(void *arg, int id)
 	struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
 	struct net_layer *sm = &n->layers[n->arch.n_layers - 1];
 	size_t off = (size_t)s->first * n->classes;
-	forward_layers(n, n->x, s->first, s->count, s->scratch);
+	forward_layers(n, n->x, s->first, s->count, s->scratch, 0);
 	s->loss = loss_softmax_xent(s->count, n->classes, lg->out + off,
 				    n->labels + s->first, 1.0f / n->count,
 				    sm->out + off, lg->dout + off, &s->correct);

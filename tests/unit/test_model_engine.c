@@ -566,6 +566,41 @@ static void test_net_gradients(void **state)
 	check_net_grad(1, 2);
 }
 
+/* One image through the reference network: alone on one thread, shared
+ * out among two (by filters and rows: the same arithmetic, the same bits),
+ * and inside a batch (sgemm: the same up to rounding). */
+static void test_single_image_split(void **state)
+{
+	(void)state;
+	struct net_arch a;
+	net_arch_reference(&a);
+	struct perr e = { { 0 } };
+	struct net *n = net_new(&a, 4, &e);
+	net_init_glorot(n, 3);
+	struct rng r;
+	rng_seed(&r, 6);
+	float x[4 * 784], p1[40], p2[40], pb[40];
+	fill(&r, x, 4 * 784, 0, 1);
+	for (int t = 0; t < net_n_params(n); t++) {
+		struct net_param p;
+		net_param(n, t, &p);
+		if (p.ndim == 1)
+			fill(&r, p.data, p.count, -0.1f, 0.1f);
+	}
+	net_set_threads(1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(net_forward(n, x + 784 * i, 1, p1 + 10 * i), 0);
+	net_set_threads(2);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(net_forward(n, x + 784 * i, 1, p2 + 10 * i), 0);
+	assert_int_equal(net_forward(n, x, 4, pb), 0);
+	net_set_threads(1);
+	assert_memory_equal(p1, p2, sizeof(p1));
+	assert_closef(pb, p1, 40, 1e-6, 1e-5, "batch probs");
+	assert_int_equal(net_forward(n, x, 5, pb), -1);
+	net_free(n);
+}
+
 static void test_reference_params(void **state)
 {
 	(void)state;
@@ -866,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_adam),
 		cmocka_unit_test(test_net_gradients),
 		cmocka_unit_test(test_reference_params),
+		cmocka_unit_test(test_single_image_split),
 		cmocka_unit_test(test_toy_learns),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_arch_json),
