@@ -75,11 +75,13 @@ bench: all
 # libFuzzer targets, built with clang against the sources (not the archive,
 # which may be gcc-built).
 FUZZ_CFLAGS := -std=c11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+# The parsers live in kube/ and model/; tui/ needs main.c's cli_* helpers.
+FUZZ_LIB_SRCS := $(wildcard kube/*.c kube/sim/*.c model/*.c)
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_SRCS); do \
 		t=$$(basename $$f .c); \
-		clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/$$t $$f $(LIB_SRCS) $(LIBS); \
+		clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/$$t $$f $(FUZZ_LIB_SRCS) $(LIBS); \
 		mkdir -p tests/fuzz/corpus/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
