@@ -234,6 +234,9 @@ struct kube_easy *kube_easy_new(struct kube_client *c, const char *method,
 				const char *path, const char *query,
 				const char *accept, struct perr *e);
 void kube_easy_free(struct kube_easy *x);
+/* Let a synchronous transfer reuse the client's connections and TLS
+ * sessions (not for handles added to a multi, which has its own pool). */
+void kube_easy_share(struct kube_easy *x);
 /* After the transfer ended with rc: 0 when it got a 2xx answer; else -1
  * and e holds the one-line error (unreachable, certificate, timeout, 401,
  * or the Status of body in kubectl's words). A 401 drops the cached exec
