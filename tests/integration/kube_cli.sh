@@ -204,6 +204,21 @@ fi
 sed 's/name: same-p/name: ai_model/' "$T/same-p.yaml" >"$T/bad.yaml"
 expect 'ai-model' "$PODIUM" apply -f "$T/bad.yaml"
 
+# describe: what kubectl describe prints (ages tick, so a few tries)
+if command -v kubectl >/dev/null; then
+	POD=$("$PODIUM" get pods -l app=web -o name | head -1 | cut -d/ -f2)
+	for what in "deployment web" "deployment broken" "pod $POD"; do
+		same=0
+		for _ in 1 2 3 4 5; do
+			"$PODIUM" describe $what >"$T/pd" 2>&1
+			kubectl describe $what >"$T/kd" 2>/dev/null
+			if cmp -s "$T/pd" "$T/kd"; then same=1; break; fi
+			sleep 0.3
+		done
+		[ $same = 1 ] && ok "describe $what: as kubectl" || { bad "describe $what differs"; diff "$T/pd" "$T/kd" | head; }
+	done
+fi
+
 # events and the table of a namespace
 "$PODIUM" events >"$T/out" 2>&1 && head -1 "$T/out" | grep -q '^LAST SEEN *TYPE *REASON *OBJECT *MESSAGE' &&
 	ok "events" || bad "events: $(head -3 "$T/out")"
