@@ -12,9 +12,11 @@
 #include <string.h>
 
 extern const struct command cmd_version_entry;
+extern const struct command cmd_serve_entry;
 
 const struct command *const commands[] = {
 	&cmd_version_entry,
+	&cmd_serve_entry,
 	NULL,
 };
 
