@@ -36,12 +36,11 @@ void loss_softmax(int n, int k, const float *logits, float *probs)
 /* logits [N,K], labels [N] -> probs [N,K], dlogits [N,K]; loss summed over
  * the batch: sum_i lse(z_i) - z_i[label_i]. */
 double loss_softmax_xent(int n, int k, const float *logits,
-			 const unsigned char *labels, float *probs,
-			 float *dlogits, int *correct)
+			 const unsigned char *labels, float gscale,
+			 float *probs, float *dlogits, int *correct)
 {
 	double loss = 0;
 	int hits = 0;
-	float invn = 1.0f / (float)n;
 	for (int i = 0; i < n; i++) {
 		const float *z = logits + (size_t)i * k;
 		float *p = probs + (size_t)i * k;
@@ -52,7 +51,7 @@ double loss_softmax_xent(int n, int k, const float *logits,
 		if (dlogits) {
 			float *d = dlogits + (size_t)i * k;
 			for (int j = 0; j < k; j++)
-				d[j] = (p[j] - (j == labels[i] ? 1.0f : 0.0f)) * invn;
+				d[j] = (p[j] - (j == labels[i] ? 1.0f : 0.0f)) * gscale;
 		}
 	}
 	if (correct)

@@ -156,6 +156,16 @@ int net_forward(struct net *n, const float *x, int count, float *probs);
 int net_train_batch(struct net *n, const float *x, const unsigned char *labels,
 		    int count, double *loss, int *correct, struct perr *e);
 
+/* Forward and backward on a batch without an update: the gradients of the
+ * batch's mean loss, then readable with net_param_grad (finite-difference
+ * checks, gradient inspection). 0 / -1 as net_train_batch. */
+int net_gradients(struct net *n, const float *x, const unsigned char *labels,
+		  int count, double *loss, struct perr *e);
+/* Gradient of tensor i [count floats] from the last net_gradients or
+ * net_train_batch; borrowed, valid until the next call. NULL when out of
+ * range. */
+const float *net_param_grad(const struct net *n, int i);
+
 /* Input scaling from stored pixels: x = pixel * scale + shift. The
  * reference setup uses scale 1/255, shift 0. */
 struct net_scaling {
@@ -272,11 +282,12 @@ void relu_backward(const float *y, float *dy, size_t count);
 /* Row-wise softmax: logits [N,K] -> probs [N,K] (may be the same). */
 void loss_softmax(int n, int k, const float *logits, float *probs);
 /* Softmax fused with sparse categorical cross-entropy: logits [N,K],
- * labels [N] -> probs [N,K], dlogits [N,K] = (probs - onehot)/N. Returns
- * the summed loss; *correct gets the argmax hits. */
+ * labels [N] -> probs [N,K], dlogits [N,K] = (probs - onehot) * gscale
+ * (1/batch: n may be a slice of the batch). Returns the summed loss;
+ * *correct gets the argmax hits. */
 double loss_softmax_xent(int n, int k, const float *logits,
-			 const unsigned char *labels, float *probs,
-			 float *dlogits, int *correct);
+			 const unsigned char *labels, float gscale,
+			 float *probs, float *dlogits, int *correct);
 
 /* One Adam step (Keras's form) at step t (>= 1) over count parameters. */
 struct adam {
@@ -284,6 +295,45 @@ struct adam {
 };
 void adam_step(const struct adam *a, long t, float *w, const float *g,
 	       float *m, float *v, size_t count);
+
+/* A fixed pool of threads for data parallelism (workers.c). */
+struct workers;
+typedef void (*workers_fn)(void *arg, int id);
+/* size threads in all, the caller's included (size-1 spawned). Caller
+ * frees with workers_free (accepts NULL). */
+struct workers *workers_new(int size);
+int workers_size(const struct workers *w);
+/* Run fn(arg, id) for id 0..n-1 (n clamped to the size; id 0 on the
+ * calling thread) and return when all are done. */
+void workers_run(struct workers *w, int n, workers_fn fn, void *arg);
+void workers_free(struct workers *w);
+
+/* The conv2d -> relu -> maxpool2d pattern in one pass (fused.c), for
+ * pools whose windows do not overlap (stride >= ph, pw): the conv output
+ * of one image lives only in scratch, relu and pooling read it there, and
+ * the backward pass visits only the pooled winners (a quarter of the conv
+ * output for 2x2 pools) instead of materialising [N,K,OH,OW] gradients.
+ * Same results as conv_forward + relu + maxpool_forward. */
+int fused_applies(const struct conv_shape *cs, const struct pool_shape *ps);
+/* Instruction sets of the stride-1 kernels, picked at run time. */
+enum { FUSED_ISA_BEST = -1, FUSED_ISA_BASE = 0, FUSED_ISA_AVX2 = 1, FUSED_ISA_AVX512 = 2 };
+/* FUSED_ISA_BEST: the best this CPU runs; another: itself when the CPU
+ * runs it, else -1. */
+int fused_isa(int isa);
+/* Floats of scratch one image needs: im2col + one conv output. */
+size_t fused_scratch_size(const struct conv_shape *cs);
+/* x [N,C,H,W] -> y [N,K,PH,PW] = maxpool(relu(conv(x))), arg [N,K,PH,PW]
+ * (index in the conv output plane); isa: FUSED_ISA_BEST but in tests. */
+void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
+		   int n, const float *x, const float *w, const float *b,
+		   float *y, int32_t *arg, float *scratch, int isa);
+/* dy [N,K,PH,PW] -> dw [K,C,kh,kw], db [K] (overwritten), dx [N,C,H,W]
+ * when not NULL (overwritten); y and arg from fused_forward; scratch of
+ * fused_scratch_size floats. */
+void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
+		    int n, const float *x, const float *w, const float *y,
+		    const float *dy, const int32_t *arg, float *dw, float *db,
+		    float *dx, float *scratch, int isa);
 
 /* ---- end engine ---- */
 

@@ -26,7 +26,19 @@ struct net_layer {
 	int32_t *arg; /* maxpool2d: [max_batch, out_size] */
 	float *w, *b, *dw, *db; /* into the parameter and gradient arrays */
 	int owns_out, owns_dout;
+	int fused; /* conv2d: this, the relu and the maxpool after it run as one */
 };
+
+/* One worker's share of a batch and what it owns. */
+struct net_slice {
+	float *scratch; /* im2col / fused conv scratch, one image */
+	float *grads;   /* parameter gradients of this slice (worker 0: n->grads) */
+	int first, count;
+	double loss;
+	int correct;
+};
+
+#define NET_MAX_THREADS 64
 
 struct net {
 	struct net_arch arch;
@@ -40,9 +52,18 @@ struct net {
 	char names[2 * NET_MAX_LAYERS][NET_NAME_MAX + 8];
 	struct adam adam;
 	long step;
-	float *col;              /* im2col workspace, one image */
+	size_t scratch_size;     /* floats of one worker's scratch */
 	float *xbuf;             /* [max_batch, in_size]: scaled input */
 	unsigned char *ybuf;     /* [max_batch]: labels of a shuffled batch */
+	struct workers *pool;    /* grown to the thread count on first use */
+	int n_slices;            /* slices with buffers (>= 1) */
+	struct net_slice slices[NET_MAX_THREADS];
+	/* the batch being worked on */
+	const float *x;
+	const unsigned char *labels;
+	int count, threads;
+	int apply; /* take the Adam step after the gradients */
+	float *probs; /* net_forward's destination */
 };
 
 /* Set tensor i's name and shape; data is bound after allocation. */
@@ -78,7 +99,7 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 	net_set_adam(n, 1e-3f, 0.9f, 0.999f, 1e-7f);
 
 	int c = a->in_c, h = a->in_h, w = a->in_w;
-	size_t col = 0, mb = (size_t)max_batch;
+	size_t mb = (size_t)max_batch;
 	for (int i = 0; i < a->n_layers; i++) {
 		struct net_layer *l = &n->layers[i];
 		l->spec = a->layers[i];
@@ -92,8 +113,8 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 			int ws[4] = { l->cs.k, c, l->cs.kh, l->cs.kw };
 			add_tensor(n, l->spec.name, "weight", 4, ws);
 			add_tensor(n, l->spec.name, "bias", 1, &l->cs.k);
-			if (conv_col_size(&l->cs) > col)
-				col = conv_col_size(&l->cs);
+			if (fused_scratch_size(&l->cs) > n->scratch_size)
+				n->scratch_size = fused_scratch_size(&l->cs);
 			c = l->cs.k;
 			h = l->cs.oh;
 			w = l->cs.ow;
@@ -135,13 +156,23 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 		n->tensors[t].data = n->params + off;
 		off += n->tensors[t].count;
 	}
-	n->col = col ? xmalloc(col * sizeof(float)) : NULL;
+	n->n_slices = 1;
+	n->slices[0].grads = n->grads;
+	n->slices[0].scratch = xcalloc(n->scratch_size + 1, sizeof(float));
 	n->xbuf = xmalloc(mb * n->in_size * sizeof(float));
 	n->ybuf = xmalloc(mb);
 
+	for (int i = 0; i + 2 < a->n_layers; i++) {
+		struct net_layer *l = &n->layers[i];
+		if (l->spec.type == LAYER_CONV2D && l[1].spec.type == LAYER_RELU &&
+		    l[2].spec.type == LAYER_MAXPOOL2D && fused_applies(&l->cs, &l[2].ps))
+			l->fused = 1;
+	}
 	int t = 0;
 	for (int i = 0; i < a->n_layers; i++) {
 		struct net_layer *l = &n->layers[i];
+		/* a fused conv's own output and relu exist only in scratch */
+		int skip = l->fused || (i > 0 && n->layers[i - 1].fused);
 		int in_place = (l->spec.type == LAYER_RELU || l->spec.type == LAYER_FLATTEN) && i > 0;
 		if (l->spec.type == LAYER_CONV2D || l->spec.type == LAYER_DENSE) {
 			l->w = n->tensors[t].data;
@@ -150,7 +181,9 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 			l->db = n->grads + (l->b - n->params);
 			t += 2;
 		}
-		if (in_place) {
+		if (skip) {
+			l->out = l->dout = NULL;
+		} else if (in_place) {
 			l->out = n->layers[i - 1].out;
 			l->dout = n->layers[i - 1].dout;
 		} else {
@@ -181,11 +214,16 @@ void net_free(struct net *n)
 			free(l->dout);
 		free(l->arg);
 	}
+	workers_free(n->pool);
+	for (int i = 0; i < n->n_slices; i++) {
+		free(n->slices[i].scratch);
+		if (i)
+			free(n->slices[i].grads);
+	}
 	free(n->params);
 	free(n->grads);
 	free(n->m);
 	free(n->v);
-	free(n->col);
 	free(n->xbuf);
 	free(n->ybuf);
 	free(n);
@@ -274,30 +312,43 @@ int net_get_threads(void)
 	return openblas_get_num_threads();
 }
 
-/* Every layer but the last (softmax), leaving the logits in the last
- * dense layer's out. */
-static void forward_layers(struct net *n, const float *x, int count)
+/* Every layer but the last (softmax) on images first..first+count-1 of
+ * the batch x, leaving the logits in the last dense layer's out. Each
+ * image's forward pass is independent of the others': workers run slices. */
+static void forward_layers(struct net *n, const float *x, int first, int count,
+			   float *scratch)
 {
 	for (int i = 0; i < n->arch.n_layers - 1; i++) {
 		struct net_layer *l = &n->layers[i];
-		const float *in = i ? n->layers[i - 1].out : x;
+		const float *in = i ? n->layers[i - 1].out + first * l->in_size
+				    : x + first * l->in_size;
+		float *out = l->out ? l->out + first * l->out_size : NULL;
+		size_t cnt = (size_t)count * l->out_size;
 		switch (l->spec.type) {
 		case LAYER_CONV2D:
-			conv_forward(&l->cs, count, in, l->w, l->b, l->out, n->col);
+			if (l->fused) {
+				struct net_layer *p = l + 2;
+				fused_forward(&l->cs, &p->ps, count, in, l->w, l->b,
+					      p->out + first * p->out_size,
+					      p->arg + first * p->out_size, scratch, FUSED_ISA_BEST);
+				i += 2;
+			} else {
+				conv_forward(&l->cs, count, in, l->w, l->b, out, scratch);
+			}
 			break;
 		case LAYER_MAXPOOL2D:
-			maxpool_forward(&l->ps, count, in, l->out, l->arg);
+			maxpool_forward(&l->ps, count, in, out, l->arg + first * l->out_size);
 			break;
 		case LAYER_DENSE:
 			dense_forward(count, (int)l->in_size, l->spec.units, in, l->w,
-				      l->b, l->out);
+				      l->b, out);
 			break;
 		case LAYER_RELU:
 		case LAYER_FLATTEN:
-			if (l->out != in)
-				memcpy(l->out, in, sizeof(float) * count * l->out_size);
+			if (out != in)
+				memcpy(out, in, sizeof(float) * cnt);
 			if (l->spec.type == LAYER_RELU)
-				relu_forward(l->out, count * l->out_size);
+				relu_forward(out, cnt);
 			break;
 		case LAYER_SOFTMAX:
 			break;
@@ -305,55 +356,173 @@ static void forward_layers(struct net *n, const float *x, int count)
 	}
 }
 
-/* Gradients of every parameter, from the logits' gradient (already in the
- * dense layer's dout) back to the first layer; the input's gradient is
- * never needed, so the first layer skips it. */
-static void backward_layers(struct net *n, const float *x, int count)
+/* Gradients of the slice's images, from the logits' gradient (already in
+ * the dense layer's dout) back to the first layer, into grads (a
+ * parameter-sized array). The input's gradient is never needed, so the
+ * first layer skips it. */
+static void backward_layers(struct net *n, const float *x, int first, int count,
+			    float *grads, float *scratch)
 {
 	for (int i = n->arch.n_layers - 2; i >= 0; i--) {
 		struct net_layer *l = &n->layers[i];
-		const float *in = i ? n->layers[i - 1].out : x;
-		float *din = i ? n->layers[i - 1].dout : NULL;
+		if (i >= 2 && n->layers[i - 2].fused) {
+			/* maxpool of a fused triple: do the conv's part here */
+			struct net_layer *cv = l - 2;
+			const float *in = i > 2 ? n->layers[i - 3].out + first * cv->in_size
+						: x + first * cv->in_size;
+			float *din = i > 2 ? n->layers[i - 3].dout + first * cv->in_size : NULL;
+			fused_backward(&cv->cs, &l->ps, count, in, cv->w,
+				       l->out + first * l->out_size,
+				       l->dout + first * l->out_size,
+				       l->arg + first * l->out_size,
+				       grads + (cv->w - n->params), grads + (cv->b - n->params),
+				       din, scratch, FUSED_ISA_BEST);
+			i -= 2;
+			continue;
+		}
+		const float *in = i ? n->layers[i - 1].out + first * l->in_size
+				    : x + first * l->in_size;
+		float *din = i ? n->layers[i - 1].dout + first * l->in_size : NULL;
+		float *out = l->out + first * l->out_size;
+		float *dout = l->dout + first * l->out_size;
+		size_t cnt = (size_t)count * l->out_size;
+		float *dw = l->w ? grads + (l->w - n->params) : NULL;
+		float *db = l->b ? grads + (l->b - n->params) : NULL;
 		switch (l->spec.type) {
 		case LAYER_CONV2D:
-			conv_backward(&l->cs, count, in, l->w, l->dout, l->dw, l->db, din,
-				      n->col);
+			conv_backward(&l->cs, count, in, l->w, dout, dw, db, din, scratch);
 			break;
 		case LAYER_MAXPOOL2D:
 			if (din)
-				maxpool_backward(&l->ps, count, l->dout, l->arg, din);
+				maxpool_backward(&l->ps, count, dout,
+						 l->arg + first * l->out_size, din);
 			break;
 		case LAYER_DENSE:
 			dense_backward(count, (int)l->in_size, l->spec.units, in, l->w,
-				       l->dout, l->dw, l->db, din);
+				       dout, dw, db, din);
 			break;
 		case LAYER_RELU:
-			relu_backward(l->out, l->dout, count * l->out_size);
-			if (din && din != l->dout)
-				memcpy(din, l->dout, sizeof(float) * count * l->out_size);
+			relu_backward(out, dout, cnt);
+			if (din && din != dout)
+				memcpy(din, dout, sizeof(float) * cnt);
 			break;
 		case LAYER_FLATTEN:
-			if (din && din != l->dout)
-				memcpy(din, l->dout, sizeof(float) * count * l->out_size);
+			if (din && din != dout)
+				memcpy(din, dout, sizeof(float) * cnt);
 			break;
 		case LAYER_SOFTMAX:
 			break;
 		}
 	}
+}
+
+/* Make room for t workers: the pool and each slice's scratch and gradient
+ * buffer. Grows only, so a steady thread count allocates once. */
+static int net_prepare(struct net *n, int count)
+{
+	int t = openblas_get_num_threads();
+	if (t < 1)
+		t = 1;
+	if (t > NET_MAX_THREADS)
+		t = NET_MAX_THREADS;
+	if (t > workers_size(n->pool)) {
+		workers_free(n->pool);
+		n->pool = workers_new(t);
+	}
+	if (t > workers_size(n->pool))
+		t = workers_size(n->pool);
+	for (; n->n_slices < t; n->n_slices++) {
+		struct net_slice *s = &n->slices[n->n_slices];
+		s->scratch = xcalloc(n->scratch_size + 1, sizeof(float));
+		s->grads = xcalloc(n->n_floats, sizeof(float));
+	}
+	n->threads = t < count ? t : count;
+	/* Slices split the batch as evenly as can be; the split depends only
+	 * on count and the thread count, so results are reproducible. */
+	for (int i = 0; i < n->threads; i++) {
+		n->slices[i].first = (int)((long)count * i / n->threads);
+		n->slices[i].count = (int)((long)count * (i + 1) / n->threads) -
+				     n->slices[i].first;
+	}
+	return t;
+}
+
+/* Inside the engine's parallel parts each worker calls OpenBLAS on its own
+ * slice, so OpenBLAS itself must not fan out again: its count is lowered
+ * for the duration and put back after. */
+static void blas_enter(int t)
+{
+	if (t > 1)
+		openblas_set_num_threads(1);
+}
+
+static void blas_leave(int t)
+{
+	if (t > 1)
+		openblas_set_num_threads(t);
+}
+
+static void forward_job(void *arg, int id)
+{
+	struct net *n = arg;
+	struct net_slice *s = &n->slices[id];
+	forward_layers(n, n->x, s->first, s->count, s->scratch);
+	const struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
+	loss_softmax(s->count, n->classes, lg->out + (size_t)s->first * n->classes,
+		     n->probs + (size_t)s->first * n->classes);
 }
 
 int net_forward(struct net *n, const float *x, int count, float *probs)
 {
 	if (count < 1 || count > n->max_batch)
 		return -1;
-	forward_layers(n, x, count);
-	const struct net_layer *logits = &n->layers[n->arch.n_layers - 2];
-	loss_softmax(count, n->classes, logits->out, probs);
+	int t = net_prepare(n, count);
+	n->x = x;
+	n->probs = probs;
+	blas_enter(t);
+	workers_run(n->pool, n->threads, forward_job, n);
+	blas_leave(t);
 	return 0;
 }
 
-int net_train_batch(struct net *n, const float *x, const unsigned char *labels,
-		    int count, double *loss, int *correct, struct perr *e)
+static void train_job(void *arg, int id)
+{
+	struct net *n = arg;
+	struct net_slice *s = &n->slices[id];
+	struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
+	struct net_layer *sm = &n->layers[n->arch.n_layers - 1];
+	size_t off = (size_t)s->first * n->classes;
+	forward_layers(n, n->x, s->first, s->count, s->scratch);
+	s->loss = loss_softmax_xent(s->count, n->classes, lg->out + off,
+				    n->labels + s->first, 1.0f / n->count,
+				    sm->out + off, lg->dout + off, &s->correct);
+	backward_layers(n, n->x, s->first, s->count, s->grads, s->scratch);
+}
+
+/* Sum the slices' gradients (in slice order: reproducible) into worker
+ * 0's array and, when training, take the Adam step; each worker on its own
+ * range of parameters. */
+static void update_job(void *arg, int id)
+{
+	struct net *n = arg;
+	size_t lo = n->n_floats * id / n->threads;
+	size_t hi = n->n_floats * (id + 1) / n->threads;
+	float *g = n->grads;
+	for (int s = 1; s < n->threads; s++) {
+		const float *gs = n->slices[s].grads;
+		for (size_t i = lo; i < hi; i++)
+			g[i] += gs[i];
+	}
+	if (n->apply)
+		adam_step(&n->adam, n->step, n->params + lo, g + lo, n->m + lo,
+			  n->v + lo, hi - lo);
+}
+
+/* Forward, loss, backward and the reduction of the slices' gradients;
+ * then the Adam step when apply. */
+static int batch_step(struct net *n, const float *x, const unsigned char *labels,
+		      int count, int apply, double *loss, int *correct,
+		      struct perr *e)
 {
 	if (count < 1 || count > n->max_batch) {
 		perr_set(e, "batch of %d images: 1..%d allowed", count, n->max_batch);
@@ -365,17 +534,47 @@ int net_train_batch(struct net *n, const float *x, const unsigned char *labels,
 				 labels[i], n->classes - 1);
 			return -1;
 		}
-	forward_layers(n, x, count);
-	struct net_layer *logits = &n->layers[n->arch.n_layers - 2];
-	struct net_layer *sm = &n->layers[n->arch.n_layers - 1];
-	double sum = loss_softmax_xent(count, n->classes, logits->out, labels,
-				       sm->out, logits->dout, correct);
-	backward_layers(n, x, count);
-	n->step++;
-	adam_step(&n->adam, n->step, n->params, n->grads, n->m, n->v, n->n_floats);
+	int t = net_prepare(n, count);
+	n->x = x;
+	n->labels = labels;
+	n->count = count;
+	n->apply = apply;
+	if (apply)
+		n->step++;
+	blas_enter(t);
+	workers_run(n->pool, n->threads, train_job, n);
+	workers_run(n->pool, n->threads, update_job, n);
+	blas_leave(t);
+	double sum = 0;
+	int hits = 0;
+	for (int i = 0; i < n->threads; i++) {
+		sum += n->slices[i].loss;
+		hits += n->slices[i].correct;
+	}
 	if (loss)
 		*loss = sum / count;
+	if (correct)
+		*correct = hits;
 	return 0;
+}
+
+int net_train_batch(struct net *n, const float *x, const unsigned char *labels,
+		    int count, double *loss, int *correct, struct perr *e)
+{
+	return batch_step(n, x, labels, count, 1, loss, correct, e);
+}
+
+int net_gradients(struct net *n, const float *x, const unsigned char *labels,
+		  int count, double *loss, struct perr *e)
+{
+	return batch_step(n, x, labels, count, 0, loss, NULL, e);
+}
+
+const float *net_param_grad(const struct net *n, int i)
+{
+	if (i < 0 || i >= n->n_tensors)
+		return NULL;
+	return n->grads + (n->tensors[i].data - n->params);
 }
 
 /* images [count] (by index idx, or in order when idx is NULL) -> xbuf. */

@@ -1,0 +1,600 @@
+/*
+ * fused.c - conv2d -> relu -> maxpool2d in one pass per image. Layer by
+ * layer, the reference network writes, rereads and masks an [N,32,26,26]
+ * activation (5.5 MB at batch 64) four times per step, and its gradient as
+ * often; here one image's conv output stays in cache-sized scratch, and
+ * the backward pass touches only each pool window's winner.
+ *
+ * relu and max commute (max(relu(a),relu(b)) = relu(max(a,b))) and the
+ * winner's gradient passes relu exactly when the pooled output is > 0, so
+ * the results equal the layer-by-layer path's (the tests check that).
+ */
+#include <cblas.h>
+#include <string.h>
+
+#include "model/model.h"
+
+/*
+ * The stride-1 kernels below are the engine's hot loops. They are written
+ * with GCC vector types (16 floats) and built three times, for AVX-512,
+ * AVX2+FMA and baseline x86-64, picked at run time by the CPU, so
+ * the binary stays portable. fp-contract lets a*b+c become one FMA; that
+ * changes rounding against the other builds, but one machine always runs
+ * the same build, so results stay reproducible.
+ */
+/* the 64-byte vectors only ever live inside always-inlined helpers, so
+ * the ABI for passing them never comes into play */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FUSED_DISPATCH 1
+#include <immintrin.h>
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+typedef float vf __attribute__((vector_size(64)));
+#define VW 16
+
+INLINE vf vload(const float *p)
+{
+	vf v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* a macro: a 64-byte vector parameter would draw a psabi note */
+#define vstore(p, v)                               \
+	do {                                       \
+		vf vstore_v = (v);                 \
+		memcpy((p), &vstore_v, sizeof(vf)); \
+	} while (0)
+
+INLINE vf vsplat(float x)
+{
+	vf zero = { 0 };
+	return zero + x; /* one broadcast (a 16-element initialiser is not) */
+}
+
+INLINE float vsum(const vf *v)
+{
+	float s = 0;
+	for (int i = 0; i < VW; i++)
+		s += (*v)[i];
+	return s;
+}
+
+/* Non-overlapping windows: each conv output feeds at most one pool output,
+ * which the backward pass relies on. */
+int fused_applies(const struct conv_shape *cs, const struct pool_shape *ps)
+{
+	return ps->c == cs->k && ps->h == cs->oh && ps->w == cs->ow &&
+	       ps->stride >= ps->ph && ps->stride >= ps->pw;
+}
+
+/* im2col (strided convs) or the wide output planes [K][OH*W] (stride 1),
+ * plus the gradient planes of the backward pass. */
+size_t fused_scratch_size(const struct conv_shape *cs)
+{
+	return conv_col_size(cs) + 2 * (size_t)cs->k * cs->oh * cs->w + 2 * (size_t)cs->w +
+	       8 * VW;
+}
+
+/*
+ * Stride 1, "wide" planes: output pixel (oy,ox) of filter k sits at t =
+ * oy*W + ox of a plane with the input's row length W, so that tap (c,i,j)
+ * reads the input at t + i*W + j: one contiguous run for every tap, over
+ * t < L = (OH-1)*W + OW. Columns ox >= OW of the plane are junk, never
+ * read as outputs (and zero in gradient planes).
+ */
+
+/* z [K][OH*W] = conv(x) + b: four filters at a time share each input
+ * load (named accumulators: an array indexed in a loop ends up in memory),
+ * then one at a time for the rest. */
+INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
+			    const float *w, const float *b, float *z, int k, int kend)
+{
+	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
+	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
+	for (; k + 4 <= kend; k += 4) {
+		const float *w0 = w + (size_t)k * ckk, *w1 = w0 + ckk, *w2 = w1 + ckk,
+			    *w3 = w2 + ckk;
+		float *z0 = z + k * zp, *z1 = z0 + zp, *z2 = z1 + zp, *z3 = z2 + zp;
+		int t = 0;
+		for (; t + VW <= L; t += VW) {
+			vf a0 = vsplat(b[k]), a1 = vsplat(b[k + 1]), a2 = vsplat(b[k + 2]),
+			   a3 = vsplat(b[k + 3]);
+			int r = 0;
+			for (int c = 0; c < cs->c; c++)
+				for (int i = 0; i < cs->kh; i++) {
+					const float *src = x + c * plane + (size_t)i * W + t;
+					for (int j = 0; j < cs->kw; j++, r++) {
+						vf xv = vload(src + j);
+						a0 += w0[r] * xv;
+						a1 += w1[r] * xv;
+						a2 += w2[r] * xv;
+						a3 += w3[r] * xv;
+					}
+				}
+			vstore(z0 + t, a0);
+			vstore(z1 + t, a1);
+			vstore(z2 + t, a2);
+			vstore(z3 + t, a3);
+		}
+		for (; t < L; t++)
+			for (int m = 0; m < 4; m++) {
+				float acc = b[k + m];
+				int r = 0;
+				for (int c = 0; c < cs->c; c++)
+					for (int i = 0; i < cs->kh; i++)
+						for (int j = 0; j < cs->kw; j++, r++)
+							acc += w0[m * ckk + r] *
+							       x[c * plane + (size_t)i * W + t + j];
+				z[(k + m) * zp + t] = acc;
+			}
+	}
+	for (; k < kend; k++) {
+		const float *wk = w + (size_t)k * ckk;
+		float *zk = z + k * zp;
+		int t = 0;
+		for (; t + VW <= L; t += VW) {
+			vf a0 = vsplat(b[k]);
+			int r = 0;
+			for (int c = 0; c < cs->c; c++)
+				for (int i = 0; i < cs->kh; i++)
+					for (int j = 0; j < cs->kw; j++, r++)
+						a0 += wk[r] * vload(x + c * plane + (size_t)i * W + t + j);
+			vstore(zk + t, a0);
+		}
+		for (; t < L; t++) {
+			float acc = b[k];
+			int r = 0;
+			for (int c = 0; c < cs->c; c++)
+				for (int i = 0; i < cs->kh; i++)
+					for (int j = 0; j < cs->kw; j++, r++)
+						acc += wk[r] * x[c * plane + (size_t)i * W + t + j];
+			zk[t] = acc;
+		}
+	}
+}
+
+INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
+			   const float *w, const float *b, float *z)
+{
+	wide_conv_range(cs, x, w, b, z, 0, cs->k);
+}
+
+/* 2x2 pooling with stride 2 of one wide plane (rows W apart), relu folded
+ * in; arg in the [OH,OW] plane. Ties keep the first in scan order, as
+ * maxpool_forward does. */
+INLINE void wide_pool2_scalar(const struct pool_shape *ps, int W, const float *z,
+			      float *y, int32_t *arg)
+{
+	for (int py = 0; py < ps->oh; py++)
+		for (int px = 0; px < ps->ow; px++) {
+			const float *r0 = z + (size_t)(2 * py) * W + 2 * px, *r1 = r0 + W;
+			int ga = r0[1] > r0[0], gc = r1[1] > r1[0];
+			float h0 = ga ? r0[1] : r0[0], h1 = gc ? r1[1] : r1[0];
+			int gv = h1 > h0;
+			float v = gv ? h1 : h0;
+			*y++ = v > 0 ? v : 0;
+			*arg++ = (2 * py + gv) * ps->w + 2 * px + (gv ? gc : ga);
+		}
+}
+
+#ifdef FUSED_DISPATCH
+/* The same, 16 windows at a time: per pair of rows, each column against
+ * its right neighbour, then the two rows; the even lanes of two such
+ * vectors are 16 windows, gathered with one permute. Reads up to 33
+ * floats past the rows: the scratch has room, and those lanes are masked
+ * off. */
+__attribute__((target("avx512f"))) static void wide_pool2_avx512(
+	const struct pool_shape *ps, int W, const float *z, float *y, int32_t *arg)
+{
+	const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22,
+					       24, 26, 28, 30);
+	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+					       13, 14, 15);
+	const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
+	for (int py = 0; py < ps->oh; py++) {
+		const float *r0 = z + (size_t)(2 * py) * W, *r1 = r0 + W;
+		for (int px0 = 0; px0 < ps->ow; px0 += 16) {
+			__m512 v[2];
+			__m512i cd[2];
+			for (int h = 0; h < 2; h++) {
+				int x0 = 2 * px0 + 16 * h;
+				__m512 a = _mm512_loadu_ps(r0 + x0), a1 = _mm512_loadu_ps(r0 + x0 + 1);
+				__m512 c = _mm512_loadu_ps(r1 + x0), c1 = _mm512_loadu_ps(r1 + x0 + 1);
+				__mmask16 ga = _mm512_cmp_ps_mask(a1, a, _CMP_GT_OQ);
+				__mmask16 gc = _mm512_cmp_ps_mask(c1, c, _CMP_GT_OQ);
+				__m512 h0 = _mm512_mask_blend_ps(ga, a, a1);
+				__m512 h1 = _mm512_mask_blend_ps(gc, c, c1);
+				__mmask16 gv = _mm512_cmp_ps_mask(h1, h0, _CMP_GT_OQ);
+				v[h] = _mm512_mask_blend_ps(gv, h0, h1);
+				__mmask16 lo = (__mmask16)((gv & gc) | (~gv & ga));
+				cd[h] = _mm512_or_si512(_mm512_maskz_mov_epi32(gv, two),
+							_mm512_maskz_mov_epi32(lo, one));
+			}
+			int left = ps->ow - px0;
+			__mmask16 keep = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+			__m512 out = _mm512_permutex2var_ps(v[0], even, v[1]);
+			out = _mm512_max_ps(out, _mm512_setzero_ps());
+			__m512i code = _mm512_permutex2var_epi32(cd[0], even, cd[1]);
+			/* arg = (2py + code>>1) * OW + 2(px0 + lane) + (code & 1) */
+			__m512i col = _mm512_add_epi32(
+				_mm512_slli_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(px0)), 1),
+				_mm512_and_si512(code, one));
+			__m512i row = _mm512_add_epi32(_mm512_set1_epi32(2 * py),
+						       _mm512_srli_epi32(code, 1));
+			__m512i at = _mm512_add_epi32(
+				_mm512_mullo_epi32(row, _mm512_set1_epi32(ps->w)), col);
+			_mm512_mask_storeu_ps(y + (size_t)py * ps->ow + px0, keep, out);
+			_mm512_mask_storeu_epi32(arg + (size_t)py * ps->ow + px0, keep, at);
+		}
+	}
+}
+#endif
+
+/* One image: conv into the wide planes z, then pool every plane. */
+INLINE void wide_forward_body(const struct conv_shape *cs, const struct pool_shape *ps,
+			      const float *x, const float *w, const float *b, float *z,
+			      float *y, int32_t *arg, int avx512)
+{
+	size_t zp = (size_t)cs->oh * cs->w, q = (size_t)ps->oh * ps->ow;
+	/* four planes at a time, pooled while they are still in L1 */
+	for (int k0 = 0; k0 < cs->k; k0 += 4) {
+		int k1 = k0 + 4 <= cs->k ? k0 + 4 : cs->k;
+		wide_conv_range(cs, x, w, b, z, k0, k1);
+		for (int k = k0; k < k1; k++) {
+#ifdef FUSED_DISPATCH
+			if (avx512) {
+				wide_pool2_avx512(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+				continue;
+			}
+#endif
+			(void)avx512;
+			wide_pool2_scalar(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+		}
+	}
+}
+
+/* dw [K][CKK] += correlation of the gradient planes dz with the input:
+ * per tap, four filters at a time share each input load. */
+INLINE void wide_dw_body(const struct conv_shape *cs, const float *x,
+			 const float *dz, float *dw)
+{
+	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
+	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
+	int k = 0;
+	for (; k + 4 <= cs->k; k += 4) {
+		const float *d0 = dz + k * zp, *d1 = d0 + zp, *d2 = d1 + zp, *d3 = d2 + zp;
+		int r = 0;
+		for (int c = 0; c < cs->c; c++)
+			for (int i = 0; i < cs->kh; i++)
+				for (int j = 0; j < cs->kw; j++, r++) {
+					const float *src = x + c * plane + (size_t)i * W + j;
+					vf a0 = vsplat(0), a1 = a0, a2 = a0, a3 = a0;
+					int t = 0;
+					for (; t + VW <= L; t += VW) {
+						vf xv = vload(src + t);
+						a0 += vload(d0 + t) * xv;
+						a1 += vload(d1 + t) * xv;
+						a2 += vload(d2 + t) * xv;
+						a3 += vload(d3 + t) * xv;
+					}
+					float s0 = vsum(&a0), s1 = vsum(&a1), s2 = vsum(&a2), s3 = vsum(&a3);
+					for (; t < L; t++) {
+						s0 += d0[t] * src[t];
+						s1 += d1[t] * src[t];
+						s2 += d2[t] * src[t];
+						s3 += d3[t] * src[t];
+					}
+					dw[(size_t)k * ckk + r] += s0;
+					dw[(size_t)(k + 1) * ckk + r] += s1;
+					dw[(size_t)(k + 2) * ckk + r] += s2;
+					dw[(size_t)(k + 3) * ckk + r] += s3;
+				}
+	}
+	for (; k < cs->k; k++) {
+		const float *d0 = dz + k * zp;
+		int r = 0;
+		for (int c = 0; c < cs->c; c++)
+			for (int i = 0; i < cs->kh; i++)
+				for (int j = 0; j < cs->kw; j++, r++) {
+					const float *src = x + c * plane + (size_t)i * W + j;
+					vf a0 = vsplat(0);
+					int t = 0;
+					for (; t + VW <= L; t += VW)
+						a0 += vload(d0 + t) * vload(src + t);
+					float s0 = vsum(&a0);
+					for (; t < L; t++)
+						s0 += d0[t] * src[t];
+					dw[(size_t)k * ckk + r] += s0;
+				}
+	}
+}
+
+INLINE void wide_dx_body(const struct conv_shape *cs, const float *w,
+			 const float *dz, float *dx)
+{
+	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
+	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
+	int r = 0;
+	for (int c = 0; c < cs->c; c++)
+		for (int i = 0; i < cs->kh; i++)
+			for (int j = 0; j < cs->kw; j++, r++) {
+				float *dst = dx + c * plane + (size_t)i * W + j;
+				int t = 0;
+				for (; t + VW <= L; t += VW) {
+					vf acc = vload(dst + t);
+					for (int k = 0; k < cs->k; k++)
+						acc += vsplat(w[(size_t)k * ckk + r]) * vload(dz + k * zp + t);
+					vstore(dst + t, acc);
+				}
+				for (; t < L; t++) {
+					float acc = dst[t];
+					for (int k = 0; k < cs->k; k++)
+						acc += w[(size_t)k * ckk + r] * dz[k * zp + t];
+					dst[t] = acc;
+				}
+			}
+}
+
+INLINE void wide_grad_body(const struct conv_shape *cs, const float *x,
+			   const float *w, const float *dz, float *dw, float *dx)
+{
+	wide_dw_body(cs, x, dz, dw);
+	if (dx)
+		wide_dx_body(cs, w, dz, dx);
+}
+
+/* The same bodies built for each instruction set; the dispatch is a
+ * feature test per call (a load and a branch). */
+#ifdef FUSED_DISPATCH
+__attribute__((target("avx512f"))) static void wide_forward_avx512(
+	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
+	const float *w, const float *b, float *z, float *y, int32_t *arg)
+{
+	wide_forward_body(cs, ps, x, w, b, z, y, arg, 1);
+}
+__attribute__((target("avx2,fma"))) static void wide_forward_avx2(
+	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
+	const float *w, const float *b, float *z, float *y, int32_t *arg)
+{
+	wide_forward_body(cs, ps, x, w, b, z, y, arg, 0);
+}
+__attribute__((target("avx512f"))) static void wide_conv_avx512(
+	const struct conv_shape *cs, const float *x, const float *w, const float *b, float *z)
+{
+	wide_conv_body(cs, x, w, b, z);
+}
+__attribute__((target("avx2,fma"))) static void wide_conv_avx2(
+	const struct conv_shape *cs, const float *x, const float *w, const float *b, float *z)
+{
+	wide_conv_body(cs, x, w, b, z);
+}
+__attribute__((target("avx512f"))) static void wide_grad_avx512(
+	const struct conv_shape *cs, const float *x, const float *w, const float *dz,
+	float *dw, float *dx)
+{
+	wide_grad_body(cs, x, w, dz, dw, dx);
+}
+__attribute__((target("avx2,fma"))) static void wide_grad_avx2(
+	const struct conv_shape *cs, const float *x, const float *w, const float *dz,
+	float *dw, float *dx)
+{
+	wide_grad_body(cs, x, w, dz, dw, dx);
+}
+#endif
+
+/* The best instruction set this CPU runs, or isa itself when it is not
+ * FUSED_ISA_BEST and the CPU has it (the tests run every one). */
+int fused_isa(int isa)
+{
+	int best = FUSED_ISA_BASE;
+#ifdef FUSED_DISPATCH
+	if (__builtin_cpu_supports("avx512f"))
+		best = FUSED_ISA_AVX512;
+	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		best = FUSED_ISA_AVX2;
+#endif
+	if (isa == FUSED_ISA_BEST)
+		return best;
+	return isa <= best ? isa : -1;
+}
+
+static void wide_forward(const struct conv_shape *cs, const struct pool_shape *ps,
+			 const float *x, const float *w, const float *b, float *z,
+			 float *y, int32_t *arg, int isa)
+{
+#ifdef FUSED_DISPATCH
+	if (isa == FUSED_ISA_AVX512)
+		wide_forward_avx512(cs, ps, x, w, b, z, y, arg);
+	else if (isa == FUSED_ISA_AVX2)
+		wide_forward_avx2(cs, ps, x, w, b, z, y, arg);
+	else
+#endif
+		wide_forward_body(cs, ps, x, w, b, z, y, arg, 0);
+}
+
+static void wide_conv(const struct conv_shape *cs, const float *x, const float *w,
+		      const float *b, float *z, int isa)
+{
+#ifdef FUSED_DISPATCH
+	if (isa == FUSED_ISA_AVX512)
+		wide_conv_avx512(cs, x, w, b, z);
+	else if (isa == FUSED_ISA_AVX2)
+		wide_conv_avx2(cs, x, w, b, z);
+	else
+#endif
+		wide_conv_body(cs, x, w, b, z);
+}
+
+static void wide_grad(const struct conv_shape *cs, const float *x, const float *w,
+		      const float *dz, float *dw, float *dx, int isa)
+{
+#ifdef FUSED_DISPATCH
+	if (isa == FUSED_ISA_AVX512)
+		wide_grad_avx512(cs, x, w, dz, dw, dx);
+	else if (isa == FUSED_ISA_AVX2)
+		wide_grad_avx2(cs, x, w, dz, dw, dx);
+	else
+#endif
+		wide_grad_body(cs, x, w, dz, dw, dx);
+}
+
+/* Pool one conv output plane (rows ld floats apart) into [PH,PW], relu
+ * folded in; arg in the [OH,OW] plane. Branch-free selects: on random data
+ * a branch per comparison mispredicts half the time. */
+static void pool_plane(const struct pool_shape *ps, const float *z, int ld,
+		       float *y, int32_t *arg)
+{
+	for (int py = 0; py < ps->oh; py++)
+		for (int px = 0; px < ps->ow; px++) {
+			int y0 = py * ps->stride, x0 = px * ps->stride;
+			float bv = z[y0 * ld + x0];
+			int best = y0 * ps->w + x0;
+			for (int i = 0; i < ps->ph; i++) {
+				const float *row = z + (y0 + i) * ld + x0;
+				for (int j = 0; j < ps->pw; j++) {
+					float v = row[j];
+					int gt = v > bv;
+					bv = gt ? v : bv;
+					best = gt ? (y0 + i) * ps->w + x0 + j : best;
+				}
+			}
+			*y++ = bv > 0 ? bv : 0;
+			*arg++ = best;
+		}
+}
+
+/* Per image: z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
+void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
+		   int n, const float *x, const float *w, const float *b,
+		   float *y, int32_t *arg, float *scratch, int isa)
+{
+	isa = fused_isa(isa);
+	if (isa < 0)
+		isa = FUSED_ISA_BASE;
+	int ckk = cs->c * cs->kh * cs->kw, p = cs->oh * cs->ow;
+	size_t in_sz = (size_t)cs->c * cs->h * cs->w, q = (size_t)ps->oh * ps->ow;
+	float *col = scratch, *z = scratch + conv_col_size(cs);
+	if (cs->stride == 1 && ps->ph == 2 && ps->pw == 2 && ps->stride == 2) {
+		for (int i = 0; i < n; i++)
+			wide_forward(cs, ps, x + i * in_sz, w, b, z,
+				     y + (size_t)i * cs->k * q, arg + (size_t)i * cs->k * q, isa);
+		return;
+	}
+	if (cs->stride == 1) {
+		size_t zp = (size_t)cs->oh * cs->w;
+		for (int i = 0; i < n; i++) {
+			wide_conv(cs, x + i * in_sz, w, b, z, isa);
+			for (int k = 0; k < cs->k; k++)
+				pool_plane(ps, z + k * zp, cs->w, y + ((size_t)i * cs->k + k) * q,
+					   arg + ((size_t)i * cs->k + k) * q);
+		}
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < cs->k; k++)
+			for (int t = 0; t < p; t++)
+				z[(size_t)k * p + t] = b[k];
+		conv_im2col(cs, x + i * in_sz, col);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cs->k, p, ckk,
+			    1.0f, w, ckk, col, p, 1.0f, z, p);
+		for (int k = 0; k < cs->k; k++)
+			pool_plane(ps, z + (size_t)k * p, cs->ow, y + ((size_t)i * cs->k + k) * q,
+				   arg + ((size_t)i * cs->k + k) * q);
+	}
+}
+
+/* For each winner (oy,ox) of filter k with gradient g (0 where relu cut
+ * it): dw[k] += g * the input window at (oy,ox); db[k] += g; and the
+ * window of dx += g * w[k]. */
+void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
+		    int n, const float *x, const float *w, const float *y,
+		    const float *dy, const int32_t *arg, float *dw, float *db,
+		    float *dx, float *scratch, int isa)
+{
+	isa = fused_isa(isa);
+	if (isa < 0)
+		isa = FUSED_ISA_BASE;
+	int ckk = cs->c * cs->kh * cs->kw, s = cs->stride;
+	size_t in_sz = (size_t)cs->c * cs->h * cs->w, q = (size_t)ps->oh * ps->ow;
+	size_t plane = (size_t)cs->h * cs->w;
+	memset(dw, 0, sizeof(float) * cs->k * ckk);
+	memset(db, 0, sizeof(float) * cs->k);
+	if (dx)
+		memset(dx, 0, sizeof(float) * n * in_sz);
+	if (s == 1) {
+		/* scatter each winner's gradient into zeroed wide planes, then
+		 * dense, vectorised correlations: 4x the multiply-adds of
+		 * visiting winners only, at 16 lanes instead of one */
+		size_t zp = (size_t)cs->oh * cs->w;
+		float *dz = scratch;
+		for (int i = 0; i < n; i++) {
+			memset(dz, 0, sizeof(float) * cs->k * zp);
+			for (int k = 0; k < cs->k; k++) {
+				size_t o = ((size_t)i * cs->k + k) * q;
+				float bsum = 0, *dzk = dz + k * zp;
+				for (int py = 0; py < ps->oh; py++)
+					for (int px = 0; px < ps->ow; px++, o++) {
+						/* relu's cut as a multiply, not a branch that
+						 * random data mispredicts half the time */
+						float g = (float)(y[o] > 0) * dy[o];
+						/* the winner's row within its window, without a
+						 * division: at most ph-1 steps */
+						int oy = py * ps->stride, rel = arg[o] - oy * cs->ow;
+						for (int a = 1; a < ps->ph; a++) {
+							int down = rel >= cs->ow;
+							rel -= down * cs->ow;
+							oy += down;
+						}
+						dzk[(size_t)oy * cs->w + rel] = g;
+						bsum += g;
+					}
+				db[k] += bsum;
+			}
+			wide_grad(cs, x + i * in_sz, w, dz, dw, dx ? dx + i * in_sz : NULL, isa);
+		}
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const float *xi = x + i * in_sz;
+		float *dxi = dx ? dx + i * in_sz : NULL;
+		for (int k = 0; k < cs->k; k++) {
+			size_t o = ((size_t)i * cs->k + k) * q;
+			float *dwk = dw + (size_t)k * ckk, bsum = 0;
+			const float *wk = w + (size_t)k * ckk;
+			for (size_t t = 0; t < q; t++) {
+				if (!(y[o + t] > 0))
+					continue;
+				float g = dy[o + t];
+				int oy = arg[o + t] / cs->ow, ox = arg[o + t] % cs->ow;
+				size_t at = (size_t)oy * s * cs->w + (size_t)ox * s;
+				bsum += g;
+				int r = 0;
+				for (int c = 0; c < cs->c; c++)
+					for (int a = 0; a < cs->kh; a++) {
+						const float *src = xi + c * plane + at + (size_t)a * cs->w;
+						for (int bb = 0; bb < cs->kw; bb++, r++)
+							dwk[r] += g * src[bb];
+					}
+				if (dxi) {
+					r = 0;
+					for (int c = 0; c < cs->c; c++)
+						for (int a = 0; a < cs->kh; a++) {
+							float *dst = dxi + c * plane + at + (size_t)a * cs->w;
+							for (int bb = 0; bb < cs->kw; bb++, r++)
+								dst[bb] += g * wk[r];
+						}
+				}
+			}
+			db[k] += bsum;
+		}
+	}
+}
