@@ -3,8 +3,8 @@
 # /infer and :predict answers against the engine's in-process predictions,
 # bad requests (400 with the message), 404 and 405, concurrent clients,
 # /metrics, and a graceful stop on SIGTERM that finishes a request in
-# flight. The model comes from serve_mkmodel.c (a short training run on
-# Fashion-MNIST, built here against libpodium.a).
+# flight. The model comes from a short `podium model train`, and the
+# answers are checked against `podium model predict`.
 set -u
 T=$PODIUM_TEST_TMP/model_serve
 mkdir -p "$T"
@@ -16,19 +16,15 @@ SPID=
 fail() { echo "FAIL: $*"; [ -f "$T/log" ] && sed 's/^/  server: /' "$T/log"; exit 1; }
 trap '[ -n "$SPID" ] && kill $SPID 2>/dev/null' EXIT
 
-# The helper, built the way the Makefile builds (sanitizers when the
-# library has them).
-export PKG_CONFIG_PATH=${PKG_CONFIG_PATH:-}:/usr/lib/x86_64-linux-gnu/openblas-pthread/pkgconfig:/usr/lib/aarch64-linux-gnu/openblas-pthread/pkgconfig
-LIBS=$(pkg-config --libs ncursesw libcurl yaml-0.1 jansson openblas libmicrohttpd zlib)
-SANF=
-nm "$TOP/$BUILD/libpodium.a" 2>/dev/null | grep -q __asan_ && SANF="-fsanitize=address,undefined"
-cc -std=c11 -O1 -g $SANF -I"$TOP" $(pkg-config --cflags jansson) -o "$T/mkmodel" \
-	"$TOP/tests/integration/serve_mkmodel.c" "$TOP/$BUILD/libpodium.a" $LIBS -lm -lpthread \
-	|| fail "cannot build serve_mkmodel"
-"$T/mkmodel" "$T/fashion.safetensors" "$T" 8
-rc=$?
-[ $rc -eq 77 ] && exit 77
-[ $rc -eq 0 ] || fail "serve_mkmodel exited $rc"
+# A small model trained by podium, the first test images as request
+# bodies, and what `podium model predict` says about them.
+DATA=/usr/share/datasets/fashion-mnist
+"$PODIUM" model train --data $DATA --limit 2048 --epochs 1 -o "$T/fashion.safetensors" \
+	>"$T/train.log" 2>&1 || { cat "$T/train.log"; fail "podium model train"; }
+"$PODIUM" model predict "$T/fashion.safetensors" --images $DATA/t10k-images-idx3-ubyte.gz \
+	--range 0:8 -o json >"$T/expected.json" || fail "podium model predict"
+python3 "$TOP/tests/integration/serve_bodies.py" $DATA/t10k-images-idx3-ubyte.gz 8 "$T" \
+	|| fail "cannot write request bodies"
 
 start() { # extra options...
 	"$PODIUM" serve "$T/fashion.safetensors" --listen 127.0.0.1 --port 0 "$@" 2>"$T/log" >/dev/null &
@@ -77,11 +73,11 @@ req /v2/health/live -I; [ "$CODE" = 200 ] || fail "HEAD live: $CODE"
 
 # --- inference against the engine's in-process probabilities
 check_probs() { # kind (v2|v1), n
-	python3 - "$T/body" "$T/expected.txt" "$1" "$2" <<'EOF' || fail "$1 answer differs from the engine"
+	python3 - "$T/body" "$T/expected.json" "$1" "$2" <<'EOF' || fail "$1 answer differs from podium model predict"
 import json, sys
 body, exp, kind, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 r = json.load(open(body))
-want = [[float(x) for x in l.split()] for l in open(exp)][:n]
+want = [p["probabilities"] for p in json.load(open(exp))][:n]
 if kind == "v2":
     out = {o["name"]: o for o in r["outputs"]}
     p = out["probabilities"]
