@@ -482,7 +482,8 @@ static int acc_push(struct jp *j, struct data_acc *a, double d)
 			a->cap = a->max;
 		a->v = xrealloc(a->v, a->cap * sizeof *a->v);
 	}
-	if (a->bad_u8 == NO_INDEX && !(d >= 0 && d <= 255 && d == floor(d))) {
+	/* (int) rather than floor(): floor is a libm call without SSE4.1 */
+	if (a->bad_u8 == NO_INDEX && !(d >= 0 && d <= 255 && d == (double)(int)d)) {
 		a->bad_u8 = a->n;
 		a->bad_u8_val = d;
 	}
@@ -524,7 +525,8 @@ static int parse_data(struct jp *j, struct data_acc *a, int depth)
 				else if (a->leaf != depth)
 					return fail(j, "data is ragged: numbers at depths %d and %d",
 						    a->leaf + 1, depth + 1);
-				if (nonfinite_literal(j, a) < 0)
+				if ((*j->p == 'N' || *j->p == 'I' || *j->p == '-') &&
+				    nonfinite_literal(j, a) < 0)
 					return -1;
 				int r = parse_number(j, &d);
 				if (r == -2)

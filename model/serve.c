@@ -67,7 +67,7 @@ struct conn {
 	struct dbuf body;
 	int too_big;
 	int answered; /* a response was queued before the body was read */
-	long long t0;
+	double t0; /* seconds, monotonic */
 };
 
 enum route_kind {
@@ -122,6 +122,13 @@ struct routed {
 	int status;  /* 404 when kind is R_NONE */
 	char *error; /* the message for that 404; caller frees */
 };
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Does s[0..n) equal the NUL-terminated t? */
 static int span_eq(const char *s, size_t n, const char *t)
@@ -286,7 +293,7 @@ static enum MHD_Result do_infer(struct serve *s, struct MHD_Connection *c,
 	}
 	char *body = v1 ? infer_req_v1_reply(&r, probs, s->classes)
 			: infer_req_v2_reply(&r, probs, s->classes, s->name, s->version);
-	metrics_infer(s->metrics, r.n, (double)(now_ms() - cs->t0) / 1e3);
+	metrics_infer(s->metrics, r.n, now_s() - cs->t0);
 	free(probs);
 	infer_req_free(&r);
 	return respond_json(s, c, ep, 200, body);
@@ -381,7 +388,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	if (!cs) {
 		cs = xcalloc(1, sizeof *cs);
-		cs->t0 = now_ms();
+		cs->t0 = now_s();
 		dbuf_init(&cs->body, s->max_body);
 		*con_cls = cs;
 		atomic_fetch_add(&s->inflight, 1);
@@ -459,8 +466,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* A copy of proto's architecture and weights with its own workspace. */
 static struct net *net_copy(struct net *proto, struct perr *e)
 {
-	int mb = net_max_batch(proto);
-	struct net *n = net_new(net_get_arch(proto), mb < NET_CHUNK ? NET_CHUNK : mb, e);
+	struct net *n = net_new(net_get_arch(proto), NET_CHUNK, e);
 	if (!n)
 		return NULL;
 	for (int i = 0; i < net_n_params(proto); i++) {

@@ -17,6 +17,7 @@ extern const struct command cmd_rollout_entry;
 extern const struct command cmd_deploy_entry;
 extern const struct command cmd_build_entry;
 extern const struct command cmd_model_entry;
+extern const struct command cmd_serve_entry;
 extern const struct command cmd_sim_entry;
 extern const struct command cmd_dashboard_entry;
 extern const struct command cmd_version_entry;
@@ -33,6 +34,7 @@ const struct command *const commands[] = {
 	&cmd_deploy_entry,
 	&cmd_build_entry,
 	&cmd_model_entry,
+	&cmd_serve_entry,
 	&cmd_sim_entry,
 	&cmd_dashboard_entry,
 	&cmd_version_entry,
