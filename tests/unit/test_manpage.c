@@ -70,7 +70,7 @@ static void test_every_command_documented(void **state)
 	for (const struct command *const *c = commands; *c; c++) {
 		char want[128];
 		snprintf(want, sizeof want, "\n.SS podium %s", (*c)->name);
-		if (!strstr(man, want) && strcmp((*c)->name, "dashboard"))
+		if (!strstr(man, want))
 			fail_msg("man/podium.1 has no subsection for `podium %s`", (*c)->name);
 	}
 }
