@@ -54,8 +54,8 @@ struct dkube {
 	char ns[64];
 	int all_ns;
 	int ns_chosen; /* -n or :ns named one */
-	struct view *log_view; /* the followed log view, if on the stack */
-	long long log_next;    /* when to fetch the followed log again */
+	int log_lines;         /* a log view's buffer, in lines */
+	int streaming;         /* a log view on top is streaming */
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -535,7 +535,7 @@ static void edit(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
 	free(y);
 }
 
-/* Logs of a pod, or of the first pod of a deployment. */
+/* Logs of the selected pod, followed. */
 static void open_logs(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
 {
 	if (!is_kind(rv, "Pod")) {
@@ -543,16 +543,28 @@ static void open_logs(struct dkube *k, struct res_view *rv, const struct kube_ob
 		return;
 	}
 	struct perr e = { { 0 } };
-	char *text = kube_op_logs(k->client, o->namespace, o->name, NULL, 500, 0, &e);
-	char title[300];
-	snprintf(title, sizeof title, "logs:%s", o->name);
+	struct view *v = log_view_new(k->client, o->namespace, o->name, k->log_lines, &e);
+	if (!v) {
+		dash_message(k->d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(k->d, v);
+}
+
+static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct perr e = { { 0 } };
+	char *text = kube_describe(k->client, rv->kind, o->namespace, o->name, (long long)time(NULL), &e);
 	if (!text) {
 		dash_message(k->d, 1, "%s", e.msg);
 		return;
 	}
-	struct view *v = dash_text_view(title, text);
+	char *aligned = tabwriter_format(text, 0, 2);
+	char title[300];
+	snprintf(title, sizeof title, "describe:%s", o->name);
+	dash_push(k->d, dash_text_view(title, aligned));
+	free(aligned);
 	free(text);
-	dash_push(k->d, v);
 }
 
 static int kube_action(struct dash *d, struct view *v, enum action a)
@@ -593,9 +605,11 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 			snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", o->name);
 		}
 		return 1;
-	case A_YAML:
 	case A_DESCRIBE:
-		snprintf(title, sizeof title, "%s:%s", a == A_YAML ? "yaml" : "describe", o->name);
+		describe(k, rv, o);
+		return 1;
+	case A_YAML:
+		snprintf(title, sizeof title, "yaml:%s", o->name);
 		show_text(d, title, kube_op_yaml(k->client, rv->kind, o->namespace, o->name, 0, &e), &e);
 		return 1;
 	case A_EDIT:
@@ -747,6 +761,9 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 	long long t = kube_watchset_timeout(k->ws, now_ms());
 	if (t >= 0 && t < timeout_ms)
 		timeout_ms = (long)t;
+	/* A followed log has its own transfer: look at it often. */
+	if (k->streaming && timeout_ms > 100)
+		timeout_ms = 100;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
 		fds[i].revents = 0;
@@ -774,6 +791,10 @@ static void kube_step(struct dash *d)
 				d->dirty = 1;
 		}
 	}
+	int changed = 0;
+	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
+	if (changed)
+		d->dirty = 1;
 	char old[sizeof d->hdr.watches];
 	memcpy(old, d->hdr.watches, sizeof old);
 	update_header(d, k);

@@ -448,6 +448,15 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 		   struct perr *e);
 void dash_kube_close(struct dash *d);
 
+/* A pod's log, followed, in a ring of at most max_lines lines (0: 5000)
+ * (view_log.c). c is borrowed. NULL with e set. */
+struct kube_client;
+struct view *log_view_new(struct kube_client *c, const char *ns, const char *pod,
+			  int max_lines, struct perr *e);
+/* Move a log view's stream on (no wait); *changed set when lines came.
+ * Returns 1 while it streams, 0 otherwise (or when v is no log view). */
+int log_view_step(struct view *v, int *changed);
+
 /* Dialogs (dialog.c). The dashboard owns an opened dialog. */
 void dialog_open(struct dash *d, struct dialog *dl);
 void dialog_close(struct dash *d);
