@@ -59,6 +59,18 @@ e2e_keys y
 e2e_wait "deleted" || fail "no delete message"
 sim_wait "web gone" sh -c "! kubectl --kubeconfig $KC get deploy web" || fail "web still there"
 
+# a pod's log, followed; then describe
+e2e_type ":pods"; e2e_keys Enter
+e2e_wait "pods@default" || fail "no pods view"
+e2e_type "/cache"; e2e_keys Enter
+e2e_wait_gone "api-" || fail "the pod filter did not apply"
+e2e_keys l
+e2e_wait "following" || fail "the log is not followed"
+e2e_wait "Ready to accept connections" 20 || fail "no log lines"
+e2e_keys Escape d
+e2e_wait "Controlled By:" || fail "describe did not show the pod"
+e2e_keys Escape
+
 # help is drawn from the key table
 e2e_keys Escape; e2e_keys '?'
 e2e_wait "command mode" || fail "no help"
