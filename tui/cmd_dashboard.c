@@ -66,9 +66,16 @@ static struct kube_client *start_sim(struct app *app, struct embedded *em, struc
 
 static int cmd_dashboard(struct app *app, int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1)
-		return cli_usage(&cmd_dashboard_entry, "the dashboard takes no arguments");
+	const char *start = NULL;
+	for (int i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--command")) && i + 1 < argc) {
+			start = argv[++i];
+			if (!dash_cmd_find(start))
+				return cli_usage(&cmd_dashboard_entry, "-c: no view named '%s' (:help lists them)", start);
+		} else {
+			return cli_usage(&cmd_dashboard_entry, "unknown argument '%s'", argv[i]);
+		}
+	}
 	struct perr e = { { 0 } };
 	struct embedded em = { 0 };
 	struct kube_client *client = NULL;
@@ -91,7 +98,7 @@ static int cmd_dashboard(struct app *app, int argc, char **argv)
 	d.app = app;
 	d.readonly = app->g.readonly;
 	d.theme_name = app->g.theme;
-	if (dash_kube_open(&d, client, NULL, &e) < 0)
+	if (dash_kube_open(&d, client, start, &e) < 0)
 		goto out;
 	if (dash_run(&d, &e) == 0)
 		rc = EXIT_OK;
@@ -107,11 +114,13 @@ out:
 
 const struct command cmd_dashboard_entry = {
 	.name = "dashboard",
-	.args = "[--sim] [global options]",
+	.args = "[-c VIEW] [--sim] [global options]",
 	.summary = "the dashboard (what `podium` alone opens)",
 	.help = "Open the dashboard on the cluster of the current kubeconfig context (or\n"
 		"--context, --kubeconfig), or with --sim on a simulated cluster inside this\n"
-		"process, seeded with a demo. Press ? in it for the keys; man podium lists them.",
+		"process, seeded with a demo. Press ? in it for the keys; man podium lists them.\n\n"
+		"  -c, --command VIEW  start in VIEW (pods, deploy, models, ... as after `:`)\n\n"
+		"`podium -c VIEW` is the same as `podium dashboard -c VIEW`.",
 	.kube_globals = 1,
 	.fn = cmd_dashboard,
 };

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define RES_MAX_COLS 16
+#define REFRESH_MS 100
 
 struct res_view {
 	struct view v;
@@ -56,6 +57,8 @@ struct dkube {
 	int ns_chosen; /* -n or :ns named one */
 	int log_lines;         /* a log view's buffer, in lines */
 	int streaming;         /* a log view on top is streaming */
+	long long refreshed;   /* when views last took their caches' changes */
+	int pending;           /* changes wait for the next refresh */
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -232,6 +235,12 @@ static void res_refresh(struct res_view *rv)
 	rv->nitems = n;
 	rv->seen = kube_cache_changes(rv->cache);
 	tview_refresh(&rv->tv, &rv->src);
+	/* The breadcrumb carries the count, as k9s's title does. */
+	char *at = strchr(rv->v.title, '[');
+	if (at && at > rv->v.title)
+		at[-1] = '\0';
+	size_t len = strlen(rv->v.title);
+	snprintf(rv->v.title + len, sizeof rv->v.title - len, " [%d]", rv->tv.n);
 }
 
 static void res_render(struct view *v, struct dash *d, struct frame *f, int y, int h)
@@ -761,9 +770,10 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 	long long t = kube_watchset_timeout(k->ws, now_ms());
 	if (t >= 0 && t < timeout_ms)
 		timeout_ms = (long)t;
-	/* A followed log has its own transfer: look at it often. */
-	if (k->streaming && timeout_ms > 100)
-		timeout_ms = 100;
+	/* A followed log has its own transfer, and held-back changes are due
+	 * soon: look again shortly. */
+	if ((k->streaming || k->pending) && timeout_ms > REFRESH_MS)
+		timeout_ms = REFRESH_MS;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
 		fds[i].revents = 0;
@@ -782,15 +792,25 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 static void kube_step(struct dash *d)
 {
 	struct dkube *k = d->backend->ud;
-	kube_watchset_step(k->ws, now_ms());
+	long long now = now_ms();
+	kube_watchset_step(k->ws, now);
+	/* Under churn, take changes at most ten times a second: a redraw per
+	 * event would cost CPU and SSH bandwidth for nothing the eye sees. */
+	k->pending = 0;
 	for (int i = 0; i < d->nviews; i++) {
 		struct res_view *rv = as_res(d->views[i]);
-		if (rv && rv->cache && kube_cache_changes(rv->cache) != rv->seen) {
-			res_refresh(rv);
-			if (i == d->nviews - 1)
-				d->dirty = 1;
+		if (!rv || !rv->cache || kube_cache_changes(rv->cache) == rv->seen)
+			continue;
+		if (now - k->refreshed < REFRESH_MS && kube_cache_synced(rv->cache) && rv->nitems) {
+			k->pending = 1;
+			continue;
 		}
+		res_refresh(rv);
+		if (i == d->nviews - 1)
+			d->dirty = 1;
 	}
+	if (!k->pending)
+		k->refreshed = now;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
 	if (changed)

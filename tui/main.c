@@ -137,10 +137,12 @@ int main(int argc, char **argv)
 		}
 		return dash->fn(&app, 1, (char *[]){ "dashboard", NULL });
 	}
-	if (argv[i][0] == '-')
+	/* `podium -c pods`: the dashboard's own option, as k9s takes it. */
+	int implicit = !strcmp(argv[i], "-c") || !strcmp(argv[i], "--command");
+	if (argv[i][0] == '-' && !implicit)
 		return cli_usage(NULL, "unknown option '%s'", argv[i]);
 
-	const struct command *cmd = find_command(argv[i]);
+	const struct command *cmd = find_command(implicit ? "dashboard" : argv[i]);
 	if (!cmd)
 		return cli_usage(NULL, "unknown command '%s'", argv[i]);
 
@@ -148,7 +150,7 @@ int main(int argc, char **argv)
 	 * only for cluster commands (model commands have their own -o). */
 	char **cargv = xcalloc((size_t)argc + 1, sizeof *cargv);
 	int cargc = 0;
-	cargv[cargc++] = argv[i++];
+	cargv[cargc++] = implicit ? (char *)cmd->name : argv[i++];
 	while (i < argc) {
 		if (strcmp(argv[i], "--") == 0) {
 			while (i < argc)
