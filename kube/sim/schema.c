@@ -1176,6 +1176,7 @@ const struct sim_type sim_schema_types[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
+/* The type named name (borrowed), or NULL. */
 const struct sim_type *sim_schema_type(const char *name)
 {
 	if (!name)
@@ -1186,6 +1187,7 @@ const struct sim_type *sim_schema_type(const char *name)
 	return NULL;
 }
 
+/* The top-level type of group/kind (borrowed), or NULL. */
 const struct sim_type *sim_schema_root(const char *group, const char *kind)
 {
 	for (const struct sim_type *t = sim_schema_types; t->name; t++)
@@ -1194,6 +1196,7 @@ const struct sim_type *sim_schema_root(const char *group, const char *kind)
 	return NULL;
 }
 
+/* Field name of type t (borrowed), or NULL. */
 const struct sim_field *sim_schema_field(const struct sim_type *t,
 					 const char *name)
 {

@@ -1117,6 +1117,7 @@ static const struct printer {
 	{ "", "Node", node_cols, node_row },
 };
 
+/* The Table of items (borrowed) for kind k at now_unix. New reference. */
 json_t *sim_table(const struct sim_kind *k, json_t *items, int include_object,
 		  long long now_unix)
 {

@@ -815,6 +815,7 @@ static const struct kind_rules {
 	{ "", "Secret", validate_data_keys, 0 },
 };
 
+/* 0, or -1 with the real 422 Invalid (message and causes) in st. */
 int sim_validate(const struct sim_kind *k, const json_t *obj,
 		 const json_t *old, struct sim_status *st)
 {

@@ -337,6 +337,7 @@ static json_t *convert(struct conv *c, yaml_node_t *n, int depth)
 	return obj;
 }
 
+/* The first YAML document as JSON; NULL with a 400 in st. */
 json_t *sim_yaml_to_json(const char *text, size_t n, struct sim_status *st)
 {
 	yaml_parser_t parser;
