@@ -12,9 +12,11 @@
 #include <string.h>
 
 extern const struct command cmd_version_entry;
+extern const struct command cmd_sim_entry;
 
 const struct command *const commands[] = {
 	&cmd_version_entry,
+	&cmd_sim_entry,
 	NULL,
 };
 

@@ -533,6 +533,16 @@ static json_t *json_patch_fn(const struct sim_kind *k, const json_t *live,
 	return sim_json_patch(live, patch, st);
 }
 
+static json_t *strategic_fn(const struct sim_kind *k, const json_t *live,
+			    const json_t *patch, struct sim_status *st)
+{
+	/* The Scale subresource has no strategy to merge by. */
+	const char *kind = json_string_value(json_object_get(live, "kind"));
+	if (kind && strcmp(kind, "Scale") == 0)
+		return merge_fn(k, live, patch, st);
+	return sim_strategic_merge_patch(k, live, patch, st);
+}
+
 /* The patch types, by Content-Type, as the real server accepts them. */
 static const struct {
 	const char *ctype;
@@ -541,6 +551,8 @@ static const struct {
 } patch_types[] = {
 	{ "application/json-patch+json", json_patch_fn },
 	{ "application/merge-patch+json", merge_fn },
+	{ "application/apply-patch+yaml", NULL }, /* handle_apply */
+	{ "application/strategic-merge-patch+json", strategic_fn },
 	{ NULL, NULL },
 };
 
@@ -566,6 +578,70 @@ static json_t *patch_target(struct sim_request *rq, json_t *live)
 	return json_incref(live);
 }
 
+/* Server-side apply: sim_apply merges the configuration into the live
+ * object (or makes one) under fieldManager, with managedFields and 409s on
+ * conflicts unless force=true. */
+static void handle_apply(struct sim_request *rq, struct sim_resp *r)
+{
+	struct sim_status st = { 0 };
+	json_t *cfg = NULL;
+	const char *manager = rq->q.field_manager;
+	if (*rq->route.sub && strcmp(rq->route.sub, "status") != 0) {
+		sim_status_bad_request(&st, "apply is not supported on the %s "
+					    "subresource of the simulated cluster",
+				       rq->route.sub);
+		goto fail;
+	}
+	if (!manager || !*manager) {
+		sim_status_bad_request(&st, "PatchOptions.meta.k8s.io \"\" is invalid: "
+					    "fieldManager: Required value: is required "
+					    "for apply patch");
+		goto fail;
+	}
+	cfg = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
+	if (!cfg || dry_run(rq, &st))
+		goto fail;
+	if (!json_is_object(cfg)) {
+		sim_status_bad_request(&st, "the object provided is not a JSON object");
+		goto fail;
+	}
+	char now[32];
+	sim_lock(rq->sim);
+	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
+				     rq->route.name);
+	if (!live && *rq->route.sub) {
+		sim_unlock(rq->sim);
+		sim_status_not_found(&st, rq->route.kind, rq->route.name);
+		goto fail;
+	}
+	json_t *res = sim_apply(rq->route.kind, live, cfg, manager,
+				sim_query_bool(rq->q.force),
+				sim_rfc3339(rq->sim, now, sizeof now), &st);
+	if (!res) {
+		sim_unlock(rq->sim);
+		if (!st.code)
+			sim_status_bad_request(&st, "the apply could not be done");
+		goto fail;
+	}
+	json_decref(cfg);
+	if (!json_is_object(json_object_get(res, "metadata")))
+		json_object_set_new(res, "metadata", json_object());
+	json_object_set_new(json_object_get(res, "metadata"), "name",
+			    json_string(rq->route.name));
+	if (!live) {
+		sim_api_store_update(rq, res, 1, r);
+		return;
+	}
+	json_t *obj = merge_update(rq, live, res);
+	json_decref(res);
+	sim_api_store_update(rq, obj, 0, r);
+	return;
+fail:
+	json_decref(cfg);
+	sim_resp_status(r, &st);
+	sim_status_clear(&st);
+}
+
 static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
@@ -577,6 +653,10 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 	if (!patch_types[t].ctype) {
 		unsupported_patch(&st);
 		goto fail;
+	}
+	if (!patch_types[t].fn) {
+		handle_apply(rq, r);
+		return;
 	}
 	patch = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
 	if (!patch || dry_run(rq, &st))
@@ -638,6 +718,8 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (!json_is_object(*body)) {
 			sim_status_bad_request(st, "the body of the request was not "
 						   "DeleteOptions");
+			json_decref(*body);
+			*body = NULL;
 			return -1;
 		}
 		const char *p = json_string_value(
@@ -651,8 +733,11 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (json_is_true(orphan) && !p)
 			o->propagation = "Orphan";
 	}
-	if (dry_run(rq, st))
+	if (dry_run(rq, st)) {
+		json_decref(*body);
+		*body = NULL;
 		return -1;
+	}
 	return 0;
 }
 
@@ -771,6 +856,61 @@ out:
 	sim_selector_free(field);
 }
 
+/* ---- metrics.k8s.io ------------------------------------------------------ */
+
+/* PodMetrics and NodeMetrics as metrics-server serves them: lists (with a
+ * label selector) and single objects. */
+static void handle_metrics(struct sim_request *rq, struct sim_resp *r)
+{
+	struct sim_status st = { 0 };
+	const struct sim_kind *k = rq->route.kind;
+	struct sim_selector *label = NULL, *field = NULL;
+	if (strcmp(rq->method, "GET") != 0 || *rq->route.sub ||
+	    sim_query_bool(rq->q.watch)) {
+		method_not_allowed(r);
+		return;
+	}
+	if (selectors(rq, &label, &field, &st) < 0)
+		goto fail;
+	int pods = k->namespaced;
+	sim_lock(rq->sim);
+	json_t *list = pods ? sim_metrics_pods(rq->sim, list_ns(rq))
+			    : sim_metrics_nodes(rq->sim);
+	sim_unlock(rq->sim);
+	json_t *items = json_object_get(list, "items");
+	for (size_t i = json_array_size(items); i-- > 0;) {
+		json_t *it = json_array_get(items, i);
+		const char *name = meta_str(it, "name");
+		if ((rq->route.type == SIM_ROUTE_OBJECT &&
+		     (!name || strcmp(name, rq->route.name) != 0)) ||
+		    !sim_selector_match(label, it) || !sim_selector_match(field, it))
+			json_array_remove(items, i);
+	}
+	if (rq->route.type == SIM_ROUTE_OBJECT) {
+		json_t *it = json_incref(json_array_get(items, 0));
+		json_decref(list);
+		if (!it) {
+			sim_status_not_found(&st, k, rq->route.name);
+			goto fail;
+		}
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string(k->kind));
+		json_object_set_new(o, "apiVersion", json_string("metrics.k8s.io/v1beta1"));
+		json_object_update(o, it);
+		json_decref(it);
+		list = o;
+	}
+	sim_resp_json(r, 200, list);
+	sim_selector_free(label);
+	sim_selector_free(field);
+	return;
+fail:
+	sim_selector_free(label);
+	sim_selector_free(field);
+	sim_resp_status(r, &st);
+	sim_status_clear(&st);
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 /* One table: which handler serves a method on a collection, an object or
@@ -796,12 +936,17 @@ static const struct {
 	{ SIM_ROUTE_OBJECT, "status", "PUT", "update", handle_update },
 	{ SIM_ROUTE_OBJECT, "scale", "GET", "get", handle_get },
 	{ SIM_ROUTE_OBJECT, "scale", "PUT", "update", handle_update },
+	{ SIM_ROUTE_OBJECT, "log", "GET", "get", sim_api_logs },
 	{ 0, NULL, NULL, NULL, NULL },
 };
 
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	const struct sim_route *rt = &rq->route;
+	if (strcmp(rt->kind->group, "metrics.k8s.io") == 0) {
+		handle_metrics(rq, r);
+		return;
+	}
 	if (rt->type == SIM_ROUTE_COLLECTION && strcmp(rq->method, "GET") == 0 &&
 	    sim_query_bool(rq->q.watch)) {
 		if (!verb_allowed(rt->kind, "watch")) {

@@ -75,6 +75,10 @@ char *sim_continue_encode(unsigned long long rv, const char *key);
 int sim_continue_decode(const char *tok, unsigned long long *rv, char *key,
 			size_t keyn, struct sim_status *st);
 
+/* A body in application/vnd.kubernetes.protobuf (what kubectl's typed
+ * clients send) as the JSON object. New reference, or NULL with st. */
+json_t *sim_protobuf_decode(const char *body, size_t len, struct sim_status *st);
+
 /* Standard base64 with padding; caller frees. */
 char *sim_base64(const void *data, size_t n);
 
@@ -123,6 +127,8 @@ struct sim_request {
 void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r);
 /* The Kubernetes API proper (api.c). */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r);
+/* Pod logs (logs.c): text, or a stream with follow=true. */
+void sim_api_logs(struct sim_request *rq, struct sim_resp *r);
 /* Watches (watch.c): a streaming response for a watch request. */
 void sim_api_watch(struct sim_request *rq, struct sim_resp *r);
 

@@ -53,10 +53,52 @@ struct sim *sim_new(const struct sim_opts *o, struct perr *e)
 	return s;
 }
 
+/* The controller thread: one pass of every controller each ~50 ms of real
+ * time, under the lock; the simulated clock, not the period, decides how
+ * far things move. */
+static void *controller_thread(void *arg)
+{
+	struct sim *s = arg;
+	sim_lock(s);
+	while (!s->ctl_stop) {
+		sim_controllers_step(s);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->ctl_cv, &s->mu, &ts);
+	}
+	sim_unlock(s);
+	return NULL;
+}
+
+int sim_start_controllers(struct sim *s, struct perr *e)
+{
+	if (s->ctl_running)
+		return 0;
+	s->ctl_stop = 0;
+	if (pthread_create(&s->ctl, NULL, controller_thread, s) != 0) {
+		perr_set(e, "cannot start the controller thread");
+		return -1;
+	}
+	s->ctl_running = 1;
+	return 0;
+}
+
 void sim_free(struct sim *s)
 {
 	if (!s)
 		return;
+	if (s->ctl_running) {
+		sim_lock(s);
+		s->ctl_stop = 1;
+		pthread_cond_signal(&s->ctl_cv);
+		sim_unlock(s);
+		pthread_join(s->ctl, NULL);
+	}
 	sim_lock(s);
 	sim_store_fini(s);
 	sim_unlock(s);

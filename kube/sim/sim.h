@@ -393,5 +393,8 @@ void sim_server_stop(struct sim_server *srv);
  * throttle=SECONDS, latency=MS, stall=SECONDS, clear. Several separated by
  * commas. 0 / -1 with e set. */
 int sim_faults_apply(struct sim *s, const char *spec, struct perr *e);
+/* The client side: POST spec to the cluster the kubeconfig's current
+ * context names (its /sim/v1/faults), with its credentials. 0 / -1. */
+int sim_fault_remote(const char *kubeconfig, const char *spec, struct perr *e);
 
 #endif

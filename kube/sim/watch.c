@@ -34,7 +34,47 @@ struct wstream {
 	struct dbuf pending;
 	size_t off;
 	int ended; /* nothing more after pending */
+	int table; /* Accept asked for Tables: each object becomes one */
+	int include; /* includeObject for those Tables */
 };
+
+/* Rewrite each event in pending so that its object is a one-row Table,
+ * as the real server answers kubectl get -w. */
+static void to_tables(struct wstream *ws)
+{
+	struct dbuf out;
+	dbuf_init(&out, 0);
+	char *line = ws->pending.p;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		json_t *ev = json_loadb(line, n, 0, NULL);
+		const char *type = json_string_value(json_object_get(ev, "type"));
+		if (type && strcmp(type, "ERROR") != 0 && strcmp(type, "BOOKMARK") != 0) {
+			json_t *obj = json_object_get(ev, "object");
+			json_t *items = json_pack("[O]", obj);
+			json_t *t = sim_table(ws->k, items, ws->include,
+					      sim_wall_ms(ws->s) / 1000);
+			json_t *rv = json_object_get(json_object_get(obj, "metadata"),
+						     "resourceVersion");
+			json_object_set_new(t, "metadata",
+					    json_pack("{s:O}", "resourceVersion", rv));
+			json_object_set_new(ev, "object", t);
+			json_decref(items);
+			char *txt = json_dumps(ev, JSON_COMPACT);
+			dbuf_puts(&out, txt);
+			dbuf_puts(&out, "\n");
+			free(txt);
+		} else {
+			dbuf_append(&out, line, n);
+			dbuf_puts(&out, "\n");
+		}
+		json_decref(ev);
+		line = nl ? nl + 1 : line + n;
+	}
+	dbuf_free(&ws->pending);
+	ws->pending = out;
+}
 
 /* The filter the store applies before queueing (lock held). */
 static int wmatch(const json_t *obj, void *ud)
@@ -97,6 +137,8 @@ static int refill(struct wstream *ws)
 			return -1;
 		if (r == 1) {
 			ws->last_sent = now_ms();
+			if (ws->table)
+				to_tables(ws);
 			return 0;
 		}
 	}
@@ -152,6 +194,12 @@ void sim_api_watch(struct sim_request *rq, struct sim_resp *r)
 	    !(ws->field = sim_field_selector_parse(ws->k, rq->q.field_selector, &st)))
 		goto fail;
 	ws->bookmarks = sim_query_bool(rq->q.bookmarks);
+	ws->table = sim_accept_table(rq->accept);
+	ws->include = rq->q.include_object && strcmp(rq->q.include_object, "None") == 0
+			      ? SIM_TABLE_NONE
+		      : rq->q.include_object && strcmp(rq->q.include_object, "Object") == 0
+			      ? SIM_TABLE_OBJECT
+			      : SIM_TABLE_METADATA;
 	ws->deadline = now_ms() + timeout * 1000;
 	ws->last_sent = now_ms();
 
