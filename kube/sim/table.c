@@ -688,11 +688,9 @@ static json_t *service_external_ip(const json_t *obj)
 					"loadBalancer"),
 			"ingress");
 		join_strings(&b, json_object_get(spec, "externalIPs"), NULL);
-		size_t before = b.len;
 		join_strings(&b, ing, "ip");
 		join_strings(&b, ing, "hostname");
 		out = json_string(b.len ? b.p : "<pending>");
-		(void)before;
 	} else {
 		join_strings(&b, json_object_get(spec, "externalIPs"), NULL);
 		out = json_string(b.len ? b.p : "<none>");

@@ -423,7 +423,8 @@ static void check_containers(struct errs *e, const json_t *ctrs,
 }
 
 /* ValidatePodSpec (the parts kept): containers, initContainers, the
- * restart policy. allowed: the policies the owner accepts (NULL: any). */
+ * restart policy, the grace period. Owners that allow fewer restart
+ * policies check theirs in check_workload. */
 static void check_pod_spec(struct errs *e, const json_t *spec,
 			   const char *path)
 {
