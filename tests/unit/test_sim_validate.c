@@ -222,6 +222,14 @@ static void test_unknown_fields(void **state)
 	json_decref(want);
 	json_decref(u);
 	json_decref(o);
+	/* a volume source spelled wrong, in a pod */
+	o = parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\","
+		  "\"securityContext\":{\"runAsUser\":1000}}],\"volumes\":[{\"name\":\"v\",\"configmap\":{\"name\":\"cm\"}}]}}");
+	u = json_array();
+	assert_int_equal(sim_unknown_fields(&pod_kind, o, u), 1);
+	assert_string_equal(json_string_value(json_array_get(u, 0)), "unknown field \"spec.volumes[0].configmap\"");
+	json_decref(u);
+	json_decref(o);
 }
 
 int main(void)
