@@ -531,6 +531,54 @@ static void test_protobuf_create(void **state)
 	done(&r);
 }
 
+/* Server-side apply as recorded: create by apply, a second manager's
+ * conflict in the real words, then force. */
+static void test_server_side_apply(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	const char *ct = "application/apply-patch+yaml";
+	const char *full = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ssa-demo\n"
+			   "spec:\n  replicas: 2\n  selector:\n    matchLabels: {app: ssa}\n"
+			   "  template:\n    metadata:\n      labels: {app: ssa}\n    spec:\n"
+			   "      containers:\n      - name: c\n        image: nginx\n";
+	const char *path = "/apis/apps/v1/namespaces/default/deployments/ssa-demo";
+	char url[256];
+	snprintf(url, sizeof url, "%s?fieldManager=kubectl", path);
+	req(f, "PATCH", url, TOKEN, ct, full, strlen(full), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	done(&r);
+	char *other = fixture_text("ssa-setup-other-manager.yaml");
+	snprintf(url, sizeof url, "%s?fieldManager=other-manager&force=true", path);
+	req(f, "PATCH", url, TOKEN, ct, other, strlen(other), NULL, 0, &r);
+	free(other);
+	assert_int_equal(r.code, 200);
+	done(&r);
+	char *conflict = fixture_text("ssa-conflict-apply.yaml");
+	snprintf(url, sizeof url, "%s?fieldManager=fixture-manager", path);
+	req(f, "PATCH", url, TOKEN, ct, conflict, strlen(conflict), NULL, 0, &r);
+	assert_reply_is(&r, 409, "status-409-ssa-conflict.json");
+	done(&r);
+	snprintf(url, sizeof url, "%s?fieldManager=fixture-manager&force=true", path);
+	req(f, "PATCH", url, TOKEN, ct, conflict, strlen(conflict), NULL, 0, &r);
+	free(conflict);
+	assert_int_equal(r.code, 200);
+	json_t *d = reply_json(&r);
+	done(&r);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "spec"),
+							    "replicas")),
+			 4);
+	assert_true(json_array_size(json_object_get(json_object_get(d, "metadata"),
+						    "managedFields")) >= 2);
+	json_decref(d);
+	/* No fieldManager: refused. */
+	req(f, "PATCH", path, TOKEN, ct, full, strlen(full), NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+	req(f, "DELETE", path, TOKEN, NULL, NULL, 0, NULL, 0, &r);
+	done(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -777,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_status_words),
 		cmocka_unit_test(test_crud_and_paging),
 		cmocka_unit_test(test_protobuf_create),
+		cmocka_unit_test(test_server_side_apply),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_slow_watcher),
