@@ -174,6 +174,7 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 	smap_init(&w->ev_keys, free);
 	smap_init(&w->sigs, free);
 	smap_init(&w->rs_timed, free);
+	smap_init(&w->unsched, free);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
 	return w;
@@ -188,6 +189,7 @@ void sim_world_free(struct sim_world *w)
 	smap_free(&w->ev_keys);
 	smap_free(&w->sigs);
 	smap_free(&w->rs_timed);
+	smap_free(&w->unsched);
 	for (size_t i = 0; i < w->ev_max; i++)
 		free(w->ev_ring[i]);
 	free(w->ev_ring);

@@ -87,6 +87,7 @@ struct ctr {
 struct pod_state {
 	char *ns, *name, *uid, *node;
 	int node_idx;        /* N of sim-node-N, or -1 */
+	double req_cpu_m, req_mem; /* resource requests: millicores, bytes */
 	unsigned long long seed;
 	int nctr;
 	struct ctr *c;
@@ -127,6 +128,7 @@ struct sim_world {
 	long long kubelet_next;
 	unsigned long long kubelet_rv; /* store version at its last pass */
 	unsigned long long rs_rv;      /* the same for the ReplicaSet pass */
+	struct smap unsched; /* "ns\x1fname" -> long long *: next scheduling try */
 	struct smap rs_timed; /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
 };
 
