@@ -838,6 +838,20 @@ static void test_job_backoff_limit(void **state)
 	assert_null(jp(job, "status.completionTime"));
 	sim_unlock(s);
 	sim_free(s);
+
+	/* OnFailure: the restarts in place count against the limit. */
+	s = new_sim();
+	create(s, "batch", "jobs", "default",
+	       "{\"metadata\":{\"name\":\"restarts\"},\"spec\":{\"backoffLimit\":2,"
+	       "\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\",\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"exit 1\"]}]}}}}");
+	advance(s, 60000, NULL, NULL);
+	sim_lock(s);
+	job = sim_store_get(s, K("batch", "jobs"), "default", "restarts");
+	assert_string_equal(cond_field(job, "Failed", "reason"), "BackoffLimitExceeded");
+	sim_unlock(s);
+	sim_free(s);
 }
 
 static void test_demo_and_churn(void **state)
