@@ -131,6 +131,8 @@ struct sim_world {
 	struct smap unsched; /* "ns\x1fname" -> long long *: next scheduling try */
 	struct smap rs_timed;
 	unsigned long long dep_rv;     /* store version at the deployment pass */
+	unsigned long long gc_rv;      /* the same for the garbage collector */
+	unsigned long long ep_rv;      /* and for the endpoints controller */
 	struct smap dep_timed; /* deployment uid -> "ns\x1fname": deadline running */ /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
 };
 
