@@ -485,7 +485,22 @@ static void test_gc_orphans(void **state)
 	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}");
 	advance(s, 3000, NULL, NULL);
 	sim_lock(s);
+	/* (found by the first, full pass) */
 	assert_null(sim_store_get(s, K("apps", "replicasets"), "default", "orphan"));
+	sim_unlock(s);
+	/* One made later is found among the changes. */
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"stray\",\"ownerReferences\":[{\"apiVersion\":"
+	       "\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"gone\",\"uid\":"
+	       "\"00000000-0000-0000-0000-000000000002\",\"controller\":true}]},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"mine\"},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	advance(s, 2000, NULL, NULL);
+	sim_lock(s);
+	assert_null(sim_store_get(s, K("", "pods"), "default", "stray"));
+	assert_non_null(sim_store_get(s, K("", "pods"), "default", "mine"));
 	sim_unlock(s);
 	sim_free(s);
 }
