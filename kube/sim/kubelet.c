@@ -507,7 +507,16 @@ static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
 {
 	struct sim_world *w = sim_world(s);
 	const char *id = sim_registry_lookup(w->reg, c->image, NULL, NULL);
+	if (id && c->present) {
+		free(c->image_id);
+		c->image_id = xstrdup(id);
+		kev(s, ps, c, "Normal", "Pulled",
+		    "Container image \"%s\" already present on machine", c->image);
+		start_instance(s, ps, c, t);
+		return;
+	}
 	if (id) {
+		sim_node_add_image(w, ps->node, c->image);
 		free(c->image_id);
 		c->image_id = xstrdup(id);
 		long long took = t - c->t_state;
@@ -634,7 +643,7 @@ static const char *ctr_waiting_reason(const struct ctr *c)
 	case CS_CREATING:
 		return c->pull_attempts ? "ImagePullBackOff" : "ContainerCreating";
 	case CS_PULL_ERR:
-		return "ErrImagePull";
+		return c->never ? "ErrImageNeverPull" : "ErrImagePull";
 	case CS_PULL_BACKOFF:
 		return "ImagePullBackOff";
 	case CS_CRASH_BACKOFF:
@@ -939,6 +948,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 			long long t0 = sa ? sim_world_parse_time(sa) : started;
 			const char *id = sim_registry_lookup(w->reg, c->image, NULL, NULL);
 			c->image_id = xstrdup(id ? id : jstr(cs, "imageID"));
+			sim_node_add_image(w, ps->node, c->image);
 			c->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
 			c->cur.start_ms = t0;
 			c->cur.run = c->restarts;
@@ -948,8 +958,21 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 			c->t_next = c->prog == PROG_EXIT ? t0 + c->run_ms
 					    : c->ready ? 0 : t0 + c->ready_delay_ms;
 		} else {
+			const char *pol = jstr(cj, "imagePullPolicy");
+			c->policy = pol ? pol[0] : 'A';
 			c->st = CS_CREATING;
-			c->t_next = now + 800 + (long long)(mix(ps->seed + (uint64_t)i) % 1500);
+			if (c->policy != 'A' && sim_node_has_image(w, ps->node, c->image)) {
+				c->present = 1;
+				c->t_next = now + 200;
+			} else if (c->policy == 'N') {
+				c->never = 1;
+				c->st = CS_PULL_ERR;
+				c->pull_msg = xasprintf("Container image \"%s\" is not present "
+							"with pull policy of Never", c->image);
+				c->t_next = 0;
+			} else {
+				c->t_next = now + 800 + (long long)(mix(ps->seed + (uint64_t)i) % 1500);
+			}
 		}
 	}
 	if (adopt) {
@@ -959,9 +982,13 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 		ps->ready = r;
 		return ps;
 	}
-	for (int i = 0; i < ps->nctr; i++)
-		kev(s, ps, &ps->c[i], "Normal", "Pulling", "Pulling image \"%s\"",
-		    ps->c[i].image);
+	for (int i = 0; i < ps->nctr; i++) {
+		struct ctr *c = &ps->c[i];
+		if (c->never)
+			kev(s, ps, c, "Warning", "ErrImageNeverPull", "%s", c->pull_msg);
+		else if (!c->present)
+			kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
+	}
 	ps->dirty = 1;
 	return ps;
 }

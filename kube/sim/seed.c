@@ -102,6 +102,7 @@ static int seed_node(struct sim *s, int i, int max_pods, const char *now,
 		char *norm = sim_image_normalize(present[k].ref);
 		const char *id = sim_registry_lookup(sim_world(s)->reg, present[k].ref,
 						     NULL, NULL);
+		sim_node_add_image(sim_world(s), name, present[k].ref);
 		json_array_append_new(images, json_pack("{s:[s,s],s:I}", "names",
 							id ? id : norm, norm,
 							"sizeBytes",

@@ -386,6 +386,28 @@ static void test_events(void **state)
 	assert_int_equal(events(s, "Created", "Created container nginx"), 4);
 	assert_int_equal(events(s, "Started", "Started container nginx"), 4);
 	sim_unlock(s);
+	/* IfNotPresent with the image on the node: no pull; Never without
+	 * it: ErrImageNeverPull. */
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"cached\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"nginx:1.25\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"never\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"redis:7\",\"imagePullPolicy\":\"Never\"}]}}");
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(events(s, "Pulled",
+				"Container image \"nginx:1.25\" already present on machine"), 1);
+	assert_int_equal(events(s, "Pulling", "nginx:1.25"), 0);
+	json_t *p = sim_store_get(s, K("", "pods"), "default", "cached");
+	assert_string_equal(jp(p, "status.phase"), "Running");
+	p = sim_store_get(s, K("", "pods"), "default", "never");
+	json_t *cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "state.waiting.reason"), "ErrImageNeverPull");
+	assert_string_equal(jp(cs, "state.waiting.message"),
+			    "Container image \"redis:7\" is not present with pull policy of Never");
+	assert_int_equal(events(s, "ErrImageNeverPull", "redis:7"), 1);
+	sim_unlock(s);
 	sim_free(s);
 }
 
