@@ -625,9 +625,20 @@ static void ctr_advance(struct sim *s, struct pod_state *ps, struct ctr *c,
 		}
 		case CS_CRASH_BACKOFF:
 			c->restarts++;
-			kev(s, ps, c, "Normal", "Pulled",
-			    "Container image \"%s\" already present on machine",
-			    c->image);
+			if (c->policy == 'A') {
+				/* Always pulls again; the layers are local. */
+				kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"",
+				    c->image);
+				long long took = 300 + (long long)(mix(ps->seed +
+						(uint64_t)c->restarts) % 900);
+				kev(s, ps, c, "Normal", "Pulled",
+				    "Successfully pulled image \"%s\" in %lld.%03llds",
+				    c->image, took / 1000, took % 1000);
+			} else {
+				kev(s, ps, c, "Normal", "Pulled",
+				    "Container image \"%s\" already present on machine",
+				    c->image);
+			}
 			start_instance(s, ps, c, t);
 			break;
 		case CS_TERMINATED:
@@ -939,6 +950,8 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 		c->name = xstrdup(jstr(cj, "name") ? jstr(cj, "name") : "");
 		c->image = xstrdup(jstr(cj, "image") ? jstr(cj, "image") : "");
 		classify(c, cj);
+		const char *pol = jstr(cj, "imagePullPolicy");
+		c->policy = pol ? pol[0] : 'A';
 		c->t_state = now;
 		if (adopt) {
 			json_t *cs = json_array_get(json_object_get(status,
@@ -958,8 +971,6 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 			c->t_next = c->prog == PROG_EXIT ? t0 + c->run_ms
 					    : c->ready ? 0 : t0 + c->ready_delay_ms;
 		} else {
-			const char *pol = jstr(cj, "imagePullPolicy");
-			c->policy = pol ? pol[0] : 'A';
 			c->st = CS_CREATING;
 			if (c->policy != 'A' && sim_node_has_image(w, ps->node, c->image)) {
 				c->present = 1;
