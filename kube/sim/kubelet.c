@@ -439,18 +439,34 @@ static void run_log(struct logctx *x)
 
 /* ---- container and pod state machine ----------------------------------- */
 
-/* The runtime's ID of one run of a container, derived rather than kept:
- * 10,000 pods need not hold 10,000 IDs. */
-static const char *inst_id(const struct pod_state *ps, const struct ctr *c,
-			   const struct ctr_inst *in, char buf[80])
+uint64_t sim_pod_seed(const struct sim_world *w, const char *ns, const char *pod)
 {
-	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)in->run;
+	return mix(hash_str(w->seed, ns) ^ hash_str(7, pod));
+}
+
+static const char *id_of(uint64_t pod_seed, const char *ctr, int run, char buf[80])
+{
+	uint64_t h = hash_str(pod_seed, ctr) ^ (uint64_t)run;
 	snprintf(buf, 80, "containerd://");
 	for (int i = 0; i < 4; i++) {
 		h = mix(h + (uint64_t)i);
 		snprintf(buf + strlen(buf), 17, "%016llx", (unsigned long long)h);
 	}
 	return buf;
+}
+
+const char *sim_container_id(const struct sim_world *w, const char *ns,
+			     const char *pod, const char *ctr, int run, char buf[80])
+{
+	return id_of(sim_pod_seed(w, ns, pod), ctr, run, buf);
+}
+
+/* The runtime's ID of one run of a container, derived rather than kept:
+ * 10,000 pods need not hold 10,000 IDs. */
+static const char *inst_id(const struct pod_state *ps, const struct ctr *c,
+			   const struct ctr_inst *in, char buf[80])
+{
+	return id_of(ps->seed, c->name, in->run, buf);
 }
 
 static json_t *pod_obj(struct sim *s, const struct pod_state *ps)
@@ -926,7 +942,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	unsigned nidx;
 	ps->node_idx = ps->node && sscanf(ps->node, "sim-node-%u", &nidx) == 1 ? (int)nidx
 										: -1;
-	ps->seed = mix(hash_str(w->seed, ps->ns) ^ hash_str(7, ps->name));
+	ps->seed = sim_pod_seed(w, ps->ns, ps->name);
 	const char *rp = jstr(spec, "restartPolicy");
 	ps->restart_policy = rp ? rp[0] : 'A';
 	ps->nctr = (int)json_array_size(ctrs);

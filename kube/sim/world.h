@@ -174,6 +174,12 @@ json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
 		      const struct smap_ent *e, char **ns);
 void sim_dirty_free(struct sim_dirty *d);
 
+/* The kubelet's per-pod seed (logs, IDs) and the runtime's ID of run
+ * number run of a container, as the kubelet derives them (kubelet.c). */
+uint64_t sim_pod_seed(const struct sim_world *w, const char *ns, const char *pod);
+const char *sim_container_id(const struct sim_world *w, const char *ns,
+			     const char *pod, const char *ctr, int run, char buf[80]);
+
 /* Whether node holds image, and record that it does (a pull, a seed). */
 int sim_node_has_image(struct sim_world *w, const char *node, const char *image);
 void sim_node_add_image(struct sim_world *w, const char *node, const char *image);

@@ -626,6 +626,24 @@ static void test_seed_settled(void **state)
 	sim_controllers_step(s);
 	sim_controllers_step(s);
 	assert_int_equal(sim_store_rv(s), rv);
+	/* The kubelet took the seeded pods over as they are: a status it
+	 * writes later keeps their container IDs. */
+	struct list pods;
+	memset(&pods, 0, sizeof pods);
+	sim_store_each(s, K("", "pods"), "load-1", collect, &pods);
+	char name[128], cid[128];
+	snprintf(name, sizeof name, "%s", jp(pods.v[0], "metadata.name"));
+	json_t *cs = json_array_get(jget_obj(pods.v[0], "status", "containerStatuses"), 0);
+	snprintf(cid, sizeof cid, "%s", jp(cs, "containerID"));
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_delete(s, K("", "pods"), "load-1", name, NULL, NULL,
+					  &st), 0);
+	sim_controllers_step(s);
+	json_t *p = sim_store_get(s, K("", "pods"), "load-1", name);
+	assert_non_null(p);
+	assert_string_equal(cond_field(p, "Ready", "status"), "False");
+	cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "containerID"), cid);
 	sim_unlock(s);
 	sim_free(s);
 }
