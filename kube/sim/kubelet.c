@@ -413,7 +413,8 @@ static void run_log(struct logctx *x)
 				break;
 		}
 	}
-	if (c->log_style == LOG_NGINX) {
+	/* Web servers log the requests they answer, a few a minute. */
+	if (c->log_style == LOG_NGINX || c->log_style == LOG_PYHTTP) {
 		long long lt = t + 2000;
 		for (uint64_t k = 0;; k++) {
 			uint64_t r = mix(seed + k);
@@ -426,12 +427,18 @@ static void run_log(struct logctx *x)
 			time_t tt = (time_t)(lt / 1000);
 			struct tm tm;
 			gmtime_r(&tt, &tm);
-			strftime(ts, sizeof ts, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-			snprintf(line, sizeof line,
-				 "10.244.%u.%u - - [%s] \"%s\" %d %d \"-\" \"%s\" \"-\"",
-				 (unsigned)((r >> 32) % 3),
-				 (unsigned)(1 + (r >> 40) % 250), ts, a->req,
-				 a->status, a->bytes, a->agent);
+			unsigned o3 = (unsigned)((r >> 32) % 3), o4 = (unsigned)(1 + (r >> 40) % 250);
+			if (c->log_style == LOG_NGINX) {
+				strftime(ts, sizeof ts, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+				snprintf(line, sizeof line,
+					 "10.244.%u.%u - - [%s] \"%s\" %d %d \"-\" \"%s\" \"-\"",
+					 o3, o4, ts, a->req, a->status, a->bytes, a->agent);
+			} else {
+				/* http.server: BaseHTTPRequestHandler.log_message */
+				strftime(ts, sizeof ts, "%d/%b/%Y %H:%M:%S", &tm);
+				snprintf(line, sizeof line, "10.244.%u.%u - - [%s] \"%s\" %d -",
+					 o3, o4, ts, a->req, a->status == 405 ? 501 : a->status);
+			}
 			emit(x, lt, line);
 		}
 	}
