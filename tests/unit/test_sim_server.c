@@ -224,9 +224,12 @@ static void test_discovery(void **state)
 
 	get(f, "/api", &r);
 	json_t *got = reply_json(&r), *wj = fixture_json("api.json");
-	json_object_del(json_object_get(json_array_get(json_object_get(got, "serverAddressByClientCIDRs"), 0), "serverAddress"), "x");
-	assert_true(json_equal(json_object_get(got, "versions"),
-			       json_object_get(wj, "versions")));
+	/* The same but for our address in place of 127.0.0.1:6443. */
+	char addr[64];
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", sim_server_port(f->srv));
+	json_object_set_new(json_array_get(json_object_get(wj, "serverAddressByClientCIDRs"), 0),
+			    "serverAddress", json_string(addr));
+	assert_true(json_equal(got, wj));
 	assert_string_equal(json_string_value(json_object_get(got, "kind")), "APIVersions");
 	json_decref(got);
 	json_decref(wj);
