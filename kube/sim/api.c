@@ -65,6 +65,7 @@ struct list_ctx {
 	char after_ns[520], after_name[520];
 	long long limit; /* 0: all */
 	json_t *items;
+	int whole; /* keep kind and apiVersion (Table rows embed objects) */
 	long long count;
 	long long remaining;
 	int more;
@@ -96,11 +97,16 @@ static int list_one(json_t *obj, void *ud)
 		c->remaining = 1;
 		return !c->count_rest;
 	}
-	/* List items carry no kind/apiVersion: a shallow copy without them. */
-	json_t *item = json_copy(obj);
-	json_object_del(item, "kind");
-	json_object_del(item, "apiVersion");
-	json_array_append_new(c->items, item);
+	/* List items carry no kind/apiVersion: a shallow copy without them.
+	 * Objects embedded in Table rows keep them, as the real server's. */
+	if (c->whole) {
+		json_array_append(c->items, obj);
+	} else {
+		json_t *item = json_copy(obj);
+		json_object_del(item, "kind");
+		json_object_del(item, "apiVersion");
+		json_array_append_new(c->items, item);
+	}
 	c->count++;
 	snprintf(c->last_ns, sizeof c->last_ns, "%s", ns);
 	snprintf(c->last_name, sizeof c->last_name, "%s", name);
@@ -164,6 +170,7 @@ static void handle_list(struct sim_request *rq, struct sim_resp *r)
 		goto fail;
 	c.count_rest = !c.label && !c.field;
 	c.items = json_array();
+	c.whole = sim_accept_table(rq->accept);
 
 	sim_lock(rq->sim);
 	unsigned long long rv = sim_store_rv(rq->sim);

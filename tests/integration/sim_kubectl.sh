@@ -95,6 +95,8 @@ k get deployment web -o yaml | grep -q '^kind: Deployment$' || fail "-o yaml"
 k get pods -l app=nope 2>&1 | grep -q 'No resources found' || fail "-l app=nope"
 k get pods -A | head -1 | grep -q '^NAMESPACE' || fail "-A has no NAMESPACE column"
 k get pods -l app=web -o name | grep -q '^pod/web-' || fail "-o name"
+[ "$(k get pods -l app=web --sort-by=.metadata.name --no-headers | grep -c Running)" = 3 ] ||
+	fail "--sort-by (Table rows with whole objects)"
 
 # Watch while scaling: the new pod goes through its states.
 timeout 6 kubectl --kubeconfig "$TMP/tok.kc" get pods -l app=web -w >"$TMP/watch.out" 2>&1 &
