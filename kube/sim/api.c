@@ -464,11 +464,8 @@ static json_t *merge_update(struct sim_request *rq, const json_t *live,
 
 /* Store obj as the new state of the routed object and answer with it (or
  * its Scale). Takes ownership of obj. Lock held on entry, released. */
-void sim_api_store_update(struct sim_request *rq, json_t *obj, int created,
-			  struct sim_resp *r);
-
-void sim_api_store_update(struct sim_request *rq, json_t *obj, int created,
-			  struct sim_resp *r)
+static void store_update(struct sim_request *rq, json_t *obj, int created,
+			 struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *out = NULL;
@@ -510,7 +507,7 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 	}
 	json_t *obj = merge_update(rq, live, body);
 	json_decref(body);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, r);
 	return;
 fail:
 	json_decref(body);
@@ -636,12 +633,12 @@ static void handle_apply(struct sim_request *rq, struct sim_resp *r)
 	json_object_set_new(json_object_get(res, "metadata"), "name",
 			    json_string(rq->route.name));
 	if (!live) {
-		sim_api_store_update(rq, res, 1, r);
+		store_update(rq, res, 1, r);
 		return;
 	}
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, r);
 	return;
 fail:
 	json_decref(cfg);
@@ -693,7 +690,7 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
 	json_decref(patch);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, r);
 	return;
 fail:
 	json_decref(patch);
@@ -947,6 +944,7 @@ static const struct {
 	{ 0, NULL, NULL, NULL, NULL },
 };
 
+/* Answer a request on a collection or an object, by the table above. */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	const struct sim_route *rt = &rq->route;

@@ -174,6 +174,7 @@ static void version(struct sim_resp *r)
 	r->ctype = "application/json";
 }
 
+/* Answer discovery, health and OpenAPI requests. */
 void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	char addr[64];
