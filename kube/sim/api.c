@@ -65,6 +65,7 @@ struct list_ctx {
 	char after_ns[520], after_name[520];
 	long long limit; /* 0: all */
 	json_t *items;
+	int whole; /* keep kind and apiVersion (Table rows embed objects) */
 	long long count;
 	long long remaining;
 	int more;
@@ -96,11 +97,16 @@ static int list_one(json_t *obj, void *ud)
 		c->remaining = 1;
 		return !c->count_rest;
 	}
-	/* List items carry no kind/apiVersion: a shallow copy without them. */
-	json_t *item = json_copy(obj);
-	json_object_del(item, "kind");
-	json_object_del(item, "apiVersion");
-	json_array_append_new(c->items, item);
+	/* List items carry no kind/apiVersion: a shallow copy without them.
+	 * Objects embedded in Table rows keep them, as the real server's. */
+	if (c->whole) {
+		json_array_append(c->items, obj);
+	} else {
+		json_t *item = json_copy(obj);
+		json_object_del(item, "kind");
+		json_object_del(item, "apiVersion");
+		json_array_append_new(c->items, item);
+	}
 	c->count++;
 	snprintf(c->last_ns, sizeof c->last_ns, "%s", ns);
 	snprintf(c->last_name, sizeof c->last_name, "%s", name);
@@ -164,6 +170,7 @@ static void handle_list(struct sim_request *rq, struct sim_resp *r)
 		goto fail;
 	c.count_rest = !c.label && !c.field;
 	c.items = json_array();
+	c.whole = sim_accept_table(rq->accept);
 
 	sim_lock(rq->sim);
 	unsigned long long rv = sim_store_rv(rq->sim);
@@ -457,11 +464,8 @@ static json_t *merge_update(struct sim_request *rq, const json_t *live,
 
 /* Store obj as the new state of the routed object and answer with it (or
  * its Scale). Takes ownership of obj. Lock held on entry, released. */
-void sim_api_store_update(struct sim_request *rq, json_t *obj, int created,
-			  struct sim_resp *r);
-
-void sim_api_store_update(struct sim_request *rq, json_t *obj, int created,
-			  struct sim_resp *r)
+static void store_update(struct sim_request *rq, json_t *obj, int created,
+			 struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *out = NULL;
@@ -503,7 +507,7 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 	}
 	json_t *obj = merge_update(rq, live, body);
 	json_decref(body);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, r);
 	return;
 fail:
 	json_decref(body);
@@ -629,12 +633,12 @@ static void handle_apply(struct sim_request *rq, struct sim_resp *r)
 	json_object_set_new(json_object_get(res, "metadata"), "name",
 			    json_string(rq->route.name));
 	if (!live) {
-		sim_api_store_update(rq, res, 1, r);
+		store_update(rq, res, 1, r);
 		return;
 	}
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, r);
 	return;
 fail:
 	json_decref(cfg);
@@ -686,7 +690,7 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
 	json_decref(patch);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, r);
 	return;
 fail:
 	json_decref(patch);
@@ -940,6 +944,7 @@ static const struct {
 	{ 0, NULL, NULL, NULL, NULL },
 };
 
+/* Answer a request on a collection or an object, by the table above. */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	const struct sim_route *rt = &rq->route;

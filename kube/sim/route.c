@@ -137,6 +137,7 @@ static const char *proxy_rest(const char *path)
 	return p ? p + 6 : NULL;
 }
 
+/* What a decoded URL path names; 404 Status in st when nothing. */
 int sim_route_parse(const char *path, struct sim_route *r, struct sim_status *st)
 {
 	memset(r, 0, sizeof *r);
@@ -157,10 +158,11 @@ int sim_route_parse(const char *path, struct sim_route *r, struct sim_status *st
 			goto nf;
 		memcpy(buf, path, head);
 		buf[head] = '\0';
-		n = split(buf, seg, 16);
+		/* One slot stays free for the stand-in of the rest. */
+		n = split(buf, seg, 15);
 		if (n < 0)
 			goto nf;
-		seg[n++] = "x"; /* stands for the rest */
+		seg[n++] = "x";
 	}
 	if (n == 0)
 		goto nf;
@@ -301,12 +303,14 @@ void sim_query_set(struct sim_query *q, const char *key, const char *value)
 		}
 }
 
+/* Whether a query value means true. */
 int sim_query_bool(const char *v)
 {
 	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
 		     strcmp(v, "True") == 0 || strcmp(v, "t") == 0);
 }
 
+/* A bounded integer parameter: 1 parsed, 0 absent, -1 with 400. */
 int sim_query_int(const char *name, const char *v, long long min, long long max,
 		  long long *out, struct sim_status *st)
 {
@@ -437,6 +441,7 @@ char *sim_continue_encode(unsigned long long rv, const char *key)
 	return tok;
 }
 
+/* The resourceVersion and start key of a continue token; 400 when bad. */
 int sim_continue_decode(const char *tok, unsigned long long *rv, char *key,
 			size_t keyn, struct sim_status *st)
 {

@@ -35,6 +35,7 @@ struct conn_req {
 	int too_large;
 };
 
+/* Set r to JSON j with code; takes ownership of j. */
 void sim_resp_json(struct sim_resp *r, int code, json_t *j)
 {
 	r->code = code;
@@ -44,6 +45,7 @@ void sim_resp_json(struct sim_resp *r, int code, json_t *j)
 	json_decref(j);
 }
 
+/* Set r to the Status in st. */
 void sim_resp_status(struct sim_resp *r, const struct sim_status *st)
 {
 	sim_resp_json(r, st->code ? st->code : 500, sim_status_json(st));
@@ -452,6 +454,7 @@ bad:
 	return -1;
 }
 
+/* Listen on loopback and serve s; writes the kubeconfig; NULL with e. */
 struct sim_server *sim_server_start(struct sim *s, const struct sim_server_opts *o,
 				    struct perr *e)
 {
@@ -511,16 +514,19 @@ fail:
 	return NULL;
 }
 
+/* The port listened on. */
 int sim_server_port(const struct sim_server *srv)
 {
 	return srv->port;
 }
 
+/* The URL clients use (borrowed). */
 const char *sim_server_url(const struct sim_server *srv)
 {
 	return srv->url;
 }
 
+/* End every watch, stop serving and free; accepts NULL. */
 void sim_server_stop(struct sim_server *srv)
 {
 	if (!srv)

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -223,9 +224,12 @@ static void test_discovery(void **state)
 
 	get(f, "/api", &r);
 	json_t *got = reply_json(&r), *wj = fixture_json("api.json");
-	json_object_del(json_object_get(json_array_get(json_object_get(got, "serverAddressByClientCIDRs"), 0), "serverAddress"), "x");
-	assert_true(json_equal(json_object_get(got, "versions"),
-			       json_object_get(wj, "versions")));
+	/* The same but for our address in place of 127.0.0.1:6443. */
+	char addr[64];
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", sim_server_port(f->srv));
+	json_object_set_new(json_array_get(json_object_get(wj, "serverAddressByClientCIDRs"), 0),
+			    "serverAddress", json_string(addr));
+	assert_true(json_equal(got, wj));
 	assert_string_equal(json_string_value(json_object_get(got, "kind")), "APIVersions");
 	json_decref(got);
 	json_decref(wj);
@@ -817,6 +821,81 @@ static void test_faults(void **state)
 	done(&r);
 }
 
+struct bg_watch {
+	struct fixture *f;
+	char path[256];
+	struct reply r;
+	long long ms;
+};
+
+static void *bg_watch_run(void *arg)
+{
+	struct bg_watch *w = arg;
+	long long t0 = now_ms();
+	req(w->f, "GET", w->path, TOKEN, NULL, NULL, 0, NULL, 8000, &w->r);
+	w->ms = now_ms() - t0;
+	return NULL;
+}
+
+static void fault(struct fixture *f, const char *spec)
+{
+	struct reply r;
+	req(f, "POST", "/sim/v1/faults", TOKEN, "text/plain", spec, strlen(spec), NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+}
+
+/* drop-watches ends open watches now; expire-watches makes resuming from
+ * an earlier version a 410; latency and stall delay answers. */
+static void test_watch_faults(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	get(f, "/api/v1/namespaces/default/configmaps", &r);
+	json_t *l = reply_json(&r);
+	done(&r);
+	char rv[32];
+	snprintf(rv, sizeof rv, "%s", json_string_value(json_object_get(
+					      json_object_get(l, "metadata"), "resourceVersion")));
+	json_decref(l);
+	struct bg_watch w = { .f = f };
+	snprintf(w.path, sizeof w.path,
+		 "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=%s&timeoutSeconds=8",
+		 rv);
+	pthread_t t;
+	pthread_create(&t, NULL, bg_watch_run, &w);
+	usleep(300000);
+	fault(f, "drop-watches");
+	pthread_join(t, NULL);
+	assert_int_equal(w.r.code, 200);
+	assert_true(w.ms < 3000);
+	done(&w.r);
+
+	fault(f, "expire-watches");
+	req(f, "GET", w.path, TOKEN, NULL, NULL, 0, NULL, 3000, &r);
+	json_t *ev = reply_json(&r);
+	done(&r);
+	assert_string_equal(json_string_value(json_object_get(ev, "type")), "ERROR");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "object"),
+							    "code")),
+			 410);
+	json_decref(ev);
+
+	fault(f, "latency=300");
+	long long t0 = now_ms();
+	get(f, "/api/v1/namespaces", &r);
+	assert_int_equal(r.code, 200);
+	assert_true(now_ms() - t0 >= 290);
+	done(&r);
+	fault(f, "clear,stall=1");
+	t0 = now_ms();
+	get(f, "/api/v1/namespaces", &r);
+	assert_int_equal(r.code, 200);
+	assert_true(now_ms() - t0 >= 800);
+	done(&r);
+	fault(f, "clear");
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -830,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_slow_watcher),
 		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_watch_faults),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
