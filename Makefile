@@ -72,19 +72,30 @@ check:
 bench: all
 	tests/bench/run-benches.sh $(BUILD)
 
-# libFuzzer targets, built with clang against the sources (not the archive,
-# which may be gcc-built).
-FUZZ_CFLAGS := -std=c11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
-fuzz:
-	@mkdir -p $(BUILD)/fuzz
-	@set -e; for f in $(FUZZ_SRCS); do \
-		t=$$(basename $$f .c); \
-		clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/$$t $$f $(LIB_SRCS) $(LIBS); \
+# libFuzzer targets, built with clang: the library sources once into
+# $(BUILD)/fuzz/obj (clang may differ from the compiler of the archive), then
+# one program per tests/fuzz/fuzz_*.c, each run for FUZZ_SECONDS on its
+# corpus in tests/fuzz/corpus/<target>.
+FUZZ_DIR   := $(BUILD)/fuzz
+FUZZ_OBJS  := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_FLAGS := -std=c11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=address,undefined
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+.SECONDARY: $(FUZZ_OBJS)
+fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(notdir $(FUZZ_BINS)); do \
 		mkdir -p tests/fuzz/corpus/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			-artifact_prefix=$(BUILD)/fuzz/$$t- tests/fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1 \
-			|| { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		$(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-artifact_prefix=$(FUZZ_DIR)/$$t- tests/fuzz/corpus/$$t >$(FUZZ_DIR)/$$t.log 2>&1 \
+			|| { tail -40 $(FUZZ_DIR)/$$t.log; exit 1; }; \
 	done
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
@@ -119,4 +130,4 @@ format:
 clean:
 	rm -rf build build-san
 
--include $(DEPS) $(UNIT_BINS:=.d)
+-include $(DEPS) $(UNIT_BINS:=.d) $(FUZZ_OBJS:.o=.d)

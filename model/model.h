@@ -511,6 +511,180 @@ int compare_compute(const float *pa, const float *pb, const int *labels,
 		    struct perr *e);
 void compare_stats_free(struct compare_stats *s);
 
+/* A model file (model.c): a network with its metadata, as one safetensors
+ * file. man/podium-model.5 is the format's reference. */
+#define MODEL_FORMAT_VERSION "1"
+#define MODEL_MAX_CLASSES 1000
+
+struct model {
+	struct net *net;       /* owned */
+	struct net_arch arch;  /* a copy of the net's */
+	struct net_scaling scaling;
+	int nclass;
+	char **classes;        /* [nclass] names; owned */
+	char sha256[65];       /* of the file as loaded or last saved */
+	int from_pytorch;      /* loaded without podium metadata */
+	struct st_meta *meta;  /* every __metadata__ entry, as in the file */
+	int nmeta;
+};
+
+/* How to read a file without podium metadata (a PyTorch state_dict). */
+struct model_load_opts {
+	const char *arch_json; /* a layer list, or {"input_shape":[C,H,W],
+				* "layers":[...]}; NULL: arch_name */
+	const char *arch_name; /* "keras-mnist" (the reference); NULL: same */
+	int max_batch;         /* images per forward pass; 0: 256 */
+};
+
+/* Read, validate and build the model in path. Tensors are matched by name
+ * ("<layer>.weight"/".bias"), or for a file without podium metadata by the
+ * layer's index ("<i>.weight", nn.Sequential's numbering); every tensor of
+ * the architecture must be there with its shape, and no other. Caller
+ * model_free()s *out. o may be NULL. */
+int model_load(const char *path, const struct model_load_opts *o,
+	       struct model **out, struct perr *e);
+/* A new model for a checked architecture, Glorot-initialised from seed.
+ * classes (nclass names, copied) may be NULL: Fashion-MNIST's when the
+ * network has 10 outputs, else the class numbers. NULL with e set. */
+struct model *model_new(const struct net_arch *a, int max_batch, uint64_t seed,
+			const char *const *classes, int nclass,
+			struct net_scaling sc, struct perr *e);
+/* Write the model to path atomically, with the podium metadata and any
+ * extra entries set with model_set_meta; updates m->sha256. */
+int model_save(struct model *m, const char *path, struct perr *e);
+/* Set an extra metadata entry (copied) written by model_save. */
+void model_set_meta(struct model *m, const char *key, const char *value);
+/* The input scaling as metadata JSON ({"divide":255} when exact). Caller
+ * frees. */
+char *model_scaling_to_json(struct net_scaling sc);
+/* Parse the "podium.input_scale" JSON. 0 / -1. */
+int model_scaling_from_json(const char *json, struct net_scaling *sc,
+			    struct perr *e);
+/* Parse an architecture file's text (either form of arch_json). */
+int model_arch_parse(const char *json, struct net_arch *a, struct perr *e);
+void model_free(struct model *m);
+
 /* ---- end files ---- */
+
+/* ---- model server: requests, metrics, HTTP (model-serve) ---- */
+
+/* What an inference request is checked against: the model's input
+ * geometry, how UINT8 data is scaled, and the batch limit. */
+struct infer_spec {
+	int c, h, w;       /* model input [C,H,W] */
+	float u8_scale;    /* UINT8 value v becomes v * u8_scale + u8_shift */
+	float u8_shift;
+	size_t max_batch;  /* more images than this are refused */
+};
+
+/* Outputs a v2 request may ask for (all when it names none). */
+enum { INFER_OUT_PROBS = 1, INFER_OUT_LABEL = 2 };
+
+/* A parsed request: n images as NCHW floats, ready for the network. */
+struct infer_req {
+	size_t n;
+	float *x;         /* [n,C,H,W]; owned */
+	char *id;         /* the v2 request's "id" (to echo), or NULL; owned */
+	unsigned outputs; /* INFER_OUT_* bits */
+};
+
+/*
+ * Parse a KServe v2 infer body (len bytes, need not be NUL-terminated):
+ * {"id"?, "inputs":[{"name","shape","datatype":"FP32"|"UINT8","data"}],
+ *  "outputs"?:[{"name"}], "parameters"?}. Shapes [N,C,H,W], [N,H,W,C],
+ * [N,H,W] (C = 1) and [N,C*H*W]; data flat or nested as the shape.
+ * 0, or -1 with e naming the problem (for a 400). r is filled only on
+ * success; infer_req_free() it.
+ */
+int infer_req_parse_v2(const struct infer_spec *s, const char *body,
+		       size_t len, struct infer_req *r, struct perr *e);
+/* Parse a v1 / TF-Serving predict body {"instances":[image, ...]}, each
+ * image nested as [C,H,W], [H,W,C], [H,W] or flat; FP32 taken as given. */
+int infer_req_parse_v1(const struct infer_spec *s, const char *body,
+		       size_t len, struct infer_req *r, struct perr *e);
+/* Accepts NULL; leaves r zeroed. */
+void infer_req_free(struct infer_req *r);
+
+/* The v2 response for r and probs [n,classes]: {"model_name",
+ * "model_version","id"?,"outputs":[probabilities FP32 [n,classes],
+ * label INT64 [n]]}. Caller frees. */
+char *infer_req_v2_reply(const struct infer_req *r, const float *probs,
+			 int classes, const char *model, const char *version);
+/* The v1 response {"predictions":[[p0..],...]}. Caller frees. */
+char *infer_req_v1_reply(const struct infer_req *r, const float *probs,
+			 int classes);
+/* {"error":"msg"} with msg JSON-escaped. Caller frees. */
+char *infer_req_error_json(const char *msg);
+/* Append s to b as a JSON string literal (quotes included); -1 over cap. */
+int infer_req_json_string(struct dbuf *b, const char *s);
+
+/* The model server's Prometheus registry (metrics.c): counters and a
+ * histogram updated from any thread without a lock. */
+enum metrics_endpoint {
+	METRICS_LIVE,
+	METRICS_READY,
+	METRICS_SERVER_META,
+	METRICS_MODEL_META,
+	METRICS_MODEL_READY,
+	METRICS_INFER,
+	METRICS_V1_STATUS,
+	METRICS_V1_PREDICT,
+	METRICS_METRICS,
+	METRICS_OTHER,
+	METRICS_N_ENDPOINTS
+};
+
+struct metrics;
+
+/* A registry for one model; the strings are copied. Caller metrics_free()s. */
+struct metrics *metrics_new(const char *model, const char *version,
+			    const char *sha256);
+/* Accepts NULL. */
+void metrics_free(struct metrics *m);
+/* Count one answered request. */
+void metrics_request(struct metrics *m, enum metrics_endpoint ep, int status);
+/* Record one inference request of images taking seconds (parse, forward
+ * and reply). */
+void metrics_infer(struct metrics *m, size_t images, double seconds);
+/* The Prometheus text exposition (format 0.0.4). Caller frees. */
+char *metrics_render(struct metrics *m);
+/* The label value of an endpoint ("infer", "live" ...). */
+const char *metrics_endpoint_name(enum metrics_endpoint ep);
+
+/* The HTTP model server (serve.c): KServe v2, v1 / TF-Serving REST and
+ * /metrics on libmicrohttpd, a thread per connection and a pool of
+ * networks (one per inference worker) copied from the model's. */
+struct serve_opts {
+	const char *listen;  /* numeric IPv4 or IPv6 address; NULL: 0.0.0.0 */
+	int port;            /* 0: any free port (serve_port says which) */
+	const char *name;    /* the model's name in URLs */
+	int threads;         /* inference workers (networks); >= 1 */
+	size_t max_batch;    /* images per request; >= 1 */
+	size_t max_body;     /* request body bytes; 0: from max_batch */
+	int max_conns;       /* open connections; 0: 256 */
+};
+
+struct serve;
+
+/* Start serving net (borrowed: copied into the workers' networks before
+ * this returns) with its input scaling; sha256 (may be NULL) names the
+ * model file and its first 12 digits are the model version. 0, or -1
+ * with e set (bad options, address in use). Stop with serve_stop(). */
+int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
+		const struct serve_opts *o, struct serve **out,
+		struct perr *e);
+/* The port being listened on (useful with port 0). */
+int serve_port(const struct serve *s);
+/* The version the server reports ("1" when no checksum was given). */
+const char *serve_version(const struct serve *s);
+/* The body limit in effect. */
+size_t serve_max_body(const struct serve *s);
+/* Stop gracefully: readiness turns 503, no new connections are accepted,
+ * requests in flight finish (waiting at most grace_ms), then everything
+ * is freed. Returns the number of requests still in flight when the grace
+ * ran out (0 normally). Accepts NULL. */
+int serve_stop(struct serve *s, int grace_ms);
+
+/* ---- end model server ---- */
 
 #endif

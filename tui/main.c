@@ -12,9 +12,11 @@
 #include <string.h>
 
 extern const struct command cmd_version_entry;
+extern const struct command cmd_model_entry;
 
 const struct command *const commands[] = {
 	&cmd_version_entry,
+	&cmd_model_entry,
 	NULL,
 };
 
@@ -83,40 +85,6 @@ static int take_global(struct global_opts *g, int argc, char **argv, int *i)
 		return 1;
 	}
 	return 0;
-}
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("podium: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-int cli_usage(const struct command *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("podium: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (cmd)
-		fprintf(stderr, " (see `podium %s --help`)\n", cmd->name);
-	else
-		fputs(" (see `podium --help`)\n", stderr);
-	return EXIT_USAGE;
-}
-
-int cli_is_help(const char *arg)
-{
-	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
-}
-
-void cli_print_help(const struct command *cmd)
-{
-	printf("usage: podium %s %s\n\n%s\n", cmd->name, cmd->args, cmd->help);
 }
 
 static void print_main_help(void)

@@ -55,4 +55,406 @@ int cli_is_help(const char *arg);
 /* Print the command's help to stdout. */
 void cli_print_help(const struct command *cmd);
 
+/* ---- themes (theme.c): pure data, no curses ---------------------------- */
+
+/* The styled elements of the screen; a theme gives each a style. */
+enum theme_elem {
+	TH_HEADER, TH_HEADER_LABEL, TH_BREADCRUMB, TH_TABLE_HEADER,
+	TH_TABLE_ROW, TH_SELECTION, TH_OK, TH_PENDING, TH_WARNING, TH_ERROR,
+	TH_DELETED, TH_DIALOG, TH_DIALOG_BORDER, TH_LOG, TH_LOG_MARK, TH_CHART,
+	TH_CHART_ALT, TH_FILTER, TH_BADGE, TH_HELP_KEY,
+	TH_COUNT
+};
+
+enum { TA_BOLD = 1, TA_DIM = 2, TA_UNDERLINE = 4, TA_REVERSE = 8,
+       TA_ITALIC = 16 };
+
+#define THEME_DEFAULT_COLOR (-1) /* the terminal's own colour */
+
+struct theme_style {
+	short fg, bg;     /* 0-255, or THEME_DEFAULT_COLOR */
+	unsigned attrs;   /* TA_* */
+};
+
+struct theme {
+	char name[64];
+	char description[128];
+	struct theme_style s[TH_COUNT];
+};
+
+/* The YAML key of each element ("table-header"), indexed by theme_elem. */
+extern const char *const theme_elem_names[TH_COUNT];
+
+/* The built-in default theme (the same as themes/default.yaml). */
+void theme_default(struct theme *t);
+/* Parse a theme from YAML text; source names it in errors. Elements the
+ * file leaves out keep the default theme's style. 0 / -1 with e set (file,
+ * line and column where the YAML says). */
+int theme_parse(const char *text, size_t n, const char *source,
+		struct theme *t, struct perr *e);
+int theme_load_file(const char *path, struct theme *t, struct perr *e);
+/* Find NAME.yaml in dirs (NULL-terminated, first wins) and load it. A name
+ * that is not [a-z0-9_-]+ is refused. 0 / -1 with e set. */
+int theme_load(const char *name, const char *const *dirs, struct theme *t,
+	       struct perr *e);
+/* The theme directories, first wins: $XDG_CONFIG_HOME/podium/themes (or
+ * ~/.config/podium/themes), then beside the executable: ../share/podium/
+ * themes and ../themes. Fills at most max entries of dirs with strings the
+ * caller frees; returns the count, and dirs[count] = NULL (dirs has room
+ * for max + 1). */
+int theme_dirs(char **dirs, int max);
+/* The theme to use: flag (--theme), else PODIUM_THEME, else default. On
+ * failure t is the default theme and e says why (the caller shows it). */
+int theme_choose(const char *flag, struct theme *t, struct perr *e);
+/* A colour: black..white, bright-black..bright-white, default, 0-255, or
+ * #rrggbb (nearest xterm-256 colour). 0 / -1. */
+int theme_color_parse(const char *s, short *out);
+/* The theme as a terminal with ncolors colours can show it: 256 as is;
+ * 8 or 16: each colour mapped to the nearest basic one; 0 (NO_COLOR, no
+ * colour support): no colours, and elements told apart by attributes. */
+void theme_for_terminal(const struct theme *in, int ncolors,
+			struct theme *out);
+/* The nearest of the first ncolors (8 or 16) basic colours to colour c. */
+short theme_color_reduce(short c, int ncolors);
+
+/* ---- the screen model (frame.c): cells of text and style, no curses --- */
+
+/* One cell: a UTF-8 character (or nothing, for the right half of a wide
+ * character) and its style. */
+struct cell {
+	char ch[4];
+	unsigned char len;   /* bytes in ch; 0: continuation of a wide char */
+	unsigned char style; /* enum theme_elem */
+};
+
+/* What the screen should show: views draw into a frame; draw.c turns the
+ * lines that changed since the last frame into curses calls. */
+struct frame {
+	int w, h;
+	struct cell *cells;      /* h * w */
+	unsigned long *line_hash; /* per line, computed by frame_hash_lines */
+};
+
+/* A frame of w x h blank cells (caller frees with frame_free). */
+struct frame *frame_new(int w, int h);
+void frame_free(struct frame *f);
+/* Blank every cell with the given style. */
+void frame_clear(struct frame *f, enum theme_elem style);
+/* Fill columns [col, col+n) of row with spaces in style. */
+void frame_fill(struct frame *f, int row, int col, int n, enum theme_elem style);
+/* Write UTF-8 text (already sanitised) at row, col, at most maxw columns
+ * (-1: to the edge), in style. Wide characters take two columns; a wide
+ * character that does not fit is replaced by a space. Returns the columns
+ * written. */
+int frame_put(struct frame *f, int row, int col, const char *text, int maxw,
+	      enum theme_elem style);
+/* The same, text padded with spaces (or cut with "…"/"~") to exactly w
+ * columns; utf8 selects the ellipsis. */
+int frame_put_cell(struct frame *f, int row, int col, const char *text, int w,
+		   enum theme_elem style, int utf8);
+/* Set the style of columns [col, col+n) of row, keeping the text. */
+void frame_style(struct frame *f, int row, int col, int n, enum theme_elem style);
+/* Compute line_hash for every line (text and styles). */
+void frame_hash_lines(struct frame *f);
+/* Row as plain text, trailing spaces removed (caller frees). */
+char *frame_line_text(const struct frame *f, int row);
+/* The whole frame as text, one line per row (caller frees). */
+char *frame_text(const struct frame *f);
+/* Display columns of UTF-8 text (n bytes). */
+int utf8_width(const char *s, size_t n);
+
+/* ---- keys (keys.c): the key table is data; help and man page follow it */
+
+/* Key codes: characters as themselves, ctrl-X as 1..26, special keys from
+ * K_SPECIAL up (draw.c maps curses' codes to these). */
+enum {
+	K_CTRL_D = 4, K_TAB = 9, K_ENTER = 13, K_CTRL_R = 18, K_ESC = 27,
+	K_BACKSPACE = 127,
+	K_SPECIAL = 0x1000, K_UP, K_DOWN, K_LEFT, K_RIGHT, K_PGUP, K_PGDN,
+	K_HOME, K_END, K_RESIZE, K_DEL, K_BTAB, K_EOF,
+};
+
+/* Where a key acts. */
+enum {
+	SCOPE_GLOBAL = 1, SCOPE_TABLE = 2, SCOPE_TEXT = 4, SCOPE_LOG = 8,
+	SCOPE_RESOURCE = 16, /* tables of cluster objects */
+};
+
+enum action {
+	A_NONE, A_QUIT, A_COMMAND, A_FILTER, A_HELP, A_BACK, A_UP, A_DOWN,
+	A_PGUP, A_PGDN, A_TOP, A_BOTTOM, A_LEFT, A_RIGHT, A_ENTER, A_REFRESH,
+	A_SORT_NAME, A_SORT_AGE, A_SORT_STATUS, A_SORT_REVERSE,
+	A_DESCRIBE, A_YAML, A_EDIT, A_LOGS, A_SCALE, A_RESTART, A_UNDO,
+	A_DELETE, A_COMPARE, A_BUILD, A_EVENTS,
+	A_FOLLOW, A_WRAP, A_TIMESTAMPS, A_SAVE, A_TAIL, A_SINCE,
+};
+
+struct keydef {
+	int key;
+	const char *label;  /* as help and the man page show it: "ctrl-d" */
+	unsigned scopes;
+	enum action action;
+	int mutates;        /* refused under --readonly */
+	const char *help;
+};
+
+/* The key table, terminated by key == 0. */
+extern const struct keydef keydefs[];
+/* The action of key in a view of the given scopes (global keys always
+ * apply; A_NONE if none).
+ * Later entries for the same key in a narrower scope win. */
+enum action keys_lookup(int key, unsigned scopes);
+/* The key definition bound to action a (first match), or NULL. */
+const struct keydef *keys_for_action(enum action a);
+
+/* ---- table view (tview.c): rows formatted only when visible ----------- */
+
+/* Where a table's rows come from. Row indices are the source's own; the
+ * view keeps its filtered, sorted order of them. */
+struct tview_src {
+	int ncols;
+	const char *const *cols;     /* column titles */
+	const unsigned char *wide;   /* per column: only in wide mode (or NULL) */
+	int (*count)(void *ud);
+	/* Identity that survives updates ("ns/name"): keeps the selection. */
+	const char *(*key)(void *ud, int i);
+	/* What filters match and name sorts by. */
+	const char *(*name)(void *ud, int i);
+	long long (*created)(void *ud, int i); /* unix seconds, for age sort */
+	int (*status_rank)(void *ud, int i);   /* for status sort */
+	enum theme_elem (*style)(void *ud, int i);
+	/* Cell text of column col (sanitised); only visible rows are asked. */
+	void (*cell)(void *ud, int i, int col, char *buf, size_t n);
+	void *ud;
+};
+
+enum tview_sort { TSORT_NONE, TSORT_NAME, TSORT_AGE, TSORT_STATUS };
+
+struct tview {
+	int *order;  /* source indices after filter and sort */
+	int n, cap;
+	int sel;     /* index into order */
+	int top;     /* first visible index into order */
+	char *sel_key;
+	enum tview_sort sort;
+	int reverse;
+	char filter[256];
+	int inverse;  /* /!text */
+	int wide;
+};
+
+void tview_init(struct tview *tv);
+void tview_free(struct tview *tv);
+/* Filter and sort again from src (after it changed), keeping the
+ * selected row by key. */
+void tview_refresh(struct tview *tv, const struct tview_src *src);
+/* Set the substring filter ("!text" inverts). Refreshes. */
+void tview_set_filter(struct tview *tv, const struct tview_src *src,
+		      const char *filter);
+/* Navigation and sort actions; returns 1 if handled. */
+int tview_action(struct tview *tv, const struct tview_src *src,
+		 enum action a, int page);
+/* The selected source index, or -1. */
+int tview_selected(const struct tview *tv);
+/* Draw the column header at row y and the visible rows below it, in h
+ * lines of width w starting at x. */
+void tview_render(struct tview *tv, const struct tview_src *src,
+		  struct frame *f, int x, int y, int w, int h, int utf8);
+
+/* ---- the terminal (draw.c: the only file that includes curses.h) ------ */
+
+struct term;
+
+/* Take the terminal: curses on /dev/tty, colours as the terminal and
+ * NO_COLOR allow, the theme's styles as colour pairs. *utf8 tells whether
+ * the locale is UTF-8 (else ASCII lines and marks). NULL with e set. */
+struct term *term_open(const struct theme *t, int *utf8, struct perr *e);
+/* Give the terminal back as it was. Safe to call twice, and from the
+ * fatal-allocation hook. Accepts NULL. */
+void term_close(struct term *tm);
+/* The screen size now. */
+void term_size(struct term *tm, int *w, int *h);
+/* Colours the terminal is drawn with (256, 8, or 0). */
+int term_colors(const struct term *tm);
+/* Make the screen show f, writing only the lines that changed since the
+ * last call (all of them after a resize or term_invalidate). */
+void term_draw(struct term *tm, struct frame *f);
+void term_invalidate(struct term *tm);
+/* The next key (K_* or a character), or -1 when none is waiting; K_EOF
+ * when input has ended. Never blocks. */
+int term_key(struct term *tm);
+/* Suspend curses to run a program on the terminal (an editor), and
+ * resume. */
+void term_suspend(struct term *tm);
+void term_resume(struct term *tm);
+
+/* ---- text views (textview.c): describe, YAML, help ------------------- */
+
+struct textview {
+	char **lines; /* sanitised */
+	int n, cap;
+	int top;
+	int wrap;
+	char search[128];
+};
+
+void textview_init(struct textview *tv);
+void textview_free(struct textview *tv);
+/* Append text (split at newlines; sanitised here). */
+void textview_add(struct textview *tv, const char *text);
+/* Navigation; returns 1 if handled. */
+int textview_action(struct textview *tv, enum action a, int page);
+/* Draw lines [top..] into h rows of width w at x, y; lines matching the
+ * search are drawn in the filter style. */
+void textview_render(struct textview *tv, struct frame *f, int x, int y,
+		     int w, int h);
+/* The help text: every key of the table grouped by scope, then the
+ * commands. Lines added to tv. */
+void help_fill(struct textview *tv);
+
+/* ---- command line (cmdline.c): `:` commands, aliases, completion ------ */
+
+enum cmd_kind { CMDK_VIEW, CMDK_NS, CMDK_CTX, CMDK_QUIT, CMDK_HELP };
+
+struct dash_cmd {
+	const char *name;    /* canonical: "pods" */
+	const char *aliases; /* space separated: "po pod" */
+	enum cmd_kind kind;
+	const char *help;
+};
+
+extern const struct dash_cmd dash_cmds[]; /* terminated by name == NULL */
+/* The command a word names (name or alias), or NULL. */
+const struct dash_cmd *dash_cmd_find(const char *word);
+/* Complete the first word of line in place (size n): the longest common
+ * prefix of the names and aliases it starts; returns the number of
+ * candidates. */
+int dash_cmd_complete(char *line, size_t n);
+
+/* ---- the dashboard (dash.c, dialog.c) ---------------------------------- */
+
+struct dash;
+struct view;
+struct pollfd;
+
+struct view_ops {
+	unsigned scopes; /* SCOPE_* the view's keys come from */
+	/* Draw into rows [y, y+h) of f. */
+	void (*render)(struct view *v, struct dash *d, struct frame *f, int y, int h);
+	/* Handle an action; 1 if handled. */
+	int (*act)(struct view *v, struct dash *d, enum action a);
+	/* Apply the `/` filter text. */
+	void (*filter)(struct view *v, struct dash *d, const char *text);
+	void (*free)(struct view *v);
+};
+
+/* Views embed this first. */
+struct view {
+	const struct view_ops *ops;
+	char title[128];
+	char filter_text[256];
+};
+
+/* What connects the dashboard to a cluster: the poll loop asks it for
+ * descriptors and a timeout, lets it perform, and hands it what the
+ * dashboard itself does not know (views of kinds, actions on objects). */
+struct dash_backend {
+	/* Add up to max pollfds; may lower *timeout_ms. Returns the count. */
+	int (*prepare)(struct dash *d, struct pollfd *fds, int max, long *timeout_ms);
+	/* After poll: fds are the ones prepare added, with revents. */
+	void (*perform)(struct dash *d, struct pollfd *fds, int n);
+	/* A `:` command naming a view, a namespace or a context. */
+	void (*command)(struct dash *d, const struct dash_cmd *c, const char *arg);
+	/* An action the top view did not handle; 1 if handled. */
+	int (*action)(struct dash *d, struct view *v, enum action a);
+	void *ud;
+};
+
+enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
+
+enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK };
+
+/* A modal dialog; on_done runs with ok set when the user confirmed. */
+struct dialog {
+	enum dialog_kind kind;
+	char title[128];
+	char prompt[256];
+	char input[32];   /* DIALOG_NUMBER */
+	char **options;   /* DIALOG_PICK, sanitised; owned */
+	int noptions, sel;
+	void (*on_done)(struct dash *d, struct dialog *dl, int ok);
+	void *ud;         /* the caller's; freed by ud_free if set */
+	void (*ud_free)(void *ud);
+};
+
+#define DASH_MAX_VIEWS 16
+#define DASH_MAX_FDS 64
+
+struct dash_header {
+	char context[64], cluster[96], user[64], namespace[64], api[32];
+	char watches[160]; /* "pods live  deploy reconnecting" */
+	int watches_ok;
+};
+
+struct dash {
+	struct app *app;
+	struct term *term;
+	const char *theme_name;
+	int utf8;
+	int readonly;
+	struct view *views[DASH_MAX_VIEWS];
+	int nviews;
+	enum dash_mode mode;
+	char input[256];
+	char msg[256];
+	int msg_error;
+	long long msg_until;
+	int dirty, quit, resized, empty_reads;
+	int body_h; /* rows between the header lines and the status line */
+	struct dash_header hdr;
+	struct dialog *dialog;
+	struct dash_backend *backend;
+};
+
+/* Run the loop until quit; the terminal is restored on return. 0 / -1. */
+int dash_run(struct dash *d, struct perr *e);
+/* Handle one key (K_* or character) as the loop would. */
+void dash_key(struct dash *d, int key);
+/* Compose the whole screen into f (no terminal needed: tests call it). */
+void dash_render(struct dash *d, struct frame *f);
+/* Push a view (the dashboard owns it); pop the top one (quits at the root). */
+void dash_push(struct dash *d, struct view *v);
+void dash_pop(struct dash *d);
+struct view *dash_top(struct dash *d);
+/* A message on the status line for a few seconds. */
+void dash_message(struct dash *d, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A text view of text (sanitised); the help view from the key table. */
+struct view *dash_text_view(const char *title, const char *text);
+struct view *dash_help_view(void);
+
+/* Dialogs (dialog.c). The dashboard owns an opened dialog. */
+void dialog_open(struct dash *d, struct dialog *dl);
+void dialog_close(struct dash *d);
+void dialog_key(struct dialog *dl, struct dash *d, int key);
+void dialog_render(struct dialog *dl, struct dash *d, struct frame *f);
+
+/* ---- model commands (model-files) ---- */
+
+/* How an image is drawn in text (imgdraw.c): Unicode upper half blocks
+ * with 256-colour greys (two pixel rows per line), Unicode shades, or
+ * ASCII shades (both one cell per two pixel rows, averaged). */
+enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII };
+
+/* The mode for a terminal on fd: colour only on a tty without NO_COLOR or
+ * TERM=dumb, Unicode only when the locale's codeset is UTF-8 (call
+ * setlocale(LC_ALL, "") first). */
+enum imgdraw_mode imgdraw_mode_for(int fd);
+/* Append the image pix [h, w] (0 black .. 255 white) as text lines, each
+ * prefixed by indent, to out. */
+void imgdraw_render(const unsigned char *pix, int h, int w,
+		    enum imgdraw_mode mode, const char *indent, struct dbuf *out);
+
+/* ---- end model commands ---- */
+
 #endif

@@ -35,6 +35,10 @@ struct sim_kind {
 	const char *categories;  /* "all" or NULL */
 	int has_status;          /* has a status subresource */
 	int has_scale;           /* has a scale subresource */
+	const char *storage_hash; /* storageVersionHash in discovery, or NULL */
+	int has_generation;      /* metadata.generation tracks spec changes */
+	const char *extra_sub;   /* other subresources discovery lists:
+				    "log,proxy" (comma separated) or NULL */
 };
 
 extern const struct sim_kind sim_kinds[]; /* terminated by kind == NULL */
@@ -42,6 +46,8 @@ const struct sim_kind *sim_kind_find(const char *group, const char *plural);
 const struct sim_kind *sim_kind_by_kind(const char *group, const char *kind);
 /* "apps/v1" or "v1" */
 const char *sim_kind_api_version(const struct sim_kind *k, char *buf, size_t n);
+/* "deployments.apps" or "pods": how messages name the resource. */
+const char *sim_kind_resource(const struct sim_kind *k, char *buf, size_t n);
 
 /* ---- Status errors ---------------------------------------------------- */
 
@@ -62,13 +68,35 @@ json_t *sim_status_json(const struct sim_status *st);
 /* 404 in the real server's words: `deployments.apps "x" not found`. */
 void sim_status_not_found(struct sim_status *st, const struct sim_kind *k,
 			  const char *name);
+/* The details the real server attaches about one object: {"name","group",
+ * "kind": plural} (group left out for core). New reference. */
+json_t *sim_status_details(const struct sim_kind *k, const char *name);
+/* 409 `deployments.apps "x" already exists`. */
+void sim_status_already_exists(struct sim_status *st, const struct sim_kind *k,
+			       const char *name);
+/* 409 Conflict on a stale resourceVersion, in the real server's words. */
+void sim_status_conflict(struct sim_status *st, const struct sim_kind *k,
+			 const char *name);
+/* 410 Expired: `too old resource version: RV (OLDEST)`. */
+void sim_status_expired(struct sim_status *st, unsigned long long rv,
+			unsigned long long oldest);
+/* 400 BadRequest with the message as given. */
+void sim_status_bad_request(struct sim_status *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The Success Status a delete returns: {"status":"Success","details":...}.
+ * Takes ownership of details (may be NULL). New reference. */
+json_t *sim_status_success_json(json_t *details);
 
 /* ---- the store ---------------------------------------------------------- */
 
 /* Every mutation bumps one global resourceVersion, stamps it on the object
  * and appends a watch event (ADDED/MODIFIED/DELETED) to a bounded history
  * from which watches replay. Objects handed out are borrowed while the lock
- * is held; callers that keep them take json_deep_copy. */
+ * is held; callers that keep them take json_deep_copy.
+ *
+ * Stored objects are immutable: the watch history and the server's
+ * responses share them by reference. To change one, json_deep_copy it,
+ * change the copy and hand the copy to sim_store_update. */
 void sim_lock(struct sim *s);
 void sim_unlock(struct sim *s);
 
@@ -102,6 +130,12 @@ int sim_store_delete(struct sim *s, const struct sim_kind *k, const char *ns,
 
 /* The current resourceVersion (a counter; rendered as a decimal string). */
 unsigned long long sim_store_rv(struct sim *s);
+/* sim_store_delete with a grace period in seconds for pods (-1: the pod's
+ * terminationGracePeriodSeconds; 0: remove now), as DeleteOptions give. */
+int sim_store_delete_grace(struct sim *s, const struct sim_kind *k,
+			   const char *ns, const char *name,
+			   const char *propagation, long long grace,
+			   json_t **out, struct sim_status *st);
 
 /* ---- the cluster -------------------------------------------------------- */
 
@@ -111,6 +145,7 @@ struct sim_opts {
 	const char *faults;/* initial fault spec, as `podium sim fault` takes */
 	unsigned seed;     /* random seed for names and churn */
 	int demo;          /* seed the demo objects the dashboard shows */
+	size_t history;    /* watch events kept for resuming; 0: 4096 */
 };
 
 /* Make a cluster with its default namespaces and nodes; NULL on error. */
@@ -118,6 +153,13 @@ struct sim *sim_new(const struct sim_opts *o, struct perr *e);
 void sim_free(struct sim *s);
 /* Simulated time in milliseconds since the cluster started (scaled). */
 long long sim_now(struct sim *s);
+/* The simulated wall clock: the real time the cluster started plus
+ * sim_now, in Unix milliseconds, and as RFC 3339 ("2026-11-28T11:32:09Z",
+ * buf of at least 32 bytes) for timestamps in objects. */
+long long sim_wall_ms(struct sim *s);
+const char *sim_rfc3339(struct sim *s, char *buf, size_t n);
+/* A random number from the cluster's seeded generator; lock held. */
+unsigned long long sim_rand(struct sim *s);
 /* Start the controller thread. */
 int sim_start_controllers(struct sim *s, struct perr *e);
 
@@ -162,6 +204,77 @@ const void *sim_registry_model(struct sim *s, const char *image,
 void sim_event(struct sim *s, json_t *involved, const char *type,
 	       const char *reason, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/* ---- controllers' shared parts (world.c, registry.c, deployment.c,
+ * events.c, kubelet.c); used across kube/sim and by its tests --------- */
+
+/* Podium's runtime image: the image `podium build` bases model servers on
+ * and the registry holds from the start. */
+#define SIM_RUNTIME_IMAGE "ghcr.io/podium/runtime:0.1.0"
+
+/* Docker's normalisation: "nginx" -> "docker.io/library/nginx:latest".
+ * Caller frees; NULL for a reference that is not one. */
+char *sim_image_normalize(const char *ref);
+
+/* The registry itself (the sim_registry_* calls above go through the
+ * world's). _add copies model; _lookup returns the image ID (borrowed) or
+ * NULL when the registry lacks the image, and the model bytes (borrowed). */
+struct sim_registry;
+struct sim_registry *sim_registry_new(void);
+void sim_registry_free(struct sim_registry *r);
+int sim_registry_add(struct sim_registry *r, const char *image,
+		     const void *model, size_t model_len);
+const char *sim_registry_lookup(struct sim_registry *r, const char *image,
+				const void **model, size_t *model_len);
+/* The world's registry (borrowed). */
+struct sim_registry *sim_world_registry(struct sim_world *w);
+
+/* pod-template-hash as the deployment controller computes it: FNV-32a of
+ * the template (here its canonical JSON), then the collision count when
+ * >= 0, rendered with SafeEncodeString. out holds at least 16 bytes. */
+void sim_template_hash(const json_t *tmpl, int collision_count, char *out);
+/* k8s.io/apimachinery rand.SafeEncodeString: each byte mapped into
+ * "bcdfghjklmnpqrstvwxz2456789". out holds strlen(s) + 1 bytes. */
+void sim_safe_encode(const char *s, char *out);
+/* An IntOrString (int, or "25%") scaled against total, rounding up or
+ * down as intstr.GetScaledValueFromIntOrPercent; def when v is absent. */
+int sim_intstr_scaled(const json_t *v, int total, int round_up, int def);
+/* deploymentutil.ResolveFenceposts: maxSurge rounded up, maxUnavailable
+ * down, and unavailable 1 when both come to 0. */
+void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
+		    int desired, int *surge, int *unavailable);
+
+/* Simulated wall-clock time: the cluster's start plus sim_now, in ms
+ * since the epoch, and as RFC 3339 ("2026-11-28T11:32:03Z"). */
+long long sim_world_wall_ms(struct sim *s);
+void sim_world_time_str(struct sim *s, long long wall_ms, char out[32]);
+
+/* An event with the object's container (field_path, e.g.
+ * "spec.containers{nginx}", or NULL) and the reporting host (or NULL). */
+void sim_event_at(struct sim *s, json_t *involved, const char *field_path,
+		  const char *host, const char *type, const char *reason,
+		  const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* Pod log lines of a container (NULL: the first), oldest first, each with
+ * its simulated wall time in ms; previous: the last terminated instance.
+ * -1 with st set (404 pod, 400 container or previous, as the real API). */
+int sim_pod_log_lines(struct sim *s, const char *ns, const char *pod,
+		      const char *container, int previous,
+		      void (*fn)(long long ts_ms, const char *line, void *ud),
+		      void *ud, struct sim_status *st);
+/* How many lines the container's current instance has written so far: a
+ * follower polls it and reads again when it grows. -1 when no such
+ * container is running or waiting. */
+long long sim_pod_log_seq(struct sim *s, const char *ns, const char *pod,
+			  const char *container);
+
+/* The controllers sim_controllers_step runs, one file each. Lock held. */
+void sim_deployment_sync(struct sim *s);
+void sim_replicaset_sync(struct sim *s);
+void sim_job_sync(struct sim *s);
+void sim_kubelet_sync(struct sim *s);
+void sim_endpoints_sync(struct sim *s);
 
 /* ---- pure JSON helpers (patch.c, selector.c, table.c, openapi.c) ------ */
 

@@ -1,0 +1,1161 @@
+/*
+ * kubelet.c - the scheduler and the kubelet of the simulated Nodes.
+ *
+ * The scheduler binds each Pending pod without a node to the least loaded
+ * Node. The kubelet then runs the pod's containers as a state machine over
+ * simulated time: pulling (ContainerCreating) -> running -> ready after the
+ * readiness delay; an image the registry lacks -> ErrImagePull, then
+ * ImagePullBackOff with the real back-off (10 s doubling to 5 min); a
+ * program that exits -> restarted with CrashLoopBackOff, or the pod
+ * Succeeded/Failed as its restartPolicy says; a pod being deleted is
+ * stopped (Killing) and removed once its containers are gone, at the latest
+ * when its grace period ends. Every transition writes the pod status in the
+ * real kubelet's shape and records the events the real components record.
+ *
+ * What a container does is read from its image and command (see
+ * classify()); what it logs is a pure function of the pod, the container
+ * instance and time, so 10,000 pods cost no log memory until read.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kube/sim/world.h"
+
+#define PULL_BACKOFF_MAX_MS 300000
+#define CRASH_BACKOFF_MAX_MS 300000
+#define BACKOFF_INIT_MS 10000
+#define LOG_MAX_LINES 5000 /* the ring a container's log is kept in */
+
+enum log_style { LOG_NONE, LOG_NGINX, LOG_REDIS, LOG_RUNTIME, LOG_PYHTTP };
+
+/* Images and how their default program behaves. */
+static const struct image_prog {
+	const char *repo; /* normalised repository, without tag */
+	enum prog_kind prog;
+	enum log_style log;
+	int stop_fast;    /* exits on SIGTERM */
+} image_progs[] = {
+	{ "docker.io/library/nginx", PROG_SERVER, LOG_NGINX, 1 },
+	{ "docker.io/library/redis", PROG_SERVER, LOG_REDIS, 1 },
+	{ "docker.io/library/busybox", PROG_EXIT, LOG_NONE, 0 },
+	{ "docker.io/library/python", PROG_EXIT, LOG_NONE, 1 },
+	{ "registry.k8s.io/pause", PROG_SERVER, LOG_NONE, 1 },
+	{ "k8s.gcr.io/pause", PROG_SERVER, LOG_NONE, 1 },
+	{ "ghcr.io/podium/runtime", PROG_SERVER, LOG_RUNTIME, 1 },
+	{ NULL, PROG_SERVER, LOG_NONE, 1 },
+};
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static const char *meta_str(const json_t *o, const char *k)
+{
+	return jstr(json_object_get(o, "metadata"), k);
+}
+
+static void fmt_time(struct sim *s, long long ms, char out[32])
+{
+	sim_world_time_str(s, ms, out);
+}
+
+/* ---- what a container runs --------------------------------------------- */
+
+/* The seconds in the first "sleep N" of cmd, or def. */
+static long long sleep_ms(const char *cmd, long long def)
+{
+	const char *p = strstr(cmd, "sleep ");
+	if (!p)
+		return def;
+	p += 6;
+	if (!strncmp(p, "infinity", 8))
+		return -1;
+	char *end;
+	double v = strtod(p, &end);
+	return end == p ? def : (long long)(v * 1000);
+}
+
+/* The text of the first `echo X` of cmd (quotes dropped), or NULL. */
+static char *echo_text(const char *cmd)
+{
+	const char *p = strstr(cmd, "echo ");
+	if (!p)
+		return NULL;
+	p += 5;
+	size_t n = strcspn(p, ";&|\n");
+	char *t = xstrndup(p, n);
+	/* Drop quotes; trim. */
+	char *o = t;
+	for (char *i = t; *i; i++)
+		if (*i != '"' && *i != '\'')
+			*o++ = *i;
+	*o = '\0';
+	while (o > t && o[-1] == ' ')
+		*--o = '\0';
+	return t;
+}
+
+static char *join_cmd(const json_t *c)
+{
+	struct dbuf b;
+	dbuf_init(&b, 4096);
+	const char *keys[] = { "command", "args" };
+	for (int k = 0; k < 2; k++) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(c, keys[k]), i, v)
+		{
+			if (!json_is_string(v))
+				continue;
+			if (b.len)
+				dbuf_puts(&b, " ");
+			dbuf_puts(&b, json_string_value(v));
+		}
+	}
+	return dbuf_take(&b);
+}
+
+/* Decide what container c (its spec) does: from its command when it has
+ * one, else from its image's default program. */
+static void classify(struct ctr *c, const json_t *spec)
+{
+	char *norm = sim_image_normalize(c->image);
+	const struct image_prog *ip = image_progs;
+	for (; ip->repo; ip++) {
+		size_t n = strlen(ip->repo);
+		if (norm && !strncmp(norm, ip->repo, n) &&
+		    (norm[n] == ':' || norm[n] == '@'))
+			break;
+	}
+	free(norm);
+	c->prog = ip->prog;
+	c->log_style = ip->log;
+	c->stop_fast = ip->stop_fast;
+	c->run_ms = 200;
+	c->exit_code = 0;
+	char *cmd = join_cmd(spec);
+	if (cmd && *cmd) {
+		const char *ex = strstr(cmd, "exit ");
+		long long sl = sleep_ms(cmd, 0);
+		c->log_style = LOG_NONE;
+		c->echo = echo_text(cmd);
+		if (strstr(cmd, "while true") || strstr(cmd, "while :")) {
+			c->prog = PROG_LOOP;
+			c->loop_ms = sl > 0 ? sl : 1000;
+		} else if (ex) {
+			c->prog = PROG_EXIT;
+			c->exit_code = atoi(ex + 5);
+			c->run_ms = sl > 0 ? sl : 500;
+		} else if (!strcmp(cmd, "false") || !strcmp(cmd, "/bin/false")) {
+			c->prog = PROG_EXIT;
+			c->exit_code = 1;
+		} else if (sl < 0 || strstr(cmd, "nginx") ||
+			   strstr(cmd, "redis-server") ||
+			   strstr(cmd, "tail -f")) {
+			c->prog = PROG_SERVER;
+		} else if (strstr(cmd, "http.server")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_PYHTTP;
+		} else if (sl > 0) {
+			c->prog = PROG_EXIT;
+			c->run_ms = sl;
+		} else if (c->echo || ip->prog == PROG_EXIT) {
+			/* A one-shot shell or script command. */
+			c->prog = PROG_EXIT;
+			c->run_ms = 300;
+		} else if (strstr(cmd, "podium serve")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_RUNTIME;
+		}
+	}
+	free(cmd);
+	/* A readiness probe answers after its initial delay; without one the
+	 * kubelet reports ready at its next status sync. */
+	json_t *rp = json_object_get(spec, "readinessProbe");
+	c->ready_delay_ms = 1000;
+	if (rp)
+		c->ready_delay_ms += 1000 * json_integer_value(
+				json_object_get(rp, "initialDelaySeconds"));
+}
+
+/* ---- logs ---------------------------------------------------------------- */
+
+static const char *const nginx_banner[] = {
+	"/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
+	"/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
+	"/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+	"10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
+	"10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
+	"/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
+	"/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
+	"/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
+	"/docker-entrypoint.sh: Configuration complete; ready for start up",
+	"%s [notice] 1#1: using the \"epoll\" event method",
+	"%s [notice] 1#1: nginx/1.25.3",
+	"%s [notice] 1#1: built by gcc 12.2.0 (Debian 12.2.0-14) ",
+	"%s [notice] 1#1: OS: Linux 6.1.0-18-amd64",
+	"%s [notice] 1#1: getrlimit(RLIMIT_NOFILE): 1048576:1048576",
+	"%s [notice] 1#1: start worker processes",
+	"%s [notice] 1#1: start worker process 29",
+	"%s [notice] 1#1: start worker process 30",
+	NULL,
+};
+
+static const char *const redis_banner[] = {
+	"1:C %s # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+	"1:C %s # Redis version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started",
+	"1:C %s # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf",
+	"1:M %s * monotonic clock: POSIX clock_gettime",
+	"1:M %s * Running mode=standalone, port=6379.",
+	"1:M %s * Server initialized",
+	"1:M %s * Ready to accept connections tcp",
+	NULL,
+};
+
+static const char *const runtime_banner[] = {
+	"podium serve " PODIUM_VERSION ": starting",
+	"podium serve: listening on 0.0.0.0:8080 (v2 inference protocol, v1 predict, /metrics)",
+	NULL,
+};
+
+static const char *const pyhttp_banner[] = {
+	"Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ...",
+	NULL,
+};
+
+static const char *const *banners[] = {
+	[LOG_NONE] = NULL, [LOG_NGINX] = nginx_banner,
+	[LOG_REDIS] = redis_banner, [LOG_RUNTIME] = runtime_banner,
+	[LOG_PYHTTP] = pyhttp_banner,
+};
+
+static const struct access {
+	const char *req;
+	int status, bytes;
+	const char *agent;
+} nginx_access[] = {
+	{ "GET / HTTP/1.1", 200, 615, "kube-probe/1.20" },
+	{ "GET / HTTP/1.1", 200, 615, "curl/8.5.0" },
+	{ "GET /favicon.ico HTTP/1.1", 404, 153, "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0" },
+	{ "GET /index.html HTTP/1.1", 200, 615, "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0" },
+	{ "HEAD / HTTP/1.1", 200, 0, "curl/8.5.0" },
+	{ "GET /healthz HTTP/1.1", 404, 153, "kube-probe/1.20" },
+	{ "POST /api/v1/items HTTP/1.1", 405, 157, "python-requests/2.31.0" },
+};
+
+/* Emits line k of an instance when the callback is set; returns its time,
+ * or -1 when the instance writes no line k. */
+struct logctx {
+	const struct pod_state *ps;
+	const struct ctr *c;
+	const struct ctr_inst *in;
+	long long upto;   /* lines up to this wall ms */
+	long long skip;   /* lines to pass over (the ring's overwritten ones) */
+	long long n;      /* lines seen */
+	void (*fn)(long long, const char *, void *);
+	void *ud;
+};
+
+static void emit(struct logctx *x, long long ts, const char *line)
+{
+	if (x->fn && x->n >= x->skip)
+		x->fn(ts, line, x->ud);
+	x->n++;
+}
+
+static void run_log(struct logctx *x)
+{
+	const struct ctr *c = x->c;
+	const struct ctr_inst *in = x->in;
+	long long t = in->start_ms, upto = x->upto;
+	if (in->end_ms && in->end_ms < upto)
+		upto = in->end_ms;
+	if (!t || t > upto)
+		return;
+	char line[512], ts[64];
+	uint64_t seed = x->ps->seed ^ hash_str(0, c->name) ^
+			(uint64_t)in->start_ms;
+	const char *const *b = banners[c->log_style];
+	for (int i = 0; b && b[i]; i++) {
+		long long lt = t + 5 * i;
+		if (lt > upto)
+			return;
+		time_t tt = (time_t)(lt / 1000);
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		if (c->log_style == LOG_REDIS) {
+			strftime(ts, sizeof ts, "%d %b %Y %H:%M:%S", &tm);
+			snprintf(ts + strlen(ts), sizeof ts - strlen(ts), ".%03lld",
+				 lt % 1000);
+		} else {
+			strftime(ts, sizeof ts, "%Y/%m/%d %H:%M:%S", &tm);
+		}
+		snprintf(line, sizeof line, b[i], ts);
+		emit(x, lt, line);
+	}
+	if (c->echo && c->prog != PROG_LOOP && t + 10 <= upto)
+		emit(x, t + 10, c->echo);
+	if (c->prog == PROG_LOOP) {
+		for (long long k = 0, lt = t + 10; lt <= upto;
+		     k++, lt += c->loop_ms) {
+			if (c->echo) {
+				emit(x, lt, c->echo);
+			} else {
+				time_t tt = (time_t)(lt / 1000);
+				struct tm tm;
+				gmtime_r(&tt, &tm);
+				strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
+				emit(x, lt, line);
+			}
+		}
+	}
+	if (c->log_style == LOG_NGINX) {
+		long long lt = t + 2000;
+		for (uint64_t k = 0;; k++) {
+			uint64_t r = mix(seed + k);
+			lt += 1500 + (long long)(r % 12000);
+			if (lt > upto)
+				break;
+			const struct access *a =
+				&nginx_access[(r >> 20) % (sizeof nginx_access /
+							   sizeof *nginx_access)];
+			time_t tt = (time_t)(lt / 1000);
+			struct tm tm;
+			gmtime_r(&tt, &tm);
+			strftime(ts, sizeof ts, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+			snprintf(line, sizeof line,
+				 "10.244.%u.%u - - [%s] \"%s\" %d %d \"-\" \"%s\" \"-\"",
+				 (unsigned)((r >> 32) % 3),
+				 (unsigned)(1 + (r >> 40) % 250), ts, a->req,
+				 a->status, a->bytes, a->agent);
+			emit(x, lt, line);
+		}
+	}
+}
+
+/* ---- container and pod state machine ----------------------------------- */
+
+static void ctr_id(const struct pod_state *ps, const struct ctr *c,
+		   struct ctr_inst *in)
+{
+	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)c->restarts;
+	snprintf(in->id, sizeof in->id, "containerd://");
+	for (int i = 0; i < 4; i++) {
+		h = mix(h + (uint64_t)i);
+		snprintf(in->id + strlen(in->id), 17, "%016llx",
+			 (unsigned long long)h);
+	}
+}
+
+static json_t *pod_obj(struct sim *s, const struct pod_state *ps)
+{
+	return sim_store_get(s, sim_kind_find("", "pods"), ps->ns, ps->name);
+}
+
+static void kev(struct sim *s, struct pod_state *ps, const struct ctr *c,
+		const char *type, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* A kubelet event about pod ps (container c, or the pod when NULL). */
+static void kev(struct sim *s, struct pod_state *ps, const struct ctr *c,
+		const char *type, const char *reason, const char *fmt, ...)
+{
+	json_t *pod = pod_obj(s, ps);
+	if (!pod)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	char fp[320];
+	if (c)
+		snprintf(fp, sizeof fp, "spec.containers{%s}", c->name);
+	sim_event_at(s, pod, c ? fp : NULL, ps->node, type, reason, "kubelet",
+		     "%s", msg);
+	free(msg);
+}
+
+static void start_instance(struct sim *s, struct pod_state *ps, struct ctr *c,
+			   long long t)
+{
+	if (c->cur.start_ms)
+		c->prev = c->cur;
+	memset(&c->cur, 0, sizeof c->cur);
+	c->cur.start_ms = t;
+	ctr_id(ps, c, &c->cur);
+	c->st = CS_RUNNING;
+	c->t_state = t;
+	c->started = 1;
+	c->ready = 0;
+	long long next = t + c->ready_delay_ms;
+	if (c->prog == PROG_EXIT && t + c->run_ms < next)
+		next = t + c->run_ms;
+	c->t_next = next;
+	kev(s, ps, c, "Normal", "Created", "Created container %s", c->name);
+	kev(s, ps, c, "Normal", "Started", "Started container %s", c->name);
+	ps->dirty = 1;
+}
+
+static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
+		 long long t)
+{
+	struct sim_world *w = sim_world(s);
+	const char *id = sim_registry_lookup(w->reg, c->image, NULL, NULL);
+	if (id) {
+		free(c->image_id);
+		c->image_id = xstrdup(id);
+		long long took = t - c->t_state;
+		kev(s, ps, c, "Normal", "Pulled",
+		    "Successfully pulled image \"%s\" in %lld.%03llds", c->image,
+		    took / 1000, took % 1000);
+		c->backoff_ms = 0;
+		start_instance(s, ps, c, t);
+		return;
+	}
+	char *norm = sim_image_normalize(c->image);
+	const char *ref = norm ? norm : c->image;
+	snprintf(c->pull_msg, sizeof c->pull_msg,
+		 "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": failed to resolve reference \"%s\": %s: not found",
+		 ref, ref, ref);
+	free(norm);
+	kev(s, ps, c, "Warning", "Failed", "Failed to pull image \"%s\": %s",
+	    c->image, c->pull_msg);
+	kev(s, ps, c, "Warning", "Failed", "Error: ErrImagePull");
+	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : BACKOFF_INIT_MS;
+	if (c->backoff_ms > PULL_BACKOFF_MAX_MS)
+		c->backoff_ms = PULL_BACKOFF_MAX_MS;
+	c->pull_attempts++;
+	c->st = CS_PULL_ERR;
+	c->t_state = t;
+	c->t_next = t + 1000;
+	ps->dirty = 1;
+}
+
+static void terminate(struct sim *s, struct pod_state *ps, struct ctr *c,
+		      long long t, int code)
+{
+	c->cur.end_ms = t;
+	c->cur.exit_code = code;
+	c->ready = 0;
+	c->t_state = t;
+	ps->dirty = 1;
+	int again = ps->restart_policy == 'A' ||
+		    (ps->restart_policy == 'O' && code != 0);
+	if (!again || ps->t_delete_seen) {
+		c->st = CS_TERMINATED;
+		c->t_next = 0;
+		return;
+	}
+	/* The first restart is immediate; later ones back off, and a run
+	 * that lasted 10 minutes resets the back-off. */
+	if (t - c->cur.start_ms > 600000)
+		c->backoff_ms = 0;
+	if (!c->restarts && !c->backoff_ms) {
+		c->st = CS_CRASH_BACKOFF;
+		c->t_next = t + 1000;
+		c->backoff_ms = BACKOFF_INIT_MS / 2;
+		return;
+	}
+	c->backoff_ms = c->backoff_ms * 2;
+	if (c->backoff_ms < BACKOFF_INIT_MS)
+		c->backoff_ms = BACKOFF_INIT_MS;
+	if (c->backoff_ms > CRASH_BACKOFF_MAX_MS)
+		c->backoff_ms = CRASH_BACKOFF_MAX_MS;
+	c->st = CS_CRASH_BACKOFF;
+	c->t_next = t + c->backoff_ms;
+	kev(s, ps, c, "Warning", "BackOff", "Back-off restarting failed container");
+}
+
+/* Advance container c to time now, through every transition due. */
+static void ctr_advance(struct sim *s, struct pod_state *ps, struct ctr *c,
+			long long now)
+{
+	for (int guard = 0; c->t_next && c->t_next <= now && guard < 64; guard++) {
+		long long t = c->t_next;
+		switch (c->st) {
+		case CS_CREATING:
+			pull(s, ps, c, t);
+			break;
+		case CS_PULL_ERR:
+			c->st = CS_PULL_BACKOFF;
+			c->t_state = t;
+			c->t_next = t + c->backoff_ms;
+			kev(s, ps, c, "Normal", "BackOff",
+			    "Back-off pulling image \"%s\"", c->image);
+			kev(s, ps, c, "Warning", "Failed", "Error: ImagePullBackOff");
+			ps->dirty = 1;
+			break;
+		case CS_PULL_BACKOFF:
+			c->st = CS_CREATING;
+			c->t_state = t;
+			c->t_next = t + 1000;
+			kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"",
+			    c->image);
+			break;
+		case CS_RUNNING: {
+			long long ready_at = c->cur.start_ms + c->ready_delay_ms;
+			long long exit_at = c->prog == PROG_EXIT
+						    ? c->cur.start_ms + c->run_ms : 0;
+			if (exit_at && exit_at <= t) {
+				terminate(s, ps, c, exit_at, c->exit_code);
+				break;
+			}
+			if (!c->ready && ready_at <= t) {
+				c->ready = 1;
+				ps->dirty = 1;
+			}
+			c->t_next = exit_at ? exit_at : 0;
+			break;
+		}
+		case CS_CRASH_BACKOFF:
+			c->restarts++;
+			kev(s, ps, c, "Normal", "Pulled",
+			    "Container image \"%s\" already present on machine",
+			    c->image);
+			start_instance(s, ps, c, t);
+			break;
+		case CS_TERMINATED:
+			c->t_next = 0;
+			break;
+		}
+	}
+}
+
+static const char *ctr_waiting_reason(const struct ctr *c)
+{
+	switch (c->st) {
+	case CS_CREATING:
+		return c->pull_attempts ? "ImagePullBackOff" : "ContainerCreating";
+	case CS_PULL_ERR:
+		return "ErrImagePull";
+	case CS_PULL_BACKOFF:
+		return "ImagePullBackOff";
+	case CS_CRASH_BACKOFF:
+		return c->backoff_ms >= BACKOFF_INIT_MS ? "CrashLoopBackOff" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static json_t *terminated_json(struct sim *s, const struct ctr_inst *in)
+{
+	char a[32], b[32];
+	fmt_time(s, in->start_ms, a);
+	fmt_time(s, in->end_ms, b);
+	return json_pack("{s:{s:i,s:s,s:s,s:s,s:s}}", "terminated", "exitCode",
+			 in->exit_code, "reason",
+			 in->exit_code ? "Error" : "Completed", "startedAt", a,
+			 "finishedAt", b, "containerID", in->id);
+}
+
+static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
+			  const struct ctr *c)
+{
+	json_t *state;
+	const char *wr = ctr_waiting_reason(c);
+	char t[32];
+	if (c->st == CS_RUNNING) {
+		fmt_time(s, c->cur.start_ms, t);
+		state = json_pack("{s:{s:s}}", "running", "startedAt", t);
+	} else if (wr) {
+		json_t *wt = json_pack("{s:s}", "reason", wr);
+		if (c->st == CS_PULL_ERR)
+			json_object_set_new(wt, "message", json_string(c->pull_msg));
+		else if (!strcmp(wr, "ImagePullBackOff"))
+			json_object_set_new(wt, "message", json_sprintf(
+					"Back-off pulling image \"%s\"", c->image));
+		else if (c->st == CS_CRASH_BACKOFF)
+			json_object_set_new(wt, "message", json_sprintf(
+					"back-off %llds restarting failed container=%s pod=%s_%s(%s)",
+					c->backoff_ms / 1000, c->name, ps->name,
+					ps->ns, ps->uid));
+		state = json_pack("{s:o}", "waiting", wt);
+	} else {
+		/* Terminated, or between a crash and its first restart. */
+		state = terminated_json(s, &c->cur);
+	}
+	json_t *last = json_object();
+	if (c->st == CS_CRASH_BACKOFF && wr) {
+		json_decref(last);
+		last = terminated_json(s, &c->cur);
+	} else if (c->prev.start_ms && c->prev.end_ms) {
+		json_decref(last);
+		last = terminated_json(s, &c->prev);
+	}
+	char *norm = sim_image_normalize(c->image);
+	json_t *cs = json_pack("{s:s,s:o,s:o,s:b,s:i,s:s,s:s}", "name", c->name,
+			       "state", state, "lastState", last, "ready",
+			       c->ready, "restartCount", c->restarts, "image",
+			       c->image_id && norm ? norm : c->image, "imageID",
+			       c->image_id ? c->image_id : "");
+	free(norm);
+	if (c->cur.start_ms)
+		json_object_set_new(cs, "containerID", json_string(c->cur.id));
+	json_object_set_new(cs, "started",
+			    json_boolean(c->st == CS_RUNNING));
+	return cs;
+}
+
+static json_t *cond(const char *type, int ok, const char *t,
+		    const char *reason, const char *msg)
+{
+	json_t *c = json_pack("{s:s,s:s,s:n,s:s}", "type", type, "status",
+			      ok ? "True" : "False", "lastProbeTime",
+			      "lastTransitionTime", t);
+	if (reason)
+		json_object_set_new(c, "reason", json_string(reason));
+	if (msg)
+		json_object_set_new(c, "message", json_string(msg));
+	return c;
+}
+
+static const char *qos_class(const json_t *spec)
+{
+	int any = 0, guaranteed = 1;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(spec, "containers"), i, c)
+	{
+		json_t *r = json_object_get(c, "resources");
+		json_t *lim = json_object_get(r, "limits");
+		json_t *req = json_object_get(r, "requests");
+		if (json_object_size(lim) || json_object_size(req))
+			any = 1;
+		if (!json_object_get(lim, "cpu") || !json_object_get(lim, "memory"))
+			guaranteed = 0;
+		const char *k;
+		json_t *v;
+		json_object_foreach(req, k, v)
+			if (!json_equal(v, json_object_get(lim, k)))
+				guaranteed = 0;
+	}
+	return !any ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
+}
+
+/* The pod's status from the kubelet's state, in the real field order. */
+static json_t *pod_status(struct sim *s, struct pod_state *ps,
+			  const json_t *pod)
+{
+	int all_ready = 1, running = 0, started_all = 1, terminated_all = 1,
+	    failed = 0;
+	struct dbuf unready;
+	dbuf_init(&unready, 4096);
+	for (int i = 0; i < ps->nctr; i++) {
+		struct ctr *c = &ps->c[i];
+		if (!c->ready) {
+			all_ready = 0;
+			dbuf_printf(&unready, "%s%s", unready.len ? " " : "", c->name);
+		}
+		if (c->st == CS_RUNNING || c->st == CS_CRASH_BACKOFF)
+			running = 1;
+		if (!c->cur.start_ms)
+			started_all = 0;
+		if (c->st != CS_TERMINATED)
+			terminated_all = 0;
+		else if (c->cur.exit_code)
+			failed = 1;
+	}
+	if (ps->t_delete_seen)
+		all_ready = 0;
+	const char *phase = terminated_all ? (failed ? "Failed" : "Succeeded")
+			    : (running && started_all) ? "Running" : "Pending";
+	if (all_ready != ps->ready) {
+		ps->ready = all_ready;
+		ps->t_ready_change = sim_world_wall_ms(s);
+	}
+	char ts[32], ti[32], tr[32];
+	fmt_time(s, ps->t_sched, ts);
+	fmt_time(s, ps->t_init, ti);
+	fmt_time(s, ps->t_ready_change, tr);
+	json_t *conds = json_array();
+	int done = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+	json_array_append_new(conds, cond("Initialized", 1, ti,
+					  done ? "PodCompleted" : NULL, NULL));
+	char *msg = unready.len ? xasprintf("containers with unready status: [%s]",
+					    unready.p) : NULL;
+	const char *why = done ? "PodCompleted" : all_ready ? NULL : "ContainersNotReady";
+	json_array_append_new(conds, cond("Ready", all_ready, tr, why,
+					  done ? NULL : msg));
+	json_array_append_new(conds, cond("ContainersReady", all_ready, tr, why,
+					  done ? NULL : msg));
+	json_array_append_new(conds, cond("PodScheduled", 1, ts, NULL, NULL));
+	free(msg);
+	dbuf_free(&unready);
+
+	json_t *cstat = json_array();
+	for (int i = 0; i < ps->nctr; i++)
+		json_array_append_new(cstat, ctr_status(s, ps, &ps->c[i]));
+	char st[32];
+	fmt_time(s, ps->t_start, st);
+	json_t *old = json_object_get(pod, "status");
+	const char *qos = jstr(old, "qosClass");
+	char hostip[20];
+	unsigned nodeidx = 0;
+	if (ps->node)
+		sscanf(ps->node, "sim-node-%u", &nodeidx);
+	snprintf(hostip, sizeof hostip, "10.0.0.%u", 10 + nodeidx);
+	json_t *out = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s,s:o,s:s}",
+				"phase", phase, "conditions", conds, "hostIP",
+				hostip, "podIP", ps->ip, "podIPs", "ip", ps->ip,
+				"startTime", st, "containerStatuses", cstat,
+				"qosClass",
+				qos ? qos : qos_class(json_object_get(pod, "spec")));
+	return out;
+}
+
+/* Write the pod's status when it differs from the stored one. */
+static void write_status(struct sim *s, struct pod_state *ps)
+{
+	const struct sim_kind *pk = sim_kind_find("", "pods");
+	json_t *pod = sim_store_get(s, pk, ps->ns, ps->name);
+	ps->dirty = 0;
+	if (!pod)
+		return;
+	json_t *st = pod_status(s, ps, pod);
+	if (json_equal(st, json_object_get(pod, "status"))) {
+		json_decref(st);
+		return;
+	}
+	json_t *copy = json_deep_copy(pod);
+	json_object_set_new(copy, "status", st);
+	struct sim_status err = { 0 };
+	sim_store_update(s, pk, ps->ns, copy, NULL, &err);
+	sim_status_clear(&err);
+}
+
+static long long pod_next(const struct pod_state *ps)
+{
+	long long n = 0;
+	for (int i = 0; i < ps->nctr; i++)
+		if (ps->c[i].t_next && (!n || ps->c[i].t_next < n))
+			n = ps->c[i].t_next;
+	if (ps->t_remove && (!n || ps->t_remove < n))
+		n = ps->t_remove;
+	return n;
+}
+
+/* The kubelet's first sight of a pod bound to its node. Pods seeded as
+ * Running are adopted as they are. */
+static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
+{
+	struct sim_world *w = sim_world(s);
+	json_t *spec = json_object_get(pod, "spec");
+	json_t *status = json_object_get(pod, "status");
+	json_t *ctrs = json_object_get(spec, "containers");
+	struct pod_state *ps = xcalloc(1, sizeof *ps);
+	ps->ns = xstrdup(meta_str(pod, "namespace"));
+	ps->name = xstrdup(meta_str(pod, "name"));
+	ps->uid = xstrdup(meta_str(pod, "uid"));
+	ps->node = xstrdup(jstr(spec, "nodeName"));
+	ps->seed = mix(hash_str(w->seed, ps->ns) ^ hash_str(7, ps->name));
+	const char *rp = jstr(spec, "restartPolicy");
+	ps->restart_policy = rp ? rp[0] : 'A';
+	ps->nctr = (int)json_array_size(ctrs);
+	ps->c = xcalloc(ps->nctr ? (size_t)ps->nctr : 1, sizeof *ps->c);
+	const char *pip = jstr(status, "podIP");
+	if (pip) {
+		snprintf(ps->ip, sizeof ps->ip, "%s", pip);
+	} else {
+		unsigned n = w->ip_next++;
+		snprintf(ps->ip, sizeof ps->ip, "10.244.%u.%u", (n / 250) % 256,
+			 n % 250 + 2);
+	}
+	long long started = sim_world_parse_time(jstr(status, "startTime"));
+	int adopt = started && !strcmp(jstr(status, "phase") ? jstr(status, "phase") : "",
+				       "Running");
+	ps->t_start = adopt ? started : now;
+	ps->t_sched = ps->t_init = ps->t_ready_change = ps->t_start;
+	for (int i = 0; i < ps->nctr; i++) {
+		json_t *cj = json_array_get(ctrs, (size_t)i);
+		struct ctr *c = &ps->c[i];
+		c->name = xstrdup(jstr(cj, "name") ? jstr(cj, "name") : "");
+		c->image = xstrdup(jstr(cj, "image") ? jstr(cj, "image") : "");
+		classify(c, cj);
+		c->t_state = now;
+		if (adopt) {
+			json_t *cs = json_array_get(json_object_get(status,
+					"containerStatuses"), (size_t)i);
+			const char *sa = jstr(json_object_get(json_object_get(cs,
+					"state"), "running"), "startedAt");
+			long long t0 = sa ? sim_world_parse_time(sa) : started;
+			const char *id = sim_registry_lookup(w->reg, c->image, NULL, NULL);
+			c->image_id = xstrdup(id ? id : jstr(cs, "imageID"));
+			c->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
+			c->cur.start_ms = t0;
+			ctr_id(ps, c, &c->cur);
+			c->st = CS_RUNNING;
+			c->started = 1;
+			c->ready = json_is_true(json_object_get(cs, "ready"));
+			c->t_next = c->prog == PROG_EXIT ? t0 + c->run_ms
+					    : c->ready ? 0 : t0 + c->ready_delay_ms;
+		} else {
+			c->st = CS_CREATING;
+			c->t_next = now + 800 + (long long)(mix(ps->seed + (uint64_t)i) % 1500);
+		}
+	}
+	if (adopt) {
+		int r = 1;
+		for (int i = 0; i < ps->nctr; i++)
+			r &= ps->c[i].ready;
+		ps->ready = r;
+		return ps;
+	}
+	for (int i = 0; i < ps->nctr; i++)
+		kev(s, ps, &ps->c[i], "Normal", "Pulling", "Pulling image \"%s\"",
+		    ps->c[i].image);
+	ps->dirty = 1;
+	return ps;
+}
+
+/* The deletion of a pod: containers are stopped (Killing); programs that
+ * exit on SIGTERM are gone in half a second, others take the grace
+ * period; then the pod object goes. */
+static void pod_deleting(struct sim *s, struct pod_state *ps, json_t *pod,
+			 long long now)
+{
+	json_t *meta = json_object_get(pod, "metadata");
+	json_t *g = json_object_get(meta, "deletionGracePeriodSeconds");
+	long long grace = g ? json_integer_value(g) * 1000 : 30000;
+	long long stop = 0;
+	ps->t_delete_seen = now;
+	for (int i = 0; i < ps->nctr; i++) {
+		struct ctr *c = &ps->c[i];
+		if (c->st != CS_RUNNING) {
+			c->t_next = 0;
+			continue;
+		}
+		kev(s, ps, c, "Normal", "Killing", "Stopping container %s", c->name);
+		long long need = c->stop_fast ? 500 : grace;
+		if (need > grace)
+			need = grace;
+		if (need > stop)
+			stop = need;
+		c->ready = 0;
+		c->t_next = 0;
+	}
+	ps->t_remove = now + stop;
+	ps->dirty = 1;
+}
+
+/* ---- the sync loop ------------------------------------------------------ */
+
+struct scan {
+	struct sim_world *w;
+	long long now;
+	char **todo;          /* "ns\x1fname" of pods to act on */
+	size_t ntodo, cap;
+	size_t nodes_load[64];
+};
+
+static void todo_add(struct scan *sc, const char *ns, const char *name)
+{
+	if (sc->ntodo == sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 64;
+		sc->todo = xrealloc(sc->todo, sc->cap * sizeof *sc->todo);
+	}
+	sc->todo[sc->ntodo++] = xasprintf("%s\x1f%s", ns, name);
+}
+
+static int scan_pod(json_t *pod, void *ud)
+{
+	struct scan *sc = ud;
+	json_t *spec = json_object_get(pod, "spec");
+	const char *node = jstr(spec, "nodeName");
+	const char *uid = meta_str(pod, "uid");
+	if (!uid)
+		return 0;
+	unsigned idx;
+	if (node && sscanf(node, "sim-node-%u", &idx) == 1 && idx < 64)
+		sc->nodes_load[idx]++;
+	struct pod_state *ps = smap_get(&sc->w->pods, uid);
+	if (ps) {
+		ps->gen = sc->w->gen;
+		int deleting = json_object_get(json_object_get(pod, "metadata"),
+					       "deletionTimestamp") != NULL;
+		long long next = pod_next(ps);
+		if (ps->dirty || (deleting && !ps->t_delete_seen) ||
+		    (next && next <= sc->now))
+			todo_add(sc, meta_str(pod, "namespace"), meta_str(pod, "name"));
+		return 0;
+	}
+	const char *phase = jstr(json_object_get(pod, "status"), "phase");
+	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+		return 0; /* finished before this kubelet knew it */
+	todo_add(sc, meta_str(pod, "namespace"), meta_str(pod, "name"));
+	return 0;
+}
+
+struct node_pick {
+	char best[128];
+	size_t best_load;
+	const size_t *load;
+};
+
+static int pick_node(json_t *node, void *ud)
+{
+	struct node_pick *np = ud;
+	const char *name = meta_str(node, "name");
+	unsigned idx = 0;
+	if (!name || json_object_get(json_object_get(node, "spec"), "unschedulable"))
+		return 0;
+	size_t load = sscanf(name, "sim-node-%u", &idx) == 1 && idx < 64
+			      ? np->load[idx] : 0;
+	if (!np->best[0] || load < np->best_load) {
+		snprintf(np->best, sizeof np->best, "%s", name);
+		np->best_load = load;
+	}
+	return 0;
+}
+
+/* Bind pod to the least loaded node: nodeName, PodScheduled, Scheduled. */
+static void schedule(struct sim *s, struct scan *sc, json_t *pod)
+{
+	struct node_pick np = { .load = sc->nodes_load };
+	sim_store_each(s, sim_kind_find("", "nodes"), NULL, pick_node, &np);
+	if (!np.best[0])
+		return;
+	const struct sim_kind *pk = sim_kind_find("", "pods");
+	json_t *copy = json_deep_copy(pod);
+	json_object_set_new(json_object_get(copy, "spec"), "nodeName",
+			    json_string(np.best));
+	char t[32];
+	fmt_time(s, sc->now, t);
+	json_t *status = json_object_get(copy, "status");
+	if (!status) {
+		status = json_object();
+		json_object_set_new(copy, "status", status);
+	}
+	json_object_set_new(status, "phase", json_string("Pending"));
+	json_object_set_new(status, "conditions",
+			    json_pack("[o]", cond("PodScheduled", 1, t, NULL, NULL)));
+	struct sim_status st = { 0 };
+	json_t *out = NULL;
+	if (sim_store_update(s, pk, meta_str(pod, "namespace"), copy, &out, &st) == 0) {
+		unsigned idx;
+		if (sscanf(np.best, "sim-node-%u", &idx) == 1 && idx < 64)
+			sc->nodes_load[idx]++;
+		sim_event(s, out, "Normal", "Scheduled", "default-scheduler",
+			  "Successfully assigned %s/%s to %s",
+			  meta_str(out, "namespace"), meta_str(out, "name"), np.best);
+	}
+	sim_status_clear(&st);
+}
+
+static void act(struct sim *s, struct scan *sc, const char *ns,
+		const char *name)
+{
+	const struct sim_kind *pk = sim_kind_find("", "pods");
+	json_t *pod = sim_store_get(s, pk, ns, name);
+	if (!pod)
+		return;
+	struct sim_world *w = sc->w;
+	json_t *meta = json_object_get(pod, "metadata");
+	int deleting = json_object_get(meta, "deletionTimestamp") != NULL;
+	const char *uid = meta_str(pod, "uid");
+	struct pod_state *ps = smap_get(&w->pods, uid);
+	if (!ps) {
+		if (!jstr(json_object_get(pod, "spec"), "nodeName")) {
+			struct sim_status st = { 0 };
+			if (deleting)
+				sim_store_remove(s, pk, ns, name, &st);
+			else
+				schedule(s, sc, pod);
+			sim_status_clear(&st);
+			return;
+		}
+		ps = pod_admit(s, pod, sc->now);
+		ps->gen = w->gen;
+		smap_put(&w->pods, uid, ps);
+		pod = sim_store_get(s, pk, ns, name);
+	}
+	if (deleting && !ps->t_delete_seen)
+		pod_deleting(s, ps, pod, sc->now);
+	if (ps->t_delete_seen && ps->t_remove <= sc->now) {
+		struct sim_status st = { 0 };
+		sim_store_remove(s, pk, ns, name, &st);
+		sim_status_clear(&st);
+		smap_del(&w->pods, uid);
+		return;
+	}
+	for (int i = 0; i < ps->nctr; i++)
+		ctr_advance(s, ps, &ps->c[i], sc->now);
+	if (ps->dirty)
+		write_status(s, ps);
+}
+
+void sim_kubelet_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
+	w->gen++;
+	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, &sc);
+	/* Forget pods that are gone. */
+	struct smap_ent *e;
+	char **gone = NULL;
+	size_t ngone = 0;
+	for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
+		struct pod_state *ps = e->val;
+		if (ps->gen != w->gen) {
+			gone = xrealloc(gone, (ngone + 1) * sizeof *gone);
+			gone[ngone++] = xstrdup(e->key);
+		}
+	}
+	for (size_t i = 0; i < ngone; i++) {
+		smap_del(&w->pods, gone[i]);
+		free(gone[i]);
+	}
+	free(gone);
+	for (size_t i = 0; i < sc.ntodo; i++) {
+		char *sep = strchr(sc.todo[i], '\x1f');
+		*sep = '\0';
+		act(s, &sc, sc.todo[i], sep + 1);
+		free(sc.todo[i]);
+	}
+	free(sc.todo);
+}
+
+/* ---- logs through the API ------------------------------------------------ */
+
+static struct ctr *find_ctr(struct sim *s, const char *ns, const char *pod,
+			    const char *container, struct pod_state **psp,
+			    struct sim_status *st)
+{
+	const struct sim_kind *pk = sim_kind_find("", "pods");
+	json_t *obj = sim_store_get(s, pk, ns, pod);
+	if (!obj) {
+		if (st)
+			sim_status_not_found(st, pk, pod);
+		return NULL;
+	}
+	json_t *ctrs = json_object_get(json_object_get(obj, "spec"), "containers");
+	if (!container) {
+		if (json_array_size(ctrs) > 1) {
+			struct dbuf b;
+			dbuf_init(&b, 4096);
+			size_t i;
+			json_t *c;
+			json_array_foreach(ctrs, i, c)
+				dbuf_printf(&b, "%s%s", i ? " " : "", jstr(c, "name"));
+			if (st)
+				sim_status_set(st, 400, "BadRequest",
+					       "a container name must be specified for pod %s, choose one of: [%s]",
+					       pod, b.p ? b.p : "");
+			dbuf_free(&b);
+			return NULL;
+		}
+		container = jstr(json_array_get(ctrs, 0), "name");
+	}
+	struct pod_state *ps = smap_get(&sim_world(s)->pods, meta_str(obj, "uid"));
+	for (int i = 0; ps && container && i < ps->nctr; i++)
+		if (!strcmp(ps->c[i].name, container)) {
+			*psp = ps;
+			return &ps->c[i];
+		}
+	size_t i;
+	json_t *c;
+	json_array_foreach(ctrs, i, c)
+		if (container && !strcmp(jstr(c, "name") ? jstr(c, "name") : "", container)) {
+			if (st)
+				sim_status_set(st, 400, "BadRequest",
+					       "container \"%s\" in pod \"%s\" is waiting to start: ContainerCreating",
+					       container, pod);
+			return NULL;
+		}
+	if (st)
+		sim_status_set(st, 400, "BadRequest",
+			       "container %s is not valid for pod %s",
+			       container ? container : "", pod);
+	return NULL;
+}
+
+int sim_pod_log_lines(struct sim *s, const char *ns, const char *pod,
+		      const char *container, int previous,
+		      void (*fn)(long long ts_ms, const char *line, void *ud),
+		      void *ud, struct sim_status *st)
+{
+	struct pod_state *ps = NULL;
+	struct ctr *c = find_ctr(s, ns, pod, container, &ps, st);
+	if (!c)
+		return -1;
+	const struct ctr_inst *in = previous ? &c->prev : &c->cur;
+	if (previous && !in->start_ms) {
+		sim_status_set(st, 400, "BadRequest",
+			       "previous terminated container \"%s\" in pod \"%s\" not found",
+			       c->name, pod);
+		return -1;
+	}
+	if (!in->start_ms) {
+		const char *why = c->st == CS_PULL_ERR ? "trying and failing to pull image"
+				  : c->st == CS_PULL_BACKOFF ? "image can't be pulled"
+							     : "ContainerCreating";
+		sim_status_set(st, 400, "BadRequest",
+			       "container \"%s\" in pod \"%s\" is waiting to start: %s",
+			       c->name, pod, why);
+		return -1;
+	}
+	struct logctx x = { .ps = ps, .c = c, .in = in,
+			    .upto = sim_world_wall_ms(s) };
+	run_log(&x);
+	x.skip = x.n > LOG_MAX_LINES ? x.n - LOG_MAX_LINES : 0;
+	x.n = 0;
+	x.fn = fn;
+	x.ud = ud;
+	run_log(&x);
+	return 0;
+}
+
+long long sim_pod_log_seq(struct sim *s, const char *ns, const char *pod,
+			  const char *container)
+{
+	struct pod_state *ps = NULL;
+	struct ctr *c = find_ctr(s, ns, pod, container, &ps, NULL);
+	if (!c || !c->cur.start_ms)
+		return -1;
+	struct logctx x = { .ps = ps, .c = c, .in = &c->cur,
+			    .upto = sim_world_wall_ms(s) };
+	run_log(&x);
+	return ((long long)c->restarts << 32) | x.n;
+}
+
+static void cat_line(long long ts, const char *line, void *ud)
+{
+	(void)ts;
+	struct dbuf *b = ud;
+	dbuf_puts(b, line);
+	dbuf_puts(b, "\n");
+}
+
+char *sim_pod_logs(struct sim *s, const char *ns, const char *pod,
+		   const char *container, int previous, struct sim_status *st)
+{
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	if (sim_pod_log_lines(s, ns, pod, container, previous, cat_line, &b, st) < 0) {
+		dbuf_free(&b);
+		return NULL;
+	}
+	if (!b.p)
+		return xstrdup("");
+	return dbuf_take(&b);
+}

@@ -1,0 +1,262 @@
+/*
+ * world.c - what the simulated cluster keeps beside its store: the
+ * kubelet's per-pod container states (and through them the logs), the
+ * image registry, the event recorder's aggregation, the random source for
+ * names and churn, and the clock that turns simulated time into the
+ * timestamps objects carry. sim_new makes one after the store; all of it is
+ * touched only with the store's lock held.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/time.h>
+
+#include "kube/sim/world.h"
+
+/* ---- a small string map ----------------------------------------------- */
+
+#define TOMB ((char *)&smap_tomb)
+static const char smap_tomb = 0;
+
+static uint64_t strhash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+void smap_init(struct smap *m, void (*free_val)(void *))
+{
+	memset(m, 0, sizeof *m);
+	m->free_val = free_val;
+}
+
+void smap_free(struct smap *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->v[i].key || m->v[i].key == TOMB)
+			continue;
+		free(m->v[i].key);
+		if (m->free_val)
+			m->free_val(m->v[i].val);
+	}
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
+
+static size_t slot(const struct smap *m, const char *key, int for_insert)
+{
+	size_t mask = m->cap - 1, i = strhash(key) & mask, tomb = (size_t)-1;
+	for (;;) {
+		char *k = m->v[i].key;
+		if (!k)
+			return (for_insert && tomb != (size_t)-1) ? tomb : i;
+		if (k == TOMB) {
+			if (tomb == (size_t)-1)
+				tomb = i;
+		} else if (!strcmp(k, key)) {
+			return i;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+static void grow(struct smap *m)
+{
+	struct smap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 64;
+	while (m->n * 2 >= m->cap)
+		m->cap *= 2;
+	m->v = xcalloc(m->cap, sizeof *m->v);
+	m->used = m->n;
+	for (size_t i = 0; i < old.cap; i++) {
+		char *k = old.v[i].key;
+		if (!k || k == TOMB)
+			continue;
+		m->v[slot(m, k, 1)] = old.v[i];
+	}
+	free(old.v);
+}
+
+void *smap_get(const struct smap *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	size_t i = slot(m, key, 0);
+	return m->v[i].key ? m->v[i].val : NULL;
+}
+
+void smap_put(struct smap *m, const char *key, void *val)
+{
+	if ((m->used + 1) * 4 >= m->cap * 3)
+		grow(m);
+	size_t i = slot(m, key, 0);
+	if (m->v[i].key) {
+		if (m->free_val && m->v[i].val != val)
+			m->free_val(m->v[i].val);
+		m->v[i].val = val;
+		return;
+	}
+	i = slot(m, key, 1);
+	if (!m->v[i].key)
+		m->used++;
+	m->v[i].key = xstrdup(key);
+	m->v[i].val = val;
+	m->n++;
+}
+
+void smap_del(struct smap *m, const char *key)
+{
+	if (!m->cap)
+		return;
+	size_t i = slot(m, key, 0);
+	if (!m->v[i].key)
+		return;
+	free(m->v[i].key);
+	if (m->free_val)
+		m->free_val(m->v[i].val);
+	m->v[i].key = TOMB;
+	m->v[i].val = NULL;
+	m->n--;
+}
+
+size_t smap_next(const struct smap *m, size_t i, struct smap_ent **e)
+{
+	for (; i < m->cap; i++)
+		if (m->v[i].key && m->v[i].key != TOMB) {
+			*e = &m->v[i];
+			return i + 1;
+		}
+	*e = NULL;
+	return 0;
+}
+
+/* ---- the world -------------------------------------------------------- */
+
+void sim_world_free_pod(void *p)
+{
+	struct pod_state *ps = p;
+	if (!ps)
+		return;
+	for (int i = 0; i < ps->nctr; i++) {
+		free(ps->c[i].name);
+		free(ps->c[i].image);
+		free(ps->c[i].image_id);
+		free(ps->c[i].echo);
+	}
+	free(ps->c);
+	free(ps->ns);
+	free(ps->name);
+	free(ps->uid);
+	free(ps->node);
+	free(ps);
+}
+
+struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
+{
+	struct sim_world *w = xcalloc(1, sizeof *w);
+	w->s = s;
+	w->reg = sim_registry_new();
+	w->seed = o ? o->seed : 0;
+	w->demo = o ? o->demo : 0;
+	w->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)w->seed * 0xbf58476d1ce4e5b9ULL);
+	if (!w->rng)
+		w->rng = 1;
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	/* Whole seconds, so that the first timestamps equal the store's. */
+	w->epoch_ms = (long long)tv.tv_sec * 1000;
+	smap_init(&w->pods, sim_world_free_pod);
+	smap_init(&w->ev_keys, free);
+	w->ev_max = 2000;
+	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
+	return w;
+}
+
+void sim_world_free(struct sim_world *w)
+{
+	if (!w)
+		return;
+	sim_registry_free(w->reg);
+	smap_free(&w->pods);
+	smap_free(&w->ev_keys);
+	for (size_t i = 0; i < w->ev_max; i++)
+		free(w->ev_ring[i]);
+	free(w->ev_ring);
+	free(w);
+}
+
+struct sim_registry *sim_world_registry(struct sim_world *w)
+{
+	return w ? w->reg : NULL;
+}
+
+/* xorshift64*: names and churn need only be varied and repeatable. */
+uint64_t sim_world_rand(struct sim_world *w)
+{
+	uint64_t x = w->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	w->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void sim_world_rand_suffix(struct sim_world *w, char *out, int n)
+{
+	static const char alpha[] = "bcdfghjklmnpqrstvwxz2456789";
+	for (int i = 0; i < n; i++)
+		out[i] = alpha[sim_world_rand(w) % (sizeof alpha - 1)];
+	out[n] = '\0';
+}
+
+long long sim_world_wall_ms(struct sim *s)
+{
+	return sim_world(s)->epoch_ms + sim_now(s);
+}
+
+void sim_world_time_str(struct sim *s, long long wall_ms, char out[32])
+{
+	(void)s;
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+long long sim_world_parse_time(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	if (!s)
+		return 0;
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return 0;
+	return (long long)timegm(&tm) * 1000;
+}
+
+/* ---- the registry through the world ------------------------------------ */
+
+int sim_registry_has(struct sim *s, const char *image)
+{
+	return sim_registry_lookup(sim_world(s)->reg, image, NULL, NULL) != NULL;
+}
+
+int sim_registry_put(struct sim *s, const char *image, const void *model,
+		     size_t model_len)
+{
+	return sim_registry_add(sim_world(s)->reg, image, model, model_len);
+}
+
+const void *sim_registry_model(struct sim *s, const char *image, size_t *len)
+{
+	const void *m = NULL;
+	sim_registry_lookup(sim_world(s)->reg, image, &m, len);
+	return m;
+}

@@ -1,0 +1,215 @@
+/*
+ * draw.c - the one place that talks to curses: opening and restoring the
+ * terminal, colour pairs from the theme, drawing a frame by repainting only
+ * the lines whose hash changed, and reading keys. Everything above it works
+ * on frames and K_* codes, so it can be tested without a terminal.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "tui/tui.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct term {
+	int open;
+	int colors;           /* 256, 8 or 0 */
+	struct theme theme;   /* as this terminal shows it */
+	int w, h;
+	unsigned long *shown; /* hash of each line on screen */
+	int nshown;
+	int eof_polls;
+};
+
+/* ncurses keeps one screen per process; so does this: the fatal hook and
+ * the crash path need to find it. */
+static struct term *the_term;
+
+static void fatal_restore(void)
+{
+	term_close(the_term);
+}
+
+static attr_t style_attrs(const struct theme_style *st, short pair)
+{
+	attr_t a = pair ? COLOR_PAIR(pair) : 0;
+	if (st->attrs & TA_BOLD)
+		a |= A_BOLD;
+	if (st->attrs & TA_DIM)
+		a |= A_DIM;
+	if (st->attrs & TA_UNDERLINE)
+		a |= A_UNDERLINE;
+	if (st->attrs & TA_REVERSE)
+		a |= A_REVERSE;
+#ifdef A_ITALIC
+	if (st->attrs & TA_ITALIC)
+		a |= A_ITALIC;
+#endif
+	return a;
+}
+
+static void setup_colors(struct term *tm, const struct theme *t)
+{
+	tm->colors = 0;
+	const char *nc = getenv("NO_COLOR");
+	if (!(nc && *nc) && has_colors() && start_color() == OK) {
+		use_default_colors();
+		tm->colors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : COLORS >= 8 ? 8 : 0;
+	}
+	theme_for_terminal(t, tm->colors, &tm->theme);
+	if (!tm->colors)
+		return;
+	for (int i = 0; i < TH_COUNT; i++)
+		init_pair((short)(i + 1), tm->theme.s[i].fg, tm->theme.s[i].bg);
+}
+
+struct term *term_open(const struct theme *t, int *utf8, struct perr *e)
+{
+	setlocale(LC_ALL, "");
+	const char *cs = nl_langinfo(CODESET);
+	*utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+	if (!isatty(0) || !isatty(1)) {
+		perr_set(e, "the dashboard needs a terminal: run it in one, or use the headless commands (podium --help)");
+		return NULL;
+	}
+	/* Short ESC delay: esc is a key here, and SSH adds latency anyway. */
+	if (!getenv("ESCDELAY"))
+		setenv("ESCDELAY", "25", 1);
+	if (!initscr()) {
+		perr_set(e, "cannot start curses on this terminal (TERM=%s)",
+			 getenv("TERM") ? getenv("TERM") : "");
+		return NULL;
+	}
+	struct term *tm = xcalloc(1, sizeof *tm);
+	tm->open = 1;
+	the_term = tm;
+	x_set_fatal_hook(fatal_restore);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	setup_colors(tm, t);
+	getmaxyx(stdscr, tm->h, tm->w);
+	return tm;
+}
+
+void term_close(struct term *tm)
+{
+	if (!tm || !tm->open)
+		return;
+	tm->open = 0;
+	curs_set(1);
+	endwin();
+	free(tm->shown);
+	tm->shown = NULL;
+	if (the_term == tm)
+		the_term = NULL;
+	free(tm);
+}
+
+void term_size(struct term *tm, int *w, int *h)
+{
+	getmaxyx(stdscr, tm->h, tm->w);
+	*w = tm->w;
+	*h = tm->h;
+}
+
+int term_colors(const struct term *tm)
+{
+	return tm->colors;
+}
+
+void term_invalidate(struct term *tm)
+{
+	free(tm->shown);
+	tm->shown = NULL;
+	tm->nshown = 0;
+	clearok(curscr, TRUE);
+}
+
+static void draw_line(struct term *tm, const struct frame *f, int r)
+{
+	const struct cell *line = &f->cells[r * f->w];
+	int c = 0;
+	move(r, 0);
+	while (c < f->w) {
+		int st = line[c].style < TH_COUNT ? line[c].style : TH_TABLE_ROW;
+		attrset(style_attrs(&tm->theme.s[st], tm->colors ? (short)(st + 1) : 0));
+		/* One run of cells in the same style, one curses call. */
+		char buf[1024];
+		size_t n = 0;
+		while (c < f->w && line[c].style == st && n + 4 < sizeof buf) {
+			memcpy(buf + n, line[c].ch, line[c].len);
+			n += line[c].len;
+			c++;
+		}
+		/* The bottom-right cell returns ERR (the cursor cannot move on)
+		 * but is drawn: scrolling is off. */
+		addnstr(buf, (int)n);
+	}
+}
+
+void term_draw(struct term *tm, struct frame *f)
+{
+	frame_hash_lines(f);
+	if (tm->nshown != f->h) {
+		free(tm->shown);
+		tm->shown = xcalloc((size_t)f->h, sizeof *tm->shown);
+		tm->nshown = f->h;
+		for (int r = 0; r < f->h; r++)
+			tm->shown[r] = ~f->line_hash[r];
+	}
+	for (int r = 0; r < f->h; r++) {
+		if (tm->shown[r] == f->line_hash[r])
+			continue;
+		draw_line(tm, f, r);
+		tm->shown[r] = f->line_hash[r];
+	}
+	refresh();
+}
+
+static const struct {
+	int curses;
+	int key;
+} keymap[] = {
+	{ KEY_UP, K_UP },       { KEY_DOWN, K_DOWN },   { KEY_LEFT, K_LEFT },
+	{ KEY_RIGHT, K_RIGHT }, { KEY_PPAGE, K_PGUP },  { KEY_NPAGE, K_PGDN },
+	{ KEY_HOME, K_HOME },   { KEY_END, K_END },     { KEY_RESIZE, K_RESIZE },
+	{ KEY_DC, K_DEL },      { KEY_BTAB, K_BTAB },   { KEY_BACKSPACE, K_BACKSPACE },
+	{ KEY_ENTER, K_ENTER }, { 8, K_BACKSPACE },     { '\n', K_ENTER },
+	{ 0, 0 },
+};
+
+int term_key(struct term *tm)
+{
+	int ch = getch();
+	if (ch == ERR)
+		return -1;
+	if (ch == KEY_RESIZE)
+		getmaxyx(stdscr, tm->h, tm->w);
+	for (int i = 0; keymap[i].curses; i++)
+		if (keymap[i].curses == ch)
+			return keymap[i].key;
+	if (ch >= KEY_MIN)
+		return -1;
+	return ch;
+}
+
+void term_suspend(struct term *tm)
+{
+	(void)tm;
+	def_prog_mode();
+	endwin();
+}
+
+void term_resume(struct term *tm)
+{
+	reset_prog_mode();
+	term_invalidate(tm);
+	refresh();
+}

@@ -1,0 +1,73 @@
+/*
+ * keys.c - the dashboard's key table: k9s's conventions, since operators'
+ * fingers know them. The help screen is drawn from this table, and a test
+ * holds man/podium.1's key list to it.
+ */
+#include "tui/tui.h"
+
+#include <stddef.h>
+
+#define G SCOPE_GLOBAL
+#define T SCOPE_TABLE
+#define X SCOPE_TEXT
+#define L SCOPE_LOG
+#define R SCOPE_RESOURCE
+
+const struct keydef keydefs[] = {
+	{ ':', ":", G, A_COMMAND, 0, "command mode: a view (:pods, :deploy, :models ...), :ns NAME, :ctx NAME, :q" },
+	{ '/', "/", T | X | L, A_FILTER, 0, "filter: substring; /!text inverse; /-l app=web label selector" },
+	{ '?', "?", G, A_HELP, 0, "this help" },
+	{ K_ESC, "esc", G, A_BACK, 0, "back: clear the filter, close the view or dialog" },
+	{ 'q', "q", G, A_BACK, 0, "back, as esc; quits from the first view" },
+	{ 'j', "j", T | X | L, A_DOWN, 0, "down" },
+	{ K_DOWN, "down", T | X | L, A_DOWN, 0, "down" },
+	{ 'k', "k", T | X | L, A_UP, 0, "up" },
+	{ K_UP, "up", T | X | L, A_UP, 0, "up" },
+	{ K_PGDN, "pgdn", T | X | L, A_PGDN, 0, "page down" },
+	{ K_PGUP, "pgup", T | X | L, A_PGUP, 0, "page up" },
+	{ 'g', "g", T | X | L, A_TOP, 0, "first line" },
+	{ K_HOME, "home", T | X | L, A_TOP, 0, "first line" },
+	{ 'G', "G", T | X | L, A_BOTTOM, 0, "last line" },
+	{ K_END, "end", T | X | L, A_BOTTOM, 0, "last line" },
+	{ K_ENTER, "enter", T, A_ENTER, 0, "open: a deployment's pods, a pod's containers' logs" },
+	{ K_CTRL_R, "ctrl-r", G, A_REFRESH, 0, "refresh: list again from the server" },
+	{ 'N', "N", T, A_SORT_NAME, 0, "sort by name" },
+	{ 'A', "A", T, A_SORT_AGE, 0, "sort by age" },
+	{ 'S', "S", T, A_SORT_STATUS, 0, "sort by status" },
+	{ 'R', "R", T, A_SORT_REVERSE, 0, "reverse the sort" },
+	{ 'd', "d", R, A_DESCRIBE, 0, "describe the selection" },
+	{ 'y', "y", R, A_YAML, 0, "the selection as YAML" },
+	{ 'e', "e", R, A_EDIT, 1, "edit in $EDITOR, then server-side apply" },
+	{ 'l', "l", R, A_LOGS, 0, "logs of the selected pod or deployment" },
+	{ 'v', "v", R, A_EVENTS, 0, "events of the selection" },
+	{ 's', "s", R, A_SCALE, 1, "scale the selected deployment" },
+	{ 'r', "r", R, A_RESTART, 1, "rollout restart the selected deployment" },
+	{ 'u', "u", R, A_UNDO, 1, "undo: roll back to a revision picked from its history" },
+	{ K_CTRL_D, "ctrl-d", R, A_DELETE, 1, "delete the selection (asks first)" },
+	{ 'c', "c", R, A_COMPARE, 0, "compare the model deployment's live predictions with a local model" },
+	{ 'b', "b", R, A_BUILD, 1, "build a model-server image from a local model" },
+	{ 'f', "f", L, A_FOLLOW, 0, "follow the log on or off" },
+	{ 'w', "w", L | X, A_WRAP, 0, "wrap long lines on or off" },
+	{ 't', "t", L, A_TIMESTAMPS, 0, "timestamps on or off" },
+	{ 'T', "T", L, A_TAIL, 0, "tail: how many lines to fetch (100, 1000, all)" },
+	{ 'W', "W", L, A_SINCE, 0, "since: how far back (1m, 15m, 1h, all)" },
+	{ 'o', "o", L | X, A_SAVE, 0, "save what is shown to a file" },
+	{ 0, NULL, 0, A_NONE, 0, NULL },
+};
+
+enum action keys_lookup(int key, unsigned scopes)
+{
+	enum action found = A_NONE;
+	for (const struct keydef *k = keydefs; k->key; k++)
+		if (k->key == key && (k->scopes & (scopes | SCOPE_GLOBAL)))
+			found = k->action;
+	return found;
+}
+
+const struct keydef *keys_for_action(enum action a)
+{
+	for (const struct keydef *k = keydefs; k->key; k++)
+		if (k->action == a)
+			return k;
+	return NULL;
+}
