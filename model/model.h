@@ -94,7 +94,11 @@ int net_arch_classes(const struct net_arch *a);
 size_t net_arch_param_count(const struct net_arch *a);
 
 /* A network: parameters, Adam state and one workspace for batches of up to
- * max_batch images, all allocated in net_new. Opaque. */
+ * max_batch images, all allocated in net_new. Opaque. One thread at a time
+ * may call into a net (its buffers are shared by every call); give each
+ * serving thread its own net. With more than one thread set (below), a net
+ * runs a pool of that many threads, created on first use: a batch is split
+ * into slices, one image's big layers by filters or rows. */
 struct net;
 
 /* Build a network for a (checked here) and batches up to max_batch (>0).
@@ -140,7 +144,10 @@ void net_set_adam(struct net *n, float lr, float beta1, float beta2,
 void net_reset_adam(struct net *n);
 
 /* OpenBLAS threads for every network in the process (>= 1). The engine's
- * own loops use the same count. Deterministic per thread count. */
+ * own pool uses the same count (and runs OpenBLAS single-threaded inside
+ * each worker). Results are deterministic per thread count: the same seed
+ * and count give the same weights bit for bit; another count sums the
+ * batch's gradients in another order. */
 void net_set_threads(int threads);
 int net_get_threads(void);
 
