@@ -73,9 +73,9 @@ bench: all
 	tests/bench/run-benches.sh $(BUILD)
 
 # libFuzzer targets, built with clang against the sources (not the archive,
-# which may be gcc-built).
+# which may be gcc-built). Only the library directories: tui/ commands
+# need main.c's cli_* helpers, and the parsers live in kube/ and model/.
 FUZZ_CFLAGS := -std=c11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
-# The parsers live in kube/ and model/; tui/ needs main.c's cli_* helpers.
 FUZZ_LIB_SRCS := $(wildcard kube/*.c kube/sim/*.c model/*.c)
 fuzz:
 	@mkdir -p $(BUILD)/fuzz

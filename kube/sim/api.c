@@ -533,6 +533,16 @@ static json_t *json_patch_fn(const struct sim_kind *k, const json_t *live,
 	return sim_json_patch(live, patch, st);
 }
 
+static json_t *strategic_fn(const struct sim_kind *k, const json_t *live,
+			    const json_t *patch, struct sim_status *st)
+{
+	/* The Scale subresource has no strategy to merge by. */
+	const char *kind = json_string_value(json_object_get(live, "kind"));
+	if (kind && strcmp(kind, "Scale") == 0)
+		return merge_fn(k, live, patch, st);
+	return sim_strategic_merge_patch(k, live, patch, st);
+}
+
 /* The patch types, by Content-Type, as the real server accepts them. */
 static const struct {
 	const char *ctype;
@@ -541,6 +551,7 @@ static const struct {
 } patch_types[] = {
 	{ "application/json-patch+json", json_patch_fn },
 	{ "application/merge-patch+json", merge_fn },
+	{ "application/strategic-merge-patch+json", strategic_fn },
 	{ NULL, NULL },
 };
 
@@ -638,6 +649,8 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (!json_is_object(*body)) {
 			sim_status_bad_request(st, "the body of the request was not "
 						   "DeleteOptions");
+			json_decref(*body);
+			*body = NULL;
 			return -1;
 		}
 		const char *p = json_string_value(
@@ -651,8 +664,11 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (json_is_true(orphan) && !p)
 			o->propagation = "Orphan";
 	}
-	if (dry_run(rq, st))
+	if (dry_run(rq, st)) {
+		json_decref(*body);
+		*body = NULL;
 		return -1;
+	}
 	return 0;
 }
 

@@ -16,39 +16,47 @@
 /* The collector's full scan runs every this many steps. */
 #define GC_EVERY 10
 
-struct uidset {
-	struct smap *m;
-};
-
-static int add_uid(json_t *obj, void *ud)
+/* Whether the object a reference names still exists with that uid: a
+ * lookup by kind and name, so a pass needs no set of every uid. */
+static int owner_exists(struct sim *s, const char *ns, const json_t *ref)
 {
-	const char *uid = json_string_value(json_object_get(
-		json_object_get(obj, "metadata"), "uid"));
-	if (uid)
-		smap_put(ud, uid, (void *)1);
-	return 0;
+	const char *av = json_string_value(json_object_get(ref, "apiVersion"));
+	const char *kind = json_string_value(json_object_get(ref, "kind"));
+	const char *name = json_string_value(json_object_get(ref, "name"));
+	const char *uid = json_string_value(json_object_get(ref, "uid"));
+	if (!av || !kind || !name || !uid)
+		return 1; /* not ours to judge */
+	char group[128] = "";
+	const char *slash = strchr(av, '/');
+	if (slash)
+		snprintf(group, sizeof group, "%.*s", (int)(slash - av), av);
+	const struct sim_kind *k = sim_kind_by_kind(group, kind);
+	if (!k)
+		return 1;
+	json_t *owner = sim_store_get(s, k, k->namespaced ? ns : NULL, name);
+	const char *ouid = json_string_value(json_object_get(
+		json_object_get(owner, "metadata"), "uid"));
+	return ouid && !strcmp(ouid, uid);
 }
 
 struct orphans {
-	struct smap *uids;
+	struct sim *s;
 	struct pod_group found;
 };
 
 static int find_orphan(json_t *obj, void *ud)
 {
 	struct orphans *o = ud;
-	json_t *refs = json_object_get(json_object_get(obj, "metadata"),
-				       "ownerReferences");
+	json_t *meta = json_object_get(obj, "metadata");
+	json_t *refs = json_object_get(meta, "ownerReferences");
 	if (!json_array_size(refs))
 		return 0;
+	const char *ns = json_string_value(json_object_get(meta, "namespace"));
 	size_t i;
 	json_t *r;
 	json_array_foreach(refs, i, r)
-	{
-		const char *uid = json_string_value(json_object_get(r, "uid"));
-		if (uid && smap_get(o->uids, uid))
+		if (owner_exists(o->s, ns, r))
 			return 0;
-	}
 	struct pod_group *g = &o->found;
 	if (g->n == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 8;
@@ -62,12 +70,7 @@ static int find_orphan(json_t *obj, void *ud)
  * is deleted (its own dependents follow through the store's cascade). */
 static void gc(struct sim *s)
 {
-	struct smap uids;
-	smap_init(&uids, NULL);
-	for (const struct sim_kind *k = sim_kinds; k->kind; k++)
-		if (strcmp(k->plural, "events"))
-			sim_store_each(s, k, NULL, add_uid, &uids);
-	struct orphans o = { .uids = &uids };
+	struct orphans o = { .s = s };
 	for (const struct sim_kind *k = sim_kinds; k->kind; k++) {
 		if (!k->namespaced || !strcmp(k->plural, "events"))
 			continue;
@@ -87,7 +90,6 @@ static void gc(struct sim *s)
 		}
 	}
 	free(o.found.v);
-	smap_free(&uids);
 }
 
 /* Demo churn: now and then a demo deployment is scaled or restarted, so
@@ -134,13 +136,27 @@ void sim_controllers_step(struct sim *s)
 	struct sim_world *w = sim_world(s);
 	if (!w)
 		return;
-	sim_deployment_sync(s);
-	sim_replicaset_sync(s);
-	sim_job_sync(s);
-	sim_kubelet_sync(s);
-	sim_endpoints_sync(s);
-	if (w->steps++ % GC_EVERY == 0)
-		gc(s);
 	if (w->demo)
 		churn(s, w);
+	/* Controllers react to changes; with none since the previous step
+	 * began (its own writes count) and none of them waiting on time, only
+	 * the kubelet's timers run. */
+	unsigned long long rv0 = sim_store_rv(s);
+	w->store_idle = w->steps && rv0 == w->last_rv;
+	w->last_rv = rv0;
+	int idle = w->store_idle && !w->time_pending;
+	if (!idle) {
+		w->time_pending = 0;
+		sim_deployment_sync(s);
+		sim_replicaset_sync(s);
+		sim_job_sync(s);
+	}
+	sim_kubelet_sync(s);
+	if (!idle)
+		sim_endpoints_sync(s);
+	if (w->steps % GC_EVERY == 0 && !idle) {
+		gc(s);
+		sim_world_sweep_sigs(w);
+	}
+	w->steps++;
 }

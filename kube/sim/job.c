@@ -75,6 +75,8 @@ static void sync_job(struct sim *s, json_t *job, struct pod_group *g)
 	if (!json_object_get(ns, "startTime"))
 		json_object_set_new(ns, "startTime", json_string(now));
 	int done = finished(job);
+	if (!done && json_object_get(spec, "activeDeadlineSeconds"))
+		sim_world(s)->time_pending = 1;
 	json_incref(job);
 	if (!done) {
 		const char *fail_reason = NULL, *fail_msg = NULL;

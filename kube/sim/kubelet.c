@@ -82,38 +82,100 @@ static void fmt_time(struct sim *s, long long ms, char out[32])
 
 /* ---- what a container runs --------------------------------------------- */
 
-/* The seconds in the first "sleep N" of cmd, or def. */
-static long long sleep_ms(const char *cmd, long long def)
+static void sh_add(struct ctr *c, char op, long long ms, int code, char *text)
 {
-	const char *p = strstr(cmd, "sleep ");
-	if (!p)
-		return def;
-	p += 6;
-	if (!strncmp(p, "infinity", 8))
-		return -1;
-	char *end;
-	double v = strtod(p, &end);
-	return end == p ? def : (long long)(v * 1000);
+	c->sh = xrealloc(c->sh, (size_t)(c->nsh + 1) * sizeof *c->sh);
+	c->sh[c->nsh++] = (struct sh_step){ op, ms, code, text };
 }
 
-/* The text of the first `echo X` of cmd (quotes dropped), or NULL. */
-static char *echo_text(const char *cmd)
+/* One statement; returns 1 when it is one the runtime follows. */
+static int sh_statement(struct ctr *c, char *st)
 {
-	const char *p = strstr(cmd, "echo ");
-	if (!p)
-		return NULL;
-	p += 5;
-	size_t n = strcspn(p, ";&|\n");
-	char *t = xstrndup(p, n);
-	/* Drop quotes; trim. */
-	char *o = t;
-	for (char *i = t; *i; i++)
-		if (*i != '"' && *i != '\'')
-			*o++ = *i;
-	*o = '\0';
-	while (o > t && o[-1] == ' ')
-		*--o = '\0';
-	return t;
+	while (*st == ' ' || *st == '\t')
+		st++;
+	char *end = st + strlen(st);
+	while (end > st && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (!strncmp(st, "echo", 4) && (st[4] == ' ' || !st[4])) {
+		char *t = xstrdup(st[4] ? st + 5 : ""), *o = t;
+		for (char *i = t; *i; i++)
+			if (*i != '"' && *i != '\'')
+				*o++ = *i;
+		*o = '\0';
+		sh_add(c, 'e', 0, 0, t);
+		return 1;
+	}
+	if (!strncmp(st, "sleep ", 6)) {
+		char *e;
+		double v = strtod(st + 6, &e);
+		sh_add(c, 's', !strncmp(st + 6, "infinity", 8) ? -1
+			       : e == st + 6 ? 0 : (long long)(v * 1000), 0, NULL);
+		return 1;
+	}
+	if (!strncmp(st, "exit", 4) && (st[4] == ' ' || !st[4])) {
+		sh_add(c, 'x', 0, st[4] ? atoi(st + 5) : 0, NULL);
+		return 1;
+	}
+	if (!strcmp(st, "false") || !strcmp(st, "/bin/false")) {
+		sh_add(c, 'x', 0, 1, NULL);
+		return 1;
+	}
+	if (!strcmp(st, "date")) {
+		sh_add(c, 'd', 0, 0, NULL);
+		return 1;
+	}
+	return !strcmp(st, "true") || !strcmp(st, ":");
+}
+
+/* Split a script part into statements at ';', newlines and '&&'. */
+static int sh_part(struct ctr *c, char *part)
+{
+	int known = 0;
+	for (char *p = part; p && *p;) {
+		size_t n = strcspn(p, ";\n&");
+		char save = p[n];
+		p[n] = '\0';
+		known += sh_statement(c, p);
+		if (!save)
+			break;
+		p += n + 1;
+		while (*p == '&')
+			p++;
+	}
+	return known;
+}
+
+/* Follow a shell command: `sh -c "echo a; sleep 3; exit 1"`, or a
+ * `while true; do ...; done` loop. 1 when it has statements followed. */
+static int sh_parse(struct ctr *c, const char *cmd)
+{
+	static const char *const shells[] = { "sh -c ", "/bin/sh -c ", "bash -c ",
+					      "/bin/bash -c ", "ash -c ", NULL };
+	for (int i = 0; shells[i]; i++)
+		if (!strncmp(cmd, shells[i], strlen(shells[i]))) {
+			cmd += strlen(shells[i]);
+			break;
+		}
+	char *s = xstrdup(cmd);
+	c->loop_at = -1;
+	char *w = strstr(s, "while true");
+	if (!w)
+		w = strstr(s, "while :");
+	int known;
+	if (w) {
+		*w = '\0';
+		known = sh_part(c, s);
+		char *body = strstr(w + 1, "do ");
+		char *done = body ? strstr(body, "done") : NULL;
+		if (done)
+			*done = '\0';
+		c->loop_at = c->nsh;
+		known += body ? sh_part(c, body + 3) : 0;
+	} else {
+		known = sh_part(c, s);
+	}
+	free(s);
+	return known > 0;
 }
 
 static char *join_cmd(const json_t *c)
@@ -156,37 +218,42 @@ static void classify(struct ctr *c, const json_t *spec)
 	c->exit_code = 0;
 	char *cmd = join_cmd(spec);
 	if (cmd && *cmd) {
-		const char *ex = strstr(cmd, "exit ");
-		long long sl = sleep_ms(cmd, 0);
 		c->log_style = LOG_NONE;
-		c->echo = echo_text(cmd);
-		if (strstr(cmd, "while true") || strstr(cmd, "while :")) {
-			c->prog = PROG_LOOP;
-			c->loop_ms = sl > 0 ? sl : 1000;
-		} else if (ex) {
-			c->prog = PROG_EXIT;
-			c->exit_code = atoi(ex + 5);
-			c->run_ms = sl > 0 ? sl : 500;
-		} else if (!strcmp(cmd, "false") || !strcmp(cmd, "/bin/false")) {
-			c->prog = PROG_EXIT;
-			c->exit_code = 1;
-		} else if (sl < 0 || strstr(cmd, "nginx") ||
-			   strstr(cmd, "redis-server") ||
-			   strstr(cmd, "tail -f")) {
-			c->prog = PROG_SERVER;
-		} else if (strstr(cmd, "http.server")) {
+		if (strstr(cmd, "http.server")) {
 			c->prog = PROG_SERVER;
 			c->log_style = LOG_PYHTTP;
-		} else if (sl > 0) {
-			c->prog = PROG_EXIT;
-			c->run_ms = sl;
-		} else if (c->echo || ip->prog == PROG_EXIT) {
-			/* A one-shot shell or script command. */
-			c->prog = PROG_EXIT;
-			c->run_ms = 300;
 		} else if (strstr(cmd, "podium serve")) {
 			c->prog = PROG_SERVER;
 			c->log_style = LOG_RUNTIME;
+		} else if (strstr(cmd, "nginx")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_NGINX;
+		} else if (strstr(cmd, "redis-server")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_REDIS;
+		} else if (strstr(cmd, "tail -f")) {
+			c->prog = PROG_SERVER;
+		} else if (sh_parse(c, cmd)) {
+			long long t = 0;
+			int forever = c->loop_at >= 0;
+			c->exit_code = 0;
+			for (int i = 0; i < c->nsh && !forever; i++) {
+				if (c->sh[i].op == 's' && c->sh[i].ms < 0)
+					forever = 1;
+				else if (c->sh[i].op == 's')
+					t += c->sh[i].ms;
+				else if (c->sh[i].op == 'x') {
+					c->exit_code = c->sh[i].code;
+					break;
+				}
+			}
+			c->prog = c->loop_at >= 0 ? PROG_LOOP
+				  : forever ? PROG_SERVER : PROG_EXIT;
+			c->run_ms = t + 100;
+		} else if (ip->prog == PROG_EXIT) {
+			/* A one-shot script this runtime does not follow. */
+			c->prog = PROG_EXIT;
+			c->run_ms = 300;
 		}
 	}
 	free(cmd);
@@ -314,20 +381,36 @@ static void run_log(struct logctx *x)
 		snprintf(line, sizeof line, b[i], ts);
 		emit(x, lt, line);
 	}
-	if (c->echo && c->prog != PROG_LOOP && t + 10 <= upto)
-		emit(x, t + 10, c->echo);
-	if (c->prog == PROG_LOOP) {
-		for (long long k = 0, lt = t + 10; lt <= upto;
-		     k++, lt += c->loop_ms) {
-			if (c->echo) {
-				emit(x, lt, c->echo);
-			} else {
-				time_t tt = (time_t)(lt / 1000);
-				struct tm tm;
-				gmtime_r(&tt, &tm);
-				strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
-				emit(x, lt, line);
-			}
+	/* The shell statements, in order; a loop body until stopped. */
+	long long lt = t + 10;
+	for (int i = 0; i < c->nsh && lt <= upto; i++) {
+		const struct sh_step *st = &c->sh[i];
+		if (st->op == 'e') {
+			emit(x, lt, st->text);
+		} else if (st->op == 'd') {
+			time_t tt = (time_t)(lt / 1000);
+			struct tm tm;
+			gmtime_r(&tt, &tm);
+			strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
+			emit(x, lt, line);
+		} else if (st->op == 's') {
+			if (st->ms < 0)
+				break;
+			lt += st->ms;
+		} else if (st->op == 'x') {
+			break;
+		}
+		if (i == c->nsh - 1 && c->loop_at >= 0) {
+			/* A body without sleeps still takes its time. */
+			long long period = 0;
+			for (int j = c->loop_at; j < c->nsh; j++)
+				if (c->sh[j].op == 's' && c->sh[j].ms > 0)
+					period += c->sh[j].ms;
+			if (!period)
+				lt += 1000;
+			i = c->loop_at - 1;
+			if (c->loop_at >= c->nsh)
+				break;
 		}
 	}
 	if (c->log_style == LOG_NGINX) {
@@ -356,16 +439,18 @@ static void run_log(struct logctx *x)
 
 /* ---- container and pod state machine ----------------------------------- */
 
-static void ctr_id(const struct pod_state *ps, const struct ctr *c,
-		   struct ctr_inst *in)
+/* The runtime's ID of one run of a container, derived rather than kept:
+ * 10,000 pods need not hold 10,000 IDs. */
+static const char *inst_id(const struct pod_state *ps, const struct ctr *c,
+			   const struct ctr_inst *in, char buf[80])
 {
-	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)c->restarts;
-	snprintf(in->id, sizeof in->id, "containerd://");
+	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)in->run;
+	snprintf(buf, 80, "containerd://");
 	for (int i = 0; i < 4; i++) {
 		h = mix(h + (uint64_t)i);
-		snprintf(in->id + strlen(in->id), 17, "%016llx",
-			 (unsigned long long)h);
+		snprintf(buf + strlen(buf), 17, "%016llx", (unsigned long long)h);
 	}
+	return buf;
 }
 
 static json_t *pod_obj(struct sim *s, const struct pod_state *ps)
@@ -403,7 +488,7 @@ static void start_instance(struct sim *s, struct pod_state *ps, struct ctr *c,
 		c->prev = c->cur;
 	memset(&c->cur, 0, sizeof c->cur);
 	c->cur.start_ms = t;
-	ctr_id(ps, c, &c->cur);
+	c->cur.run = c->restarts;
 	c->st = CS_RUNNING;
 	c->t_state = t;
 	c->started = 1;
@@ -435,7 +520,8 @@ static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
 	}
 	char *norm = sim_image_normalize(c->image);
 	const char *ref = norm ? norm : c->image;
-	snprintf(c->pull_msg, sizeof c->pull_msg,
+	free(c->pull_msg);
+	c->pull_msg = xasprintf(
 		 "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": failed to resolve reference \"%s\": %s: not found",
 		 ref, ref, ref);
 	free(norm);
@@ -558,15 +644,16 @@ static const char *ctr_waiting_reason(const struct ctr *c)
 	}
 }
 
-static json_t *terminated_json(struct sim *s, const struct ctr_inst *in)
+static json_t *terminated_json(struct sim *s, const struct pod_state *ps,
+			       const struct ctr *c, const struct ctr_inst *in)
 {
-	char a[32], b[32];
+	char a[32], b[32], id[80];
 	fmt_time(s, in->start_ms, a);
 	fmt_time(s, in->end_ms, b);
 	return json_pack("{s:{s:i,s:s,s:s,s:s,s:s}}", "terminated", "exitCode",
 			 in->exit_code, "reason",
 			 in->exit_code ? "Error" : "Completed", "startedAt", a,
-			 "finishedAt", b, "containerID", in->id);
+			 "finishedAt", b, "containerID", inst_id(ps, c, in, id));
 }
 
 static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
@@ -581,7 +668,7 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 	} else if (wr) {
 		json_t *wt = json_pack("{s:s}", "reason", wr);
 		if (c->st == CS_PULL_ERR)
-			json_object_set_new(wt, "message", json_string(c->pull_msg));
+			json_object_set_new(wt, "message", json_string(c->pull_msg ? c->pull_msg : ""));
 		else if (!strcmp(wr, "ImagePullBackOff"))
 			json_object_set_new(wt, "message", json_sprintf(
 					"Back-off pulling image \"%s\"", c->image));
@@ -593,15 +680,15 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 		state = json_pack("{s:o}", "waiting", wt);
 	} else {
 		/* Terminated, or between a crash and its first restart. */
-		state = terminated_json(s, &c->cur);
+		state = terminated_json(s, ps, c, &c->cur);
 	}
 	json_t *last = json_object();
 	if (c->st == CS_CRASH_BACKOFF && wr) {
 		json_decref(last);
-		last = terminated_json(s, &c->cur);
+		last = terminated_json(s, ps, c, &c->cur);
 	} else if (c->prev.start_ms && c->prev.end_ms) {
 		json_decref(last);
-		last = terminated_json(s, &c->prev);
+		last = terminated_json(s, ps, c, &c->prev);
 	}
 	char *norm = sim_image_normalize(c->image);
 	json_t *cs = json_pack("{s:s,s:o,s:o,s:b,s:i,s:s,s:s}", "name", c->name,
@@ -610,8 +697,10 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 			       c->image_id && norm ? norm : c->image, "imageID",
 			       c->image_id ? c->image_id : "");
 	free(norm);
+	char id[80];
 	if (c->cur.start_ms)
-		json_object_set_new(cs, "containerID", json_string(c->cur.id));
+		json_object_set_new(cs, "containerID",
+				    json_string(inst_id(ps, c, &c->cur, id)));
 	json_object_set_new(cs, "started",
 			    json_boolean(c->st == CS_RUNNING));
 	return cs;
@@ -768,6 +857,9 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	ps->name = xstrdup(meta_str(pod, "name"));
 	ps->uid = xstrdup(meta_str(pod, "uid"));
 	ps->node = xstrdup(jstr(spec, "nodeName"));
+	unsigned nidx;
+	ps->node_idx = ps->node && sscanf(ps->node, "sim-node-%u", &nidx) == 1 ? (int)nidx
+										: -1;
 	ps->seed = mix(hash_str(w->seed, ps->ns) ^ hash_str(7, ps->name));
 	const char *rp = jstr(spec, "restartPolicy");
 	ps->restart_policy = rp ? rp[0] : 'A';
@@ -803,7 +895,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 			c->image_id = xstrdup(id ? id : jstr(cs, "imageID"));
 			c->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
 			c->cur.start_ms = t0;
-			ctr_id(ps, c, &c->cur);
+			c->cur.run = c->restarts;
 			c->st = CS_RUNNING;
 			c->started = 1;
 			c->ready = json_is_true(json_object_get(cs, "ready"));
@@ -863,6 +955,7 @@ static void pod_deleting(struct sim *s, struct pod_state *ps, json_t *pod,
 struct scan {
 	struct sim_world *w;
 	long long now;
+	struct smap *seen;    /* incremental passes: pods already queued */
 	char **todo;          /* "ns\x1fname" of pods to act on */
 	size_t ntodo, cap;
 	size_t nodes_load[64];
@@ -870,6 +963,13 @@ struct scan {
 
 static void todo_add(struct scan *sc, const char *ns, const char *name)
 {
+	if (sc->seen) {
+		char key[600];
+		snprintf(key, sizeof key, "%s\x1f%s", ns, name);
+		if (smap_get(sc->seen, key))
+			return;
+		smap_put(sc->seen, key, (void *)1);
+	}
 	if (sc->ntodo == sc->cap) {
 		sc->cap = sc->cap ? sc->cap * 2 : 64;
 		sc->todo = xrealloc(sc->todo, sc->cap * sizeof *sc->todo);
@@ -1004,13 +1104,55 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 		write_status(s, ps);
 }
 
-void sim_kubelet_sync(struct sim *s)
+/* Earliest timer of all pods (wall ms), 0 for none. */
+static long long next_timer(struct sim_world *w)
 {
-	struct sim_world *w = sim_world(s);
-	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
+	long long n = 0;
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
+		long long t = pod_next(e->val);
+		if (t && (!n || t < n))
+			n = t;
+	}
+	return n;
+}
+
+/* An incremental pass: a pod the store changed since the last pass. */
+static void on_change(const struct sim_kind *k, const char *type, json_t *pod,
+		      void *ud)
+{
+	struct scan *sc = ud;
+	if (k != sim_kind_find("", "pods"))
+		return;
+	const char *uid = meta_str(pod, "uid");
+	if (!uid)
+		return;
+	if (!strcmp(type, "DELETED")) {
+		smap_del(&sc->w->pods, uid);
+		return;
+	}
+	struct pod_state *ps = smap_get(&sc->w->pods, uid);
+	if (ps) {
+		int deleting = json_object_get(json_object_get(pod, "metadata"),
+					       "deletionTimestamp") != NULL;
+		if (!ps->dirty && !(deleting && !ps->t_delete_seen))
+			return;
+	} else {
+		const char *phase = jstr(json_object_get(pod, "status"), "phase");
+		if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+			return;
+	}
+	todo_add(sc, meta_str(pod, "namespace"), meta_str(pod, "name"));
+}
+
+/* Every pod the store holds, with the kubelet's states swept of pods
+ * that are gone: the first pass, and whenever the changes since the last
+ * pass are no longer all in the store's history. */
+static void full_scan(struct sim *s, struct scan *sc)
+{
+	struct sim_world *w = sc->w;
 	w->gen++;
-	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, &sc);
-	/* Forget pods that are gone. */
+	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, sc);
 	struct smap_ent *e;
 	char **gone = NULL;
 	size_t ngone = 0;
@@ -1026,6 +1168,39 @@ void sim_kubelet_sync(struct sim *s)
 		free(gone[i]);
 	}
 	free(gone);
+}
+
+void sim_kubelet_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
+	/* Nothing changed in the store and no container timer is due. */
+	if (w->store_idle && (!w->kubelet_next || sc.now < w->kubelet_next))
+		return;
+	/* Like a real kubelet, act on what changed (the store's history, as a
+	 * watch delivers it) and on timers, not on every pod every time. */
+	unsigned long long since = w->kubelet_rv;
+	w->kubelet_rv = sim_store_rv(s);
+	struct smap seen;
+	smap_init(&seen, NULL);
+	sc.seen = &seen;
+	if (!since || sim_world_changes(s, since, on_change, &sc) < 0) {
+		sc.ntodo = 0;
+		sc.seen = NULL;
+		full_scan(s, &sc);
+	} else {
+		struct smap_ent *e;
+		for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
+			struct pod_state *ps = e->val;
+			long long next = pod_next(ps);
+			if (ps->node_idx >= 0 && ps->node_idx < 64)
+				sc.nodes_load[ps->node_idx]++;
+			if (ps->dirty || (next && next <= sc.now))
+				todo_add(&sc, ps->ns, ps->name);
+		}
+	}
+	smap_free(&seen);
+	sc.seen = NULL;
 	for (size_t i = 0; i < sc.ntodo; i++) {
 		char *sep = strchr(sc.todo[i], '\x1f');
 		*sep = '\0';
@@ -1033,6 +1208,7 @@ void sim_kubelet_sync(struct sim *s)
 		free(sc.todo[i]);
 	}
 	free(sc.todo);
+	w->kubelet_next = next_timer(w);
 }
 
 /* ---- logs through the API ------------------------------------------------ */

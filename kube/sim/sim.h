@@ -275,6 +275,37 @@ void sim_job_sync(struct sim *s);
 void sim_kubelet_sync(struct sim *s);
 void sim_endpoints_sync(struct sim *s);
 
+/* ---- schema (schema.c): the types of the kinds served, one table behind
+ * the OpenAPI documents, strategic merge patch and server-side apply ---- */
+
+/* One field of a type. type is a primitive ("string", "integer", "int64",
+ * "boolean", "number", "byte", "object" for free-form) or the full name of
+ * another type ("io.k8s.api.core.v1.Container"). */
+struct sim_field {
+	const char *name;
+	const char *type;
+	char shape;            /* 0: one value, 'a': list of, 'm': map of */
+	const char *strategy;  /* x-kubernetes-patch-strategy, or NULL */
+	const char *merge_key; /* x-kubernetes-patch-merge-key, or NULL */
+	const char *list_keys; /* apply's list-map keys when not merge_key
+				  alone: "containerPort,protocol" */
+	const char *desc;
+};
+
+struct sim_type {
+	const char *name;   /* "io.k8s.api.apps.v1.Deployment" */
+	const char *desc;
+	const struct sim_field *fields; /* NULL-terminated; NULL: free-form */
+	const char *group, *version, *kind; /* top-level kinds only */
+};
+
+extern const struct sim_type sim_schema_types[]; /* name == NULL ends */
+/* Borrowed; NULL when unknown. */
+const struct sim_type *sim_schema_type(const char *name);
+const struct sim_type *sim_schema_root(const char *group, const char *kind);
+const struct sim_field *sim_schema_field(const struct sim_type *t,
+					 const char *name);
+
 /* ---- pure JSON helpers (patch.c, selector.c, table.c, openapi.c) ------ */
 
 /* RFC 7386 merge patch. New reference. */
