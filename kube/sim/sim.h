@@ -331,6 +331,16 @@ json_t *sim_apply(const struct sim_kind *k, const json_t *live,
  * resolved, quoted strings kept. NULL with a 400 in st. New reference. */
 json_t *sim_yaml_to_json(const char *text, size_t n, struct sim_status *st);
 
+/* managedFields after a write that is not an apply (create, update, merge,
+ * JSON or strategic patch) by manager (the fieldManager parameter, or
+ * the user agent's program name as the real server defaults it): an
+ * Update entry owning what the write added or changed, taken from the
+ * other managers; removed fields leave every set. obj (the object about
+ * to be stored) gets metadata.managedFields; old is NULL on create. */
+void sim_managed_update(const struct sim_kind *k, const json_t *old,
+			json_t *obj, const char *manager,
+			const char *now_rfc3339);
+
 /* Label selectors (=, ==, !=, in, notin, exists, !key) and field
  * selectors. NULL/"" matches everything. */
 struct sim_selector;
