@@ -219,6 +219,24 @@ if command -v kubectl >/dev/null; then
 	done
 fi
 
+# Secrets by name only: their values never reach the output
+if command -v kubectl >/dev/null; then
+	kubectl create secret generic pull --from-literal=password=hunter2-secret >/dev/null 2>&1 || bad "kubectl create secret"
+	"$PODIUM" get secret pull -o yaml >"$T/out" 2>&1
+	if grep -q 'password: <redacted>' "$T/out" && ! grep -q "$(printf hunter2-secret | base64)" "$T/out"; then
+		ok "secret values redacted in -o yaml"
+	else
+		bad "secret -o yaml: $(cat "$T/out")"
+	fi
+	"$PODIUM" get secrets >"$T/out" 2>&1
+	grep -q '^pull  *Opaque  *1 ' "$T/out" && ok "secret table: type and key count" || bad "secret table: $(cat "$T/out")"
+fi
+
+# --request-timeout against a server that answers late
+"$PODIUM" sim fault latency=3000 >/dev/null 2>&1
+expect 'timed out waiting for' "$PODIUM" get pods --request-timeout 1s
+"$PODIUM" sim fault clear >/dev/null 2>&1
+
 # events and the table of a namespace
 "$PODIUM" events >"$T/out" 2>&1 && head -1 "$T/out" | grep -q '^LAST SEEN *TYPE *REASON *OBJECT *MESSAGE' &&
 	ok "events" || bad "events: $(head -3 "$T/out")"
