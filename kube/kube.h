@@ -518,6 +518,328 @@ char *kube_apierror_conflicts(const struct kube_apierror *a);
 /* ---- end resources, requests, operations ---- */
 
 /* ---- list/watch cache (cache.c, watch.c) ---- */
+#include <stdint.h>
+
+struct json_t;
+
+/* jtok.c: a strict JSON tokenizer for the hot path (watch lines, LIST
+ * pages). Tokens index into the caller's buffer, which must outlive them. */
+#define JTOK_MAX_TEXT (1024u * 1024u * 1024u) /* offsets are 32-bit */
+enum jtok_type {
+	JTOK_OBJECT = 1, JTOK_ARRAY, JTOK_STRING, JTOK_NUMBER,
+	JTOK_TRUE, JTOK_FALSE, JTOK_NULL,
+};
+struct jtok {
+	uint8_t type;    /* enum jtok_type */
+	uint8_t escaped; /* string holds backslash escapes */
+	uint32_t start;  /* strings: first byte after the quote */
+	uint32_t len;    /* strings: raw bytes between the quotes */
+	uint32_t next;   /* index of the token after this whole subtree */
+	uint32_t count;  /* objects: members; arrays: elements */
+};
+struct jtok_doc {
+	const char *buf; /* borrowed */
+	size_t len;
+	struct jtok *t;  /* t[0] is the root; object members are key, value */
+	size_t n, cap;
+};
+/* Tokenize buf (len bytes) into d (zero it first; reusable). 0 / -1 with
+ * "invalid JSON at byte N: what". */
+int jtok_parse(struct jtok_doc *d, const char *buf, size_t len, struct perr *e);
+/* Free the token array (not the text). Accepts NULL. */
+void jtok_doc_free(struct jtok_doc *d);
+/* The value token of member key in object obj, or -1. */
+int jtok_get(const struct jtok_doc *d, int obj, const char *key);
+/* Follow a NULL-terminated list of member names from tok; -1 if absent. */
+int jtok_path(const struct jtok_doc *d, int tok, const char *const *keys);
+/* Iterate a container: cur -1 gives the first child; objects yield key
+ * tokens (the value is key + 1). -1 at the end. */
+int jtok_child(const struct jtok_doc *d, int tok, int cur);
+/* The unescaped string (caller frees), or NULL if tok is not a string. */
+char *jtok_str(const struct jtok_doc *d, int tok);
+/* Non-zero when tok is a string equal to s. */
+int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s);
+/* An integer number token into *out; 0 / -1. */
+int jtok_int(const struct jtok_doc *d, int tok, long long *out);
+/* The subtree at tok as a new jansson value (caller decrefs), NULL if none. */
+struct json_t *jtok_to_json(const struct jtok_doc *d, int tok);
+
+/* watch.c: the watch-stream decoder. */
+#define KUBE_WATCH_MAX_LINE (16u * 1024u * 1024u) /* default per-event cap */
+enum kube_event_type {
+	KUBE_EVENT_ADDED, KUBE_EVENT_MODIFIED, KUBE_EVENT_DELETED,
+	KUBE_EVENT_BOOKMARK, KUBE_EVENT_ERROR,
+};
+/* The Status an ERROR event carries (strings unsanitised). */
+struct kube_watch_status {
+	int code;          /* 410 for Expired / Gone; 0 when absent */
+	char reason[64];
+	char message[512];
+};
+struct kube_watch_event {
+	enum kube_event_type type;
+	const struct jtok_doc *doc; /* borrowed for the callback only */
+	int object;                 /* token of "object" (always an object) */
+	struct kube_watch_status status; /* KUBE_EVENT_ERROR only */
+};
+/* Called once per event; returning -1 (with e set) stops the stream. */
+typedef int (*kube_watch_fn)(void *ctx, const struct kube_watch_event *ev,
+			     struct perr *e);
+struct kube_watch;
+/* A decoder refusing events longer than max_line bytes (0: the default).
+ * Free with kube_watch_free. */
+struct kube_watch *kube_watch_new(size_t max_line);
+void kube_watch_free(struct kube_watch *w);
+/* Forget a partial line and a failure: ready for a new stream. */
+void kube_watch_reset(struct kube_watch *w);
+/* Feed n bytes; every complete line becomes one call of fn. 0 / -1 (bad
+ * JSON, unknown type, a line over the cap, or fn's error); after -1 the
+ * decoder refuses data until reset. */
+int kube_watch_feed(struct kube_watch *w, const char *data, size_t n,
+		    kube_watch_fn fn, void *ctx, struct perr *e);
+/* The stream ended: -1 when it stopped inside an event. */
+int kube_watch_finish(struct kube_watch *w, struct perr *e);
+/* Events decoded since the decoder was made. */
+unsigned long long kube_watch_count(const struct kube_watch *w);
+/* "ADDED", ... for a type. */
+const char *kube_event_type_name(enum kube_event_type t);
+/* Decode the Status object at obj into st; 0 / -1 when obj is no object. */
+int kube_watch_status_decode(const struct jtok_doc *d, int obj,
+			     struct kube_watch_status *st);
+/* cache.c: the list/watch cache for one kind, namespace and selectors. The
+ * logic is here without network: kube_cache_start says which request to
+ * make, the *_done calls consume answers; watchset.c does the HTTP. */
+enum kube_cache_state {
+	KUBE_CACHE_LISTING,      /* the first LIST is under way */
+	KUBE_CACHE_LIVE,         /* watching */
+	KUBE_CACHE_RECONNECTING, /* the watch dropped: resuming from the rv */
+	KUBE_CACHE_RELISTING,    /* 410: listing again */
+};
+enum kube_req_kind { KUBE_REQ_NONE, KUBE_REQ_LIST, KUBE_REQ_WATCH };
+
+/* One object in a cache. Borrowed from the cache until its next change. */
+struct kube_item {
+	char *ns;   /* "" for cluster-scoped kinds */
+	char *name;
+	char *rv;   /* metadata.resourceVersion (NULL if the server gave none) */
+	char *uid;  /* NULL if absent */
+	void *proj; /* the spec's projection of the object (NULL without one) */
+	unsigned gen; /* internal: the LIST generation that last saw it */
+};
+
+/* Make the slim projection of an object (token form, or jansson form). */
+typedef void *(*kube_project_fn)(void *ctx, const struct jtok_doc *d, int obj);
+typedef void *(*kube_project_json_fn)(void *ctx, struct json_t *obj);
+typedef void (*kube_project_free_fn)(void *proj);
+/* Told of every change: the item is borrowed for the call (a DELETED item
+ * is freed right after). */
+typedef void (*kube_change_fn)(void *ctx, enum kube_event_type t,
+			       const struct kube_item *it);
+
+struct kube_cache_spec {
+	const char *path;           /* /api/v1/namespaces/default/pods */
+	const char *label_selector; /* NULL or "" for none */
+	const char *field_selector;
+	unsigned page_limit;        /* 0: 500 */
+	unsigned timeout_s;         /* WATCH timeoutSeconds base; 0: 300 */
+	size_t max_line;            /* watch event cap; 0: KUBE_WATCH_MAX_LINE */
+	kube_project_fn project;    /* one of project, project_json, or none */
+	kube_project_json_fn project_json;
+	kube_project_free_fn project_free;
+	void *project_ctx;
+	kube_change_fn on_change;   /* optional */
+	void *change_ctx;
+	unsigned long long seed;    /* jitter; 0: from the clock */
+	long backoff_initial_ms;    /* 0: 800 ms (client-go's) */
+	long backoff_max_ms;        /* 0: 30 s */
+};
+
+/* What came back for a request. */
+struct kube_result {
+	long status;            /* HTTP status; 0 when none came */
+	int transport_error;    /* the transfer failed or was cut */
+	const char *body;       /* LIST: the page (borrowed) */
+	size_t len;
+	long long retry_after_ms; /* from Retry-After; -1: none */
+	const char *error;      /* one line saying what failed, or NULL */
+};
+
+struct kube_cache;
+/* A cache for spec (strings copied). Free with kube_cache_free. */
+struct kube_cache *kube_cache_new_spec(const struct kube_cache_spec *s);
+void kube_cache_free(struct kube_cache *c);
+/* The request to make now: LIST or WATCH with *query (caller frees; the
+ * path is kube_cache_path), or NONE when one is in flight or not yet due. */
+enum kube_req_kind kube_cache_start(struct kube_cache *c, long long now, char **query);
+/* When a request is next due (ms, now_ms clock); -1 while one is in flight. */
+long long kube_cache_due(const struct kube_cache *c);
+const char *kube_cache_path(const struct kube_cache *c);
+/* A LIST page's answer. 0, or -1 when it failed (retry is scheduled). */
+int kube_cache_list_done(struct kube_cache *c, long long now, const struct kube_result *r);
+/* The WATCH answered 200: the cache is live. */
+void kube_cache_watch_open(struct kube_cache *c);
+/* Bytes of a 200 WATCH body. -1: stop the transfer (410, ERROR, garbage). */
+int kube_cache_watch_data(struct kube_cache *c, const char *data, size_t n);
+/* The WATCH ended (cleanly, dropped, refused, or stopped after -1). */
+void kube_cache_watch_done(struct kube_cache *c, long long now, const struct kube_result *r);
+/* Give up the request in flight as if the connection dropped. */
+void kube_cache_abort(struct kube_cache *c, long long now, const char *why);
+
+/* Be told of every change from now on (fn NULL: no more). */
+void kube_cache_set_on_change(struct kube_cache *c, kube_change_fn fn, void *ctx);
+enum kube_cache_state kube_cache_state(const struct kube_cache *c);
+const char *kube_cache_state_name(enum kube_cache_state s);
+/* Non-zero once a full LIST has arrived. */
+int kube_cache_synced(const struct kube_cache *c);
+/* Incremented on every change: compare to know when to redraw. */
+unsigned long long kube_cache_changes(const struct kube_cache *c);
+/* The last failure (for the header), NULL when the last request worked. */
+const char *kube_cache_error(const struct kube_cache *c);
+const char *kube_cache_rv(const struct kube_cache *c);
+void kube_cache_stats(const struct kube_cache *c, unsigned long long *relists,
+		      unsigned long long *reconnects);
+size_t kube_cache_count(const struct kube_cache *c);
+/* The item ns/name (ns NULL or "" for cluster-scoped), borrowed, or NULL. */
+const struct kube_item *kube_cache_get(const struct kube_cache *c, const char *ns,
+				       const char *name);
+/* All items sorted by namespace then name: *out is an array the caller
+ * frees; the items are borrowed until the cache next changes. */
+size_t kube_cache_items(const struct kube_cache *c, const struct kube_item ***out);
+/* Exponential backoff with jitter: advances *backoff (0: start; 800 ms,
+ * doubling, capped at 30 s) and returns a delay in [b, 2b) using r. */
+long long kube_backoff_next(long long *backoff, unsigned long long r);
+/* Retry-After delta-seconds in ms (capped at 10 min); -1 if not seconds. */
+long long kube_retry_after_ms(const char *value);
+/* watchset.c: several caches on one curl multi handle, driven from the
+ * caller's poll loop; nothing blocks. */
+struct kube_watchset;
+/* Borrows client (it must outlive the set). NULL if curl cannot start. */
+struct kube_watchset *kube_watchset_new(struct kube_client *client);
+/* Frees every cache in the set. Accepts NULL. */
+void kube_watchset_free(struct kube_watchset *ws);
+/* A new cache in the set (owned by the set; borrowed by the caller). */
+struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube_cache_spec *spec);
+/* A cache of kind in ns (NULL: all namespaces) with a label selector (NULL:
+ * none) whose items' proj is the kind's struct kube_obj (sanitised
+ * columns). Owned by the set. */
+struct kube_cache *kube_cache_new(struct kube_watchset *ws, const struct kube_kind *kind,
+				  const char *ns, const char *selector);
+/* The same with a field selector too (metadata.name=NAME). */
+struct kube_cache *kube_cache_new_fields(struct kube_watchset *ws, const struct kube_kind *kind,
+					 const char *ns, const char *selector,
+					 const char *field_selector);
+/* Stop and free one cache. */
+void kube_watchset_remove(struct kube_watchset *ws, struct kube_cache *c);
+/* Start due requests, move transfers on, hand finished ones to their
+ * caches. Returns the number of transfers still running. */
+int kube_watchset_step(struct kube_watchset *ws, long long now);
+/* Milliseconds until kube_watchset_step has work (-1: none scheduled). */
+long long kube_watchset_timeout(const struct kube_watchset *ws, long long now);
+/* Wait on curl's sockets and the caller's extra descriptors (revents set)
+ * for at most max_ms (-1: until curl or a cache needs a step). Returns
+ * the number of ready descriptors, -1 on failure. */
+int kube_watchset_poll(struct kube_watchset *ws, struct curl_waitfd *extra, unsigned n_extra,
+		       int max_ms);
+/* rollout.c: Deployment rollouts as kubectl does them. The pure parts take
+ * jansson values so recorded objects test them. */
+/* kubectl's DeploymentStatusViewer: *msg (caller frees, no newline) is the
+ * line kubectl prints; 1 when rolled out, 0 when still waiting, -1 on an
+ * error (progress deadline exceeded, revision mismatch) in e. revision 0:
+ * any. */
+int kube_rollout_status(const struct json_t *deploy, long revision, char **msg, struct perr *e);
+/* One revision of a Deployment: a ReplicaSet it controls. */
+struct kube_revision {
+	long revision;
+	char *rs_name;
+	char *change_cause;   /* kubernetes.io/change-cause, NULL if none */
+	struct json_t *rs;    /* the ReplicaSet (a reference) */
+};
+/* The revisions of deploy among rs_list's items (controlled by its uid),
+ * ascending. *out: free with kube_revisions_free. */
+size_t kube_rollout_revisions(const struct json_t *deploy, const struct json_t *rs_list,
+			      struct kube_revision **out);
+void kube_revisions_free(struct kube_revision *v, size_t n);
+/* kubectl's REVISION / CHANGE-CAUSE table, or "No rollout history found."
+ * (with a newline). Caller frees. */
+char *kube_rollout_history_table(const struct kube_revision *v, size_t n);
+/* The JSON patch kubectl's rollback sends to go to to_revision (0: the
+ * previous one), in *patch (caller frees); *chosen is the revision. 0 with
+ * a patch; 1 when the template already matches (skipped, no patch); -1 on
+ * an error ("unable to find specified revision N in history", paused). */
+int kube_rollout_undo_patch(const struct json_t *deploy, const struct kube_revision *v,
+			    size_t n, long to_revision, char **patch, long *chosen,
+			    struct perr *e);
+/* The strategic merge patch of `rollout restart` at unix_secs. Caller frees. */
+char *kube_rollout_restart_patch(long long unix_secs);
+/* GET the Deployment ns/name (caller decrefs), NULL with e set. */
+struct json_t *kube_rollout_get(struct kube_client *c, const char *ns, const char *name,
+				struct perr *e);
+/* The ReplicaSets matching deploy's selector (caller decrefs), NULL with e. */
+struct json_t *kube_rollout_replicasets(struct kube_client *c, const struct json_t *deploy,
+					struct perr *e);
+/* PATCH the Deployment with content_type (application/json-patch+json,
+ * application/strategic-merge-patch+json, ...). A strategic merge patch
+ * refused with 415 is sent again as a JSON merge patch: only for patches
+ * without lists (restart, pause, resume), where both mean the same. 0 / -1. */
+int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
+		       const char *content_type, const char *patch, struct perr *e);
+/* logs.c: pod logs; a dropped stream resumes where it stopped. */
+struct kube_logs_opts {
+	const char *container;   /* NULL: the server's default */
+	int follow;
+	long tail;               /* -1: all lines */
+	long long since_seconds; /* 0: none */
+	const char *since_time;  /* RFC 3339, NULL: none */
+	int timestamps;          /* the caller wants them shown */
+	int previous;
+	long long limit_bytes;   /* 0: no limit (counted on what is shown) */
+};
+/* One line (with its newline when it had one; not sanitised) or, when
+ * marker is set, Podium's own note that the stream was resumed. */
+typedef void (*kube_log_line_fn)(void *ctx, const char *line, size_t n, int marker);
+/* The line logic of a log stream (exposed for tests). */
+struct kube_logbuf {
+	struct dbuf line;
+	int partial, keep_timestamps, done;
+	long long limit, delivered;
+	int have_last;
+	long long last_sec;
+	long last_nsec, same;      /* lines seen with exactly the last stamp */
+	int skipping;              /* after a resume: skip what was shown */
+	long long skip_sec;
+	long skip_nsec, skip_same;
+	kube_log_line_fn fn;
+	void *ctx;
+};
+void kube_logbuf_init(struct kube_logbuf *b, int keep_timestamps, long long limit_bytes,
+		      kube_log_line_fn fn, void *ctx);
+void kube_logbuf_free(struct kube_logbuf *b);
+/* Bytes of a (timestamped) log stream. */
+void kube_logbuf_feed(struct kube_logbuf *b, const char *data, size_t n);
+/* The stream ended: a last line without a newline is handed over. */
+void kube_logbuf_finish(struct kube_logbuf *b);
+/* The stream was cut: drop a partial line, skip what was shown next time. */
+void kube_logbuf_resume(struct kube_logbuf *b);
+/* The query of a log request (caller frees); resume: continue after b. */
+char *kube_logs_query(const struct kube_logs_opts *o, const struct kube_logbuf *b, int resume);
+/* Parse the RFC 3339 timestamp at s (n bytes): seconds, nanoseconds and its
+ * length. 0 / -1. */
+int kube_log_timestamp(const char *s, size_t n, long long *sec, long *nsec, size_t *len);
+struct kube_logstream;
+/* Start streaming the logs of ns/pod to fn (c borrowed; must outlive it).
+ * NULL with e set. */
+struct kube_logstream *kube_logstream_new(struct kube_client *c, const char *ns, const char *pod,
+					  const struct kube_logs_opts *o, kube_log_line_fn fn,
+					  void *ctx, struct perr *e);
+void kube_logstream_free(struct kube_logstream *ls);
+/* Move the stream on: 1 running, 0 finished, -1 failed (kube_logstream_error). */
+int kube_logstream_step(struct kube_logstream *ls, long long now);
+/* Wait for the stream's socket or extra descriptors, at most max_ms. */
+int kube_logstream_poll(struct kube_logstream *ls, struct curl_waitfd *extra, unsigned n_extra,
+			int max_ms);
+const char *kube_logstream_error(const struct kube_logstream *ls);
+/* The label selector of a Deployment as a query value. Caller frees. */
+char *kube_rollout_selector(const struct json_t *deploy);
 /* ---- end list/watch cache ---- */
 
 #endif

@@ -160,9 +160,24 @@ static int cmd_get(struct app *app, int argc, char **argv)
 	}
 	if (argc < 2)
 		return cli_usage(&cmd_get_entry, "get needs a resource type (pods, deployments, ...)");
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1])
+	/* -w / --watch and --watch-only are taken out of argv here. */
+	int watch = 0, watch_only = 0, nargs = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-w") == 0 || strcmp(argv[i], "--watch") == 0 ||
+		    strcmp(argv[i], "--watch=true") == 0)
+			watch = 1;
+		else if (strcmp(argv[i], "--watch-only") == 0)
+			watch = watch_only = 1;
+		else if (argv[i][0] == '-' && argv[i][1])
 			return cli_usage(&cmd_get_entry, "unknown option '%s'", argv[i]);
+		else
+			argv[nargs++] = argv[i];
+	}
+	argc = nargs;
+	if (argc < 2)
+		return cli_usage(&cmd_get_entry, "get needs a resource type (pods, deployments, ...)");
+	if (watch && (out == OUT_JSON || out == OUT_YAML))
+		return cli_usage(&cmd_get_entry, "-w prints tables or names (-o table, wide or name)");
 	/* KIND NAME... or KIND/NAME */
 	char *kind_arg = xstrdup(argv[1]);
 	char **names = xcalloc((size_t)argc + 1, sizeof *names);
@@ -189,7 +204,15 @@ static int cmd_get(struct app *app, int argc, char **argv)
 	if (!c)
 		goto out;
 	const char *ns = app->g.all_namespaces ? NULL : cli_kube_namespace(c);
-	if (n)
+	if (watch && n > 1) {
+		cli_error("watch is only supported on individual resources and resource collections, but %zu resources were found",
+			  n);
+		goto out;
+	}
+	if (watch)
+		rc = get_watch(c, k, n ? cli_kube_namespace(c) : ns, app->g.selector, n ? names[0] : NULL,
+			       out == OUT_WIDE, out == OUT_NAME, watch_only);
+	else if (n)
 		rc = get_named(c, k, app->g.all_namespaces ? cli_kube_namespace(c) : ns, names, n, out, 0);
 	else
 		rc = get_list(c, k, ns, app->g.selector, out);
@@ -202,14 +225,16 @@ out:
 
 const struct command cmd_get_entry = {
 	.name = "get",
-	.args = "KIND [NAME...] | KIND/NAME [-o table|wide|json|yaml|name] [-l SEL] [-A]",
+	.args = "KIND [NAME...] | KIND/NAME [-o table|wide|json|yaml|name] [-l SEL] [-A] [-w|--watch-only]",
 	.summary = "list or show objects, as kubectl get",
 	.help = "Show objects of one kind: pods (po), deployments (deploy), replicasets (rs),\n"
 		"services (svc), events (ev), jobs, namespaces (ns), configmaps (cm), secrets,\n"
 		"nodes (no); also as deployments.apps. Without a name, every object of the kind\n"
 		"in the namespace (-A: in all namespaces; -l: those matching a label selector),\n"
 		"fetched in pages of 500. Tables show kubectl's columns; -o wide adds more,\n"
-		"-o json and -o yaml print the objects, -o name prints kind/name.",
+		"-o json and -o yaml print the objects, -o name prints kind/name.\n"
+		"-w, --watch: after the table, a row per change, across dropped watches and\n"
+		"410s (relists); --watch-only: the changes alone.",
 	.kube_globals = 1,
 	.fn = cmd_get,
 };

@@ -18,6 +18,8 @@ extern const struct command cmd_apply_entry;
 extern const struct command cmd_delete_entry;
 extern const struct command cmd_scale_entry;
 extern const struct command cmd_events_entry;
+extern const struct command cmd_rollout_entry;
+extern const struct command cmd_logs_entry;
 extern const struct command cmd_sim_entry;
 
 const struct command *const commands[] = {
@@ -28,6 +30,8 @@ const struct command *const commands[] = {
 	&cmd_delete_entry,
 	&cmd_scale_entry,
 	&cmd_events_entry,
+	&cmd_rollout_entry,
+	&cmd_logs_entry,
 	&cmd_sim_entry,
 	NULL,
 };

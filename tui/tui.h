@@ -85,4 +85,14 @@ int cli_kube_readonly(const struct app *app, const char *verb);
 char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
 /* ---- end cluster commands ---- */
 
+/* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
+ * a row per change, until interrupted. name: watch that object only. */
+int get_watch(struct kube_client *c, const struct kube_kind *k, const char *ns,
+	      const char *selector, const char *name, int wide, int names_only, int watch_only);
+
+/* cli_cluster.c: TYPE/NAME or TYPE NAME at argv[*i] (advanced past them):
+ * the kind, and *name borrowed from argv. NULL with e set. */
+const struct kube_kind *cli_type_name(int argc, char **argv, int *i, const char **name,
+				      struct perr *e);
+
 #endif
