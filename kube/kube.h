@@ -407,8 +407,8 @@ char *kube_get_json_many(struct kube_client *c, const struct kube_kind *k, const
 int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		 int table, struct kube_table *t, struct perr *e);
 
-/* kubectl describe's text for one object (pods and deployments in full;
- * other kinds: metadata and events): cells separated by tabs, '\f' where
+/* kubectl describe's text for one object (pods, deployments, replicasets
+ * and services in full; other kinds: metadata and events): cells separated by tabs, '\f' where
  * kubectl flushes its tabwriter. Align with tabwriter (minwidth 0, padding
  * 2). now for ages. Caller frees; NULL on error. (describe.c) */
 char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns,

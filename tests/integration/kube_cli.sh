@@ -207,7 +207,8 @@ expect 'ai-model' "$PODIUM" apply -f "$T/bad.yaml"
 # describe: what kubectl describe prints (ages tick, so a few tries)
 if command -v kubectl >/dev/null; then
 	POD=$("$PODIUM" get pods -l app=web -o name | head -1 | cut -d/ -f2)
-	for what in "deployment web" "deployment broken" "pod $POD"; do
+	RS=$("$PODIUM" get rs -l app=web -o name | head -1 | cut -d/ -f2)
+	for what in "deployment web" "deployment broken" "pod $POD" "replicaset $RS" "service web"; do
 		same=0
 		for _ in 1 2 3 4 5; do
 			"$PODIUM" describe $what >"$T/pd" 2>&1
