@@ -2,7 +2,8 @@
 # sim_kubectl.sh - the real kubectl against `podium sim`, over TLS with a
 # bearer token and with a client certificate: get (table, -o wide, -o json,
 # -o yaml, -A, -l, -w), create -f, typed creates, scale, describe, rollout
-# status, restart, history and undo, client-side apply, logs, top, get
+# status, restart, history and undo, client-side and server-side apply
+# (with a conflict), logs, top, get
 # events, delete with cascading, faults, and a
 # wrong token refused. Each step asserts the output or the state.
 set -u
@@ -128,6 +129,22 @@ k get deployment web -o jsonpath='{.spec.template.metadata.annotations}' |
 sed 's/replicas: 3/replicas: 4/' "$TMP/web.yaml" >"$TMP/web4.yaml"
 k apply -f "$TMP/web4.yaml" 2>/dev/null | grep -q 'configured' || fail "apply configured"
 k apply -f "$TMP/web4.yaml" | grep -q 'unchanged' || fail "apply unchanged"
+
+# Server-side apply, a second manager's conflict, then forced.
+out=$(k apply --server-side -f "$TMP/web4.yaml") || fail "apply --server-side: $out"
+echo "$out" | grep -q 'serverside-applied' || fail "apply --server-side said: $out"
+sed 's/replicas: 3/replicas: 2/' "$TMP/web.yaml" >"$TMP/web2.yaml"
+out=$(k apply --server-side --field-manager=other -f "$TMP/web2.yaml" 2>&1) &&
+	fail "conflicting apply succeeded"
+echo "$out" | grep -q 'conflict with "kubectl"' || fail "conflict said: $out"
+echo "$out" | grep -q '\.spec\.replicas' || fail "conflict names no field: $out"
+k apply --server-side --field-manager=other --force-conflicts -f "$TMP/web2.yaml" >/dev/null ||
+	fail "forced apply"
+[ "$(k get deployment web -o jsonpath='{.spec.replicas}')" = 2 ] || fail "forced apply replicas"
+k scale deployment web --replicas=4 >/dev/null || fail "scale back to 4"
+four_pods() { [ "$(k get pods -l app=web --no-headers | grep -c ' Running ')" = 4 ] &&
+	[ "$(k get pods -l app=web --no-headers | wc -l)" = 4 ]; }
+wait_for "4 running pods again" four_pods
 
 pod=$(k get pods -l app=web -o name | head -1)
 k describe "$pod" | grep -qE '^Status: +Running' || fail "describe pod"

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -531,6 +532,54 @@ static void test_protobuf_create(void **state)
 	done(&r);
 }
 
+/* Server-side apply as recorded: create by apply, a second manager's
+ * conflict in the real words, then force. */
+static void test_server_side_apply(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	const char *ct = "application/apply-patch+yaml";
+	const char *full = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ssa-demo\n"
+			   "spec:\n  replicas: 2\n  selector:\n    matchLabels: {app: ssa}\n"
+			   "  template:\n    metadata:\n      labels: {app: ssa}\n    spec:\n"
+			   "      containers:\n      - name: c\n        image: nginx\n";
+	const char *path = "/apis/apps/v1/namespaces/default/deployments/ssa-demo";
+	char url[256];
+	snprintf(url, sizeof url, "%s?fieldManager=kubectl", path);
+	req(f, "PATCH", url, TOKEN, ct, full, strlen(full), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	done(&r);
+	char *other = fixture_text("ssa-setup-other-manager.yaml");
+	snprintf(url, sizeof url, "%s?fieldManager=other-manager&force=true", path);
+	req(f, "PATCH", url, TOKEN, ct, other, strlen(other), NULL, 0, &r);
+	free(other);
+	assert_int_equal(r.code, 200);
+	done(&r);
+	char *conflict = fixture_text("ssa-conflict-apply.yaml");
+	snprintf(url, sizeof url, "%s?fieldManager=fixture-manager", path);
+	req(f, "PATCH", url, TOKEN, ct, conflict, strlen(conflict), NULL, 0, &r);
+	assert_reply_is(&r, 409, "status-409-ssa-conflict.json");
+	done(&r);
+	snprintf(url, sizeof url, "%s?fieldManager=fixture-manager&force=true", path);
+	req(f, "PATCH", url, TOKEN, ct, conflict, strlen(conflict), NULL, 0, &r);
+	free(conflict);
+	assert_int_equal(r.code, 200);
+	json_t *d = reply_json(&r);
+	done(&r);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "spec"),
+							    "replicas")),
+			 4);
+	assert_true(json_array_size(json_object_get(json_object_get(d, "metadata"),
+						    "managedFields")) >= 2);
+	json_decref(d);
+	/* No fieldManager: refused. */
+	req(f, "PATCH", path, TOKEN, ct, full, strlen(full), NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+	req(f, "DELETE", path, TOKEN, NULL, NULL, 0, NULL, 0, &r);
+	done(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -769,6 +818,81 @@ static void test_faults(void **state)
 	done(&r);
 }
 
+struct bg_watch {
+	struct fixture *f;
+	char path[256];
+	struct reply r;
+	long long ms;
+};
+
+static void *bg_watch_run(void *arg)
+{
+	struct bg_watch *w = arg;
+	long long t0 = now_ms();
+	req(w->f, "GET", w->path, TOKEN, NULL, NULL, 0, NULL, 8000, &w->r);
+	w->ms = now_ms() - t0;
+	return NULL;
+}
+
+static void fault(struct fixture *f, const char *spec)
+{
+	struct reply r;
+	req(f, "POST", "/sim/v1/faults", TOKEN, "text/plain", spec, strlen(spec), NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+}
+
+/* drop-watches ends open watches now; expire-watches makes resuming from
+ * an earlier version a 410; latency and stall delay answers. */
+static void test_watch_faults(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	get(f, "/api/v1/namespaces/default/configmaps", &r);
+	json_t *l = reply_json(&r);
+	done(&r);
+	char rv[32];
+	snprintf(rv, sizeof rv, "%s", json_string_value(json_object_get(
+					      json_object_get(l, "metadata"), "resourceVersion")));
+	json_decref(l);
+	struct bg_watch w = { .f = f };
+	snprintf(w.path, sizeof w.path,
+		 "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=%s&timeoutSeconds=8",
+		 rv);
+	pthread_t t;
+	pthread_create(&t, NULL, bg_watch_run, &w);
+	usleep(300000);
+	fault(f, "drop-watches");
+	pthread_join(t, NULL);
+	assert_int_equal(w.r.code, 200);
+	assert_true(w.ms < 3000);
+	done(&w.r);
+
+	fault(f, "expire-watches");
+	req(f, "GET", w.path, TOKEN, NULL, NULL, 0, NULL, 3000, &r);
+	json_t *ev = reply_json(&r);
+	done(&r);
+	assert_string_equal(json_string_value(json_object_get(ev, "type")), "ERROR");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "object"),
+							    "code")),
+			 410);
+	json_decref(ev);
+
+	fault(f, "latency=300");
+	long long t0 = now_ms();
+	get(f, "/api/v1/namespaces", &r);
+	assert_int_equal(r.code, 200);
+	assert_true(now_ms() - t0 >= 290);
+	done(&r);
+	fault(f, "clear,stall=1");
+	t0 = now_ms();
+	get(f, "/api/v1/namespaces", &r);
+	assert_int_equal(r.code, 200);
+	assert_true(now_ms() - t0 >= 800);
+	done(&r);
+	fault(f, "clear");
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -777,10 +901,12 @@ int main(void)
 		cmocka_unit_test(test_status_words),
 		cmocka_unit_test(test_crud_and_paging),
 		cmocka_unit_test(test_protobuf_create),
+		cmocka_unit_test(test_server_side_apply),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_slow_watcher),
 		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_watch_faults),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
