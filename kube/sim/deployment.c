@@ -1062,12 +1062,17 @@ static int settled(struct sim *s, const json_t *d, const struct pod_group *g)
 {
 	json_t *c = cond_get(json_object_get(d, "status"), "Progressing");
 	const char *reason = c ? jstrp(c, "reason") : NULL;
+	struct sim_world *w = sim_world(s);
 	if (has_deadline(d) && !json_is_true(jget(d, "spec.paused")) &&
 	    !(reason && (!strcmp(reason, "NewReplicaSetAvailable") ||
 			 !strcmp(reason, "ProgressDeadlineExceeded")))) {
-		sim_world(s)->time_pending = 1;
+		w->time_pending = 1;
+		smap_put(&w->dep_timed, jstrp(d, "metadata.uid"),
+			 xasprintf("%s\x1f%s", jstrp(d, "metadata.namespace"),
+				   jstrp(d, "metadata.name")));
 		return 0;
 	}
+	smap_del(&w->dep_timed, jstrp(d, "metadata.uid"));
 	uint64_t h = sim_sig(0, jstrp(d, "metadata.resourceVersion"));
 	for (size_t i = 0; g && i < g->n; i++)
 		h = sim_sig(h, jstrp(g->v[i], "metadata.resourceVersion"));
@@ -1135,7 +1140,7 @@ static int collect_all(json_t *obj, void *ud)
 	return 0;
 }
 
-void sim_deployment_sync(struct sim *s)
+static void full_pass(struct sim *s)
 {
 	struct rsl ds = { 0 };
 	sim_store_each(s, sim_kind_find("apps", "deployments"), NULL,
@@ -1148,4 +1153,73 @@ void sim_deployment_sync(struct sim *s)
 		sync_one(s, ds.v[i], smap_get(&idx, jstrp(ds.v[i], "metadata.uid")));
 	rsl_free(&ds);
 	smap_free(&idx);
+}
+
+/* More than this many changed deployments: one full pass is cheaper. */
+#define DIRTY_MAX 32
+
+static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
+		      void *ud)
+{
+	struct sim_dirty *d = ud;
+	if (k == sim_kind_find("apps", "deployments")) {
+		if (strcmp(type, "DELETED"))
+			sim_dirty_mark(d, jstrp(obj, "metadata.uid"),
+				       jstrp(obj, "metadata.namespace"),
+				       jstrp(obj, "metadata.name"));
+		return;
+	}
+	if (k != sim_kind_find("apps", "replicasets"))
+		return;
+	size_t i;
+	json_t *ref;
+	json_array_foreach(jget(obj, "metadata.ownerReferences"), i, ref)
+	{
+		const char *kind = jstrp(ref, "kind");
+		if (json_is_true(json_object_get(ref, "controller")) && kind &&
+		    !strcmp(kind, "Deployment"))
+			sim_dirty_mark(d, jstrp(ref, "uid"),
+				       jstrp(obj, "metadata.namespace"), jstrp(ref, "name"));
+	}
+}
+
+void sim_deployment_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	unsigned long long since = w->dep_rv;
+	w->dep_rv = sim_store_rv(s);
+	struct sim_dirty d;
+	sim_dirty_init(&d, DIRTY_MAX);
+	/* The deployments that changed, whose ReplicaSets changed, or whose
+	 * progress deadline is running. */
+	if (since && sim_world_changes(s, since, on_change, &d) == 0)
+		sim_dirty_mark_all(&d, &w->dep_timed);
+	else
+		d.overflow = 1;
+	if (d.overflow) {
+		sim_dirty_free(&d);
+		full_pass(s);
+		return;
+	}
+	const struct sim_kind *dk = sim_kind_find("apps", "deployments");
+	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&d.m, i, &e));) {
+		char *ns;
+		json_t *dep = sim_dirty_get(s, dk, e, &ns);
+		if (dep) {
+			struct pod_group g;
+			sim_collect_owned(s, rk, ns, e->key, &g);
+			json_incref(dep);
+			sync_one(s, dep, &g);
+			json_decref(dep);
+			for (size_t j = 0; j < g.n; j++)
+				json_decref(g.v[j]);
+			free(g.v);
+		} else {
+			smap_del(&w->dep_timed, e->key);
+		}
+		free(ns);
+	}
+	sim_dirty_free(&d);
 }

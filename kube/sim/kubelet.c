@@ -844,6 +844,51 @@ static long long pod_next(const struct pod_state *ps)
 	return n;
 }
 
+/* ---- resources ------------------------------------------------------------ */
+
+/* A Kubernetes quantity: "500m", "2", "128Mi", "1Gi", "1e3". milli: the
+ * value in thousandths (cpu), else in units (bytes). */
+static double quantity(const char *q, int milli)
+{
+	static const struct {
+		const char *sfx;
+		double mul;
+	} sfx[] = {
+		{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
+		{ "Ti", 1099511627776.0 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
+		{ "G", 1e9 }, { "T", 1e12 }, { "m", 1e-3 }, { NULL, 1 },
+	};
+	if (!q)
+		return 0;
+	char *end;
+	double v = strtod(q, &end);
+	for (size_t i = 0; sfx[i].sfx; i++)
+		if (!strcmp(end, sfx[i].sfx)) {
+			v *= sfx[i].mul;
+			break;
+		}
+	return milli ? v * 1000.0 : v;
+}
+
+/* What a pod asks of a node: the sum of its containers' requests (a limit
+ * without a request stands for it, as the API defaults it). */
+static void pod_requests(const json_t *spec, double *cpu_m, double *mem)
+{
+	*cpu_m = *mem = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(spec, "containers"), i, c)
+	{
+		json_t *r = json_object_get(c, "resources");
+		json_t *req = json_object_get(r, "requests");
+		json_t *lim = json_object_get(r, "limits");
+		const char *cpu = jstr(req, "cpu") ? jstr(req, "cpu") : jstr(lim, "cpu");
+		const char *m = jstr(req, "memory") ? jstr(req, "memory") : jstr(lim, "memory");
+		*cpu_m += quantity(cpu, 1);
+		*mem += quantity(m, 0);
+	}
+}
+
 /* The kubelet's first sight of a pod bound to its node. Pods seeded as
  * Running are adopted as they are. */
 static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
@@ -857,6 +902,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	ps->name = xstrdup(meta_str(pod, "name"));
 	ps->uid = xstrdup(meta_str(pod, "uid"));
 	ps->node = xstrdup(jstr(spec, "nodeName"));
+	pod_requests(spec, &ps->req_cpu_m, &ps->req_mem);
 	unsigned nidx;
 	ps->node_idx = ps->node && sscanf(ps->node, "sim-node-%u", &nidx) == 1 ? (int)nidx
 										: -1;
@@ -959,7 +1005,17 @@ struct scan {
 	char **todo;          /* "ns\x1fname" of pods to act on */
 	size_t ntodo, cap;
 	size_t nodes_load[64];
+	double node_cpu[64], node_mem[64]; /* requested on each node */
 };
+
+static void load_add(struct scan *sc, int idx, double cpu, double mem)
+{
+	if (idx < 0 || idx >= 64)
+		return;
+	sc->nodes_load[idx]++;
+	sc->node_cpu[idx] += cpu;
+	sc->node_mem[idx] += mem;
+}
 
 static void todo_add(struct scan *sc, const char *ns, const char *name)
 {
@@ -985,10 +1041,15 @@ static int scan_pod(json_t *pod, void *ud)
 	const char *uid = meta_str(pod, "uid");
 	if (!uid)
 		return 0;
-	unsigned idx;
-	if (node && sscanf(node, "sim-node-%u", &idx) == 1 && idx < 64)
-		sc->nodes_load[idx]++;
 	struct pod_state *ps = smap_get(&sc->w->pods, uid);
+	unsigned idx;
+	if (ps) {
+		load_add(sc, ps->node_idx, ps->req_cpu_m, ps->req_mem);
+	} else if (node && sscanf(node, "sim-node-%u", &idx) == 1) {
+		double cpu, mem;
+		pod_requests(spec, &cpu, &mem);
+		load_add(sc, (int)idx, cpu, mem);
+	}
 	if (ps) {
 		ps->gen = sc->w->gen;
 		int deleting = json_object_get(json_object_get(pod, "metadata"),
@@ -1006,21 +1067,65 @@ static int scan_pod(json_t *pod, void *ud)
 	return 0;
 }
 
+/* Why nodes did not fit, counted as the scheduler reports them. */
+enum misfit { MF_SELECTOR, MF_UNSCHEDULABLE, MF_PODS, MF_CPU, MF_MEMORY, MF_N };
+static const char *const misfit_words[MF_N] = {
+	[MF_SELECTOR] = "node(s) didn't match node selector",
+	[MF_UNSCHEDULABLE] = "node(s) were unschedulable",
+	[MF_PODS] = "Too many pods",
+	[MF_CPU] = "Insufficient cpu",
+	[MF_MEMORY] = "Insufficient memory",
+};
+
 struct node_pick {
+	const struct scan *sc;
+	const json_t *selector;
+	double cpu, mem;
 	char best[128];
 	size_t best_load;
-	const size_t *load;
+	int nodes;
+	int misfits[MF_N];
 };
 
 static int pick_node(json_t *node, void *ud)
 {
 	struct node_pick *np = ud;
 	const char *name = meta_str(node, "name");
-	unsigned idx = 0;
-	if (!name || json_object_get(json_object_get(node, "spec"), "unschedulable"))
+	if (!name)
 		return 0;
-	size_t load = sscanf(name, "sim-node-%u", &idx) == 1 && idx < 64
-			      ? np->load[idx] : 0;
+	np->nodes++;
+	unsigned idx = 0;
+	int i = sscanf(name, "sim-node-%u", &idx) == 1 && idx < 64 ? (int)idx : -1;
+	json_t *labels = json_object_get(json_object_get(node, "metadata"), "labels");
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)np->selector, k, v)
+		if (!json_equal(v, json_object_get(labels, k))) {
+			np->misfits[MF_SELECTOR]++;
+			return 0;
+		}
+	if (json_is_true(json_object_get(json_object_get(node, "spec"), "unschedulable"))) {
+		np->misfits[MF_UNSCHEDULABLE]++;
+		return 0;
+	}
+	json_t *alloc = json_object_get(json_object_get(node, "status"), "allocatable");
+	size_t load = i >= 0 ? np->sc->nodes_load[i] : 0;
+	double used_cpu = i >= 0 ? np->sc->node_cpu[i] : 0;
+	double used_mem = i >= 0 ? np->sc->node_mem[i] : 0;
+	if (jstr(alloc, "pods") && (double)load + 1 > quantity(jstr(alloc, "pods"), 0)) {
+		np->misfits[MF_PODS]++;
+		return 0;
+	}
+	int cpu_short = jstr(alloc, "cpu") && used_cpu + np->cpu > quantity(jstr(alloc, "cpu"), 1);
+	int mem_short = jstr(alloc, "memory") &&
+			used_mem + np->mem > quantity(jstr(alloc, "memory"), 0);
+	if (cpu_short || mem_short) {
+		if (cpu_short)
+			np->misfits[MF_CPU]++;
+		if (mem_short)
+			np->misfits[MF_MEMORY]++;
+		return 0;
+	}
 	if (!np->best[0] || load < np->best_load) {
 		snprintf(np->best, sizeof np->best, "%s", name);
 		np->best_load = load;
@@ -1028,13 +1133,89 @@ static int pick_node(json_t *node, void *ud)
 	return 0;
 }
 
-/* Bind pod to the least loaded node: nodeName, PodScheduled, Scheduled. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match
+ * node selector." - the reasons sorted as the scheduler sorts them. */
+static char *unschedulable_message(const struct node_pick *np)
+{
+	char *parts[MF_N];
+	int n = 0;
+	for (int i = 0; i < MF_N; i++)
+		if (np->misfits[i])
+			parts[n++] = xasprintf("%d %s", np->misfits[i], misfit_words[i]);
+	qsort(parts, (size_t)n, sizeof *parts, cmp_str);
+	struct dbuf b;
+	dbuf_init(&b, 4096);
+	dbuf_printf(&b, "0/%d nodes are available", np->nodes);
+	for (int i = 0; i < n; i++) {
+		dbuf_printf(&b, "%s%s", i ? ", " : ": ", parts[i]);
+		free(parts[i]);
+	}
+	dbuf_puts(&b, ".");
+	return dbuf_take(&b);
+}
+
+/* The scheduler retries a pod that fits nowhere, as nodes and pods change. */
+#define RESCHEDULE_MS 5000
+
+static void unschedulable(struct sim *s, struct scan *sc, json_t *pod,
+			  const struct node_pick *np)
+{
+	char *msg = unschedulable_message(np);
+	char key[600];
+	snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
+		 meta_str(pod, "name"));
+	long long *next = xmalloc(sizeof *next);
+	*next = sc->now + RESCHEDULE_MS;
+	smap_put(&sc->w->unsched, key, next);
+	sim_event(s, pod, "Warning", "FailedScheduling", "default-scheduler", "%s", msg);
+	json_t *c = json_array_get(json_object_get(json_object_get(pod, "status"),
+						   "conditions"), 0);
+	if (c && !strcmp(jstr(c, "reason") ? jstr(c, "reason") : "", "Unschedulable") &&
+	    !strcmp(jstr(c, "message") ? jstr(c, "message") : "", msg)) {
+		free(msg);
+		return;
+	}
+	char t[32];
+	fmt_time(s, sc->now, t);
+	json_t *copy = json_deep_copy(pod);
+	json_t *status = json_object_get(copy, "status");
+	if (!json_is_object(status)) {
+		status = json_object();
+		json_object_set_new(copy, "status", status);
+	}
+	json_object_set_new(status, "phase", json_string("Pending"));
+	json_object_set_new(status, "conditions",
+			    json_pack("[o]", cond("PodScheduled", 0, t, "Unschedulable", msg)));
+	struct sim_status st = { 0 };
+	sim_store_update(s, sim_kind_find("", "pods"), meta_str(pod, "namespace"), copy,
+			 NULL, &st);
+	sim_status_clear(&st);
+	free(msg);
+}
+
+/* Bind pod to the least loaded node that fits it (node selector,
+ * unschedulable, pod count, cpu and memory requests): nodeName,
+ * PodScheduled, Scheduled. */
 static void schedule(struct sim *s, struct scan *sc, json_t *pod)
 {
-	struct node_pick np = { .load = sc->nodes_load };
+	json_t *spec = json_object_get(pod, "spec");
+	struct node_pick np = { .sc = sc, .selector = json_object_get(spec, "nodeSelector") };
+	pod_requests(spec, &np.cpu, &np.mem);
 	sim_store_each(s, sim_kind_find("", "nodes"), NULL, pick_node, &np);
-	if (!np.best[0])
+	if (!np.best[0]) {
+		if (np.nodes)
+			unschedulable(s, sc, pod, &np);
 		return;
+	}
+	char key[600];
+	snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
+		 meta_str(pod, "name"));
+	smap_del(&sc->w->unsched, key);
 	const struct sim_kind *pk = sim_kind_find("", "pods");
 	json_t *copy = json_deep_copy(pod);
 	json_object_set_new(json_object_get(copy, "spec"), "nodeName",
@@ -1053,8 +1234,8 @@ static void schedule(struct sim *s, struct scan *sc, json_t *pod)
 	json_t *out = NULL;
 	if (sim_store_update(s, pk, meta_str(pod, "namespace"), copy, &out, &st) == 0) {
 		unsigned idx;
-		if (sscanf(np.best, "sim-node-%u", &idx) == 1 && idx < 64)
-			sc->nodes_load[idx]++;
+		if (sscanf(np.best, "sim-node-%u", &idx) == 1)
+			load_add(sc, (int)idx, np.cpu, np.mem);
 		sim_event(s, out, "Normal", "Scheduled", "default-scheduler",
 			  "Successfully assigned %s/%s to %s",
 			  meta_str(out, "namespace"), meta_str(out, "name"), np.best);
@@ -1067,9 +1248,13 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 {
 	const struct sim_kind *pk = sim_kind_find("", "pods");
 	json_t *pod = sim_store_get(s, pk, ns, name);
-	if (!pod)
-		return;
 	struct sim_world *w = sc->w;
+	if (!pod) {
+		char key[600];
+		snprintf(key, sizeof key, "%s\x1f%s", ns, name);
+		smap_del(&w->unsched, key);
+		return;
+	}
 	json_t *meta = json_object_get(pod, "metadata");
 	int deleting = json_object_get(meta, "deletionTimestamp") != NULL;
 	const char *uid = meta_str(pod, "uid");
@@ -1109,6 +1294,11 @@ static long long next_timer(struct sim_world *w)
 {
 	long long n = 0;
 	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&w->unsched, i, &e));) {
+		long long t = *(long long *)e->val;
+		if (!n || t < n)
+			n = t;
+	}
 	for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
 		long long t = pod_next(e->val);
 		if (t && (!n || t < n))
@@ -1140,6 +1330,14 @@ static void on_change(const struct sim_kind *k, const char *type, json_t *pod,
 	} else {
 		const char *phase = jstr(json_object_get(pod, "status"), "phase");
 		if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+			return;
+		/* Waiting for its next scheduling attempt. */
+		char key[600];
+		snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
+			 meta_str(pod, "name"));
+		long long *next = smap_get(&sc->w->unsched, key);
+		if (next && *next > sc->now &&
+		    !json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp"))
 			return;
 	}
 	todo_add(sc, meta_str(pod, "namespace"), meta_str(pod, "name"));
@@ -1193,11 +1391,20 @@ void sim_kubelet_sync(struct sim *s)
 		for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
 			struct pod_state *ps = e->val;
 			long long next = pod_next(ps);
-			if (ps->node_idx >= 0 && ps->node_idx < 64)
-				sc.nodes_load[ps->node_idx]++;
+			load_add(&sc, ps->node_idx, ps->req_cpu_m, ps->req_mem);
 			if (ps->dirty || (next && next <= sc.now))
 				todo_add(&sc, ps->ns, ps->name);
 		}
+	}
+	/* Pods that fit nowhere are tried again from time to time. */
+	struct smap_ent *ue;
+	for (size_t i = 0; (i = smap_next(&w->unsched, i, &ue));) {
+		if (*(long long *)ue->val > sc.now)
+			continue;
+		const char *sep = strchr(ue->key, '\x1f');
+		char *ns = xstrndup(ue->key, (size_t)(sep - ue->key));
+		todo_add(&sc, ns, sep + 1);
+		free(ns);
 	}
 	smap_free(&seen);
 	sc.seen = NULL;

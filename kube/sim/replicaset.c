@@ -319,34 +319,17 @@ static int collect(json_t *obj, void *ud)
 	return 0;
 }
 
-/* ReplicaSets to look at in an incremental pass: uid -> "ns\x1fname". */
-struct dirty {
-	struct smap rs;
-	int overflow;
-};
-
 /* More than this many changed ReplicaSets: one full pass is cheaper. */
 #define DIRTY_MAX 32
-
-static void mark(struct dirty *d, const char *uid, const char *ns,
-		 const char *name)
-{
-	if (!uid || !ns || !name || smap_get(&d->rs, uid))
-		return;
-	if (d->rs.n >= DIRTY_MAX) {
-		d->overflow = 1;
-		return;
-	}
-	smap_put(&d->rs, uid, xasprintf("%s\x1f%s", ns, name));
-}
 
 static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
 		      void *ud)
 {
-	struct dirty *d = ud;
+	struct sim_dirty *d = ud;
 	if (k == sim_kind_find("apps", "replicasets")) {
 		if (strcmp(type, "DELETED"))
-			mark(d, mstr(obj, "uid"), mstr(obj, "namespace"), mstr(obj, "name"));
+			sim_dirty_mark(d, mstr(obj, "uid"), mstr(obj, "namespace"),
+				       mstr(obj, "name"));
 		return;
 	}
 	if (k != sim_kind_find("", "pods"))
@@ -359,30 +342,10 @@ static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
 		const char *kind = json_string_value(json_object_get(ref, "kind"));
 		if (json_is_true(json_object_get(ref, "controller")) && kind &&
 		    !strcmp(kind, "ReplicaSet"))
-			mark(d, json_string_value(json_object_get(ref, "uid")),
+			sim_dirty_mark(d, json_string_value(json_object_get(ref, "uid")),
 			     mstr(obj, "namespace"),
 			     json_string_value(json_object_get(ref, "name")));
 	}
-}
-
-struct owned {
-	const char *uid;
-	struct pod_group *g;
-};
-
-static int collect_owned(json_t *pod, void *ud)
-{
-	struct owned *o = ud;
-	const char *uid = sim_controller_uid(pod);
-	if (uid && !strcmp(uid, o->uid)) {
-		struct pod_group *g = o->g;
-		if (g->n == g->cap) {
-			g->cap = g->cap ? g->cap * 2 : 16;
-			g->v = xrealloc(g->v, g->cap * sizeof *g->v);
-		}
-		g->v[g->n++] = json_incref(pod);
-	}
-	return 0;
 }
 
 static void full_pass(struct sim *s)
@@ -404,37 +367,28 @@ void sim_replicaset_sync(struct sim *s)
 	struct sim_world *w = sim_world(s);
 	unsigned long long since = w->rs_rv;
 	w->rs_rv = sim_store_rv(s);
-	struct dirty d = { .overflow = 0 };
-	smap_init(&d.rs, free);
+	struct sim_dirty d;
+	sim_dirty_init(&d, DIRTY_MAX);
 	/* As an informer-driven controller: only the ReplicaSets whose pods
 	 * or selves changed, and those waiting out minReadySeconds. */
-	if (!since || sim_world_changes(s, since, on_change, &d) < 0 || d.overflow) {
-		smap_free(&d.rs);
-		full_pass(s);
-		return;
-	}
-	struct smap_ent *e;
-	for (size_t i = 0; (i = smap_next(&w->rs_timed, i, &e));) {
-		const char *sep = strchr(e->val, '\x1f');
-		char *ns = xstrndup(e->val, (size_t)(sep - (const char *)e->val));
-		mark(&d, e->key, ns, sep + 1);
-		free(ns);
-	}
+	if (since && sim_world_changes(s, since, on_change, &d) == 0)
+		sim_dirty_mark_all(&d, &w->rs_timed);
+	else
+		d.overflow = 1;
 	if (d.overflow) {
-		smap_free(&d.rs);
+		sim_dirty_free(&d);
 		full_pass(s);
 		return;
 	}
 	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
 	const struct sim_kind *pk = sim_kind_find("", "pods");
-	for (size_t i = 0; (i = smap_next(&d.rs, i, &e));) {
-		const char *sep = strchr(e->val, '\x1f');
-		char *ns = xstrndup(e->val, (size_t)(sep - (const char *)e->val));
-		json_t *rs = sim_store_get(s, rk, ns, sep + 1);
-		if (rs && !strcmp(mstr(rs, "uid") ? mstr(rs, "uid") : "", e->key)) {
-			struct pod_group g = { 0 };
-			struct owned o = { e->key, &g };
-			sim_store_each(s, pk, ns, collect_owned, &o);
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&d.m, i, &e));) {
+		char *ns;
+		json_t *rs = sim_dirty_get(s, rk, e, &ns);
+		if (rs) {
+			struct pod_group g;
+			sim_collect_owned(s, pk, ns, e->key, &g);
 			json_incref(rs);
 			sync_rs(s, rs, &g);
 			json_decref(rs);
@@ -446,7 +400,35 @@ void sim_replicaset_sync(struct sim *s)
 		}
 		free(ns);
 	}
-	smap_free(&d.rs);
+	sim_dirty_free(&d);
+}
+
+struct owned {
+	const char *uid;
+	struct pod_group *g;
+};
+
+static int collect_owned(json_t *obj, void *ud)
+{
+	struct owned *o = ud;
+	const char *uid = sim_controller_uid(obj);
+	if (uid && !strcmp(uid, o->uid)) {
+		struct pod_group *g = o->g;
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 16;
+			g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+		}
+		g->v[g->n++] = json_incref(obj);
+	}
+	return 0;
+}
+
+void sim_collect_owned(struct sim *s, const struct sim_kind *k, const char *ns,
+		       const char *uid, struct pod_group *out)
+{
+	memset(out, 0, sizeof *out);
+	struct owned o = { uid, out };
+	sim_store_each(s, k, ns, collect_owned, &o);
 }
 
 void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,

@@ -163,7 +163,8 @@ unsigned long long sim_rand(struct sim *s);
 /* Start the controller thread. */
 int sim_start_controllers(struct sim *s, struct perr *e);
 
-/* ---- controllers (world.c, controllers.c, kubelet.c, registry.c) -------- */
+/* ---- controllers (world.c, controllers.c, deployment.c, replicaset.c,
+ * job.c, endpoints.c, kubelet.c, events.c, registry.c, seed.c, metrics.c) */
 
 /* Everything the controllers, scheduler, kubelet and registry keep beside
  * the store (container states, logs, images, churn). Opaque; sim_new makes
@@ -244,7 +245,7 @@ int sim_intstr_scaled(const json_t *v, int total, int round_up, int def);
 void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
 		    int desired, int *surge, int *unavailable);
 
-/* sim_wall_ms, and any such time as RFC 3339 ("2026-11-28T11:32:03Z"). */
+/* sim_wall_ms; and a wall time (ms) as RFC 3339 ("2026-11-28T11:32:03Z"). */
 long long sim_world_wall_ms(struct sim *s);
 void sim_world_time_str(struct sim *s, long long wall_ms, char out[32]);
 
@@ -262,9 +263,10 @@ int sim_pod_log_lines(struct sim *s, const char *ns, const char *pod,
 		      const char *container, int previous,
 		      void (*fn)(long long ts_ms, const char *line, void *ud),
 		      void *ud, struct sim_status *st);
-/* How many lines the container's current instance has written so far: a
- * follower polls it and reads again when it grows. -1 when no such
- * container is running or waiting. */
+/* A sequence number of the container's log: the lines its current
+ * instance has written so far, with the restart count in the bits above
+ * 32, so it changes whenever there is something new to read. A follower
+ * polls it. -1 when the pod or container is unknown or has not started. */
 long long sim_pod_log_seq(struct sim *s, const char *ns, const char *pod,
 			  const char *container);
 

@@ -174,6 +174,8 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 	smap_init(&w->ev_keys, free);
 	smap_init(&w->sigs, free);
 	smap_init(&w->rs_timed, free);
+	smap_init(&w->dep_timed, free);
+	smap_init(&w->unsched, free);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
 	return w;
@@ -188,6 +190,8 @@ void sim_world_free(struct sim_world *w)
 	smap_free(&w->ev_keys);
 	smap_free(&w->sigs);
 	smap_free(&w->rs_timed);
+	smap_free(&w->dep_timed);
+	smap_free(&w->unsched);
 	for (size_t i = 0; i < w->ev_max; i++)
 		free(w->ev_ring[i]);
 	free(w->ev_ring);
@@ -310,6 +314,54 @@ int sim_world_changes(struct sim *s, unsigned long long since,
 			fn(ev->kind, ev->type, ev->obj, ud);
 	}
 	return 0;
+}
+
+/* ---- what an incremental pass looks at ---------------------------------- */
+
+void sim_dirty_init(struct sim_dirty *d, size_t max)
+{
+	smap_init(&d->m, free);
+	d->max = max;
+	d->overflow = 0;
+}
+
+void sim_dirty_mark(struct sim_dirty *d, const char *uid, const char *ns,
+		    const char *name)
+{
+	if (!uid || !ns || !name || smap_get(&d->m, uid))
+		return;
+	if (d->m.n >= d->max) {
+		d->overflow = 1;
+		return;
+	}
+	smap_put(&d->m, uid, xasprintf("%s\x1f%s", ns, name));
+}
+
+void sim_dirty_mark_all(struct sim_dirty *d, const struct smap *timed)
+{
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(timed, i, &e));) {
+		const char *v = e->val, *sep = strchr(v, '\x1f');
+		char *ns = xstrndup(v, (size_t)(sep - v));
+		sim_dirty_mark(d, e->key, ns, sep + 1);
+		free(ns);
+	}
+}
+
+json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
+		      const struct smap_ent *e, char **ns)
+{
+	const char *v = e->val, *sep = strchr(v, '\x1f');
+	*ns = xstrndup(v, (size_t)(sep - v));
+	json_t *obj = sim_store_get(s, k, *ns, sep + 1);
+	const char *uid = json_string_value(json_object_get(
+		json_object_get(obj, "metadata"), "uid"));
+	return uid && !strcmp(uid, e->key) ? obj : NULL;
+}
+
+void sim_dirty_free(struct sim_dirty *d)
+{
+	smap_free(&d->m);
 }
 
 /* ---- the registry through the world ------------------------------------ */

@@ -87,6 +87,7 @@ struct ctr {
 struct pod_state {
 	char *ns, *name, *uid, *node;
 	int node_idx;        /* N of sim-node-N, or -1 */
+	double req_cpu_m, req_mem; /* resource requests: millicores, bytes */
 	unsigned long long seed;
 	int nctr;
 	struct ctr *c;
@@ -127,7 +128,12 @@ struct sim_world {
 	long long kubelet_next;
 	unsigned long long kubelet_rv; /* store version at its last pass */
 	unsigned long long rs_rv;      /* the same for the ReplicaSet pass */
-	struct smap rs_timed; /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
+	struct smap unsched; /* "ns\x1fname" -> long long *: next scheduling try */
+	struct smap rs_timed;
+	unsigned long long dep_rv;     /* store version at the deployment pass */
+	unsigned long long gc_rv;      /* the same for the garbage collector */
+	unsigned long long ep_rv;      /* and for the endpoints controller */
+	struct smap dep_timed; /* deployment uid -> "ns\x1fname": deadline running */ /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
 };
 
 /* Controllers skip objects whose inputs have not changed since their last
@@ -145,6 +151,24 @@ int sim_world_changes(struct sim *s, unsigned long long since,
 		      void (*fn)(const struct sim_kind *k, const char *type,
 				 json_t *obj, void *ud),
 		      void *ud);
+
+/* The objects an incremental pass looks at: uid -> "ns\x1fname", up to
+ * max of them (beyond that, overflow: one full pass is cheaper). */
+struct sim_dirty {
+	struct smap m;
+	size_t max;
+	int overflow;
+};
+void sim_dirty_init(struct sim_dirty *d, size_t max);
+void sim_dirty_mark(struct sim_dirty *d, const char *uid, const char *ns,
+		    const char *name);
+/* Mark every entry of a "ns\x1fname" map (the waiting-on-time sets). */
+void sim_dirty_mark_all(struct sim_dirty *d, const struct smap *timed);
+/* The object a dirty entry names, if it is still the one with that uid
+ * (borrowed); *ns gets its namespace (caller frees). */
+json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
+		      const struct smap_ent *e, char **ns);
+void sim_dirty_free(struct sim_dirty *d);
 
 /* Keep at most max events (2000 by default), removing the oldest. */
 void sim_event_limit(struct sim *s, size_t max);
@@ -168,6 +192,9 @@ void sim_pod_group_free(void *g);
  * free with free(out->v) after json_decref of each). */
 void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,
 		 struct pod_group *out);
+/* Objects of kind k in ns whose controller's uid is uid (owned refs). */
+void sim_collect_owned(struct sim *s, const struct sim_kind *k, const char *ns,
+		       const char *uid, struct pod_group *out);
 /* Pods grouped by their controller's uid: uid -> struct pod_group. */
 void sim_pod_index_build(struct sim *s, struct smap *idx);
 /* The same for any kind: objects grouped by controller uid. */

@@ -15,6 +15,11 @@
 #include "kube/sim/sim_impl.h"
 #include "kube/sim/world.h"
 
+/* Real time barely moves the simulated clock (a real millisecond is a
+ * simulated nanosecond): the test alone moves it, so slow builds
+ * (sanitizers) see the same states at the same steps. */
+#define TEST_SPEED 1e-6
+
 static const struct sim_kind *K(const char *group, const char *plural)
 {
 	const struct sim_kind *k = sim_kind_find(group, plural);
@@ -51,7 +56,7 @@ static json_t *jget_obj(const json_t *o, const char *a, const char *b)
 
 static struct sim *new_sim(void)
 {
-	struct sim_opts o = { .speed = 1, .seed = 42 };
+	struct sim_opts o = { .speed = TEST_SPEED, .seed = 42 };
 	struct perr e = { { 0 } };
 	struct sim *s = sim_new(&o, &e);
 	assert_non_null(s);
@@ -66,7 +71,7 @@ static void advance(struct sim *s, long long ms, check_fn check, void *ud)
 {
 	for (long long t = 0; t < ms; t += 250) {
 		sim_lock(s);
-		s->start_real_ms -= 250;
+		s->start_real_ms -= (long long)(250 / s->speed);
 		sim_controllers_step(s);
 		if (check)
 			check(s, ud);
@@ -480,7 +485,22 @@ static void test_gc_orphans(void **state)
 	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}");
 	advance(s, 3000, NULL, NULL);
 	sim_lock(s);
+	/* (found by the first, full pass) */
 	assert_null(sim_store_get(s, K("apps", "replicasets"), "default", "orphan"));
+	sim_unlock(s);
+	/* One made later is found among the changes. */
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"stray\",\"ownerReferences\":[{\"apiVersion\":"
+	       "\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"gone\",\"uid\":"
+	       "\"00000000-0000-0000-0000-000000000002\",\"controller\":true}]},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"mine\"},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	advance(s, 2000, NULL, NULL);
+	sim_lock(s);
+	assert_null(sim_store_get(s, K("", "pods"), "default", "stray"));
+	assert_non_null(sim_store_get(s, K("", "pods"), "default", "mine"));
 	sim_unlock(s);
 	sim_free(s);
 }
@@ -568,7 +588,7 @@ static void test_crash_loop_and_logs(void **state)
 static void test_seed_settled(void **state)
 {
 	(void)state;
-	struct sim_opts o = { .speed = 1, .seed = 7, .seed_pods = 1000 };
+	struct sim_opts o = { .speed = TEST_SPEED, .seed = 7, .seed_pods = 1000 };
 	struct perr e = { { 0 } };
 	long long t0 = now_ms();
 	struct sim *s = sim_new(&o, &e);
@@ -833,12 +853,26 @@ static void test_job_backoff_limit(void **state)
 	assert_null(jp(job, "status.completionTime"));
 	sim_unlock(s);
 	sim_free(s);
+
+	/* OnFailure: the restarts in place count against the limit. */
+	s = new_sim();
+	create(s, "batch", "jobs", "default",
+	       "{\"metadata\":{\"name\":\"restarts\"},\"spec\":{\"backoffLimit\":2,"
+	       "\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\",\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"exit 1\"]}]}}}}");
+	advance(s, 60000, NULL, NULL);
+	sim_lock(s);
+	job = sim_store_get(s, K("batch", "jobs"), "default", "restarts");
+	assert_string_equal(cond_field(job, "Failed", "reason"), "BackoffLimitExceeded");
+	sim_unlock(s);
+	sim_free(s);
 }
 
 static void test_demo_and_churn(void **state)
 {
 	(void)state;
-	struct sim_opts o = { .speed = 1, .seed = 3, .demo = 1 };
+	struct sim_opts o = { .speed = TEST_SPEED, .seed = 3, .demo = 1 };
 	struct perr e = { { 0 } };
 	struct sim *s = sim_new(&o, &e);
 	assert_non_null(s);
@@ -894,6 +928,54 @@ static void test_namespace_deletion(void **state)
 	assert_int_equal(sim_store_count(s, K("", "pods"), "team"), 0);
 	assert_int_equal(sim_store_count(s, K("apps", "replicasets"), "team"), 0);
 	assert_null(sim_store_get(s, K("", "namespaces"), NULL, "team"));
+	sim_unlock(s);
+	sim_free(s);
+}
+
+/* The scheduler: node selectors and resource requests as the real one
+ * words a pod that fits nowhere; retried when a node comes to fit. */
+static void test_unschedulable(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"picky\"},\"spec\":{\"nodeSelector\":"
+	       "{\"disk\":\"ssd\"},\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"greedy\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"nginx\",\"resources\":{\"requests\":"
+	       "{\"cpu\":\"6\",\"memory\":\"1Gi\"}}}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"modest\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"nginx\",\"resources\":{\"limits\":"
+	       "{\"cpu\":\"500m\",\"memory\":\"256Mi\"}}}]}}");
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	json_t *p = sim_store_get(s, K("", "pods"), "default", "picky");
+	assert_null(jp(p, "spec.nodeName"));
+	assert_string_equal(cond_field(p, "PodScheduled", "status"), "False");
+	assert_string_equal(cond_field(p, "PodScheduled", "reason"), "Unschedulable");
+	assert_string_equal(cond_field(p, "PodScheduled", "message"),
+			    "0/3 nodes are available: 3 node(s) didn't match node selector.");
+	p = sim_store_get(s, K("", "pods"), "default", "greedy");
+	assert_string_equal(cond_field(p, "PodScheduled", "message"),
+			    "0/3 nodes are available: 3 Insufficient cpu.");
+	assert_true(events(s, "FailedScheduling", "0/3 nodes are available") >= 2);
+	p = sim_store_get(s, K("", "pods"), "default", "modest");
+	assert_non_null(jp(p, "spec.nodeName"));
+	assert_string_equal(jp(p, "status.qosClass"), "Guaranteed");
+	/* A node gains the label: the pod lands there at the next try. */
+	json_t *n = json_deep_copy(sim_store_get(s, K("", "nodes"), NULL, "sim-node-2"));
+	json_object_set_new(json_object_get(json_object_get(n, "metadata"), "labels"),
+			    "disk", json_string("ssd"));
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_update(s, K("", "nodes"), NULL, n, NULL, &st), 0);
+	sim_unlock(s);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	p = sim_store_get(s, K("", "pods"), "default", "picky");
+	assert_string_equal(jp(p, "spec.nodeName"), "sim-node-2");
+	assert_string_equal(jp(p, "status.phase"), "Running");
 	sim_unlock(s);
 	sim_free(s);
 }
@@ -1053,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_job_backoff_limit),
 		cmocka_unit_test(test_demo_and_churn),
 		cmocka_unit_test(test_namespace_deletion),
+		cmocka_unit_test(test_unschedulable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
