@@ -407,6 +407,13 @@ char *kube_get_json_many(struct kube_client *c, const struct kube_kind *k, const
 int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		 int table, struct kube_table *t, struct perr *e);
 
+/* kubectl events (events.c): every event of ns (NULL: all namespaces)
+ * into t, oldest first, in that command's columns (LAST SEEN with
+ * "(xN over ...)", TYPE, REASON, OBJECT as Kind/name, MESSAGE); column 0
+ * is the event's name, which kubectl does not print. Paged. 0 / -1. */
+int kube_events(struct kube_client *c, const char *ns, const char *selector, long long now,
+		struct kube_table *t, struct perr *e);
+
 /* kubectl describe's text for one object (pods, deployments, replicasets
  * and services in full; other kinds: metadata and events): cells separated by tabs, '\f' where
  * kubectl flushes its tabwriter. Align with tabwriter (minwidth 0, padding
