@@ -279,7 +279,7 @@ int kube_request(struct kube_client *c, const char *method, const char *path,
 /* Percent-encode s for a query value. Caller frees. */
 char *kube_query_escape(const char *s);
 
-/* ---- the table of kinds (resources.c) ---- */
+/* -- the table of kinds (resources.c) -- */
 
 struct json_t; /* jansson's; only kube/ looks inside */
 
@@ -374,7 +374,7 @@ void kube_table_clear(struct kube_table *t);
 /* The Accept header that asks for the Table form (what kubectl get sends). */
 #define KUBE_ACCEPT_TABLE "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
-/* ---- LIST and GET (list.c) ---- */
+/* -- LIST and GET (list.c) -- */
 
 struct kube_list_opts {
 	const char *ns;             /* NULL: all namespaces */
@@ -421,7 +421,7 @@ int kube_events(struct kube_client *c, const char *ns, const char *selector, lon
 char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		    const char *name, long long now, struct perr *e);
 
-/* ---- YAML (yaml.c) and manifests (manifest.c) ---- */
+/* -- YAML (yaml.c) and manifests (manifest.c) -- */
 
 /* Block YAML of a JSON text, as kubectl -o yaml writes it: keys sorted,
  * strings that would read back as another type quoted. Caller frees; NULL
@@ -464,7 +464,7 @@ void kube_manifest_clear(struct kube_manifest *m);
  * in the message. */
 int kube_manifest_validate(const struct kube_manifest_doc *d, struct perr *e);
 
-/* ---- operations (ops.c) ---- */
+/* -- operations (ops.c) -- */
 
 /* Server-side apply of one manifest object into ns (its own namespace
  * wins): PATCH application/apply-patch+yaml, fieldManager=podium, force
