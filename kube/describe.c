@@ -1,7 +1,8 @@
 /*
- * describe.c - kubectl describe's text for pods and deployments (and the
- * metadata and events of any other kind), written as kubectl's describers
- * in k8s.io/kubectl/pkg/describe write it: tab-separated cells, indented by
+ * describe.c - kubectl describe's text for pods, deployments, replicasets
+ * and services (and the metadata and events of any other kind), written
+ * as kubectl's describers in k8s.io/kubectl/pkg/describe write it:
+ * tab-separated cells, indented by
  * levels of two spaces, a form feed where kubectl flushes its tabwriter.
  * The caller aligns it with the tabwriter (minwidth 0, padding 2). Every
  * string from the cluster is sanitised here.
@@ -779,6 +780,237 @@ static void describe_pod(struct kube_client *c, struct dw *d, const json_t *pod,
 	tmp_free(&tmp);
 }
 
+/* "Controlled By" as printController writes it. */
+static void controlled_by(struct dw *d, const json_t *meta)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	size_t i;
+	json_t *o;
+	json_array_foreach(jg(meta, "ownerReferences"), i, o)
+		if (json_is_true(jg(o, "controller")))
+			w(d, 0, "Controlled By:\t%s/%s\n", S(jg(o, "kind")), S(jg(o, "name")));
+	tmp_free(&tmp);
+}
+
+/* describeReplicaSet, with getPodStatusForController's counts. */
+static void describe_replicaset(struct kube_client *c, struct dw *d, const json_t *rs, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(rs, "metadata"), *spec = jg(rs, "spec");
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	char *sel = selector_string(jg(spec, "selector"));
+	w(d, 0, "Selector:\t%s\n", *sel ? sel : "<none>");
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	controlled_by(d, meta);
+	w(d, 0, "Replicas:\t%lld current / %lld desired\n", (long long)json_integer_value(jg(jg(rs, "status"), "replicas")),
+	  (long long)json_integer_value(jg(spec, "replicas")));
+	w(d, 0, "Pods Status:\t");
+	char *q0 = kube_query_escape(sel);
+	char *q = xasprintf("labelSelector=%s", q0);
+	char *path = xasprintf("/api/v1/namespaces/%s/pods", S(jg(meta, "namespace")));
+	struct kube_response r;
+	struct perr pe = { { 0 } };
+	if (kube_request(c, "GET", path, q, NULL, NULL, 0, &r, &pe) == 0) {
+		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+		long long running = 0, waiting = 0, succeeded = 0, failed = 0;
+		size_t i;
+		json_t *pod;
+		json_array_foreach(jg(list, "items"), i, pod) {
+			int owned = 0;
+			size_t j;
+			json_t *o;
+			json_array_foreach(jg(jg(pod, "metadata"), "ownerReferences"), j, o)
+				owned |= json_is_true(jg(o, "controller")) && json_equal(jg(o, "uid"), jg(meta, "uid"));
+			if (!owned)
+				continue;
+			const char *ph = json_string_value(jg(jg(pod, "status"), "phase"));
+			ph = ph ? ph : "";
+			running += !strcmp(ph, "Running");
+			waiting += !strcmp(ph, "Pending");
+			succeeded += !strcmp(ph, "Succeeded");
+			failed += !strcmp(ph, "Failed");
+		}
+		w(d, 0, "%lld Running / %lld Waiting / %lld Succeeded / %lld Failed\n", running, waiting, succeeded, failed);
+		json_decref(list);
+	} else {
+		w(d, 0, "error in fetching pods: %s\n", pe.msg);
+	}
+	kube_response_free(&r);
+	free(path);
+	free(q);
+	free(q0);
+	free(sel);
+	describe_pod_template(d, jg(spec, "template"));
+	if (json_array_size(jg(jg(rs, "status"), "conditions"))) {
+		w(d, 0, "Conditions:\n  Type\tStatus\tReason\n");
+		w(d, 1, "----\t------\t------\n");
+		size_t i;
+		json_t *cd;
+		json_array_foreach(jg(jg(rs, "status"), "conditions"), i, cd)
+			w(d, 1, "%s \t%s\t%s\n", S(jg(cd, "type")), S(jg(cd, "status")), S(jg(cd, "reason")));
+	}
+	json_t *events = fetch_events(c, rs, "ReplicaSet", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+/* formatEndpointSlices: at most three addresses, then "+ N more...". */
+static char *service_endpoints(const json_t *slices, const char *port_name)
+{
+	if (!json_array_size(slices))
+		return xstrdup("<none>");
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	int shown = 0, count = 0;
+	size_t i;
+	json_t *sl;
+	json_array_foreach(slices, i, sl) {
+		const json_t *ports = jg(sl, "ports");
+		size_t j, k;
+		json_t *p, *ep;
+		if (!json_array_size(ports)) {
+			json_array_foreach(jg(sl, "endpoints"), k, ep) {
+				if (shown < 3) {
+					char *a = safe(json_array_get(jg(ep, "addresses"), 0));
+					dbuf_printf(&b, "%s%s", shown ? "," : "", a);
+					free(a);
+					shown++;
+				}
+				count++;
+			}
+			continue;
+		}
+		json_array_foreach(ports, j, p) {
+			const char *pn = json_string_value(jg(p, "name"));
+			if (strcmp(pn ? pn : "", port_name) != 0)
+				continue;
+			json_array_foreach(jg(sl, "endpoints"), k, ep) {
+				if (shown < 3) {
+					char *a = safe(json_array_get(jg(ep, "addresses"), 0));
+					dbuf_printf(&b, strchr(a, ':') ? "%s[%s]:%lld" : "%s%s:%lld", shown ? "," : "", a,
+						    (long long)json_integer_value(jg(p, "port")));
+					free(a);
+					shown++;
+				}
+				count++;
+			}
+		}
+	}
+	if (count > 3)
+		dbuf_printf(&b, " + %d more...", count - 3);
+	return dbuf_take(&b);
+}
+
+static void join_array(struct dw *d, const char *title, const json_t *arr, int none)
+{
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		char *s = safe(v);
+		dbuf_printf(&b, "%s%s", i ? "," : "", s);
+		free(s);
+	}
+	if (b.len || none)
+		w(d, 0, "%s:\t%s\n", title, b.len ? b.p : "<none>");
+	dbuf_free(&b);
+}
+
+/* describeService, endpoints from the EndpointSlices named for it. */
+static void describe_service(struct kube_client *c, struct dw *d, const json_t *svc, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(svc, "metadata"), *spec = jg(svc, "spec");
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	/* labels.FormatLabels: sorted k=v, "<none>" when empty */
+	json_t *wrapped = json_pack("{s:O}", "matchLabels", jg(spec, "selector") ? jg(spec, "selector") : json_null());
+	char *sel = selector_string(wrapped);
+	json_decref(wrapped);
+	w(d, 0, "Selector:\t%s\n", *sel ? sel : "<none>");
+	free(sel);
+	w(d, 0, "Type:\t%s\n", S(jg(spec, "type")));
+	if (json_is_string(jg(spec, "ipFamilyPolicy")))
+		w(d, 0, "IP Family Policy:\t%s\n", S(jg(spec, "ipFamilyPolicy")));
+	join_array(d, "IP Families", jg(spec, "ipFamilies"), 1);
+	w(d, 0, "IP:\t%s\n", S(jg(spec, "clusterIP")));
+	join_array(d, "IPs", jg(spec, "clusterIPs"), 1);
+	join_array(d, "External IPs", jg(spec, "externalIPs"), 0);
+	if (*S(jg(spec, "loadBalancerIP")))
+		w(d, 0, "IP:\t%s\n", S(jg(spec, "loadBalancerIP")));
+	if (json_is_string(jg(spec, "loadBalancerClass")))
+		w(d, 0, "LoadBalancer Class:\t%s\n", S(jg(spec, "loadBalancerClass")));
+	const json_t *ingress = jg(jg(jg(svc, "status"), "loadBalancer"), "ingress");
+	if (json_array_size(ingress)) {
+		struct dbuf b;
+		dbuf_init(&b, 0);
+		size_t i;
+		json_t *in;
+		json_array_foreach(ingress, i, in)
+			dbuf_printf(&b, "%s%s", i ? ", " : "", *S(jg(in, "ip")) ? S(jg(in, "ip")) : S(jg(in, "hostname")));
+		w(d, 0, "LoadBalancer Ingress:\t%s\n", b.p);
+		dbuf_free(&b);
+	}
+	if (*S(jg(spec, "externalName")))
+		w(d, 0, "External Name:\t%s\n", S(jg(spec, "externalName")));
+	json_t *slices = NULL;
+	char *sq0 = xasprintf("kubernetes.io/service-name=%s", json_string_value(jg(meta, "name")));
+	char *sq1 = kube_query_escape(sq0);
+	char *sq = xasprintf("labelSelector=%s", sq1);
+	char *spath = xasprintf("/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices", S(jg(meta, "namespace")));
+	struct kube_response r;
+	struct perr se = { { 0 } };
+	/* as kubectl: slices that cannot be listed show as <none> */
+	if (kube_request(c, "GET", spath, sq, NULL, NULL, 0, &r, &se) == 0) {
+		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+		slices = json_incref(jg(list, "items"));
+		json_decref(list);
+	}
+	kube_response_free(&r);
+	free(spath);
+	free(sq);
+	free(sq1);
+	free(sq0);
+	size_t i;
+	json_t *p;
+	json_array_foreach(jg(spec, "ports"), i, p) {
+		const char *name = *S(jg(p, "name")) ? S(jg(p, "name")) : "<unset>";
+		const char *proto = json_is_string(jg(p, "protocol")) ? S(jg(p, "protocol")) : "TCP";
+		w(d, 0, "Port:\t%s\t%lld/%s\n", name, (long long)json_integer_value(jg(p, "port")), proto);
+		const json_t *tp = jg(p, "targetPort");
+		if (json_is_string(tp))
+			w(d, 0, "TargetPort:\t%s/%s\n", S(tp), proto);
+		else
+			w(d, 0, "TargetPort:\t%lld/%s\n", (long long)json_integer_value(tp), proto);
+		if (json_integer_value(jg(p, "nodePort")))
+			w(d, 0, "NodePort:\t%s\t%lld/%s\n", name, (long long)json_integer_value(jg(p, "nodePort")), proto);
+		char *eps = service_endpoints(slices, json_is_string(jg(p, "name")) ? json_string_value(jg(p, "name")) : "");
+		w(d, 0, "Endpoints:\t%s\n", eps);
+		free(eps);
+	}
+	json_decref(slices);
+	w(d, 0, "Session Affinity:\t%s\n", S(jg(spec, "sessionAffinity")));
+	if (*S(jg(spec, "externalTrafficPolicy")))
+		w(d, 0, "External Traffic Policy:\t%s\n", S(jg(spec, "externalTrafficPolicy")));
+	if (json_is_string(jg(spec, "internalTrafficPolicy")))
+		w(d, 0, "Internal Traffic Policy:\t%s\n", S(jg(spec, "internalTrafficPolicy")));
+	if (json_integer_value(jg(spec, "healthCheckNodePort")))
+		w(d, 0, "HealthCheck NodePort:\t%lld\n", (long long)json_integer_value(jg(spec, "healthCheckNodePort")));
+	join_array(d, "LoadBalancer Source Ranges", jg(spec, "loadBalancerSourceRanges"), 0);
+	json_t *events = fetch_events(c, svc, "Service", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
 /* Any other kind: what every object has, then its events. */
 static void describe_generic(struct kube_client *c, struct dw *d, const json_t *obj, const char *kind,
 			     struct perr *e)
@@ -816,6 +1048,10 @@ char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char
 				describe_deployment(c, &d, obj, &ev);
 			else if (!strcmp(k->kind, "Pod"))
 				describe_pod(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "ReplicaSet"))
+				describe_replicaset(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "Service"))
+				describe_service(c, &d, obj, &ev);
 			else
 				describe_generic(c, &d, obj, k->kind, &ev);
 			out = dbuf_take(&d.b);

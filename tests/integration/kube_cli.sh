@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# podium get/scale/delete/apply/events against `podium sim` over TLS with
+# podium get/scale/delete/apply/describe/events against `podium sim` over TLS with
 # every kind of credential (token, client certificate as data and as files,
 # tokenFile, an exec plugin, two KUBECONFIG files merged, the in-cluster
 # service account), the errors a person gets for a wrong token and a wrong
 # CA, and the same operation done by podium and by kubectl leaving the same
-# state.
+# state (scale, delete, apply), and describe printing what kubectl prints.
 set -u
 T=$(mktemp -d "${PODIUM_TEST_TMP:-/tmp}/kube-cli.XXXXXX")
 DATA="$TOP/tests/data/kube"
@@ -190,15 +190,35 @@ else
 	echo "kubectl not installed: podium/kubectl comparison left out"
 fi
 
-# apply (server-side): when the simulated server takes apply patches
-"$PODIUM" apply -f "$T/same-p.yaml" >"$T/out" 2>"$T/err"
-if grep -q UnsupportedMediaType "$T/err"; then
-	echo "note: the simulated server does not take server-side apply yet; apply not checked"
-elif grep -qx 'deployment.apps/same-p serverside-applied' "$T/out"; then
-	ok "apply"
-	"$PODIUM" get deploy same-p >/dev/null 2>&1 || bad "applied deployment not there"
-else
-	bad "apply: $(cat "$T/out" "$T/err")"
+# apply (server-side): podium and kubectl apply the same manifest to two
+# names and leave the same spec; a field another manager owns is a
+# conflict listing it, --force-conflicts takes it over
+for n in ap-p ap-k; do
+	sed "s/same-p/$n/g" "$T/same-p.yaml" >"$T/$n.yaml"
+done
+"$PODIUM" apply -f "$T/ap-p.yaml" >"$T/out" 2>"$T/err"
+grep -qx 'deployment.apps/ap-p serverside-applied' "$T/out" && ok "apply" || bad "apply: $(cat "$T/out" "$T/err")"
+if command -v kubectl >/dev/null; then
+	kubectl apply --server-side -f "$T/ap-k.yaml" >/dev/null 2>&1 || bad "kubectl apply"
+	spec() { kubectl get deploy "$1" -o jsonpath='{.spec}' | sed "s/$1/NAME/g"; }
+	if [ -n "$(spec ap-p)" ] && [ "$(spec ap-p)" = "$(spec ap-k)" ]; then
+		ok "apply: podium and kubectl leave the same spec"
+	else
+		bad "apply: specs differ: $(spec ap-p) / $(spec ap-k)"
+	fi
+	printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ap-p}\nspec: {replicas: 5}\n' >"$T/other.yaml"
+	kubectl apply --server-side --field-manager other --force-conflicts -f "$T/other.yaml" >/dev/null 2>&1 ||
+		bad "kubectl apply as another manager"
+	"$PODIUM" apply -f "$T/ap-p.yaml" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q '^  .spec.replicas: conflict with "other"' "$T/err" && grep -q -- --force-conflicts "$T/err"; then
+		ok "apply conflict lists the field and its manager"
+	else
+		bad "apply conflict (exit $rc): $(cat "$T/err")"
+	fi
+	"$PODIUM" apply -f "$T/ap-p.yaml" --force-conflicts >/dev/null 2>"$T/err" || bad "--force-conflicts: $(cat "$T/err")"
+	[ "$(kubectl get deploy ap-p -o jsonpath='{.spec.replicas}')" = 1 ] && ok "--force-conflicts takes the field" ||
+		bad "--force-conflicts: replicas $(kubectl get deploy ap-p -o jsonpath='{.spec.replicas}')"
 fi
 # validation before any request: the fix is in the message
 sed 's/name: same-p/name: ai_model/' "$T/same-p.yaml" >"$T/bad.yaml"
@@ -207,7 +227,8 @@ expect 'ai-model' "$PODIUM" apply -f "$T/bad.yaml"
 # describe: what kubectl describe prints (ages tick, so a few tries)
 if command -v kubectl >/dev/null; then
 	POD=$("$PODIUM" get pods -l app=web -o name | head -1 | cut -d/ -f2)
-	for what in "deployment web" "deployment broken" "pod $POD"; do
+	RS=$("$PODIUM" get rs -l app=web -o name | head -1 | cut -d/ -f2)
+	for what in "deployment web" "deployment broken" "pod $POD" "replicaset $RS" "service web"; do
 		same=0
 		for _ in 1 2 3 4 5; do
 			"$PODIUM" describe $what >"$T/pd" 2>&1
@@ -219,9 +240,38 @@ if command -v kubectl >/dev/null; then
 	done
 fi
 
+# Secrets by name only: their values never reach the output
+if command -v kubectl >/dev/null; then
+	kubectl create secret generic pull --from-literal=password=hunter2-secret >/dev/null 2>&1 || bad "kubectl create secret"
+	"$PODIUM" get secret pull -o yaml >"$T/out" 2>&1
+	if grep -q 'password: <redacted>' "$T/out" && ! grep -q "$(printf hunter2-secret | base64)" "$T/out"; then
+		ok "secret values redacted in -o yaml"
+	else
+		bad "secret -o yaml: $(cat "$T/out")"
+	fi
+	"$PODIUM" get secrets >"$T/out" 2>&1
+	grep -q '^pull  *Opaque  *1 ' "$T/out" && ok "secret table: type and key count" || bad "secret table: $(cat "$T/out")"
+fi
+
+# --request-timeout against a server that answers late
+"$PODIUM" sim fault latency=3000 >/dev/null 2>&1
+expect 'timed out waiting for' "$PODIUM" get pods --request-timeout 1s
+"$PODIUM" sim fault clear >/dev/null 2>&1
+
 # events and the table of a namespace
 "$PODIUM" events >"$T/out" 2>&1 && head -1 "$T/out" | grep -q '^LAST SEEN *TYPE *REASON *OBJECT *MESSAGE' &&
 	ok "events" || bad "events: $(head -3 "$T/out")"
+# kubectl events orders ties with Go's unstable sort: compare the lines as sets
+if command -v kubectl >/dev/null; then
+	same=0
+	for _ in 1 2 3 4 5; do
+		"$PODIUM" events -A 2>/dev/null | sort >"$T/pe"
+		kubectl events -A 2>/dev/null | sort >"$T/ke"
+		if cmp -s "$T/pe" "$T/ke"; then same=1; break; fi
+		sleep 0.3
+	done
+	[ $same = 1 ] && ok "events -A: the lines kubectl events prints" || { bad "events -A differ"; diff "$T/pe" "$T/ke" | head; }
+fi
 "$PODIUM" get pods -A >"$T/out" 2>&1 && head -1 "$T/out" | grep -q '^NAMESPACE *NAME *READY *STATUS' &&
 	ok "get pods -A" || bad "get pods -A: $(head -3 "$T/out")"
 exit $fail
