@@ -234,6 +234,9 @@ struct kube_easy *kube_easy_new(struct kube_client *c, const char *method,
 				const char *path, const char *query,
 				const char *accept, struct perr *e);
 void kube_easy_free(struct kube_easy *x);
+/* Let a synchronous transfer reuse the client's connections and TLS
+ * sessions (not for handles added to a multi, which has its own pool). */
+void kube_easy_share(struct kube_easy *x);
 /* After the transfer ended with rc: 0 when it got a 2xx answer; else -1
  * and e holds the one-line error (unreachable, certificate, timeout, 401,
  * or the Status of body in kubectl's words). A 401 drops the cached exec
@@ -403,6 +406,13 @@ char *kube_get_json_many(struct kube_client *c, const struct kube_kind *k, const
  * and the server sends it). 0 / -1; clear t either way. */
 int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		 int table, struct kube_table *t, struct perr *e);
+
+/* kubectl describe's text for one object (pods, deployments, replicasets
+ * and services in full; other kinds: metadata and events): cells separated by tabs, '\f' where
+ * kubectl flushes its tabwriter. Align with tabwriter (minwidth 0, padding
+ * 2). now for ages. Caller frees; NULL on error. (describe.c) */
+char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		    const char *name, long long now, struct perr *e);
 
 /* ---- YAML (yaml.c) and manifests (manifest.c) ---- */
 

@@ -13,10 +13,21 @@
 
 #define LIST_LIMIT 500
 
-/* kubectl hides metadata.managedFields unless --show-managed-fields. */
+/* kubectl hides metadata.managedFields unless --show-managed-fields.
+ * Podium shows Secrets by name only: their values never reach output. */
 static void strip_managed(json_t *obj)
 {
 	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	if (kind && strcmp(kind, "Secret") == 0) {
+		static const char *const fields[] = { "data", "stringData", NULL };
+		for (int f = 0; fields[f]; f++) {
+			const char *key;
+			json_t *v;
+			json_object_foreach(json_object_get(obj, fields[f]), key, v)
+				json_object_set_new(json_object_get(obj, fields[f]), key, json_string("<redacted>"));
+		}
+	}
 }
 
 /* "limit=500&labelSelector=...&continue=..." Caller frees. */

@@ -68,6 +68,7 @@ static int request_once(struct kube_client *c, const struct kube_req *rq,
 	struct collect col = { .r = r };
 	dbuf_init(&col.body, rq->max_body ? rq->max_body : KUBE_MAX_BODY);
 	CURL *h = x->curl;
+	kube_easy_share(x);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &col);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect_header);

@@ -326,9 +326,13 @@ static void project_service(const json_t *s, long long now, char **cols)
 	cols[5] = creation_age(s, now);
 	/* The selector of a Service is a plain map: sorted k=v. */
 	json_t *sel = json_object_get(spec, "selector");
-	json_t *wrapped = json_pack("{s:O}", "matchLabels", sel ? sel : json_object());
-	cols[6] = json_object_size(sel) ? selector(wrapped) : xstrdup("<none>");
-	json_decref(wrapped);
+	if (json_object_size(sel)) {
+		json_t *wrapped = json_pack("{s:O}", "matchLabels", sel);
+		cols[6] = selector(wrapped);
+		json_decref(wrapped);
+	} else {
+		cols[6] = xstrdup("<none>");
+	}
 }
 
 /* When an event was last seen: lastTimestamp, else eventTime, else

@@ -13,6 +13,7 @@
 
 extern const struct command cmd_version_entry;
 extern const struct command cmd_get_entry;
+extern const struct command cmd_describe_entry;
 extern const struct command cmd_apply_entry;
 extern const struct command cmd_delete_entry;
 extern const struct command cmd_scale_entry;
@@ -24,6 +25,7 @@ extern const struct command cmd_sim_entry;
 const struct command *const commands[] = {
 	&cmd_version_entry,
 	&cmd_get_entry,
+	&cmd_describe_entry,
 	&cmd_apply_entry,
 	&cmd_delete_entry,
 	&cmd_scale_entry,

@@ -81,7 +81,28 @@ static void tw_format(struct tw_state *s, size_t line0, size_t line1)
 	tw_write_lines(s, line0, line1);
 }
 
+/* One segment: text up to a form feed, aligned on its own. */
+static void tabwriter_segment(const char *text, size_t minwidth, size_t padding, struct dbuf *out);
+
 char *tabwriter_format(const char *text, size_t minwidth, size_t padding)
+{
+	/* A form feed ends every column, as Flush does in kubectl. */
+	struct dbuf out;
+	dbuf_init(&out, 0);
+	const char *p = text;
+	for (;;) {
+		const char *ff = strchr(p, '\f');
+		char *seg = ff ? xstrndup(p, (size_t)(ff - p)) : xstrdup(p);
+		tabwriter_segment(seg, minwidth, padding, &out);
+		free(seg);
+		if (!ff)
+			break;
+		p = ff + 1;
+	}
+	return dbuf_take(&out);
+}
+
+static void tabwriter_segment(const char *text, size_t minwidth, size_t padding, struct dbuf *outb)
 {
 	struct tw_state s = { .minwidth = minwidth, .padding = padding };
 	size_t nlines = 0, cap = 0;
@@ -111,9 +132,7 @@ char *tabwriter_format(const char *text, size_t minwidth, size_t padding)
 		}
 		p = end ? end + 1 : p + len;
 	}
-	struct dbuf out;
-	dbuf_init(&out, 0);
-	s.out = &out;
+	s.out = outb;
 	tw_format(&s, 0, nlines);
 	for (size_t i = 0; i < nlines; i++) {
 		free(s.lines[i].cells);
@@ -121,5 +140,4 @@ char *tabwriter_format(const char *text, size_t minwidth, size_t padding)
 	}
 	free(s.lines);
 	free(s.widths);
-	return dbuf_take(&out);
 }

@@ -533,6 +533,16 @@ static json_t *json_patch_fn(const struct sim_kind *k, const json_t *live,
 	return sim_json_patch(live, patch, st);
 }
 
+static json_t *strategic_fn(const struct sim_kind *k, const json_t *live,
+			    const json_t *patch, struct sim_status *st)
+{
+	/* The Scale subresource has no strategy to merge by. */
+	const char *kind = json_string_value(json_object_get(live, "kind"));
+	if (kind && strcmp(kind, "Scale") == 0)
+		return merge_fn(k, live, patch, st);
+	return sim_strategic_merge_patch(k, live, patch, st);
+}
+
 /* The patch types, by Content-Type, as the real server accepts them. */
 static const struct {
 	const char *ctype;
@@ -541,6 +551,8 @@ static const struct {
 } patch_types[] = {
 	{ "application/json-patch+json", json_patch_fn },
 	{ "application/merge-patch+json", merge_fn },
+	{ "application/apply-patch+yaml", NULL }, /* handle_apply */
+	{ "application/strategic-merge-patch+json", strategic_fn },
 	{ NULL, NULL },
 };
 
@@ -566,6 +578,70 @@ static json_t *patch_target(struct sim_request *rq, json_t *live)
 	return json_incref(live);
 }
 
+/* Server-side apply: sim_apply merges the configuration into the live
+ * object (or makes one) under fieldManager, with managedFields and 409s on
+ * conflicts unless force=true. */
+static void handle_apply(struct sim_request *rq, struct sim_resp *r)
+{
+	struct sim_status st = { 0 };
+	json_t *cfg = NULL;
+	const char *manager = rq->q.field_manager;
+	if (*rq->route.sub && strcmp(rq->route.sub, "status") != 0) {
+		sim_status_bad_request(&st, "apply is not supported on the %s "
+					    "subresource of the simulated cluster",
+				       rq->route.sub);
+		goto fail;
+	}
+	if (!manager || !*manager) {
+		sim_status_bad_request(&st, "PatchOptions.meta.k8s.io \"\" is invalid: "
+					    "fieldManager: Required value: is required "
+					    "for apply patch");
+		goto fail;
+	}
+	cfg = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
+	if (!cfg || dry_run(rq, &st))
+		goto fail;
+	if (!json_is_object(cfg)) {
+		sim_status_bad_request(&st, "the object provided is not a JSON object");
+		goto fail;
+	}
+	char now[32];
+	sim_lock(rq->sim);
+	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
+				     rq->route.name);
+	if (!live && *rq->route.sub) {
+		sim_unlock(rq->sim);
+		sim_status_not_found(&st, rq->route.kind, rq->route.name);
+		goto fail;
+	}
+	json_t *res = sim_apply(rq->route.kind, live, cfg, manager,
+				sim_query_bool(rq->q.force),
+				sim_rfc3339(rq->sim, now, sizeof now), &st);
+	if (!res) {
+		sim_unlock(rq->sim);
+		if (!st.code)
+			sim_status_bad_request(&st, "the apply could not be done");
+		goto fail;
+	}
+	json_decref(cfg);
+	if (!json_is_object(json_object_get(res, "metadata")))
+		json_object_set_new(res, "metadata", json_object());
+	json_object_set_new(json_object_get(res, "metadata"), "name",
+			    json_string(rq->route.name));
+	if (!live) {
+		sim_api_store_update(rq, res, 1, r);
+		return;
+	}
+	json_t *obj = merge_update(rq, live, res);
+	json_decref(res);
+	sim_api_store_update(rq, obj, 0, r);
+	return;
+fail:
+	json_decref(cfg);
+	sim_resp_status(r, &st);
+	sim_status_clear(&st);
+}
+
 static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
@@ -577,6 +653,10 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 	if (!patch_types[t].ctype) {
 		unsupported_patch(&st);
 		goto fail;
+	}
+	if (!patch_types[t].fn) {
+		handle_apply(rq, r);
+		return;
 	}
 	patch = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
 	if (!patch || dry_run(rq, &st))
@@ -638,6 +718,8 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (!json_is_object(*body)) {
 			sim_status_bad_request(st, "the body of the request was not "
 						   "DeleteOptions");
+			json_decref(*body);
+			*body = NULL;
 			return -1;
 		}
 		const char *p = json_string_value(
@@ -651,8 +733,11 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (json_is_true(orphan) && !p)
 			o->propagation = "Orphan";
 	}
-	if (dry_run(rq, st))
+	if (dry_run(rq, st)) {
+		json_decref(*body);
+		*body = NULL;
 		return -1;
+	}
 	return 0;
 }
 

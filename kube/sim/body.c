@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Nesting bound: a hostile body cannot exhaust the stack. */
 json_t *sim_body_decode(const char *ctype, const char *body, size_t len,
 			struct sim_status *st)
 {
@@ -22,6 +21,8 @@ json_t *sim_body_decode(const char *ctype, const char *body, size_t len,
 		sim_status_bad_request(st, "the body of the request was empty");
 		return NULL;
 	}
+	if (sim_media_is(ctype, "application/vnd.kubernetes.protobuf"))
+		return sim_protobuf_decode(body, len, st);
 	/* JSON is valid YAML: try it first, whatever the media type. */
 	json_error_t jerr;
 	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);

@@ -94,6 +94,7 @@ void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
 #define ANN_REVISION "deployment.kubernetes.io/revision"
 #define ANN_DESIRED "deployment.kubernetes.io/desired-replicas"
 #define ANN_MAX "deployment.kubernetes.io/max-replicas"
+#define ANN_HISTORY "deployment.kubernetes.io/revision-history"
 
 /* A deployment's ReplicaSets, as owned references sorted oldest first. */
 struct rsl {
@@ -427,6 +428,26 @@ static int new_rs_new_replicas(struct dsync *ds, int new_spec)
 	return new_spec + up;
 }
 
+/* SetNewReplicaSetAnnotations: a reused ReplicaSet remembers the
+ * revisions it had in revision-history, at most 2000 characters (the
+ * controller's default), dropping the oldest. */
+static void add_history(json_t *rs, long old)
+{
+	const char *h = json_string_value(json_object_get(
+		jget(rs, "metadata.annotations"), ANN_HISTORY));
+	char buf[2100];
+	if (!h || !*h) {
+		snprintf(buf, sizeof buf, "%ld", old);
+	} else {
+		snprintf(buf, sizeof buf, "%s,%ld", h, old);
+		const char *p = buf;
+		while (strlen(p) > 2000 && strchr(p, ','))
+			p = strchr(p, ',') + 1;
+		memmove(buf, p, strlen(p) + 1);
+	}
+	set_ann(rs, ANN_HISTORY, buf);
+}
+
 static long max_old_revision(struct dsync *ds)
 {
 	long m = 0;
@@ -465,6 +486,8 @@ static void sync_new_rs(struct dsync *ds, int create)
 			json_t *copy = json_deep_copy(rs);
 			char b[24];
 			snprintf(b, sizeof b, "%ld", rev);
+			if (rs_revision(rs) > 0 && rs_revision(rs) < rev)
+				add_history(copy, rs_revision(rs));
 			set_ann(copy, ANN_REVISION, b);
 			json_object_set_new(json_object_get(copy, "spec"),
 					    "minReadySeconds", json_integer(min_ready));
@@ -1033,25 +1056,33 @@ static void paused_conditions(struct dsync *ds)
 			 "DeploymentResumed", "Deployment is resumed", NULL);
 }
 
-struct owned_scan {
-	const char *uid;
-	struct rsl *out;
-};
-
-static int collect_owned(json_t *rs, void *ud)
+/* Nothing to do when neither the deployment nor its ReplicaSets changed
+ * since its last sync and no progress deadline is running. */
+static int settled(struct sim *s, const json_t *d, const struct pod_group *g)
 {
-	struct owned_scan *os = ud;
-	size_t i;
-	json_t *ref;
-	json_array_foreach(jget(rs, "metadata.ownerReferences"), i, ref)
-		if (json_is_true(json_object_get(ref, "controller")) &&
-		    !strcmp(jstrp(ref, "uid") ? jstrp(ref, "uid") : "", os->uid))
-			rsl_push(os->out, rs);
-	return 0;
+	json_t *c = cond_get(json_object_get(d, "status"), "Progressing");
+	const char *reason = c ? jstrp(c, "reason") : NULL;
+	struct sim_world *w = sim_world(s);
+	if (has_deadline(d) && !json_is_true(jget(d, "spec.paused")) &&
+	    !(reason && (!strcmp(reason, "NewReplicaSetAvailable") ||
+			 !strcmp(reason, "ProgressDeadlineExceeded")))) {
+		w->time_pending = 1;
+		smap_put(&w->dep_timed, jstrp(d, "metadata.uid"),
+			 xasprintf("%s\x1f%s", jstrp(d, "metadata.namespace"),
+				   jstrp(d, "metadata.name")));
+		return 0;
+	}
+	smap_del(&w->dep_timed, jstrp(d, "metadata.uid"));
+	uint64_t h = sim_sig(0, jstrp(d, "metadata.resourceVersion"));
+	for (size_t i = 0; g && i < g->n; i++)
+		h = sim_sig(h, jstrp(g->v[i], "metadata.resourceVersion"));
+	return sim_world_unchanged(sim_world(s), jstrp(d, "metadata.uid"), h);
 }
 
-static void sync_one(struct sim *s, json_t *stored)
+static void sync_one(struct sim *s, json_t *stored, const struct pod_group *g)
 {
+	if (settled(s, stored, g))
+		return;
 	struct dsync ds = { .s = s };
 	ds.dk = sim_kind_find("apps", "deployments");
 	ds.rk = sim_kind_find("apps", "replicasets");
@@ -1061,8 +1092,9 @@ static void sync_one(struct sim *s, json_t *stored)
 	ds.replicas = jint(ds.d, "spec.replicas", 1);
 	ds.now = sim_wall_ms(s);
 	sim_rfc3339(s, ds.now_s, sizeof ds.now_s);
-	struct owned_scan os = { jstrp(ds.d, "metadata.uid"), &ds.all };
-	sim_store_each(s, ds.rk, ds.ns, collect_owned, &os);
+	for (size_t i = 0; g && i < g->n; i++)
+		if (!jget(g->v[i], "metadata.deletionTimestamp"))
+			rsl_push(&ds.all, g->v[i]);
 	if (ds.all.n > 1)
 		qsort(ds.all.v, ds.all.n, sizeof *ds.all.v, by_creation);
 
@@ -1108,12 +1140,86 @@ static int collect_all(json_t *obj, void *ud)
 	return 0;
 }
 
-void sim_deployment_sync(struct sim *s)
+static void full_pass(struct sim *s)
 {
 	struct rsl ds = { 0 };
 	sim_store_each(s, sim_kind_find("apps", "deployments"), NULL,
 		       collect_all, &ds);
+	if (!ds.n)
+		return;
+	struct smap idx;
+	sim_owner_index_build(s, sim_kind_find("apps", "replicasets"), &idx);
 	for (size_t i = 0; i < ds.n; i++)
-		sync_one(s, ds.v[i]);
+		sync_one(s, ds.v[i], smap_get(&idx, jstrp(ds.v[i], "metadata.uid")));
 	rsl_free(&ds);
+	smap_free(&idx);
+}
+
+/* More than this many changed deployments: one full pass is cheaper. */
+#define DIRTY_MAX 32
+
+static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
+		      void *ud)
+{
+	struct sim_dirty *d = ud;
+	if (k == sim_kind_find("apps", "deployments")) {
+		if (strcmp(type, "DELETED"))
+			sim_dirty_mark(d, jstrp(obj, "metadata.uid"),
+				       jstrp(obj, "metadata.namespace"),
+				       jstrp(obj, "metadata.name"));
+		return;
+	}
+	if (k != sim_kind_find("apps", "replicasets"))
+		return;
+	size_t i;
+	json_t *ref;
+	json_array_foreach(jget(obj, "metadata.ownerReferences"), i, ref)
+	{
+		const char *kind = jstrp(ref, "kind");
+		if (json_is_true(json_object_get(ref, "controller")) && kind &&
+		    !strcmp(kind, "Deployment"))
+			sim_dirty_mark(d, jstrp(ref, "uid"),
+				       jstrp(obj, "metadata.namespace"), jstrp(ref, "name"));
+	}
+}
+
+void sim_deployment_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	unsigned long long since = w->dep_rv;
+	w->dep_rv = sim_store_rv(s);
+	struct sim_dirty d;
+	sim_dirty_init(&d, DIRTY_MAX);
+	/* The deployments that changed, whose ReplicaSets changed, or whose
+	 * progress deadline is running. */
+	if (since && sim_world_changes(s, since, on_change, &d) == 0)
+		sim_dirty_mark_all(&d, &w->dep_timed);
+	else
+		d.overflow = 1;
+	if (d.overflow) {
+		sim_dirty_free(&d);
+		full_pass(s);
+		return;
+	}
+	const struct sim_kind *dk = sim_kind_find("apps", "deployments");
+	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&d.m, i, &e));) {
+		char *ns;
+		json_t *dep = sim_dirty_get(s, dk, e, &ns);
+		if (dep) {
+			struct pod_group g;
+			sim_collect_owned(s, rk, ns, e->key, &g);
+			json_incref(dep);
+			sync_one(s, dep, &g);
+			json_decref(dep);
+			for (size_t j = 0; j < g.n; j++)
+				json_decref(g.v[j]);
+			free(g.v);
+		} else {
+			smap_del(&w->dep_timed, e->key);
+		}
+		free(ns);
+	}
+	sim_dirty_free(&d);
 }

@@ -207,13 +207,29 @@ void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r)
 	case SIM_ROUTE_RESOURCES:
 		sim_resp_json(r, 200, resource_list(rq->route.group, rq->route.version));
 		return;
-	default: {
+	case SIM_ROUTE_OPENAPI_V2:
+		sim_resp_json(r, 200, sim_openapi_v2());
+		return;
+	case SIM_ROUTE_OPENAPI_V3_INDEX:
+		sim_resp_json(r, 200, sim_openapi_v3_index());
+		return;
+	case SIM_ROUTE_OPENAPI_V3: {
+		json_t *doc = sim_openapi_v3(rq->route.gv_path);
+		if (doc) {
+			sim_resp_json(r, 200, doc);
+			return;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	{
 		struct sim_status st = { 0 };
 		sim_status_set(&st, 404, "NotFound",
 			       "the server could not find the requested resource");
 		st.details = json_object();
 		sim_resp_status(r, &st);
 		sim_status_clear(&st);
-	}
 	}
 }

@@ -143,13 +143,42 @@ static void sync_service(struct sim *s, json_t *svc)
 	sim_status_clear(&st);
 }
 
-void sim_endpoints_sync(struct sim *s)
+/* The namespaces whose pods or services changed. */
+static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
+		      void *ud)
+{
+	(void)type;
+	if (k != sim_kind_find("", "pods") && k != sim_kind_find("", "services"))
+		return;
+	const char *ns = mstr(obj, "namespace");
+	if (ns)
+		smap_put(ud, ns, (void *)1);
+}
+
+static void sync_ns(struct sim *s, const char *ns)
 {
 	struct pod_group svcs;
-	sim_collect(s, sim_kind_find("", "services"), NULL, &svcs);
+	sim_collect(s, sim_kind_find("", "services"), ns, &svcs);
 	for (size_t i = 0; i < svcs.n; i++) {
 		sync_service(s, svcs.v[i]);
 		json_decref(svcs.v[i]);
 	}
 	free(svcs.v);
+}
+
+void sim_endpoints_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	unsigned long long since = w->ep_rv;
+	w->ep_rv = sim_store_rv(s);
+	struct smap nss;
+	smap_init(&nss, NULL);
+	if (!since || sim_world_changes(s, since, on_change, &nss) < 0) {
+		sync_ns(s, NULL);
+	} else {
+		struct smap_ent *e;
+		for (size_t i = 0; (i = smap_next(&nss, i, &e));)
+			sync_ns(s, e->key);
+	}
+	smap_free(&nss);
 }

@@ -71,6 +71,23 @@ static void evict_oldest(struct sim_world *w, const struct sim_kind *ek)
 	free(key);
 }
 
+void sim_event_limit(struct sim *s, size_t max)
+{
+	struct sim_world *w = sim_world(s);
+	const struct sim_kind *ek = sim_kind_find("", "events");
+	if (!w || !ek || max == 0)
+		return;
+	while (w->ev_len > max)
+		evict_oldest(w, ek);
+	char **ring = xcalloc(max, sizeof *ring);
+	for (size_t i = 0; i < w->ev_len; i++)
+		ring[i] = w->ev_ring[(w->ev_head + i) % w->ev_max];
+	free(w->ev_ring);
+	w->ev_ring = ring;
+	w->ev_head = 0;
+	w->ev_max = max;
+}
+
 static void record(struct sim *s, json_t *involved, const char *field_path,
 		   const char *host, const char *type, const char *reason,
 		   const char *component, const char *msg)

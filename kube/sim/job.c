@@ -33,6 +33,29 @@ static int finished(const json_t *job)
 	return 0;
 }
 
+/* pastBackoffLimitOnFailure: with restartPolicy OnFailure the restarts of
+ * running and pending pods count against backoffLimit. */
+static int past_backoff_on_failure(const json_t *job, const struct pod_group *g,
+				   int backoff)
+{
+	const char *rp = json_string_value(json_object_get(json_object_get(json_object_get(
+		json_object_get(job, "spec"), "template"), "spec"), "restartPolicy"));
+	if (!rp || strcmp(rp, "OnFailure"))
+		return 0;
+	int restarts = 0;
+	for (size_t i = 0; g && i < g->n; i++) {
+		json_t *st = json_object_get(g->v[i], "status");
+		const char *phase = json_string_value(json_object_get(st, "phase"));
+		if (!phase || (strcmp(phase, "Running") && strcmp(phase, "Pending")))
+			continue;
+		size_t j;
+		json_t *cs;
+		json_array_foreach(json_object_get(st, "containerStatuses"), j, cs)
+			restarts += (int)json_integer_value(json_object_get(cs, "restartCount"));
+	}
+	return backoff == 0 ? restarts > 0 : restarts >= backoff;
+}
+
 static json_t *job_cond(const char *type, const char *now, const char *reason,
 			const char *msg)
 {
@@ -75,13 +98,15 @@ static void sync_job(struct sim *s, json_t *job, struct pod_group *g)
 	if (!json_object_get(ns, "startTime"))
 		json_object_set_new(ns, "startTime", json_string(now));
 	int done = finished(job);
+	if (!done && json_object_get(spec, "activeDeadlineSeconds"))
+		sim_world(s)->time_pending = 1;
 	json_incref(job);
 	if (!done) {
 		const char *fail_reason = NULL, *fail_msg = NULL;
 		json_t *ads = json_object_get(spec, "activeDeadlineSeconds");
 		long long start = sim_world_parse_time(
 			json_string_value(json_object_get(ns, "startTime")));
-		if (failed > backoff) {
+		if (failed > backoff || past_backoff_on_failure(job, g, backoff)) {
 			fail_reason = "BackoffLimitExceeded";
 			fail_msg = "Job has reached the specified backoff limit";
 		} else if (json_is_integer(ads) &&
@@ -157,20 +182,22 @@ static void sync_job(struct sim *s, json_t *job, struct pod_group *g)
 
 void sim_job_sync(struct sim *s)
 {
+	const struct sim_kind *pk = sim_kind_find("", "pods");
 	struct pod_group jobs;
 	sim_collect(s, sim_kind_find("batch", "jobs"), NULL, &jobs);
-	if (!jobs.n) {
-		free(jobs.v);
-		return;
-	}
-	struct smap idx;
-	sim_pod_index_build(s, &idx);
+	/* A finished Job needs nothing more; the others see their own pods. */
 	for (size_t i = 0; i < jobs.n; i++) {
-		if (!json_object_get(json_object_get(jobs.v[i], "metadata"),
-				     "deletionTimestamp"))
-			sync_job(s, jobs.v[i], smap_get(&idx, mstr(jobs.v[i], "uid")));
-		json_decref(jobs.v[i]);
+		json_t *job = jobs.v[i];
+		if (!finished(job) &&
+		    !json_object_get(json_object_get(job, "metadata"), "deletionTimestamp")) {
+			struct pod_group g;
+			sim_collect_owned(s, pk, mstr(job, "namespace"), mstr(job, "uid"), &g);
+			sync_job(s, job, &g);
+			for (size_t j = 0; j < g.n; j++)
+				json_decref(g.v[j]);
+			free(g.v);
+		}
+		json_decref(job);
 	}
 	free(jobs.v);
-	smap_free(&idx);
 }

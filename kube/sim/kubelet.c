@@ -82,38 +82,100 @@ static void fmt_time(struct sim *s, long long ms, char out[32])
 
 /* ---- what a container runs --------------------------------------------- */
 
-/* The seconds in the first "sleep N" of cmd, or def. */
-static long long sleep_ms(const char *cmd, long long def)
+static void sh_add(struct ctr *c, char op, long long ms, int code, char *text)
 {
-	const char *p = strstr(cmd, "sleep ");
-	if (!p)
-		return def;
-	p += 6;
-	if (!strncmp(p, "infinity", 8))
-		return -1;
-	char *end;
-	double v = strtod(p, &end);
-	return end == p ? def : (long long)(v * 1000);
+	c->sh = xrealloc(c->sh, (size_t)(c->nsh + 1) * sizeof *c->sh);
+	c->sh[c->nsh++] = (struct sh_step){ op, ms, code, text };
 }
 
-/* The text of the first `echo X` of cmd (quotes dropped), or NULL. */
-static char *echo_text(const char *cmd)
+/* One statement; returns 1 when it is one the runtime follows. */
+static int sh_statement(struct ctr *c, char *st)
 {
-	const char *p = strstr(cmd, "echo ");
-	if (!p)
-		return NULL;
-	p += 5;
-	size_t n = strcspn(p, ";&|\n");
-	char *t = xstrndup(p, n);
-	/* Drop quotes; trim. */
-	char *o = t;
-	for (char *i = t; *i; i++)
-		if (*i != '"' && *i != '\'')
-			*o++ = *i;
-	*o = '\0';
-	while (o > t && o[-1] == ' ')
-		*--o = '\0';
-	return t;
+	while (*st == ' ' || *st == '\t')
+		st++;
+	char *end = st + strlen(st);
+	while (end > st && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (!strncmp(st, "echo", 4) && (st[4] == ' ' || !st[4])) {
+		char *t = xstrdup(st[4] ? st + 5 : ""), *o = t;
+		for (char *i = t; *i; i++)
+			if (*i != '"' && *i != '\'')
+				*o++ = *i;
+		*o = '\0';
+		sh_add(c, 'e', 0, 0, t);
+		return 1;
+	}
+	if (!strncmp(st, "sleep ", 6)) {
+		char *e;
+		double v = strtod(st + 6, &e);
+		sh_add(c, 's', !strncmp(st + 6, "infinity", 8) ? -1
+			       : e == st + 6 ? 0 : (long long)(v * 1000), 0, NULL);
+		return 1;
+	}
+	if (!strncmp(st, "exit", 4) && (st[4] == ' ' || !st[4])) {
+		sh_add(c, 'x', 0, st[4] ? atoi(st + 5) : 0, NULL);
+		return 1;
+	}
+	if (!strcmp(st, "false") || !strcmp(st, "/bin/false")) {
+		sh_add(c, 'x', 0, 1, NULL);
+		return 1;
+	}
+	if (!strcmp(st, "date")) {
+		sh_add(c, 'd', 0, 0, NULL);
+		return 1;
+	}
+	return !strcmp(st, "true") || !strcmp(st, ":");
+}
+
+/* Split a script part into statements at ';', newlines and '&&'. */
+static int sh_part(struct ctr *c, char *part)
+{
+	int known = 0;
+	for (char *p = part; p && *p;) {
+		size_t n = strcspn(p, ";\n&");
+		char save = p[n];
+		p[n] = '\0';
+		known += sh_statement(c, p);
+		if (!save)
+			break;
+		p += n + 1;
+		while (*p == '&')
+			p++;
+	}
+	return known;
+}
+
+/* Follow a shell command: `sh -c "echo a; sleep 3; exit 1"`, or a
+ * `while true; do ...; done` loop. 1 when it has statements followed. */
+static int sh_parse(struct ctr *c, const char *cmd)
+{
+	static const char *const shells[] = { "sh -c ", "/bin/sh -c ", "bash -c ",
+					      "/bin/bash -c ", "ash -c ", NULL };
+	for (int i = 0; shells[i]; i++)
+		if (!strncmp(cmd, shells[i], strlen(shells[i]))) {
+			cmd += strlen(shells[i]);
+			break;
+		}
+	char *s = xstrdup(cmd);
+	c->loop_at = -1;
+	char *w = strstr(s, "while true");
+	if (!w)
+		w = strstr(s, "while :");
+	int known;
+	if (w) {
+		*w = '\0';
+		known = sh_part(c, s);
+		char *body = strstr(w + 1, "do ");
+		char *done = body ? strstr(body, "done") : NULL;
+		if (done)
+			*done = '\0';
+		c->loop_at = c->nsh;
+		known += body ? sh_part(c, body + 3) : 0;
+	} else {
+		known = sh_part(c, s);
+	}
+	free(s);
+	return known > 0;
 }
 
 static char *join_cmd(const json_t *c)
@@ -156,37 +218,42 @@ static void classify(struct ctr *c, const json_t *spec)
 	c->exit_code = 0;
 	char *cmd = join_cmd(spec);
 	if (cmd && *cmd) {
-		const char *ex = strstr(cmd, "exit ");
-		long long sl = sleep_ms(cmd, 0);
 		c->log_style = LOG_NONE;
-		c->echo = echo_text(cmd);
-		if (strstr(cmd, "while true") || strstr(cmd, "while :")) {
-			c->prog = PROG_LOOP;
-			c->loop_ms = sl > 0 ? sl : 1000;
-		} else if (ex) {
-			c->prog = PROG_EXIT;
-			c->exit_code = atoi(ex + 5);
-			c->run_ms = sl > 0 ? sl : 500;
-		} else if (!strcmp(cmd, "false") || !strcmp(cmd, "/bin/false")) {
-			c->prog = PROG_EXIT;
-			c->exit_code = 1;
-		} else if (sl < 0 || strstr(cmd, "nginx") ||
-			   strstr(cmd, "redis-server") ||
-			   strstr(cmd, "tail -f")) {
-			c->prog = PROG_SERVER;
-		} else if (strstr(cmd, "http.server")) {
+		if (strstr(cmd, "http.server")) {
 			c->prog = PROG_SERVER;
 			c->log_style = LOG_PYHTTP;
-		} else if (sl > 0) {
-			c->prog = PROG_EXIT;
-			c->run_ms = sl;
-		} else if (c->echo || ip->prog == PROG_EXIT) {
-			/* A one-shot shell or script command. */
-			c->prog = PROG_EXIT;
-			c->run_ms = 300;
 		} else if (strstr(cmd, "podium serve")) {
 			c->prog = PROG_SERVER;
 			c->log_style = LOG_RUNTIME;
+		} else if (strstr(cmd, "nginx")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_NGINX;
+		} else if (strstr(cmd, "redis-server")) {
+			c->prog = PROG_SERVER;
+			c->log_style = LOG_REDIS;
+		} else if (strstr(cmd, "tail -f")) {
+			c->prog = PROG_SERVER;
+		} else if (sh_parse(c, cmd)) {
+			long long t = 0;
+			int forever = c->loop_at >= 0;
+			c->exit_code = 0;
+			for (int i = 0; i < c->nsh && !forever; i++) {
+				if (c->sh[i].op == 's' && c->sh[i].ms < 0)
+					forever = 1;
+				else if (c->sh[i].op == 's')
+					t += c->sh[i].ms;
+				else if (c->sh[i].op == 'x') {
+					c->exit_code = c->sh[i].code;
+					break;
+				}
+			}
+			c->prog = c->loop_at >= 0 ? PROG_LOOP
+				  : forever ? PROG_SERVER : PROG_EXIT;
+			c->run_ms = t + 100;
+		} else if (ip->prog == PROG_EXIT) {
+			/* A one-shot script this runtime does not follow. */
+			c->prog = PROG_EXIT;
+			c->run_ms = 300;
 		}
 	}
 	free(cmd);
@@ -314,20 +381,36 @@ static void run_log(struct logctx *x)
 		snprintf(line, sizeof line, b[i], ts);
 		emit(x, lt, line);
 	}
-	if (c->echo && c->prog != PROG_LOOP && t + 10 <= upto)
-		emit(x, t + 10, c->echo);
-	if (c->prog == PROG_LOOP) {
-		for (long long k = 0, lt = t + 10; lt <= upto;
-		     k++, lt += c->loop_ms) {
-			if (c->echo) {
-				emit(x, lt, c->echo);
-			} else {
-				time_t tt = (time_t)(lt / 1000);
-				struct tm tm;
-				gmtime_r(&tt, &tm);
-				strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
-				emit(x, lt, line);
-			}
+	/* The shell statements, in order; a loop body until stopped. */
+	long long lt = t + 10;
+	for (int i = 0; i < c->nsh && lt <= upto; i++) {
+		const struct sh_step *st = &c->sh[i];
+		if (st->op == 'e') {
+			emit(x, lt, st->text);
+		} else if (st->op == 'd') {
+			time_t tt = (time_t)(lt / 1000);
+			struct tm tm;
+			gmtime_r(&tt, &tm);
+			strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
+			emit(x, lt, line);
+		} else if (st->op == 's') {
+			if (st->ms < 0)
+				break;
+			lt += st->ms;
+		} else if (st->op == 'x') {
+			break;
+		}
+		if (i == c->nsh - 1 && c->loop_at >= 0) {
+			/* A body without sleeps still takes its time. */
+			long long period = 0;
+			for (int j = c->loop_at; j < c->nsh; j++)
+				if (c->sh[j].op == 's' && c->sh[j].ms > 0)
+					period += c->sh[j].ms;
+			if (!period)
+				lt += 1000;
+			i = c->loop_at - 1;
+			if (c->loop_at >= c->nsh)
+				break;
 		}
 	}
 	if (c->log_style == LOG_NGINX) {
@@ -356,16 +439,18 @@ static void run_log(struct logctx *x)
 
 /* ---- container and pod state machine ----------------------------------- */
 
-static void ctr_id(const struct pod_state *ps, const struct ctr *c,
-		   struct ctr_inst *in)
+/* The runtime's ID of one run of a container, derived rather than kept:
+ * 10,000 pods need not hold 10,000 IDs. */
+static const char *inst_id(const struct pod_state *ps, const struct ctr *c,
+			   const struct ctr_inst *in, char buf[80])
 {
-	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)c->restarts;
-	snprintf(in->id, sizeof in->id, "containerd://");
+	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)in->run;
+	snprintf(buf, 80, "containerd://");
 	for (int i = 0; i < 4; i++) {
 		h = mix(h + (uint64_t)i);
-		snprintf(in->id + strlen(in->id), 17, "%016llx",
-			 (unsigned long long)h);
+		snprintf(buf + strlen(buf), 17, "%016llx", (unsigned long long)h);
 	}
+	return buf;
 }
 
 static json_t *pod_obj(struct sim *s, const struct pod_state *ps)
@@ -403,7 +488,7 @@ static void start_instance(struct sim *s, struct pod_state *ps, struct ctr *c,
 		c->prev = c->cur;
 	memset(&c->cur, 0, sizeof c->cur);
 	c->cur.start_ms = t;
-	ctr_id(ps, c, &c->cur);
+	c->cur.run = c->restarts;
 	c->st = CS_RUNNING;
 	c->t_state = t;
 	c->started = 1;
@@ -435,7 +520,8 @@ static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
 	}
 	char *norm = sim_image_normalize(c->image);
 	const char *ref = norm ? norm : c->image;
-	snprintf(c->pull_msg, sizeof c->pull_msg,
+	free(c->pull_msg);
+	c->pull_msg = xasprintf(
 		 "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": failed to resolve reference \"%s\": %s: not found",
 		 ref, ref, ref);
 	free(norm);
@@ -558,15 +644,16 @@ static const char *ctr_waiting_reason(const struct ctr *c)
 	}
 }
 
-static json_t *terminated_json(struct sim *s, const struct ctr_inst *in)
+static json_t *terminated_json(struct sim *s, const struct pod_state *ps,
+			       const struct ctr *c, const struct ctr_inst *in)
 {
-	char a[32], b[32];
+	char a[32], b[32], id[80];
 	fmt_time(s, in->start_ms, a);
 	fmt_time(s, in->end_ms, b);
 	return json_pack("{s:{s:i,s:s,s:s,s:s,s:s}}", "terminated", "exitCode",
 			 in->exit_code, "reason",
 			 in->exit_code ? "Error" : "Completed", "startedAt", a,
-			 "finishedAt", b, "containerID", in->id);
+			 "finishedAt", b, "containerID", inst_id(ps, c, in, id));
 }
 
 static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
@@ -581,7 +668,7 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 	} else if (wr) {
 		json_t *wt = json_pack("{s:s}", "reason", wr);
 		if (c->st == CS_PULL_ERR)
-			json_object_set_new(wt, "message", json_string(c->pull_msg));
+			json_object_set_new(wt, "message", json_string(c->pull_msg ? c->pull_msg : ""));
 		else if (!strcmp(wr, "ImagePullBackOff"))
 			json_object_set_new(wt, "message", json_sprintf(
 					"Back-off pulling image \"%s\"", c->image));
@@ -593,15 +680,15 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 		state = json_pack("{s:o}", "waiting", wt);
 	} else {
 		/* Terminated, or between a crash and its first restart. */
-		state = terminated_json(s, &c->cur);
+		state = terminated_json(s, ps, c, &c->cur);
 	}
 	json_t *last = json_object();
 	if (c->st == CS_CRASH_BACKOFF && wr) {
 		json_decref(last);
-		last = terminated_json(s, &c->cur);
+		last = terminated_json(s, ps, c, &c->cur);
 	} else if (c->prev.start_ms && c->prev.end_ms) {
 		json_decref(last);
-		last = terminated_json(s, &c->prev);
+		last = terminated_json(s, ps, c, &c->prev);
 	}
 	char *norm = sim_image_normalize(c->image);
 	json_t *cs = json_pack("{s:s,s:o,s:o,s:b,s:i,s:s,s:s}", "name", c->name,
@@ -610,8 +697,10 @@ static json_t *ctr_status(struct sim *s, const struct pod_state *ps,
 			       c->image_id && norm ? norm : c->image, "imageID",
 			       c->image_id ? c->image_id : "");
 	free(norm);
+	char id[80];
 	if (c->cur.start_ms)
-		json_object_set_new(cs, "containerID", json_string(c->cur.id));
+		json_object_set_new(cs, "containerID",
+				    json_string(inst_id(ps, c, &c->cur, id)));
 	json_object_set_new(cs, "started",
 			    json_boolean(c->st == CS_RUNNING));
 	return cs;
@@ -755,6 +844,51 @@ static long long pod_next(const struct pod_state *ps)
 	return n;
 }
 
+/* ---- resources ------------------------------------------------------------ */
+
+/* A Kubernetes quantity: "500m", "2", "128Mi", "1Gi", "1e3". milli: the
+ * value in thousandths (cpu), else in units (bytes). */
+static double quantity(const char *q, int milli)
+{
+	static const struct {
+		const char *sfx;
+		double mul;
+	} sfx[] = {
+		{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
+		{ "Ti", 1099511627776.0 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
+		{ "G", 1e9 }, { "T", 1e12 }, { "m", 1e-3 }, { NULL, 1 },
+	};
+	if (!q)
+		return 0;
+	char *end;
+	double v = strtod(q, &end);
+	for (size_t i = 0; sfx[i].sfx; i++)
+		if (!strcmp(end, sfx[i].sfx)) {
+			v *= sfx[i].mul;
+			break;
+		}
+	return milli ? v * 1000.0 : v;
+}
+
+/* What a pod asks of a node: the sum of its containers' requests (a limit
+ * without a request stands for it, as the API defaults it). */
+static void pod_requests(const json_t *spec, double *cpu_m, double *mem)
+{
+	*cpu_m = *mem = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(spec, "containers"), i, c)
+	{
+		json_t *r = json_object_get(c, "resources");
+		json_t *req = json_object_get(r, "requests");
+		json_t *lim = json_object_get(r, "limits");
+		const char *cpu = jstr(req, "cpu") ? jstr(req, "cpu") : jstr(lim, "cpu");
+		const char *m = jstr(req, "memory") ? jstr(req, "memory") : jstr(lim, "memory");
+		*cpu_m += quantity(cpu, 1);
+		*mem += quantity(m, 0);
+	}
+}
+
 /* The kubelet's first sight of a pod bound to its node. Pods seeded as
  * Running are adopted as they are. */
 static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
@@ -768,6 +902,10 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	ps->name = xstrdup(meta_str(pod, "name"));
 	ps->uid = xstrdup(meta_str(pod, "uid"));
 	ps->node = xstrdup(jstr(spec, "nodeName"));
+	pod_requests(spec, &ps->req_cpu_m, &ps->req_mem);
+	unsigned nidx;
+	ps->node_idx = ps->node && sscanf(ps->node, "sim-node-%u", &nidx) == 1 ? (int)nidx
+										: -1;
 	ps->seed = mix(hash_str(w->seed, ps->ns) ^ hash_str(7, ps->name));
 	const char *rp = jstr(spec, "restartPolicy");
 	ps->restart_policy = rp ? rp[0] : 'A';
@@ -803,7 +941,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 			c->image_id = xstrdup(id ? id : jstr(cs, "imageID"));
 			c->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
 			c->cur.start_ms = t0;
-			ctr_id(ps, c, &c->cur);
+			c->cur.run = c->restarts;
 			c->st = CS_RUNNING;
 			c->started = 1;
 			c->ready = json_is_true(json_object_get(cs, "ready"));
@@ -863,13 +1001,31 @@ static void pod_deleting(struct sim *s, struct pod_state *ps, json_t *pod,
 struct scan {
 	struct sim_world *w;
 	long long now;
+	struct smap *seen;    /* incremental passes: pods already queued */
 	char **todo;          /* "ns\x1fname" of pods to act on */
 	size_t ntodo, cap;
 	size_t nodes_load[64];
+	double node_cpu[64], node_mem[64]; /* requested on each node */
 };
+
+static void load_add(struct scan *sc, int idx, double cpu, double mem)
+{
+	if (idx < 0 || idx >= 64)
+		return;
+	sc->nodes_load[idx]++;
+	sc->node_cpu[idx] += cpu;
+	sc->node_mem[idx] += mem;
+}
 
 static void todo_add(struct scan *sc, const char *ns, const char *name)
 {
+	if (sc->seen) {
+		char key[600];
+		snprintf(key, sizeof key, "%s\x1f%s", ns, name);
+		if (smap_get(sc->seen, key))
+			return;
+		smap_put(sc->seen, key, (void *)1);
+	}
 	if (sc->ntodo == sc->cap) {
 		sc->cap = sc->cap ? sc->cap * 2 : 64;
 		sc->todo = xrealloc(sc->todo, sc->cap * sizeof *sc->todo);
@@ -885,10 +1041,15 @@ static int scan_pod(json_t *pod, void *ud)
 	const char *uid = meta_str(pod, "uid");
 	if (!uid)
 		return 0;
-	unsigned idx;
-	if (node && sscanf(node, "sim-node-%u", &idx) == 1 && idx < 64)
-		sc->nodes_load[idx]++;
 	struct pod_state *ps = smap_get(&sc->w->pods, uid);
+	unsigned idx;
+	if (ps) {
+		load_add(sc, ps->node_idx, ps->req_cpu_m, ps->req_mem);
+	} else if (node && sscanf(node, "sim-node-%u", &idx) == 1) {
+		double cpu, mem;
+		pod_requests(spec, &cpu, &mem);
+		load_add(sc, (int)idx, cpu, mem);
+	}
 	if (ps) {
 		ps->gen = sc->w->gen;
 		int deleting = json_object_get(json_object_get(pod, "metadata"),
@@ -906,21 +1067,65 @@ static int scan_pod(json_t *pod, void *ud)
 	return 0;
 }
 
+/* Why nodes did not fit, counted as the scheduler reports them. */
+enum misfit { MF_SELECTOR, MF_UNSCHEDULABLE, MF_PODS, MF_CPU, MF_MEMORY, MF_N };
+static const char *const misfit_words[MF_N] = {
+	[MF_SELECTOR] = "node(s) didn't match node selector",
+	[MF_UNSCHEDULABLE] = "node(s) were unschedulable",
+	[MF_PODS] = "Too many pods",
+	[MF_CPU] = "Insufficient cpu",
+	[MF_MEMORY] = "Insufficient memory",
+};
+
 struct node_pick {
+	const struct scan *sc;
+	const json_t *selector;
+	double cpu, mem;
 	char best[128];
 	size_t best_load;
-	const size_t *load;
+	int nodes;
+	int misfits[MF_N];
 };
 
 static int pick_node(json_t *node, void *ud)
 {
 	struct node_pick *np = ud;
 	const char *name = meta_str(node, "name");
-	unsigned idx = 0;
-	if (!name || json_object_get(json_object_get(node, "spec"), "unschedulable"))
+	if (!name)
 		return 0;
-	size_t load = sscanf(name, "sim-node-%u", &idx) == 1 && idx < 64
-			      ? np->load[idx] : 0;
+	np->nodes++;
+	unsigned idx = 0;
+	int i = sscanf(name, "sim-node-%u", &idx) == 1 && idx < 64 ? (int)idx : -1;
+	json_t *labels = json_object_get(json_object_get(node, "metadata"), "labels");
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)np->selector, k, v)
+		if (!json_equal(v, json_object_get(labels, k))) {
+			np->misfits[MF_SELECTOR]++;
+			return 0;
+		}
+	if (json_is_true(json_object_get(json_object_get(node, "spec"), "unschedulable"))) {
+		np->misfits[MF_UNSCHEDULABLE]++;
+		return 0;
+	}
+	json_t *alloc = json_object_get(json_object_get(node, "status"), "allocatable");
+	size_t load = i >= 0 ? np->sc->nodes_load[i] : 0;
+	double used_cpu = i >= 0 ? np->sc->node_cpu[i] : 0;
+	double used_mem = i >= 0 ? np->sc->node_mem[i] : 0;
+	if (jstr(alloc, "pods") && (double)load + 1 > quantity(jstr(alloc, "pods"), 0)) {
+		np->misfits[MF_PODS]++;
+		return 0;
+	}
+	int cpu_short = jstr(alloc, "cpu") && used_cpu + np->cpu > quantity(jstr(alloc, "cpu"), 1);
+	int mem_short = jstr(alloc, "memory") &&
+			used_mem + np->mem > quantity(jstr(alloc, "memory"), 0);
+	if (cpu_short || mem_short) {
+		if (cpu_short)
+			np->misfits[MF_CPU]++;
+		if (mem_short)
+			np->misfits[MF_MEMORY]++;
+		return 0;
+	}
 	if (!np->best[0] || load < np->best_load) {
 		snprintf(np->best, sizeof np->best, "%s", name);
 		np->best_load = load;
@@ -928,13 +1133,89 @@ static int pick_node(json_t *node, void *ud)
 	return 0;
 }
 
-/* Bind pod to the least loaded node: nodeName, PodScheduled, Scheduled. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match
+ * node selector." - the reasons sorted as the scheduler sorts them. */
+static char *unschedulable_message(const struct node_pick *np)
+{
+	char *parts[MF_N];
+	int n = 0;
+	for (int i = 0; i < MF_N; i++)
+		if (np->misfits[i])
+			parts[n++] = xasprintf("%d %s", np->misfits[i], misfit_words[i]);
+	qsort(parts, (size_t)n, sizeof *parts, cmp_str);
+	struct dbuf b;
+	dbuf_init(&b, 4096);
+	dbuf_printf(&b, "0/%d nodes are available", np->nodes);
+	for (int i = 0; i < n; i++) {
+		dbuf_printf(&b, "%s%s", i ? ", " : ": ", parts[i]);
+		free(parts[i]);
+	}
+	dbuf_puts(&b, ".");
+	return dbuf_take(&b);
+}
+
+/* The scheduler retries a pod that fits nowhere, as nodes and pods change. */
+#define RESCHEDULE_MS 5000
+
+static void unschedulable(struct sim *s, struct scan *sc, json_t *pod,
+			  const struct node_pick *np)
+{
+	char *msg = unschedulable_message(np);
+	char key[600];
+	snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
+		 meta_str(pod, "name"));
+	long long *next = xmalloc(sizeof *next);
+	*next = sc->now + RESCHEDULE_MS;
+	smap_put(&sc->w->unsched, key, next);
+	sim_event(s, pod, "Warning", "FailedScheduling", "default-scheduler", "%s", msg);
+	json_t *c = json_array_get(json_object_get(json_object_get(pod, "status"),
+						   "conditions"), 0);
+	if (c && !strcmp(jstr(c, "reason") ? jstr(c, "reason") : "", "Unschedulable") &&
+	    !strcmp(jstr(c, "message") ? jstr(c, "message") : "", msg)) {
+		free(msg);
+		return;
+	}
+	char t[32];
+	fmt_time(s, sc->now, t);
+	json_t *copy = json_deep_copy(pod);
+	json_t *status = json_object_get(copy, "status");
+	if (!json_is_object(status)) {
+		status = json_object();
+		json_object_set_new(copy, "status", status);
+	}
+	json_object_set_new(status, "phase", json_string("Pending"));
+	json_object_set_new(status, "conditions",
+			    json_pack("[o]", cond("PodScheduled", 0, t, "Unschedulable", msg)));
+	struct sim_status st = { 0 };
+	sim_store_update(s, sim_kind_find("", "pods"), meta_str(pod, "namespace"), copy,
+			 NULL, &st);
+	sim_status_clear(&st);
+	free(msg);
+}
+
+/* Bind pod to the least loaded node that fits it (node selector,
+ * unschedulable, pod count, cpu and memory requests): nodeName,
+ * PodScheduled, Scheduled. */
 static void schedule(struct sim *s, struct scan *sc, json_t *pod)
 {
-	struct node_pick np = { .load = sc->nodes_load };
+	json_t *spec = json_object_get(pod, "spec");
+	struct node_pick np = { .sc = sc, .selector = json_object_get(spec, "nodeSelector") };
+	pod_requests(spec, &np.cpu, &np.mem);
 	sim_store_each(s, sim_kind_find("", "nodes"), NULL, pick_node, &np);
-	if (!np.best[0])
+	if (!np.best[0]) {
+		if (np.nodes)
+			unschedulable(s, sc, pod, &np);
 		return;
+	}
+	char key[600];
+	snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
+		 meta_str(pod, "name"));
+	smap_del(&sc->w->unsched, key);
 	const struct sim_kind *pk = sim_kind_find("", "pods");
 	json_t *copy = json_deep_copy(pod);
 	json_object_set_new(json_object_get(copy, "spec"), "nodeName",
@@ -953,8 +1234,8 @@ static void schedule(struct sim *s, struct scan *sc, json_t *pod)
 	json_t *out = NULL;
 	if (sim_store_update(s, pk, meta_str(pod, "namespace"), copy, &out, &st) == 0) {
 		unsigned idx;
-		if (sscanf(np.best, "sim-node-%u", &idx) == 1 && idx < 64)
-			sc->nodes_load[idx]++;
+		if (sscanf(np.best, "sim-node-%u", &idx) == 1)
+			load_add(sc, (int)idx, np.cpu, np.mem);
 		sim_event(s, out, "Normal", "Scheduled", "default-scheduler",
 			  "Successfully assigned %s/%s to %s",
 			  meta_str(out, "namespace"), meta_str(out, "name"), np.best);
@@ -967,9 +1248,13 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 {
 	const struct sim_kind *pk = sim_kind_find("", "pods");
 	json_t *pod = sim_store_get(s, pk, ns, name);
-	if (!pod)
-		return;
 	struct sim_world *w = sc->w;
+	if (!pod) {
+		char key[600];
+		snprintf(key, sizeof key, "%s\x1f%s", ns, name);
+		smap_del(&w->unsched, key);
+		return;
+	}
 	json_t *meta = json_object_get(pod, "metadata");
 	int deleting = json_object_get(meta, "deletionTimestamp") != NULL;
 	const char *uid = meta_str(pod, "uid");
@@ -1004,13 +1289,68 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 		write_status(s, ps);
 }
 
-void sim_kubelet_sync(struct sim *s)
+/* Earliest timer of all pods (wall ms), 0 for none. */
+static long long next_timer(struct sim_world *w)
 {
-	struct sim_world *w = sim_world(s);
-	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
+	long long n = 0;
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&w->unsched, i, &e));) {
+		long long t = *(long long *)e->val;
+		if (!n || t < n)
+			n = t;
+	}
+	for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
+		long long t = pod_next(e->val);
+		if (t && (!n || t < n))
+			n = t;
+	}
+	return n;
+}
+
+/* An incremental pass: a pod the store changed since the last pass. */
+static void on_change(const struct sim_kind *k, const char *type, json_t *pod,
+		      void *ud)
+{
+	struct scan *sc = ud;
+	if (k != sim_kind_find("", "pods"))
+		return;
+	const char *uid = meta_str(pod, "uid");
+	if (!uid)
+		return;
+	if (!strcmp(type, "DELETED")) {
+		smap_del(&sc->w->pods, uid);
+		return;
+	}
+	struct pod_state *ps = smap_get(&sc->w->pods, uid);
+	if (ps) {
+		int deleting = json_object_get(json_object_get(pod, "metadata"),
+					       "deletionTimestamp") != NULL;
+		if (!ps->dirty && !(deleting && !ps->t_delete_seen))
+			return;
+	} else {
+		const char *phase = jstr(json_object_get(pod, "status"), "phase");
+		if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+			return;
+		/* Waiting for its next scheduling attempt. */
+		char key[600];
+		snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
+			 meta_str(pod, "name"));
+		long long *next = smap_get(&sc->w->unsched, key);
+		if (next && *next > sc->now &&
+		    !json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp"))
+			return;
+	}
+	todo_add(sc, meta_str(pod, "namespace"), meta_str(pod, "name"));
+}
+
+/* Every pod the store holds, with the kubelet's states swept of pods
+ * that are gone: the first pass, and whenever the changes since the last
+ * pass are no longer all in the store's history. */
+static void full_scan(struct sim *s, struct scan *sc)
+{
+	struct sim_world *w = sc->w;
 	w->gen++;
-	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, &sc);
-	/* Forget pods that are gone. */
+	sim_store_each(s, sim_kind_find("", "pods"), NULL, scan_pod, sc);
 	struct smap_ent *e;
 	char **gone = NULL;
 	size_t ngone = 0;
@@ -1026,6 +1366,48 @@ void sim_kubelet_sync(struct sim *s)
 		free(gone[i]);
 	}
 	free(gone);
+}
+
+void sim_kubelet_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	struct scan sc = { .w = w, .now = sim_world_wall_ms(s) };
+	/* Nothing changed in the store and no container timer is due. */
+	if (w->store_idle && (!w->kubelet_next || sc.now < w->kubelet_next))
+		return;
+	/* Like a real kubelet, act on what changed (the store's history, as a
+	 * watch delivers it) and on timers, not on every pod every time. */
+	unsigned long long since = w->kubelet_rv;
+	w->kubelet_rv = sim_store_rv(s);
+	struct smap seen;
+	smap_init(&seen, NULL);
+	sc.seen = &seen;
+	if (!since || sim_world_changes(s, since, on_change, &sc) < 0) {
+		sc.ntodo = 0;
+		sc.seen = NULL;
+		full_scan(s, &sc);
+	} else {
+		struct smap_ent *e;
+		for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
+			struct pod_state *ps = e->val;
+			long long next = pod_next(ps);
+			load_add(&sc, ps->node_idx, ps->req_cpu_m, ps->req_mem);
+			if (ps->dirty || (next && next <= sc.now))
+				todo_add(&sc, ps->ns, ps->name);
+		}
+	}
+	/* Pods that fit nowhere are tried again from time to time. */
+	struct smap_ent *ue;
+	for (size_t i = 0; (i = smap_next(&w->unsched, i, &ue));) {
+		if (*(long long *)ue->val > sc.now)
+			continue;
+		const char *sep = strchr(ue->key, '\x1f');
+		char *ns = xstrndup(ue->key, (size_t)(sep - ue->key));
+		todo_add(&sc, ns, sep + 1);
+		free(ns);
+	}
+	smap_free(&seen);
+	sc.seen = NULL;
 	for (size_t i = 0; i < sc.ntodo; i++) {
 		char *sep = strchr(sc.todo[i], '\x1f');
 		*sep = '\0';
@@ -1033,6 +1415,7 @@ void sim_kubelet_sync(struct sim *s)
 		free(sc.todo[i]);
 	}
 	free(sc.todo);
+	w->kubelet_next = next_timer(w);
 }
 
 /* ---- logs through the API ------------------------------------------------ */

@@ -385,3 +385,493 @@ json_t *sim_json_patch(const json_t *target, const json_t *ops,
 	}
 	return doc;
 }
+
+/* ---- strategic merge patch ------------------------------------------------ */
+
+/* The error the real patcher would return: 400 for the malformed-format
+ * errors (interpretStrategicMergePatchError), otherwise a plain error,
+ * which the server answers as a 500 with no reason. */
+struct smp {
+	struct sim_status *st;
+	int failed;
+};
+
+static void smp_fail(struct smp *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void smp_fail(struct smp *c, int code, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	if (c->failed)
+		return;
+	c->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	set_status(c->st, code, code == 400 ? "BadRequest" : "", "%s", msg);
+}
+
+static int is_directive(const char *k)
+{
+	return k[0] == '$';
+}
+
+/* A patch value stored as it is: directives and nulls dropped, as the
+ * real server drops them (discardNullValuesFromPatch, then decoding into
+ * the typed object). New reference. */
+static json_t *smp_strip(const json_t *v)
+{
+	if (json_is_object(v)) {
+		json_t *o = json_object();
+		const char *k;
+		json_t *x;
+		json_object_foreach((json_t *)v, k, x) {
+			if (is_directive(k) || json_is_null(x))
+				continue;
+			json_object_set_new(o, k, smp_strip(x));
+		}
+		return o;
+	}
+	if (json_is_array(v)) {
+		json_t *a = json_array();
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x) {
+			if (json_is_object(x) && json_object_get(x, "$patch"))
+				continue;
+			json_array_append_new(a, smp_strip(x));
+		}
+		return a;
+	}
+	return json_deep_copy(v);
+}
+
+/* Go's %v of a JSON value, for the messages that quote a map. */
+static void go_value(struct dbuf *b, const json_t *v)
+{
+	if (json_is_object(v)) {
+		/* fmt prints maps sorted by key */
+		size_t n = json_object_size(v), i = 0;
+		const char **keys = xcalloc(n + 1, sizeof *keys);
+		const char *k;
+		json_t *x;
+		json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+		for (size_t a = 1; a < n; a++)
+			for (size_t c = a; c > 0 && strcmp(keys[c - 1], keys[c]) > 0;
+			     c--) {
+				const char *t = keys[c];
+				keys[c] = keys[c - 1];
+				keys[c - 1] = t;
+			}
+		dbuf_puts(b, "map[");
+		for (i = 0; i < n; i++) {
+			dbuf_printf(b, "%s%s:", i ? " " : "", keys[i]);
+			go_value(b, json_object_get(v, keys[i]));
+		}
+		dbuf_puts(b, "]");
+		free(keys);
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		dbuf_puts(b, "[");
+		json_array_foreach(v, i, x) {
+			if (i)
+				dbuf_puts(b, " ");
+			go_value(b, x);
+		}
+		dbuf_puts(b, "]");
+	} else if (json_is_string(v)) {
+		dbuf_puts(b, json_string_value(v));
+	} else if (json_is_null(v)) {
+		dbuf_puts(b, "<nil>");
+	} else {
+		char *s = json_dumps(v, JSON_ENCODE_ANY);
+		dbuf_puts(b, s ? s : "");
+		free(s);
+	}
+}
+
+static void smp_no_merge_key(struct smp *c, const json_t *m, const char *key)
+{
+	struct dbuf b;
+	dbuf_init(&b, 4096);
+	go_value(&b, m);
+	smp_fail(c, 500, "map: %s does not contain declared merge key: %s",
+		 b.p ? b.p : "map[]", key);
+	dbuf_free(&b);
+}
+
+static void smp_bad_patch_type(struct smp *c, const json_t *t, const json_t *m)
+{
+	struct dbuf b;
+	dbuf_init(&b, 4096);
+	go_value(&b, m);
+	smp_fail(c, 500, "unknown patch type: %s in map: %s",
+		 json_is_string(t) ? json_string_value(t) : "?",
+		 b.p ? b.p : "map[]");
+	dbuf_free(&b);
+}
+
+/* The identity of a list element: its merge key's value for maps, the
+ * value itself for primitives. Borrowed. */
+static const json_t *elem_id(const json_t *e, const char *key)
+{
+	return key ? json_object_get(e, key) : e;
+}
+
+/* index() of mergeSortedSlice: e's position in order, or -1. */
+static long order_index(const json_t *order, const json_t *e, const char *key,
+			int order_is_ids)
+{
+	const json_t *id = elem_id(e, key);
+	size_t i;
+	json_t *o;
+	if (!id)
+		return -1;
+	json_array_foreach(order, i, o) {
+		const json_t *oid = order_is_ids ? o : elem_id(o, key);
+		if (oid && json_equal((json_t *)oid, (json_t *)id))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* normalizeElementOrder: the items named in `order` sorted by it, the
+ * others kept in their server order, then the two merged as
+ * mergeSortedSlice merges them against the server's order. Takes
+ * ownership of merged; new reference. */
+static json_t *smp_reorder(json_t *merged, const json_t *order,
+			   int order_is_ids, const json_t *server,
+			   const char *key)
+{
+	json_t *left = json_array(), *right = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(merged, i, e) {
+		if (order_index(order, e, key, order_is_ids) >= 0)
+			json_array_append(right, e);
+		else
+			json_array_append(left, e);
+	}
+	/* stable insertion sort of right by position in order */
+	size_t n = json_array_size(right);
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0; b--) {
+			json_t *x = json_array_get(right, b - 1);
+			json_t *y = json_array_get(right, b);
+			if (order_index(order, x, key, order_is_ids) <=
+			    order_index(order, y, key, order_is_ids))
+				break;
+			json_incref(x);
+			json_array_set(right, b - 1, y);
+			json_array_set_new(right, b, x);
+		}
+	json_t *out = json_array();
+	size_t li = 0, ri = 0, ln = json_array_size(left), rn = n;
+	while (li < ln || ri < rn) {
+		if (li >= ln) {
+			json_array_append(out, json_array_get(right, ri++));
+		} else if (ri >= rn) {
+			json_array_append(out, json_array_get(left, li++));
+		} else {
+			long l = order_index(server, json_array_get(left, li), key, 0);
+			long r = order_index(server, json_array_get(right, ri), key, 0);
+			if (l >= 0 && r >= 0 && l < r)
+				json_array_append(out, json_array_get(left, li++));
+			else
+				json_array_append(out, json_array_get(right, ri++));
+		}
+	}
+	json_decref(left);
+	json_decref(right);
+	json_decref(merged);
+	return out;
+}
+
+static json_t *smp_map(const json_t *orig, const json_t *patch,
+		       const struct sim_type *t, struct smp *c, int depth);
+
+/* mergeSlice for a list with the merge strategy. */
+static json_t *smp_list(const json_t *orig, const json_t *patch,
+			const struct sim_field *f, struct smp *c, int depth)
+{
+	const char *key = f ? f->merge_key : NULL;
+	const struct sim_type *et = f ? sim_schema_type(f->type) : NULL;
+	json_t *server = json_is_array(orig) ? json_deep_copy(orig) : json_array();
+	int maps = json_is_object(json_array_get(patch, 0)) ||
+		   json_is_object(json_array_get(server, 0));
+	if (!maps) {
+		/* primitives: union without duplicates, patch order kept */
+		json_t *merged = json_deep_copy(server);
+		size_t i;
+		json_t *v;
+		json_array_foreach(patch, i, v) {
+			if (order_index(merged, v, NULL, 1) < 0)
+				json_array_append(merged, v);
+		}
+		json_t *out = smp_reorder(merged, patch, 1, server, NULL);
+		json_decref(server);
+		return out;
+	}
+	if (!key) {
+		smp_fail(c, 500, "cannot merge lists without merge key for %s",
+			 f && f->name ? f->name : "list");
+		json_decref(server);
+		return NULL;
+	}
+	/* mergeSliceWithSpecialElements */
+	json_t *plain = json_array();
+	int replace = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(patch, i, v) {
+		json_t *d = json_object_get(v, "$patch");
+		if (!d) {
+			json_array_append(plain, v);
+			continue;
+		}
+		const char *ds = json_string_value(d);
+		if (ds && !strcmp(ds, "delete")) {
+			const json_t *id = json_object_get(v, key);
+			if (!id) {
+				smp_no_merge_key(c, v, key);
+				goto fail;
+			}
+			for (size_t j = json_array_size(server); j-- > 0;)
+				if (json_equal(elem_id(json_array_get(server, j), key),
+					       (json_t *)id))
+					json_array_remove(server, j);
+		} else if (ds && !strcmp(ds, "replace")) {
+			replace = 1;
+		} else if (ds && !strcmp(ds, "merge")) {
+			smp_fail(c, 500, "merging lists cannot yet be specified "
+					 "in the patch");
+			goto fail;
+		} else {
+			smp_bad_patch_type(c, d, v);
+			goto fail;
+		}
+	}
+	if (replace) {
+		json_t *out = smp_strip(plain);
+		json_decref(plain);
+		json_decref(server);
+		return out;
+	}
+	/* mergeSliceWithoutSpecialElements */
+	json_t *merged = json_deep_copy(server);
+	json_array_foreach(plain, i, v) {
+		if (!json_is_object(v) || !json_object_get(v, key)) {
+			if (json_is_object(v))
+				smp_no_merge_key(c, v, key);
+			else
+				smp_fail(c, 500, "invalid value for a list of "
+						 "maps: not a map");
+			json_decref(merged);
+			goto fail;
+		}
+		long at = order_index(merged, v, key, 0);
+		json_t *m = smp_map(at >= 0 ? json_array_get(merged, (size_t)at)
+					    : NULL,
+				    v, et, c, depth + 1);
+		if (!m) {
+			json_decref(merged);
+			goto fail;
+		}
+		if (at >= 0)
+			json_array_set_new(merged, (size_t)at, m);
+		else
+			json_array_append_new(merged, m);
+	}
+	json_t *out = smp_reorder(merged, plain, 0, server, key);
+	json_decref(plain);
+	json_decref(server);
+	return out;
+fail:
+	json_decref(plain);
+	json_decref(server);
+	return NULL;
+}
+
+/* Merge patch value v into the original value o (may be NULL) of field f
+ * of type t. New reference, NULL on error. */
+static json_t *smp_value(const json_t *o, const json_t *v,
+			 const struct sim_type *t, const char *name,
+			 struct smp *c, int depth)
+{
+	const struct sim_field *f = sim_schema_field(t, name);
+	const struct sim_type *sub = f && f->shape == 0 ? sim_schema_type(f->type)
+						       : NULL;
+	if (depth > 200) {
+		smp_fail(c, 400, "patch nests too deep");
+		return NULL;
+	}
+	if (json_is_object(v) && (!o || json_is_object(o))) {
+		if (f && f->strategy && !strcmp(f->strategy, "replace"))
+			return smp_strip(v);
+		return smp_map(o, v, sub, c, depth + 1);
+	}
+	if (json_is_array(v) && (!o || json_is_array(o))) {
+		if (f && f->shape == 'a' && f->strategy &&
+		    !strncmp(f->strategy, "merge", 5))
+			return smp_list(o, v, f, c, depth + 1);
+		return smp_strip(v);
+	}
+	return smp_strip(v);
+}
+
+static json_t *smp_map(const json_t *orig, const json_t *patch,
+		       const struct sim_type *t, struct smp *c, int depth)
+{
+	json_t *d = json_object_get(patch, "$patch");
+	if (d) {
+		const char *ds = json_string_value(d);
+		if (ds && !strcmp(ds, "replace"))
+			return smp_strip(patch);
+		if (ds && !strcmp(ds, "delete"))
+			return json_object();
+		smp_bad_patch_type(c, d, patch);
+		return NULL;
+	}
+	json_t *out = json_is_object(orig) ? json_deep_copy(orig) : json_object();
+	const char *k;
+	json_t *v;
+
+	/* applyRetainKeysDirective */
+	json_t *retain = json_object_get(patch, "$retainKeys");
+	if (retain) {
+		if (!json_is_array(retain))
+			goto bad_retain;
+		json_object_foreach((json_t *)patch, k, v) {
+			if (json_is_null(v) || is_directive(k))
+				continue;
+			size_t i;
+			json_t *r;
+			int found = 0;
+			json_array_foreach(retain, i, r) if (json_is_string(r) &&
+							     !strcmp(json_string_value(r), k))
+				found = 1;
+			if (!found)
+				goto bad_retain;
+		}
+		void *iter = json_object_iter(out);
+		while (iter) {
+			const char *ok = json_object_iter_key(iter);
+			void *next = json_object_iter_next(out, iter);
+			size_t i;
+			json_t *r;
+			int found = 0;
+			json_array_foreach(retain, i, r) if (json_is_string(r) &&
+							     !strcmp(json_string_value(r), ok))
+				found = 1;
+			if (!found)
+				json_object_del(out, ok);
+			iter = next;
+		}
+	}
+
+	/* mergePatchIntoOriginal: lists with $setElementOrder first */
+	json_t *done = json_object();
+	json_object_foreach((json_t *)patch, k, v) {
+		if (strncmp(k, "$setElementOrder/", 17))
+			continue;
+		const char *lk = k + 17;
+		if (!json_is_array(v)) {
+			smp_fail(c, 400, "invalid patch format of "
+					 "setElementOrder list");
+			goto fail;
+		}
+		const struct sim_field *f = sim_schema_field(t, lk);
+		const char *key = f ? f->merge_key : NULL;
+		json_t *server = json_object_get(out, lk);
+		json_t *pl = json_object_get(patch, lk);
+		json_t *merged;
+		if (pl)
+			merged = smp_value(server, pl, t, lk, c, depth);
+		else
+			merged = json_is_array(server) ? json_deep_copy(server)
+						       : json_array();
+		if (!merged)
+			goto fail;
+		/* the order list names elements by their merge key */
+		json_t *ids = json_array();
+		size_t i;
+		json_t *o;
+		json_array_foreach(v, i, o)
+			json_array_append(ids, key && json_is_object(o)
+						       ? json_object_get(o, key)
+						       : o);
+		merged = smp_reorder(merged, ids, 1,
+				     json_is_array(server) ? server : merged, key);
+		json_decref(ids);
+		json_object_set_new(out, lk, merged);
+		json_object_set_new(done, lk, json_true());
+	}
+
+	json_object_foreach((json_t *)patch, k, v) {
+		if (json_object_get(done, k))
+			continue;
+		if (!strncmp(k, "$deleteFromPrimitiveList/", 25)) {
+			const char *lk = k + 25;
+			json_t *cur = json_object_get(out, lk);
+			if (!json_is_array(v)) {
+				smp_fail(c, 400, "invalid patch format of "
+						 "primitive list");
+				goto fail;
+			}
+			if (!json_is_array(cur))
+				continue;
+			json_t *kept = json_array();
+			size_t i;
+			json_t *e;
+			json_array_foreach(cur, i, e) if (order_index(v, e, NULL, 1) < 0)
+				json_array_append(kept, e);
+			json_object_set_new(out, lk, kept);
+			continue;
+		}
+		if (is_directive(k))
+			continue;
+		if (json_is_null(v)) {
+			json_object_del(out, k);
+			continue;
+		}
+		json_t *m = smp_value(json_object_get(out, k), v, t, k, c, depth);
+		if (!m)
+			goto fail;
+		json_object_set_new(out, k, m);
+	}
+	json_decref(done);
+	return out;
+bad_retain:
+	smp_fail(c, 400, "invalid patch format of retainKeys");
+	json_decref(out);
+	return NULL;
+fail:
+	json_decref(done);
+	json_decref(out);
+	return NULL;
+}
+
+json_t *sim_strategic_merge_patch(const struct sim_kind *k,
+				  const json_t *target, const json_t *patch,
+				  struct sim_status *st)
+{
+	struct smp c = { st, 0 };
+	if (!json_is_object(patch)) {
+		set_status(st, 400, "BadRequest",
+			   "json: cannot unmarshal %s into Go value of type "
+			   "map[string]interface {}",
+			   json_is_array(patch)	   ? "array"
+			   : json_is_string(patch) ? "string"
+			   : json_is_number(patch) ? "number"
+			   : json_is_boolean(patch) ? "bool"
+						    : "null");
+		return NULL;
+	}
+	const struct sim_type *t = k ? sim_schema_root(k->group, k->kind) : NULL;
+	json_t *out = smp_map(target, patch, t, &c, 0);
+	if (!out && !c.failed)
+		set_status(st, 500, "", "strategic merge patch failed");
+	return out;
+}

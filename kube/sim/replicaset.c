@@ -65,8 +65,14 @@ int sim_pod_is_ready(const json_t *pod, long long *since)
 /* Pods grouped by their controller's uid (owned references). */
 void sim_pod_index_build(struct sim *s, struct smap *idx)
 {
+	sim_owner_index_build(s, sim_kind_find("", "pods"), idx);
+}
+
+void sim_owner_index_build(struct sim *s, const struct sim_kind *k,
+			   struct smap *idx)
+{
 	smap_init(idx, sim_pod_group_free);
-	sim_store_each(s, sim_kind_find("", "pods"), NULL, sim_pod_index_add, idx);
+	sim_store_each(s, k, NULL, sim_pod_index_add, idx);
 }
 
 int sim_pod_index_add(json_t *pod, void *ud)
@@ -207,8 +213,26 @@ static int labels_match(const json_t *want, const json_t *have)
 	return 1;
 }
 
+/* Nothing to do when neither the ReplicaSet nor its pods changed since
+ * its last sync, and no pod is waiting out minReadySeconds. */
+static int rs_settled(struct sim *s, json_t *rs, struct pod_group *g)
+{
+	json_t *st = json_object_get(rs, "status");
+	if (json_integer_value(json_object_get(st, "readyReplicas")) !=
+	    json_integer_value(json_object_get(st, "availableReplicas"))) {
+		sim_world(s)->time_pending = 1;
+		return 0;
+	}
+	uint64_t h = sim_sig(0, mstr(rs, "resourceVersion"));
+	for (size_t i = 0; g && i < g->n; i++)
+		h = sim_sig(h, mstr(g->v[i], "resourceVersion"));
+	return sim_world_unchanged(sim_world(s), mstr(rs, "uid"), h);
+}
+
 static void sync_rs(struct sim *s, json_t *rs, struct pod_group *g)
 {
+	if (rs_settled(s, rs, g))
+		return;
 	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
 	json_t *spec = json_object_get(rs, "spec");
 	json_t *want = json_object_get(spec, "replicas");
@@ -226,7 +250,7 @@ static void sync_rs(struct sim *s, json_t *rs, struct pod_group *g)
 			continue;
 		act[n++] = p;
 		long long since = 0;
-		if (sim_pod_is_ready(p, &since)) {
+		if (sim_pod_is_ready(p, min_ready ? &since : NULL)) {
 			ready++;
 			if (!min_ready || since + 1000LL * min_ready <= now)
 				available++;
@@ -256,6 +280,13 @@ static void sync_rs(struct sim *s, json_t *rs, struct pod_group *g)
 	json_decref(rs);
 	if (!cur)
 		return;
+	/* Pods ready but not yet available make this RS wait on time. */
+	struct sim_world *w = sim_world(s);
+	if (ready != available)
+		smap_put(&w->rs_timed, mstr(cur, "uid"),
+			 xasprintf("%s\x1f%s", mstr(cur, "namespace"), mstr(cur, "name")));
+	else
+		smap_del(&w->rs_timed, mstr(cur, "uid"));
 	json_t *st = json_pack("{s:i}", "replicas", (int)n);
 	if (labeled)
 		json_object_set_new(st, "fullyLabeledReplicas", json_integer(labeled));
@@ -288,7 +319,36 @@ static int collect(json_t *obj, void *ud)
 	return 0;
 }
 
-void sim_replicaset_sync(struct sim *s)
+/* More than this many changed ReplicaSets: one full pass is cheaper. */
+#define DIRTY_MAX 32
+
+static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
+		      void *ud)
+{
+	struct sim_dirty *d = ud;
+	if (k == sim_kind_find("apps", "replicasets")) {
+		if (strcmp(type, "DELETED"))
+			sim_dirty_mark(d, mstr(obj, "uid"), mstr(obj, "namespace"),
+				       mstr(obj, "name"));
+		return;
+	}
+	if (k != sim_kind_find("", "pods"))
+		return;
+	size_t i;
+	json_t *ref;
+	json_array_foreach(json_object_get(json_object_get(obj, "metadata"),
+					   "ownerReferences"), i, ref)
+	{
+		const char *kind = json_string_value(json_object_get(ref, "kind"));
+		if (json_is_true(json_object_get(ref, "controller")) && kind &&
+		    !strcmp(kind, "ReplicaSet"))
+			sim_dirty_mark(d, json_string_value(json_object_get(ref, "uid")),
+			     mstr(obj, "namespace"),
+			     json_string_value(json_object_get(ref, "name")));
+	}
+}
+
+static void full_pass(struct sim *s)
 {
 	struct smap idx;
 	sim_pod_index_build(s, &idx);
@@ -300,6 +360,75 @@ void sim_replicaset_sync(struct sim *s)
 		json_decref(rss.v[i]);
 	free(rss.v);
 	smap_free(&idx);
+}
+
+void sim_replicaset_sync(struct sim *s)
+{
+	struct sim_world *w = sim_world(s);
+	unsigned long long since = w->rs_rv;
+	w->rs_rv = sim_store_rv(s);
+	struct sim_dirty d;
+	sim_dirty_init(&d, DIRTY_MAX);
+	/* As an informer-driven controller: only the ReplicaSets whose pods
+	 * or selves changed, and those waiting out minReadySeconds. */
+	if (since && sim_world_changes(s, since, on_change, &d) == 0)
+		sim_dirty_mark_all(&d, &w->rs_timed);
+	else
+		d.overflow = 1;
+	if (d.overflow) {
+		sim_dirty_free(&d);
+		full_pass(s);
+		return;
+	}
+	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
+	const struct sim_kind *pk = sim_kind_find("", "pods");
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&d.m, i, &e));) {
+		char *ns;
+		json_t *rs = sim_dirty_get(s, rk, e, &ns);
+		if (rs) {
+			struct pod_group g;
+			sim_collect_owned(s, pk, ns, e->key, &g);
+			json_incref(rs);
+			sync_rs(s, rs, &g);
+			json_decref(rs);
+			for (size_t j = 0; j < g.n; j++)
+				json_decref(g.v[j]);
+			free(g.v);
+		} else {
+			smap_del(&w->rs_timed, e->key);
+		}
+		free(ns);
+	}
+	sim_dirty_free(&d);
+}
+
+struct owned {
+	const char *uid;
+	struct pod_group *g;
+};
+
+static int collect_owned(json_t *obj, void *ud)
+{
+	struct owned *o = ud;
+	const char *uid = sim_controller_uid(obj);
+	if (uid && !strcmp(uid, o->uid)) {
+		struct pod_group *g = o->g;
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 16;
+			g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+		}
+		g->v[g->n++] = json_incref(obj);
+	}
+	return 0;
+}
+
+void sim_collect_owned(struct sim *s, const struct sim_kind *k, const char *ns,
+		       const char *uid, struct pod_group *out)
+{
+	memset(out, 0, sizeof *out);
+	struct owned o = { uid, out };
+	sim_store_each(s, k, ns, collect_owned, &o);
 }
 
 void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,

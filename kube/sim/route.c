@@ -157,10 +157,11 @@ int sim_route_parse(const char *path, struct sim_route *r, struct sim_status *st
 			goto nf;
 		memcpy(buf, path, head);
 		buf[head] = '\0';
-		n = split(buf, seg, 16);
+		/* One slot stays free for the stand-in of the rest. */
+		n = split(buf, seg, 15);
 		if (n < 0)
 			goto nf;
-		seg[n++] = "x"; /* stands for the rest */
+		seg[n++] = "x";
 	}
 	if (n == 0)
 		goto nf;

@@ -90,6 +90,25 @@ static int seed_node(struct sim *s, int i, int max_pods, const char *now,
 		perr_set(e, "seed: node document");
 		return -1;
 	}
+	/* The images the node's runtime holds, as its kubelet lists them. */
+	static const struct {
+		const char *ref;
+		long long size;
+	} present[] = { { "registry.k8s.io/pause:3.9", 321520 },
+			{ "nginx:1.25", 70520000 },
+			{ "busybox:1.36", 2231050 } };
+	json_t *images = json_array();
+	for (size_t k = 0; k < sizeof present / sizeof *present; k++) {
+		char *norm = sim_image_normalize(present[k].ref);
+		const char *id = sim_registry_lookup(sim_world(s)->reg, present[k].ref,
+						     NULL, NULL);
+		json_array_append_new(images, json_pack("{s:[s,s],s:I}", "names",
+							id ? id : norm, norm,
+							"sizeBytes",
+							(json_int_t)present[k].size));
+		free(norm);
+	}
+	json_object_set_new(json_object_get(node, "status"), "images", images);
 	return create(s, "", "nodes", NULL, node, NULL, e);
 }
 
@@ -191,47 +210,66 @@ static int seed_running_deployment(struct sim *s, const char *ns, const char *na
 		json_object_get(rso, "metadata"), "uid"));
 	char *norm = sim_image_normalize(image);
 	const char *image_id = sim_registry_lookup(w->reg, image, NULL, NULL);
-	for (int i = 0; i < replicas; i++) {
-		char ip[20], node[32], gen[320], cid[80];
+	/* Seeded pods of one deployment share their identical parts (spec per
+	 * node, labels, owner, conditions): stored objects are never changed
+	 * in place (every writer copies first), and sharing is what lets
+	 * 10,000 pods fit the server's memory budget. */
+	json_t *specs[NODES + 1] = { 0 };
+	json_t *plabels = json_deep_copy(labels);
+	json_t *owners = json_pack("[{s:s,s:s,s:s,s:s,s:b,s:b}]", "apiVersion", "apps/v1",
+				   "kind", "ReplicaSet", "name", rsname, "uid", rsuid,
+				   "controller", 1, "blockOwnerDeletion", 1);
+	json_t *conds = json_pack("[{s:s,s:s,s:n,s:s},{s:s,s:s,s:n,s:s},{s:s,s:s,s:n,s:s},"
+				  "{s:s,s:s,s:n,s:s}]",
+				  "type", "Initialized", "status", "True", "lastProbeTime",
+				  "lastTransitionTime", now,
+				  "type", "Ready", "status", "True", "lastProbeTime",
+				  "lastTransitionTime", now,
+				  "type", "ContainersReady", "status", "True", "lastProbeTime",
+				  "lastTransitionTime", now,
+				  "type", "PodScheduled", "status", "True", "lastProbeTime",
+				  "lastTransitionTime", now);
+	int rc = 0;
+	for (int i = 0; i < replicas && rc == 0; i++) {
+		char ip[20], node[32], gen[320], cid[80], hostip[20];
 		unsigned n = w->ip_next++;
 		snprintf(ip, sizeof ip, "10.244.%u.%u", (n / 250) % 256, n % 250 + 2);
 		int ni = 1 + (int)(n % NODES);
 		snprintf(node, sizeof node, "sim-node-%d", ni);
-		char hostip[20];
 		snprintf(hostip, sizeof hostip, "10.0.0.%d", 10 + ni);
 		snprintf(gen, sizeof gen, "%s-", rsname);
 		snprintf(cid, sizeof cid, "containerd://%016llx%016llx",
 			 (unsigned long long)sim_world_rand(w),
 			 (unsigned long long)sim_world_rand(w));
-		json_t *pspec = json_deep_copy(json_object_get(rtmpl, "spec"));
-		json_object_set_new(pspec, "nodeName", json_string(node));
+		if (!specs[ni]) {
+			specs[ni] = json_deep_copy(json_object_get(rtmpl, "spec"));
+			json_object_set_new(specs[ni], "nodeName", json_string(node));
+		}
 		json_t *pod = json_pack(
-			"{s:{s:s,s:o,s:[{s:s,s:s,s:s,s:s,s:b,s:b}]},s:o,"
-			"s:{s:s,s:[{s:s,s:s,s:n,s:s},{s:s,s:s,s:n,s:s},{s:s,s:s,s:n,s:s},"
-			"{s:s,s:s,s:n,s:s}],s:s,s:s,s:[{s:s}],s:s,"
+			"{s:{s:s,s:O,s:O},s:O,"
+			"s:{s:s,s:O,s:s,s:s,s:[{s:s}],s:s,"
 			"s:[{s:s,s:{s:{s:s}},s:{},s:b,s:i,s:s,s:s,s:s,s:b}]}}",
-			"metadata", "generateName", gen, "labels", json_deep_copy(labels),
-			"ownerReferences", "apiVersion", "apps/v1", "kind", "ReplicaSet",
-			"name", rsname, "uid", rsuid, "controller", 1, "blockOwnerDeletion", 1,
-			"spec", pspec,
-			"status", "phase", "Running", "conditions",
-			"type", "Initialized", "status", "True", "lastProbeTime",
-			"lastTransitionTime", now,
-			"type", "Ready", "status", "True", "lastProbeTime",
-			"lastTransitionTime", now,
-			"type", "ContainersReady", "status", "True", "lastProbeTime",
-			"lastTransitionTime", now,
-			"type", "PodScheduled", "status", "True", "lastProbeTime",
-			"lastTransitionTime", now,
+			"metadata", "generateName", gen, "labels", plabels,
+			"ownerReferences", owners, "spec", specs[ni],
+			"status", "phase", "Running", "conditions", conds,
 			"hostIP", hostip, "podIP", ip, "podIPs", "ip", ip, "startTime", now,
 			"containerStatuses", "name", "app", "state", "running", "startedAt",
 			now, "lastState", "ready", 1, "restartCount", 0, "image",
 			norm ? norm : image, "imageID", image_id ? image_id : "",
 			"containerID", cid, "started", 1);
-		if (!pod || create(s, "", "pods", ns, pod, NULL, e) < 0) {
-			free(norm);
-			return -1;
-		}
+		if (!pod)
+			rc = -1;
+		else
+			rc = create(s, "", "pods", ns, pod, NULL, e);
+	}
+	for (int i = 0; i <= NODES; i++)
+		json_decref(specs[i]);
+	json_decref(plabels);
+	json_decref(owners);
+	json_decref(conds);
+	if (rc < 0) {
+		free(norm);
+		return -1;
 	}
 	free(norm);
 	/* The deployment as its controller leaves a settled one. */

@@ -269,11 +269,13 @@ static void dispatch(struct sim_server *srv, struct MHD_Connection *conn,
 		if (rq->body_len && (strcmp(rq->method, "POST") == 0 ||
 				     strcmp(rq->method, "PUT") == 0) &&
 		    !sim_media_is(rq->ctype, "application/json") &&
-		    !sim_media_is(rq->ctype, "application/yaml")) {
+		    !sim_media_is(rq->ctype, "application/yaml") &&
+		    !sim_media_is(rq->ctype, "application/vnd.kubernetes.protobuf")) {
 			sim_status_set(&st, 415, "UnsupportedMediaType",
 				       "the body of the request was in an unknown "
 				       "format - accepted media types include: "
-				       "application/json, application/yaml");
+				       "application/json, application/yaml, "
+				       "application/vnd.kubernetes.protobuf");
 			st.details = json_object();
 			goto status;
 		}

@@ -75,6 +75,10 @@ char *sim_continue_encode(unsigned long long rv, const char *key);
 int sim_continue_decode(const char *tok, unsigned long long *rv, char *key,
 			size_t keyn, struct sim_status *st);
 
+/* A body in application/vnd.kubernetes.protobuf (what kubectl's typed
+ * clients send) as the JSON object. New reference, or NULL with st. */
+json_t *sim_protobuf_decode(const char *body, size_t len, struct sim_status *st);
+
 /* Standard base64 with padding; caller frees. */
 char *sim_base64(const void *data, size_t n);
 

@@ -163,7 +163,8 @@ unsigned long long sim_rand(struct sim *s);
 /* Start the controller thread. */
 int sim_start_controllers(struct sim *s, struct perr *e);
 
-/* ---- controllers (world.c, controllers.c, kubelet.c, registry.c) -------- */
+/* ---- controllers (world.c, controllers.c, deployment.c, replicaset.c,
+ * job.c, endpoints.c, kubelet.c, events.c, registry.c, seed.c, metrics.c) */
 
 /* Everything the controllers, scheduler, kubelet and registry keep beside
  * the store (container states, logs, images, churn). Opaque; sim_new makes
@@ -244,7 +245,7 @@ int sim_intstr_scaled(const json_t *v, int total, int round_up, int def);
 void sim_fenceposts(const json_t *max_surge, const json_t *max_unavailable,
 		    int desired, int *surge, int *unavailable);
 
-/* sim_wall_ms, and any such time as RFC 3339 ("2026-11-28T11:32:03Z"). */
+/* sim_wall_ms; and a wall time (ms) as RFC 3339 ("2026-11-28T11:32:03Z"). */
 long long sim_world_wall_ms(struct sim *s);
 void sim_world_time_str(struct sim *s, long long wall_ms, char out[32]);
 
@@ -262,9 +263,10 @@ int sim_pod_log_lines(struct sim *s, const char *ns, const char *pod,
 		      const char *container, int previous,
 		      void (*fn)(long long ts_ms, const char *line, void *ud),
 		      void *ud, struct sim_status *st);
-/* How many lines the container's current instance has written so far: a
- * follower polls it and reads again when it grows. -1 when no such
- * container is running or waiting. */
+/* A sequence number of the container's log: the lines its current
+ * instance has written so far, with the restart count in the bits above
+ * 32, so it changes whenever there is something new to read. A follower
+ * polls it. -1 when the pod or container is unknown or has not started. */
 long long sim_pod_log_seq(struct sim *s, const char *ns, const char *pod,
 			  const char *container);
 
@@ -274,6 +276,37 @@ void sim_replicaset_sync(struct sim *s);
 void sim_job_sync(struct sim *s);
 void sim_kubelet_sync(struct sim *s);
 void sim_endpoints_sync(struct sim *s);
+
+/* ---- schema (schema.c): the types of the kinds served, one table behind
+ * the OpenAPI documents, strategic merge patch and server-side apply ---- */
+
+/* One field of a type. type is a primitive ("string", "integer", "int64",
+ * "boolean", "number", "byte", "object" for free-form) or the full name of
+ * another type ("io.k8s.api.core.v1.Container"). */
+struct sim_field {
+	const char *name;
+	const char *type;
+	char shape;            /* 0: one value, 'a': list of, 'm': map of */
+	const char *strategy;  /* x-kubernetes-patch-strategy, or NULL */
+	const char *merge_key; /* x-kubernetes-patch-merge-key, or NULL */
+	const char *list_keys; /* apply's list-map keys when not merge_key
+				  alone: "containerPort,protocol" */
+	const char *desc;
+};
+
+struct sim_type {
+	const char *name;   /* "io.k8s.api.apps.v1.Deployment" */
+	const char *desc;
+	const struct sim_field *fields; /* NULL-terminated; NULL: free-form */
+	const char *group, *version, *kind; /* top-level kinds only */
+};
+
+extern const struct sim_type sim_schema_types[]; /* name == NULL ends */
+/* Borrowed; NULL when unknown. */
+const struct sim_type *sim_schema_type(const char *name);
+const struct sim_type *sim_schema_root(const char *group, const char *kind);
+const struct sim_field *sim_schema_field(const struct sim_type *t,
+					 const char *name);
 
 /* ---- pure JSON helpers (patch.c, selector.c, table.c, openapi.c) ------ */
 
@@ -299,6 +332,16 @@ json_t *sim_apply(const struct sim_kind *k, const json_t *live,
  * Kubernetes' YAML decoder types it: unquoted ints, floats, bools and null
  * resolved, quoted strings kept. NULL with a 400 in st. New reference. */
 json_t *sim_yaml_to_json(const char *text, size_t n, struct sim_status *st);
+
+/* managedFields after a write that is not an apply (create, update, merge,
+ * JSON or strategic patch) by manager (the fieldManager parameter, or
+ * the user agent's program name as the real server defaults it): an
+ * Update entry owning what the write added or changed, taken from the
+ * other managers; removed fields leave every set. obj (the object about
+ * to be stored) gets metadata.managedFields; old is NULL on create. */
+void sim_managed_update(const struct sim_kind *k, const json_t *old,
+			json_t *obj, const char *manager,
+			const char *now_rfc3339);
 
 /* Label selectors (=, ==, !=, in, notin, exists, !key) and field
  * selectors. NULL/"" matches everything. */

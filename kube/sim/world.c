@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kube/sim/sim_impl.h"
 #include "kube/sim/world.h"
 
 /* ---- a small string map ----------------------------------------------- */
@@ -146,7 +147,10 @@ void sim_world_free_pod(void *p)
 		free(ps->c[i].name);
 		free(ps->c[i].image);
 		free(ps->c[i].image_id);
-		free(ps->c[i].echo);
+		for (int j = 0; j < ps->c[i].nsh; j++)
+			free(ps->c[i].sh[j].text);
+		free(ps->c[i].sh);
+		free(ps->c[i].pull_msg);
 	}
 	free(ps->c);
 	free(ps->ns);
@@ -168,6 +172,10 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 		w->rng = 1;
 	smap_init(&w->pods, sim_world_free_pod);
 	smap_init(&w->ev_keys, free);
+	smap_init(&w->sigs, free);
+	smap_init(&w->rs_timed, free);
+	smap_init(&w->dep_timed, free);
+	smap_init(&w->unsched, free);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
 	return w;
@@ -180,6 +188,10 @@ void sim_world_free(struct sim_world *w)
 	sim_registry_free(w->reg);
 	smap_free(&w->pods);
 	smap_free(&w->ev_keys);
+	smap_free(&w->sigs);
+	smap_free(&w->rs_timed);
+	smap_free(&w->dep_timed);
+	smap_free(&w->unsched);
 	for (size_t i = 0; i < w->ev_max; i++)
 		free(w->ev_ring[i]);
 	free(w->ev_ring);
@@ -189,6 +201,55 @@ void sim_world_free(struct sim_world *w)
 struct sim_registry *sim_world_registry(struct sim_world *w)
 {
 	return w ? w->reg : NULL;
+}
+
+struct sig {
+	uint64_t sig;
+	unsigned long step;
+};
+
+uint64_t sim_sig(uint64_t h, const char *s)
+{
+	if (!h)
+		h = 1469598103934665603ULL;
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h ^ 0x1f) * 1099511628211ULL; /* separates "1","23" from "12","3" */
+}
+
+int sim_world_unchanged(struct sim_world *w, const char *key, uint64_t sig)
+{
+	struct sig *e = smap_get(&w->sigs, key);
+	if (e && e->sig == sig) {
+		e->step = w->steps;
+		return 1;
+	}
+	if (!e) {
+		e = xmalloc(sizeof *e);
+		smap_put(&w->sigs, key, e);
+	}
+	e->sig = sig;
+	e->step = w->steps;
+	return 0;
+}
+
+void sim_world_sweep_sigs(struct sim_world *w)
+{
+	struct smap_ent *e;
+	char **old = NULL;
+	size_t n = 0;
+	for (size_t i = 0; (i = smap_next(&w->sigs, i, &e));) {
+		struct sig *g = e->val;
+		if (g->step + 100 < w->steps) {
+			old = xrealloc(old, (n + 1) * sizeof *old);
+			old[n++] = xstrdup(e->key);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		smap_del(&w->sigs, old[i]);
+		free(old[i]);
+	}
+	free(old);
 }
 
 /* xorshift64*: names and churn need only be varied and repeatable. */
@@ -234,6 +295,73 @@ long long sim_world_parse_time(const char *s)
 	if (!end)
 		return 0;
 	return (long long)timegm(&tm) * 1000;
+}
+
+/* ---- changes since a version ------------------------------------------ */
+
+int sim_world_changes(struct sim *s, unsigned long long since,
+		      void (*fn)(const struct sim_kind *k, const char *type,
+				 json_t *obj, void *ud),
+		      void *ud)
+{
+	if (since >= s->rv)
+		return 0;
+	if (!s->hist_len || s->hist[s->hist_head]->rv > since + 1)
+		return -1; /* some changes are no longer held */
+	for (size_t i = 0; i < s->hist_len; i++) {
+		struct sim_wev *ev = s->hist[(s->hist_head + i) % s->hist_cap];
+		if (ev->rv > since)
+			fn(ev->kind, ev->type, ev->obj, ud);
+	}
+	return 0;
+}
+
+/* ---- what an incremental pass looks at ---------------------------------- */
+
+void sim_dirty_init(struct sim_dirty *d, size_t max)
+{
+	smap_init(&d->m, free);
+	d->max = max;
+	d->overflow = 0;
+}
+
+void sim_dirty_mark(struct sim_dirty *d, const char *uid, const char *ns,
+		    const char *name)
+{
+	if (!uid || !ns || !name || smap_get(&d->m, uid))
+		return;
+	if (d->m.n >= d->max) {
+		d->overflow = 1;
+		return;
+	}
+	smap_put(&d->m, uid, xasprintf("%s\x1f%s", ns, name));
+}
+
+void sim_dirty_mark_all(struct sim_dirty *d, const struct smap *timed)
+{
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(timed, i, &e));) {
+		const char *v = e->val, *sep = strchr(v, '\x1f');
+		char *ns = xstrndup(v, (size_t)(sep - v));
+		sim_dirty_mark(d, e->key, ns, sep + 1);
+		free(ns);
+	}
+}
+
+json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
+		      const struct smap_ent *e, char **ns)
+{
+	const char *v = e->val, *sep = strchr(v, '\x1f');
+	*ns = xstrndup(v, (size_t)(sep - v));
+	json_t *obj = sim_store_get(s, k, *ns, sep + 1);
+	const char *uid = json_string_value(json_object_get(
+		json_object_get(obj, "metadata"), "uid"));
+	return uid && !strcmp(uid, e->key) ? obj : NULL;
+}
+
+void sim_dirty_free(struct sim_dirty *d)
+{
+	smap_free(&d->m);
 }
 
 /* ---- the registry through the world ------------------------------------ */

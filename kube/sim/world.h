@@ -34,7 +34,7 @@ size_t smap_next(const struct smap *m, size_t i, struct smap_ent **e);
 enum prog_kind {
 	PROG_SERVER,   /* runs until stopped: nginx, redis, the runtime */
 	PROG_EXIT,     /* exits by itself after run_ms with exit_code */
-	PROG_LOOP,     /* a shell loop: echoes every loop_ms until stopped */
+	PROG_LOOP,     /* a shell loop: runs its body until stopped */
 };
 
 /* One run of a container: what its log holds is a function of these. */
@@ -42,7 +42,7 @@ struct ctr_inst {
 	long long start_ms;  /* wall ms; 0: never started */
 	long long end_ms;    /* wall ms; 0: still running */
 	int exit_code;
-	char id[80];         /* containerd://... */
+	int run;             /* restartCount when it started: names its ID */
 };
 
 enum ctr_state {
@@ -54,13 +54,23 @@ enum ctr_state {
 	CS_TERMINATED, /* final (restartPolicy says no more runs) */
 };
 
+/* One statement of a container's shell command, as far as the simulated
+ * runtime follows it: echo, sleep, exit, date. */
+struct sh_step {
+	char op;             /* 'e'cho, 's'leep, 'x' exit, 'd'ate */
+	long long ms;        /* sleep */
+	int code;            /* exit */
+	char *text;          /* echo */
+};
+
 struct ctr {
 	char *name, *image, *image_id;
-	char *echo;          /* what the shell program echoes, or NULL */
+	struct sh_step *sh;  /* the shell command's statements, or NULL */
+	int nsh, loop_at;    /* loop_at: first statement of a `while true`
+				body that repeats, or -1 */
 	enum prog_kind prog;
 	int log_style;       /* index into kubelet.c's log styles */
 	long long run_ms;    /* PROG_EXIT: how long a run lasts */
-	long long loop_ms;   /* PROG_LOOP: period */
 	int exit_code;       /* PROG_EXIT */
 	long long ready_delay_ms;
 	int stop_fast;       /* exits on SIGTERM (else waits the grace) */
@@ -70,12 +80,14 @@ struct ctr {
 	long long backoff_ms;
 	int restarts, ready, started;
 	int pull_attempts;
-	char pull_msg[400];
+	char *pull_msg;      /* the last pull error, or NULL */
 	struct ctr_inst cur, prev; /* prev.start_ms 0: no previous */
 };
 
 struct pod_state {
 	char *ns, *name, *uid, *node;
+	int node_idx;        /* N of sim-node-N, or -1 */
+	double req_cpu_m, req_mem; /* resource requests: millicores, bytes */
 	unsigned long long seed;
 	int nctr;
 	struct ctr *c;
@@ -98,6 +110,7 @@ struct sim_world {
 	unsigned gen;
 	unsigned ip_next;
 	/* events: aggregation key -> "ns/name"; oldest first ring */
+	struct smap sigs;    /* uid -> struct sig: what a controller last saw */
 	struct smap ev_keys;
 	char **ev_ring;
 	size_t ev_head, ev_len, ev_max;
@@ -106,7 +119,59 @@ struct sim_world {
 	int demo;
 	long long churn_next;
 	unsigned long steps;
+	/* Idle steps are nearly free: the store's version after the last
+	 * step, whether some controller waits on time rather than on a
+	 * change, and when the kubelet's next timer is due (wall ms). */
+	unsigned long long last_rv; /* at the start of the previous step */
+	int store_idle;      /* nothing written since then */
+	int time_pending;
+	long long kubelet_next;
+	unsigned long long kubelet_rv; /* store version at its last pass */
+	unsigned long long rs_rv;      /* the same for the ReplicaSet pass */
+	struct smap unsched; /* "ns\x1fname" -> long long *: next scheduling try */
+	struct smap rs_timed;
+	unsigned long long dep_rv;     /* store version at the deployment pass */
+	unsigned long long gc_rv;      /* the same for the garbage collector */
+	unsigned long long ep_rv;      /* and for the endpoints controller */
+	struct smap dep_timed; /* deployment uid -> "ns\x1fname": deadline running */ /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
 };
+
+/* Controllers skip objects whose inputs have not changed since their last
+ * sync: sig folds the resourceVersions they read. 1 when key's signature
+ * is still sig; else it is recorded and 0 returned. */
+uint64_t sim_sig(uint64_t h, const char *s);
+int sim_world_unchanged(struct sim_world *w, const char *key, uint64_t sig);
+/* Forget signatures not seen for a while (deleted objects). */
+void sim_world_sweep_sigs(struct sim_world *w);
+
+/* Each change the store made after resourceVersion since, oldest first
+ * (from its watch history, as an informer would see them). -1 when the
+ * history no longer reaches back that far: the caller does a full pass. */
+int sim_world_changes(struct sim *s, unsigned long long since,
+		      void (*fn)(const struct sim_kind *k, const char *type,
+				 json_t *obj, void *ud),
+		      void *ud);
+
+/* The objects an incremental pass looks at: uid -> "ns\x1fname", up to
+ * max of them (beyond that, overflow: one full pass is cheaper). */
+struct sim_dirty {
+	struct smap m;
+	size_t max;
+	int overflow;
+};
+void sim_dirty_init(struct sim_dirty *d, size_t max);
+void sim_dirty_mark(struct sim_dirty *d, const char *uid, const char *ns,
+		    const char *name);
+/* Mark every entry of a "ns\x1fname" map (the waiting-on-time sets). */
+void sim_dirty_mark_all(struct sim_dirty *d, const struct smap *timed);
+/* The object a dirty entry names, if it is still the one with that uid
+ * (borrowed); *ns gets its namespace (caller frees). */
+json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
+		      const struct smap_ent *e, char **ns);
+void sim_dirty_free(struct sim_dirty *d);
+
+/* Keep at most max events (2000 by default), removing the oldest. */
+void sim_event_limit(struct sim *s, size_t max);
 
 uint64_t sim_world_rand(struct sim_world *w);
 /* n random characters of the real name suffix alphabet into out (n + 1). */
@@ -127,8 +192,14 @@ void sim_pod_group_free(void *g);
  * free with free(out->v) after json_decref of each). */
 void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,
 		 struct pod_group *out);
+/* Objects of kind k in ns whose controller's uid is uid (owned refs). */
+void sim_collect_owned(struct sim *s, const struct sim_kind *k, const char *ns,
+		       const char *uid, struct pod_group *out);
 /* Pods grouped by their controller's uid: uid -> struct pod_group. */
 void sim_pod_index_build(struct sim *s, struct smap *idx);
+/* The same for any kind: objects grouped by controller uid. */
+void sim_owner_index_build(struct sim *s, const struct sim_kind *k,
+			   struct smap *idx);
 int sim_pod_index_add(json_t *pod, void *ud);
 /* The uid of obj's controller owner (borrowed), or NULL. */
 const char *sim_controller_uid(const json_t *obj);

@@ -13,6 +13,12 @@
 #include <string.h>
 
 #include "kube/sim/sim_impl.h"
+#include "kube/sim/world.h"
+
+/* Real time barely moves the simulated clock (a real millisecond is a
+ * simulated nanosecond): the test alone moves it, so slow builds
+ * (sanitizers) see the same states at the same steps. */
+#define TEST_SPEED 1e-6
 
 static const struct sim_kind *K(const char *group, const char *plural)
 {
@@ -43,9 +49,14 @@ static int ji(const json_t *o, const char *path)
 	return (int)json_integer_value(v);
 }
 
+static json_t *jget_obj(const json_t *o, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(o, a), b);
+}
+
 static struct sim *new_sim(void)
 {
-	struct sim_opts o = { .speed = 1, .seed = 42 };
+	struct sim_opts o = { .speed = TEST_SPEED, .seed = 42 };
 	struct perr e = { { 0 } };
 	struct sim *s = sim_new(&o, &e);
 	assert_non_null(s);
@@ -60,7 +71,7 @@ static void advance(struct sim *s, long long ms, check_fn check, void *ud)
 {
 	for (long long t = 0; t < ms; t += 250) {
 		sim_lock(s);
-		s->start_real_ms -= 250;
+		s->start_real_ms -= (long long)(250 / s->speed);
 		sim_controllers_step(s);
 		if (check)
 			check(s, ud);
@@ -267,6 +278,9 @@ static void test_deployment_rollout(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_object_get(back, "metadata"), "annotations"),
 				    "deployment.kubernetes.io/revision")), "3");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(back, "metadata"), "annotations"),
+				    "deployment.kubernetes.io/revision-history")), "1");
 	list(s, "apps", "replicasets", "web-", &rs);
 	assert_int_equal(rs.n, 2);
 	sim_unlock(s);
@@ -415,10 +429,13 @@ static void test_endpoints_and_graceful_delete(void **state)
 	create(s, "", "services", "default",
 	       "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"selector\":{\"app\":\"web\"},"
 	       "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080}]}}");
-	advance(s, 1000, NULL, NULL);
+	advance(s, 1250, NULL, NULL);
 	sim_lock(s);
 	json_t *ep = sim_store_get(s, K("", "endpoints"), "default", "web");
 	assert_non_null(ep);
+	/* Pods with an IP that are not ready yet are listed apart. */
+	assert_true(json_array_size(json_object_get(json_array_get(
+		json_object_get(ep, "subsets"), 0), "notReadyAddresses")) >= 1);
 	sim_unlock(s);
 	advance(s, 10000, NULL, NULL);
 	sim_lock(s);
@@ -468,7 +485,22 @@ static void test_gc_orphans(void **state)
 	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}");
 	advance(s, 3000, NULL, NULL);
 	sim_lock(s);
+	/* (found by the first, full pass) */
 	assert_null(sim_store_get(s, K("apps", "replicasets"), "default", "orphan"));
+	sim_unlock(s);
+	/* One made later is found among the changes. */
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"stray\",\"ownerReferences\":[{\"apiVersion\":"
+	       "\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"gone\",\"uid\":"
+	       "\"00000000-0000-0000-0000-000000000002\",\"controller\":true}]},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"mine\"},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	advance(s, 2000, NULL, NULL);
+	sim_lock(s);
+	assert_null(sim_store_get(s, K("", "pods"), "default", "stray"));
+	assert_non_null(sim_store_get(s, K("", "pods"), "default", "mine"));
 	sim_unlock(s);
 	sim_free(s);
 }
@@ -484,6 +516,14 @@ static void test_crash_loop_and_logs(void **state)
 	create(s, "", "pods", "default",
 	       "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"containers\":"
 	       "[{\"name\":\"nginx\",\"image\":\"nginx:1.25\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"ticker\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"t\",\"image\":\"busybox\",\"command\":[\"sh\",\"-c\","
+	       "\"echo begin; while true; do echo tick; sleep 5; done\"]}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"steps\"},\"spec\":{\"restartPolicy\":\"Never\","
+	       "\"containers\":[{\"name\":\"s\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"echo computing; sleep 3; echo 3.14159\"]}]}}");
 	advance(s, 40000, NULL, NULL);
 	sim_lock(s);
 	json_t *p = sim_store_get(s, K("", "pods"), "default", "crash");
@@ -498,6 +538,24 @@ static void test_crash_loop_and_logs(void **state)
 	assert_non_null(prev);
 	assert_string_equal(prev, "starting\n");
 	free(prev);
+
+	/* Shell statements in order; a loop repeats its body. */
+	char *steps = sim_pod_logs(s, "default", "steps", NULL, 0, &st);
+	assert_non_null(steps);
+	assert_string_equal(steps, "computing\n3.14159\n");
+	free(steps);
+	p = sim_store_get(s, K("", "pods"), "default", "steps");
+	assert_string_equal(jp(p, "status.phase"), "Succeeded");
+	char *ticks = sim_pod_logs(s, "default", "ticker", NULL, 0, &st);
+	assert_non_null(ticks);
+	assert_true(!strncmp(ticks, "begin\ntick\ntick\n", 16));
+	int nt = 0;
+	for (const char *q = ticks; (q = strstr(q, "tick")); q++)
+		nt++;
+	assert_true(nt >= 6 && nt <= 9); /* every 5 s for ~38 s of running */
+	free(ticks);
+	p = sim_store_get(s, K("", "pods"), "default", "ticker");
+	assert_string_equal(jp(p, "status.phase"), "Running");
 
 	/* nginx: the entrypoint banner, then access lines over time. */
 	char *log = sim_pod_logs(s, "default", "web", "nginx", 0, &st);
@@ -530,7 +588,7 @@ static void test_crash_loop_and_logs(void **state)
 static void test_seed_settled(void **state)
 {
 	(void)state;
-	struct sim_opts o = { .speed = 1, .seed = 7, .seed_pods = 1000 };
+	struct sim_opts o = { .speed = TEST_SPEED, .seed = 7, .seed_pods = 1000 };
 	struct perr e = { { 0 } };
 	long long t0 = now_ms();
 	struct sim *s = sim_new(&o, &e);
@@ -584,6 +642,480 @@ static void test_metrics(void **state)
 	sim_free(s);
 }
 
+static void patch_deploy(struct sim *s, const char *name, const char *key,
+			 json_t *val)
+{
+	sim_lock(s);
+	json_t *d = json_deep_copy(sim_store_get(s, K("apps", "deployments"),
+						 "default", name));
+	json_object_set_new(json_object_get(d, "spec"), key, val);
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_update(s, K("apps", "deployments"), "default", d,
+					  NULL, &st), 0);
+	sim_unlock(s);
+}
+
+/* Recreate: no pod of the new template runs while an old one exists. */
+static void recreate_bound(struct sim *s, void *ud)
+{
+	(void)ud;
+	struct list pods;
+	list(s, "", "pods", "rc-", &pods);
+	int old = 0, new = 0;
+	for (size_t i = 0; i < pods.n; i++) {
+		const char *img = jp(json_array_get(jget_obj(pods.v[i], "spec", "containers"), 0),
+				     "image");
+		if (!strcmp(img, "nginx"))
+			old++;
+		else
+			new++;
+	}
+	assert_false(old && new);
+}
+
+static void test_recreate_paused_history_minready(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"rc\"},\"spec\":{\"replicas\":3,"
+	       "\"strategy\":{\"type\":\"Recreate\"},\"revisionHistoryLimit\":1,"
+	       "\"minReadySeconds\":10,"
+	       "\"selector\":{\"matchLabels\":{\"app\":\"rc\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"rc\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx\"}]}}}}");
+	advance(s, 6000, NULL, NULL);
+	sim_lock(s);
+	json_t *d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	/* Ready, but not yet for minReadySeconds. */
+	assert_int_equal(ji(d, "status.readyReplicas"), 3);
+	assert_int_equal(ji(d, "status.availableReplicas"), 0);
+	assert_string_equal(cond_field(d, "Available", "status"), "False");
+	sim_unlock(s);
+	advance(s, 10000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_int_equal(ji(d, "status.availableReplicas"), 3);
+	sim_unlock(s);
+
+	/* Recreate: the old pods go before new ones come. */
+	set_image(s, "rc", "nginx:1.25");
+	advance(s, 30000, recreate_bound, NULL);
+	set_image(s, "rc", "nginx:1.27");
+	advance(s, 30000, NULL, NULL);
+	sim_lock(s);
+	struct list rs;
+	list(s, "apps", "replicasets", "rc-", &rs);
+	/* revisionHistoryLimit 1: the current ReplicaSet and one old one. */
+	assert_int_equal(rs.n, 2);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_int_equal(ji(d, "status.updatedReplicas"), 3);
+	assert_int_equal(ji(d, "status.availableReplicas"), 3);
+	sim_unlock(s);
+
+	/* Paused: a template change makes no ReplicaSet until resumed. */
+	patch_deploy(s, "rc", "paused", json_true());
+	advance(s, 1000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_string_equal(cond_field(d, "Progressing", "reason"), "DeploymentPaused");
+	assert_string_equal(cond_field(d, "Progressing", "status"), "Unknown");
+	sim_unlock(s);
+	set_image(s, "rc", "nginx:1.19");
+	advance(s, 5000, NULL, NULL);
+	sim_lock(s);
+	/* No new ReplicaSet; and a paused deployment's history cleanup
+	 * counts every ReplicaSet as old (as the real sync does), so only
+	 * the running one is left. */
+	list(s, "apps", "replicasets", "rc-", &rs);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(ji(rs.v[0], "spec.replicas"), 3);
+	sim_unlock(s);
+	patch_deploy(s, "rc", "paused", json_false());
+	advance(s, 1000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	list(s, "apps", "replicasets", "rc-", &rs);
+	assert_int_equal(rs.n, 2);
+	sim_unlock(s);
+	advance(s, 40000, NULL, NULL);
+	sim_lock(s);
+	d = sim_store_get(s, K("apps", "deployments"), "default", "rc");
+	assert_string_equal(cond_field(d, "Progressing", "reason"), "NewReplicaSetAvailable");
+	list(s, "apps", "replicasets", "rc-", &rs);
+	assert_int_equal(rs.n, 2);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+/* Scaling in the middle of a rollout spreads the change over both
+ * ReplicaSets in proportion, as the real controller does. */
+static void test_proportional_scaling(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"ps\"},\"spec\":{\"replicas\":10,"
+	       "\"selector\":{\"matchLabels\":{\"app\":\"ps\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"ps\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}");
+	advance(s, 10000, NULL, NULL);
+	/* A new image that cannot be pulled: the rollout stalls part way. */
+	set_image(s, "ps", "nginx:0.0-missing");
+	advance(s, 5000, NULL, NULL);
+	sim_lock(s);
+	struct list rs;
+	list(s, "apps", "replicasets", "ps-", &rs);
+	assert_int_equal(rs.n, 2);
+	int before = 0;
+	for (size_t i = 0; i < rs.n; i++)
+		before += ji(rs.v[i], "spec.replicas");
+	assert_int_equal(before, 13); /* 10 + maxSurge 3 */
+	sim_unlock(s);
+	patch_deploy(s, "ps", "replicas", json_integer(20));
+	advance(s, 500, NULL, NULL);
+	sim_lock(s);
+	list(s, "apps", "replicasets", "ps-", &rs);
+	int after = 0, both = 1;
+	for (size_t i = 0; i < rs.n; i++) {
+		after += ji(rs.v[i], "spec.replicas");
+		both &= ji(rs.v[i], "spec.replicas") > 0;
+	}
+	assert_int_equal(after, 25); /* 20 + maxSurge 5 */
+	assert_true(both);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_event_bound_and_aggregation(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	sim_lock(s);
+	sim_event_limit(s, 10);
+	sim_unlock(s);
+	create(s, "apps", "deployments", "default", web_doc);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	/* 1 + 4 + 4 * 5 events were recorded; the newest 10 are kept. */
+	assert_int_equal(sim_store_count(s, K("", "events"), "default"), 10);
+	assert_int_equal(events(s, "ScalingReplicaSet", NULL), 0);
+	assert_int_equal(events(s, "Started", NULL), 4);
+	sim_unlock(s);
+	sim_free(s);
+
+	/* A repeat of the same event counts up on one object. */
+	s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"bad\"},\"spec\":{\"replicas\":1,"
+	       "\"selector\":{\"matchLabels\":{\"app\":\"bad\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"bad\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nope:1\"}]}}}}");
+	advance(s, 60000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(events(s, "BackOff", "Back-off pulling image \"nope:1\""), 1);
+	struct list evs;
+	memset(&evs, 0, sizeof evs);
+	sim_store_each(s, K("", "events"), "default", collect, &evs);
+	int counted = 0;
+	for (size_t i = 0; i < evs.n; i++)
+		if (!strcmp(jp(evs.v[i], "reason"), "BackOff")) {
+			assert_true(ji(evs.v[i], "count") >= 2);
+			assert_string_equal(jp(evs.v[i], "source.component"), "kubelet");
+			assert_string_equal(jp(evs.v[i], "involvedObject.kind"), "Pod");
+			assert_string_equal(jp(evs.v[i], "involvedObject.fieldPath"),
+					    "spec.containers{c}");
+			assert_non_null(jp(evs.v[i], "source.host"));
+			counted = 1;
+		}
+	assert_true(counted);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_job_backoff_limit(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "batch", "jobs", "default",
+	       "{\"metadata\":{\"name\":\"fails\"},\"spec\":{\"backoffLimit\":1,"
+	       "\"template\":{\"spec\":{\"restartPolicy\":\"Never\",\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"echo no; exit 3\"]}]}}}}");
+	advance(s, 20000, NULL, NULL);
+	sim_lock(s);
+	json_t *job = sim_store_get(s, K("batch", "jobs"), "default", "fails");
+	assert_int_equal(ji(job, "status.failed"), 2);
+	assert_string_equal(cond_field(job, "Failed", "reason"), "BackoffLimitExceeded");
+	assert_string_equal(cond_field(job, "Failed", "message"),
+			    "Job has reached the specified backoff limit");
+	assert_null(cond_field(job, "Complete", "status"));
+	assert_null(jp(job, "status.completionTime"));
+	sim_unlock(s);
+	sim_free(s);
+
+	/* OnFailure: the restarts in place count against the limit. */
+	s = new_sim();
+	create(s, "batch", "jobs", "default",
+	       "{\"metadata\":{\"name\":\"restarts\"},\"spec\":{\"backoffLimit\":2,"
+	       "\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\",\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"exit 1\"]}]}}}}");
+	advance(s, 60000, NULL, NULL);
+	sim_lock(s);
+	job = sim_store_get(s, K("batch", "jobs"), "default", "restarts");
+	assert_string_equal(cond_field(job, "Failed", "reason"), "BackoffLimitExceeded");
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_demo_and_churn(void **state)
+{
+	(void)state;
+	struct sim_opts o = { .speed = TEST_SPEED, .seed = 3, .demo = 1 };
+	struct perr e = { { 0 } };
+	struct sim *s = sim_new(&o, &e);
+	assert_non_null(s);
+	advance(s, 20000, NULL, NULL);
+	sim_lock(s);
+	json_t *web = sim_store_get(s, K("apps", "deployments"), "default", "web");
+	assert_int_equal(ji(web, "status.availableReplicas"), 3);
+	json_t *broken = sim_store_get(s, K("apps", "deployments"), "default", "broken");
+	assert_string_equal(cond_field(broken, "Available", "status"), "False");
+	assert_non_null(sim_store_get(s, K("apps", "deployments"), "models",
+				      "fashion-mnist"));
+	json_t *ep = sim_store_get(s, K("", "endpoints"), "default", "web");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(
+				 json_object_get(ep, "subsets"), 0), "addresses")), 3);
+	int gen0 = 0;
+	static const char *const names[] = { "web", "cache", "api" };
+	for (int i = 0; i < 3; i++)
+		gen0 += ji(sim_store_get(s, K("apps", "deployments"), "default", names[i]),
+			   "metadata.generation");
+	sim_unlock(s);
+	/* Churn: now and then a demo deployment is scaled or restarted. */
+	advance(s, 240000, NULL, NULL);
+	sim_lock(s);
+	int gen1 = 0;
+	for (int i = 0; i < 3; i++)
+		gen1 += ji(sim_store_get(s, K("apps", "deployments"), "default", names[i]),
+			   "metadata.generation");
+	assert_true(gen1 > gen0);
+	sim_unlock(s);
+	sim_free(s);
+}
+
+/* Deleting a namespace deletes what is in it: Terminating, then gone
+ * once the kubelet has stopped its pods. */
+static void test_namespace_deletion(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "", "namespaces", NULL, "{\"metadata\":{\"name\":\"team\"}}");
+	create(s, "apps", "deployments", "team", web_doc);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(sim_store_count(s, K("", "pods"), "team"), 4);
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_delete(s, K("", "namespaces"), NULL, "team", NULL,
+					  NULL, &st), 0);
+	json_t *ns = sim_store_get(s, K("", "namespaces"), NULL, "team");
+	assert_non_null(ns);
+	assert_string_equal(jp(ns, "status.phase"), "Terminating");
+	sim_unlock(s);
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(sim_store_count(s, K("", "pods"), "team"), 0);
+	assert_int_equal(sim_store_count(s, K("apps", "replicasets"), "team"), 0);
+	assert_null(sim_store_get(s, K("", "namespaces"), NULL, "team"));
+	sim_unlock(s);
+	sim_free(s);
+}
+
+/* The scheduler: node selectors and resource requests as the real one
+ * words a pod that fits nowhere; retried when a node comes to fit. */
+static void test_unschedulable(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"picky\"},\"spec\":{\"nodeSelector\":"
+	       "{\"disk\":\"ssd\"},\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"greedy\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"nginx\",\"resources\":{\"requests\":"
+	       "{\"cpu\":\"6\",\"memory\":\"1Gi\"}}}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"modest\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"nginx\",\"resources\":{\"limits\":"
+	       "{\"cpu\":\"500m\",\"memory\":\"256Mi\"}}}]}}");
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	json_t *p = sim_store_get(s, K("", "pods"), "default", "picky");
+	assert_null(jp(p, "spec.nodeName"));
+	assert_string_equal(cond_field(p, "PodScheduled", "status"), "False");
+	assert_string_equal(cond_field(p, "PodScheduled", "reason"), "Unschedulable");
+	assert_string_equal(cond_field(p, "PodScheduled", "message"),
+			    "0/3 nodes are available: 3 node(s) didn't match node selector.");
+	p = sim_store_get(s, K("", "pods"), "default", "greedy");
+	assert_string_equal(cond_field(p, "PodScheduled", "message"),
+			    "0/3 nodes are available: 3 Insufficient cpu.");
+	assert_true(events(s, "FailedScheduling", "0/3 nodes are available") >= 2);
+	p = sim_store_get(s, K("", "pods"), "default", "modest");
+	assert_non_null(jp(p, "spec.nodeName"));
+	assert_string_equal(jp(p, "status.qosClass"), "Guaranteed");
+	/* A node gains the label: the pod lands there at the next try. */
+	json_t *n = json_deep_copy(sim_store_get(s, K("", "nodes"), NULL, "sim-node-2"));
+	json_object_set_new(json_object_get(json_object_get(n, "metadata"), "labels"),
+			    "disk", json_string("ssd"));
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_update(s, K("", "nodes"), NULL, n, NULL, &st), 0);
+	sim_unlock(s);
+	advance(s, 8000, NULL, NULL);
+	sim_lock(s);
+	p = sim_store_get(s, K("", "pods"), "default", "picky");
+	assert_string_equal(jp(p, "spec.nodeName"), "sim-node-2");
+	assert_string_equal(jp(p, "status.phase"), "Running");
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static json_t *fixture(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof path, "tests/data/sim/%s", name);
+	json_error_t err;
+	json_t *j = json_load_file(path, 0, &err);
+	if (!j)
+		fprintf(stderr, "%s: %s\n", path, err.text);
+	assert_non_null(j);
+	return j;
+}
+
+/* The same keys (names, not values) in want and got. */
+static void same_keys(const char *what, const json_t *want, const json_t *got)
+{
+	const char *k;
+	json_t *v;
+	int bad = 0;
+	json_object_foreach((json_t *)want, k, v)
+		if (!json_object_get(got, k)) {
+			fprintf(stderr, "%s: missing %s\n", what, k);
+			bad = 1;
+		}
+	json_object_foreach((json_t *)got, k, v)
+		if (!json_object_get(want, k)) {
+			fprintf(stderr, "%s: extra %s\n", what, k);
+			bad = 1;
+		}
+	assert_false(bad);
+}
+
+static json_t *item(json_t *list, size_t i)
+{
+	return json_array_get(json_object_get(list, "items"), i);
+}
+
+/* Field by field against the real server's answers (names and shapes, not
+ * values such as uids and times). */
+static void test_shapes_match_fixtures(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "apps", "deployments", "default",
+	       "{\"metadata\":{\"name\":\"demo\",\"labels\":{\"app\":\"demo\"}},"
+	       "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"demo\"}},"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"demo\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx\"}]}}}}");
+	advance(s, 10000, NULL, NULL);
+	sim_lock(s);
+	json_t *fd = fixture("deployment.json");
+	json_t *d = sim_store_get(s, K("apps", "deployments"), "default", "demo");
+	same_keys("deployment.status", json_object_get(fd, "status"),
+		  json_object_get(d, "status"));
+	same_keys("deployment annotations",
+		  json_object_get(json_object_get(fd, "metadata"), "annotations"),
+		  json_object_get(json_object_get(d, "metadata"), "annotations"));
+	for (size_t i = 0; i < 2; i++) {
+		json_t *fc = json_array_get(json_object_get(json_object_get(fd, "status"),
+							    "conditions"), i);
+		json_t *c = json_array_get(json_object_get(json_object_get(d, "status"),
+							   "conditions"), i);
+		same_keys("deployment condition", fc, c);
+	}
+	/* A fresh deployment ends as the real controller leaves it: Available
+	 * (re-set when it turned True), then Progressing (re-set when the
+	 * rollout completed) - the order `kubectl describe` shows. */
+	assert_string_equal(jp(json_array_get(json_object_get(json_object_get(d, "status"),
+							   "conditions"), 0), "type"),
+			    "Available");
+	assert_true(!strncmp(cond_field(d, "Progressing", "message"),
+			     "ReplicaSet \"demo-", 17));
+
+	json_t *frsl = fixture("replicasets-demo.json");
+	json_t *frs = item(frsl, 1);
+	struct list rs;
+	list(s, "apps", "replicasets", "demo-", &rs);
+	assert_int_equal(rs.n, 1);
+	same_keys("rs.metadata.labels", jget_obj(frs, "metadata", "labels"),
+		  jget_obj(rs.v[0], "metadata", "labels"));
+	/* (item 1 was reused by an undo and carries revision-history) */
+	same_keys("rs.metadata.annotations",
+		  jget_obj(item(frsl, 0), "metadata", "annotations"),
+		  jget_obj(rs.v[0], "metadata", "annotations"));
+	same_keys("rs.ownerReference",
+		  json_array_get(jget_obj(frs, "metadata", "ownerReferences"), 0),
+		  json_array_get(jget_obj(rs.v[0], "metadata", "ownerReferences"), 0));
+	same_keys("rs.spec.selector.matchLabels",
+		  json_object_get(jget_obj(frs, "spec", "selector"), "matchLabels"),
+		  json_object_get(jget_obj(rs.v[0], "spec", "selector"), "matchLabels"));
+	same_keys("rs.status", json_object_get(frs, "status"),
+		  json_object_get(rs.v[0], "status"));
+
+	json_t *fpl = fixture("pods-list.json");
+	json_t *fp = item(fpl, 0);
+	struct list pods;
+	list(s, "", "pods", "demo-", &pods);
+	assert_int_equal(pods.n, 3);
+	json_t *p = pods.v[0];
+	same_keys("pod.status", json_object_get(fp, "status"), json_object_get(p, "status"));
+	same_keys("pod ownerReference",
+		  json_array_get(jget_obj(fp, "metadata", "ownerReferences"), 0),
+		  json_array_get(jget_obj(p, "metadata", "ownerReferences"), 0));
+	static const char *const order[] = { "Initialized", "Ready", "ContainersReady",
+					     "PodScheduled" };
+	for (size_t i = 0; i < 4; i++) {
+		json_t *fc = json_array_get(jget_obj(fp, "status", "conditions"), i);
+		json_t *c = json_array_get(jget_obj(p, "status", "conditions"), i);
+		assert_string_equal(jp(c, "type"), order[i]);
+		same_keys("pod condition", fc, c);
+	}
+	json_t *fcs = json_array_get(jget_obj(fp, "status", "containerStatuses"), 0);
+	json_t *cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	same_keys("containerStatus", fcs, cs);
+	same_keys("containerStatus.state", json_object_get(fcs, "state"),
+		  json_object_get(cs, "state"));
+
+	json_t *fnl = fixture("nodes-list.json");
+	json_t *fn = item(fnl, 0);
+	json_t *n = sim_store_get(s, K("", "nodes"), NULL, "sim-node-1");
+	same_keys("node.status", json_object_get(fn, "status"), json_object_get(n, "status"));
+	same_keys("node.status.nodeInfo", jget_obj(fn, "status", "nodeInfo"),
+		  jget_obj(n, "status", "nodeInfo"));
+	same_keys("node.metadata.labels", jget_obj(fn, "metadata", "labels"),
+		  jget_obj(n, "metadata", "labels"));
+	for (size_t i = 0; i < 4; i++)
+		same_keys("node condition",
+			  json_array_get(jget_obj(fn, "status", "conditions"), i),
+			  json_array_get(jget_obj(n, "status", "conditions"), i));
+	json_decref(fd);
+	json_decref(frsl);
+	json_decref(fpl);
+	json_decref(fnl);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +1128,14 @@ int main(void)
 		cmocka_unit_test(test_crash_loop_and_logs),
 		cmocka_unit_test(test_seed_settled),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_shapes_match_fixtures),
+		cmocka_unit_test(test_recreate_paused_history_minready),
+		cmocka_unit_test(test_proportional_scaling),
+		cmocka_unit_test(test_event_bound_and_aggregation),
+		cmocka_unit_test(test_job_backoff_limit),
+		cmocka_unit_test(test_demo_and_churn),
+		cmocka_unit_test(test_namespace_deletion),
+		cmocka_unit_test(test_unschedulable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,11 +139,137 @@ static void test_json_patch(void **state)
 	json_decref(ops);
 }
 
+static const struct sim_kind deploy_kind = { "apps", "v1", "Deployment", "deployments", "deployment", "deploy", 1, "", "all", 1, 1, NULL, 1, NULL };
+static const struct sim_kind svc_kind = { "", "v1", "Service", "services", "service", "svc", 1, "", "all", 0, 0, NULL, 0, NULL };
+
+static void smp_case(const struct sim_kind *k, const char *t, const char *p, const char *want)
+{
+	json_t *tj = parse(t), *pj = parse(p);
+	struct sim_status st = { 0 };
+	json_t *got = sim_strategic_merge_patch(k, tj, pj, &st);
+	if (!got)
+		fail_msg("%s failed: %d %s", p, st.code, st.message);
+	assert_json(got, want);
+	assert_json(tj, t);
+	/* exact order of list elements matters: compare dumps */
+	json_t *w = parse(want);
+	char *gs = json_dumps(got, JSON_SORT_KEYS), *ws = json_dumps(w, JSON_SORT_KEYS);
+	assert_string_equal(gs, ws);
+	free(gs);
+	free(ws);
+	json_decref(w);
+	json_decref(got);
+	json_decref(tj);
+	json_decref(pj);
+}
+
+static void smp_fail_case(const struct sim_kind *k, const char *t, const char *p, int code, const char *msg)
+{
+	json_t *tj = parse(t), *pj = parse(p);
+	struct sim_status st = { 0 };
+	json_t *got = sim_strategic_merge_patch(k, tj, pj, &st);
+	assert_null(got);
+	assert_int_equal(st.code, code);
+	assert_string_equal(st.message, msg);
+	json_decref(st.details);
+	json_decref(tj);
+	json_decref(pj);
+}
+
+#define DEP(ctrs) "{\"spec\":{\"replicas\":2,\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":" ctrs "}}}}"
+
+static void test_strategic_lists(void **state)
+{
+	(void)state;
+	/* kubectl set image: the container merged by name, the rest kept */
+	smp_case(&deploy_kind,
+		 DEP("[{\"name\":\"web\",\"image\":\"nginx:1.19\",\"ports\":[{\"containerPort\":80}]},{\"name\":\"log\",\"image\":\"busybox\"}]"),
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":\"nginx:1.25\",\"name\":\"web\"}]}}}}",
+		 DEP("[{\"name\":\"web\",\"image\":\"nginx:1.25\",\"ports\":[{\"containerPort\":80}]},{\"name\":\"log\",\"image\":\"busybox\"}]"));
+	/* env merged by name, one deleted with $patch, a new one appended */
+	smp_case(&deploy_kind,
+		 DEP("[{\"name\":\"web\",\"env\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\",\"value\":\"2\"}]}]"),
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\",\"env\":[{\"name\":\"B\",\"$patch\":\"delete\"},{\"name\":\"A\",\"value\":\"9\"},{\"name\":\"C\",\"value\":\"3\"}]}]}}}}",
+		 DEP("[{\"name\":\"web\",\"env\":[{\"name\":\"A\",\"value\":\"9\"},{\"name\":\"C\",\"value\":\"3\"}]}]"));
+	/* patch order wins for the items it names; server-only items keep
+	 * their place (normalizeElementOrder) */
+	smp_case(&deploy_kind,
+		 DEP("[{\"name\":\"a\"},{\"name\":\"b\"},{\"name\":\"c\"}]"),
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"x\"},{\"name\":\"a\",\"image\":\"y\"}]}}}}",
+		 DEP("[{\"name\":\"b\",\"image\":\"x\"},{\"name\":\"a\",\"image\":\"y\"},{\"name\":\"c\"}]"));
+	/* $setElementOrder as kubectl apply sends it */
+	smp_case(&deploy_kind,
+		 DEP("[{\"name\":\"a\",\"image\":\"1\"},{\"name\":\"b\",\"image\":\"2\"}]"),
+		 "{\"spec\":{\"template\":{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"b\"},{\"name\":\"a\"}],\"containers\":[{\"name\":\"a\",\"image\":\"3\"}]}}}}",
+		 DEP("[{\"name\":\"b\",\"image\":\"2\"},{\"name\":\"a\",\"image\":\"3\"}]"));
+	/* $patch: replace inside a list replaces it */
+	smp_case(&deploy_kind,
+		 DEP("[{\"name\":\"a\"},{\"name\":\"b\"}]"),
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"z\"},{\"$patch\":\"replace\"}]}}}}",
+		 DEP("[{\"name\":\"z\"}]"));
+	/* ports merged by containerPort; tolerations (no strategy) replaced */
+	smp_case(&deploy_kind,
+		 "{\"spec\":{\"template\":{\"spec\":{\"tolerations\":[{\"key\":\"a\"}],\"containers\":[{\"name\":\"w\",\"ports\":[{\"containerPort\":80,\"name\":\"http\"}]}]}}}}",
+		 "{\"spec\":{\"template\":{\"spec\":{\"tolerations\":[{\"key\":\"b\"}],\"containers\":[{\"name\":\"w\",\"ports\":[{\"containerPort\":443},{\"containerPort\":80,\"protocol\":\"TCP\"}]}]}}}}",
+		 "{\"spec\":{\"template\":{\"spec\":{\"tolerations\":[{\"key\":\"b\"}],\"containers\":[{\"name\":\"w\",\"ports\":[{\"containerPort\":443},{\"containerPort\":80,\"name\":\"http\",\"protocol\":\"TCP\"}]}]}}}}");
+	/* service ports merge by port */
+	smp_case(&svc_kind,
+		 "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":8080}],\"selector\":{\"app\":\"a\"}}}",
+		 "{\"spec\":{\"ports\":[{\"port\":80,\"name\":\"http\"}],\"selector\":{\"app\":null,\"tier\":\"b\"}}}",
+		 "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":8080,\"name\":\"http\"}],\"selector\":{\"tier\":\"b\"}}}");
+	/* finalizers: a merged set, and $deleteFromPrimitiveList */
+	smp_case(&deploy_kind,
+		 "{\"metadata\":{\"finalizers\":[\"a\",\"b\"]}}",
+		 "{\"metadata\":{\"finalizers\":[\"c\",\"a\"],\"$deleteFromPrimitiveList/finalizers\":[\"b\"]}}",
+		 "{\"metadata\":{\"finalizers\":[\"c\",\"a\"]}}");
+}
+
+static void test_strategic_maps(void **state)
+{
+	(void)state;
+	/* kubectl rollout restart and scale */
+	smp_case(&deploy_kind, DEP("[{\"name\":\"web\"}]"),
+		 "{\"spec\":{\"replicas\":5,\"template\":{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":\"2026-11-28T12:00:00Z\"}}}}}",
+		 "{\"spec\":{\"replicas\":5,\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"},\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":\"2026-11-28T12:00:00Z\"}},\"spec\":{\"containers\":[{\"name\":\"web\"}]}}}}");
+	/* $retainKeys on the deployment strategy, as kubectl apply sends a
+	 * switch to Recreate */
+	smp_case(&deploy_kind,
+		 "{\"spec\":{\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxSurge\":1}}}}",
+		 "{\"spec\":{\"strategy\":{\"$retainKeys\":[\"type\"],\"type\":\"Recreate\"}}}",
+		 "{\"spec\":{\"strategy\":{\"type\":\"Recreate\"}}}");
+	/* $patch on a map */
+	smp_case(&deploy_kind,
+		 "{\"metadata\":{\"labels\":{\"a\":\"1\",\"b\":\"2\"}}}",
+		 "{\"metadata\":{\"labels\":{\"$patch\":\"replace\",\"c\":\"3\"}}}",
+		 "{\"metadata\":{\"labels\":{\"c\":\"3\"}}}");
+	smp_case(&deploy_kind,
+		 "{\"metadata\":{\"labels\":{\"a\":\"1\"}}}",
+		 "{\"metadata\":{\"labels\":{\"$patch\":\"delete\"}}}",
+		 "{\"metadata\":{\"labels\":{}}}");
+	/* a new list is taken with its directives removed */
+	smp_case(&deploy_kind, "{\"spec\":{}}",
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"env\":null},{\"name\":\"b\",\"$patch\":\"delete\"}]}}}}",
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}}}");
+
+	smp_fail_case(&deploy_kind, DEP("[{\"name\":\"web\"}]"),
+		      "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":\"x\"}]}}}}", 500,
+		      "map: map[image:x] does not contain declared merge key: name");
+	smp_fail_case(&deploy_kind, "{\"spec\":{\"strategy\":{}}}",
+		      "{\"spec\":{\"strategy\":{\"$retainKeys\":[\"type\"],\"rollingUpdate\":{}}}}", 400,
+		      "invalid patch format of retainKeys");
+	smp_fail_case(&deploy_kind, "{}", "{\"metadata\":{\"$patch\":\"merge\"}}", 500,
+		      "unknown patch type: merge in map: map[$patch:merge]");
+	smp_fail_case(&deploy_kind, "{}", "[1]", 400,
+		      "json: cannot unmarshal array into Go value of type map[string]interface {}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_patch),
 		cmocka_unit_test(test_json_patch),
+		cmocka_unit_test(test_strategic_lists),
+		cmocka_unit_test(test_strategic_maps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,8 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -477,6 +482,104 @@ static void test_crud_and_paging(void **state)
 	json_decref(got);
 }
 
+/* What kubectl create deployment sends: protobuf (a Deployment pb with
+ * replicas 2, selector and template app=pb, one container c/nginx). */
+static const char pb_deployment[] =
+	"\x6b\x38\x73\x00\x0a\x15\x0a\x07\x61\x70\x70\x73\x2f\x76\x31\x12\x0a\x44"
+	"\x65\x70\x6c\x6f\x79\x6d\x65\x6e\x74\x12\x43\x0a\x0f\x0a\x02\x70\x62\x5a"
+	"\x09\x0a\x03\x61\x70\x70\x12\x02\x70\x62\x12\x30\x08\x02\x12\x0b\x0a\x09"
+	"\x0a\x03\x61\x70\x70\x12\x02\x70\x62\x1a\x1d\x0a\x0b\x5a\x09\x0a\x03\x61"
+	"\x70\x70\x12\x02\x70\x62\x12\x0e\x12\x0c\x0a\x01\x63\x12\x05\x6e\x67\x69"
+	"\x6e\x78\x42\x00\x22\x00\x22\x23\x61\x70\x70\x6c\x69\x63\x61\x74\x69\x6f"
+	"\x6e\x2f\x76\x6e\x64\x2e\x6b\x75\x62\x65\x72\x6e\x65\x74\x65\x73\x2e\x70"
+	"\x72\x6f\x74\x6f\x62\x75\x66";
+
+static void test_protobuf_create(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	const char *ct = "application/vnd.kubernetes.protobuf";
+	req(f, "POST", "/apis/apps/v1/namespaces/default/deployments", TOKEN, ct,
+	    pb_deployment, sizeof pb_deployment - 1, NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	json_t *d = reply_json(&r);
+	done(&r);
+	json_t *spec = json_object_get(d, "spec");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "metadata"),
+							      "name")),
+			    "pb");
+	assert_int_equal(json_integer_value(json_object_get(spec, "replicas")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+				    json_object_get(spec, "selector"), "matchLabels"), "app")),
+			    "pb");
+	json_t *c = json_array_get(json_object_get(json_object_get(json_object_get(
+					 spec, "template"), "spec"), "containers"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "image")), "nginx");
+	assert_true(json_is_object(json_object_get(c, "resources")));
+	/* The strategy came as an empty message and got the defaults. */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(spec, "strategy"), "type")),
+			    "RollingUpdate");
+	json_decref(d);
+	/* Cut short, or not protobuf at all: 400, and the server goes on. */
+	req(f, "POST", "/apis/apps/v1/namespaces/default/deployments", TOKEN, ct,
+	    pb_deployment, 40, NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+	req(f, "POST", "/apis/apps/v1/namespaces/default/deployments", TOKEN, ct, "{}", 2,
+	    NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+}
+
+/* Server-side apply as recorded: create by apply, a second manager's
+ * conflict in the real words, then force. */
+static void test_server_side_apply(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	const char *ct = "application/apply-patch+yaml";
+	const char *full = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ssa-demo\n"
+			   "spec:\n  replicas: 2\n  selector:\n    matchLabels: {app: ssa}\n"
+			   "  template:\n    metadata:\n      labels: {app: ssa}\n    spec:\n"
+			   "      containers:\n      - name: c\n        image: nginx\n";
+	const char *path = "/apis/apps/v1/namespaces/default/deployments/ssa-demo";
+	char url[256];
+	snprintf(url, sizeof url, "%s?fieldManager=kubectl", path);
+	req(f, "PATCH", url, TOKEN, ct, full, strlen(full), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	done(&r);
+	char *other = fixture_text("ssa-setup-other-manager.yaml");
+	snprintf(url, sizeof url, "%s?fieldManager=other-manager&force=true", path);
+	req(f, "PATCH", url, TOKEN, ct, other, strlen(other), NULL, 0, &r);
+	free(other);
+	assert_int_equal(r.code, 200);
+	done(&r);
+	char *conflict = fixture_text("ssa-conflict-apply.yaml");
+	snprintf(url, sizeof url, "%s?fieldManager=fixture-manager", path);
+	req(f, "PATCH", url, TOKEN, ct, conflict, strlen(conflict), NULL, 0, &r);
+	assert_reply_is(&r, 409, "status-409-ssa-conflict.json");
+	done(&r);
+	snprintf(url, sizeof url, "%s?fieldManager=fixture-manager&force=true", path);
+	req(f, "PATCH", url, TOKEN, ct, conflict, strlen(conflict), NULL, 0, &r);
+	free(conflict);
+	assert_int_equal(r.code, 200);
+	json_t *d = reply_json(&r);
+	done(&r);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "spec"),
+							    "replicas")),
+			 4);
+	assert_true(json_array_size(json_object_get(json_object_get(d, "metadata"),
+						    "managedFields")) >= 2);
+	json_decref(d);
+	/* No fieldManager: refused. */
+	req(f, "PATCH", path, TOKEN, ct, full, strlen(full), NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+	req(f, "DELETE", path, TOKEN, NULL, NULL, 0, NULL, 0, &r);
+	done(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -606,6 +709,80 @@ static void test_watch(void **state)
 	done(&r);
 }
 
+/* A watcher that never reads: the server goes on answering, and drops it
+ * once its queue is full, as the real watch cache drops a slow watcher. */
+static void test_slow_watcher(void **state)
+{
+	struct fixture *f = *state;
+	sim_lock(f->s);
+	size_t cap = f->s->watch_queue_cap;
+	f->s->watch_queue_cap = 16;
+	sim_unlock(f->s);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	/* A small receive buffer, so that the server's sends block soon. */
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((unsigned short)sim_server_port(f->srv)) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	const char *rq = "GET /api/v1/namespaces/default/configmaps?watch=1 HTTP/1.1\r\n"
+			 "Host: x\r\nAuthorization: Bearer " TOKEN "\r\n\r\n";
+	assert_true(write(fd, rq, strlen(rq)) == (ssize_t)strlen(rq));
+	/* Wait for the watcher to be registered. */
+	int registered = 0;
+	for (int i = 0; i < 100 && !registered; i++) {
+		sim_lock(f->s);
+		registered = f->s->watchers != NULL;
+		sim_unlock(f->s);
+		if (!registered)
+			usleep(10000);
+	}
+	assert_true(registered);
+	char *big = xmalloc(60000);
+	memset(big, 'x', 59999);
+	big[59999] = '\0';
+	long long t0 = now_ms();
+	struct reply r;
+	for (int i = 0; i < 80; i++) {
+		json_t *cm = json_pack("{s:{s:s},s:{s:s}}", "metadata", "name", "slow",
+				       "data", "big", big);
+		char name[32];
+		snprintf(name, sizeof name, "slow-%d", i);
+		json_object_set_new(json_object_get(cm, "metadata"), "name", json_string(name));
+		char *body = json_dumps(cm, JSON_COMPACT);
+		json_decref(cm);
+		req(f, "POST", "/api/v1/namespaces/default/configmaps", TOKEN,
+		    "application/json", body, strlen(body), NULL, 0, &r);
+		free(body);
+		assert_int_equal(r.code, 201);
+		done(&r);
+	}
+	free(big);
+	/* 80 writes with a stuck reader took no longer than without one. */
+	assert_true(now_ms() - t0 < 8000);
+	int dropped = 0;
+	for (int i = 0; i < 100 && !dropped; i++) {
+		sim_lock(f->s);
+		dropped = !f->s->watchers || f->s->watchers->closed;
+		sim_unlock(f->s);
+		if (!dropped)
+			usleep(10000);
+	}
+	assert_true(dropped);
+	close(fd);
+	get(f, "/api/v1/namespaces/default/configmaps?limit=1", &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+	req(f, "DELETE", "/api/v1/namespaces/default/configmaps", TOKEN, NULL, NULL, 0,
+	    NULL, 0, &r);
+	done(&r);
+	sim_lock(f->s);
+	f->s->watch_queue_cap = cap;
+	sim_unlock(f->s);
+}
+
 static void test_faults(void **state)
 {
 	struct fixture *f = *state;
@@ -641,6 +818,81 @@ static void test_faults(void **state)
 	done(&r);
 }
 
+struct bg_watch {
+	struct fixture *f;
+	char path[256];
+	struct reply r;
+	long long ms;
+};
+
+static void *bg_watch_run(void *arg)
+{
+	struct bg_watch *w = arg;
+	long long t0 = now_ms();
+	req(w->f, "GET", w->path, TOKEN, NULL, NULL, 0, NULL, 8000, &w->r);
+	w->ms = now_ms() - t0;
+	return NULL;
+}
+
+static void fault(struct fixture *f, const char *spec)
+{
+	struct reply r;
+	req(f, "POST", "/sim/v1/faults", TOKEN, "text/plain", spec, strlen(spec), NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+}
+
+/* drop-watches ends open watches now; expire-watches makes resuming from
+ * an earlier version a 410; latency and stall delay answers. */
+static void test_watch_faults(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	get(f, "/api/v1/namespaces/default/configmaps", &r);
+	json_t *l = reply_json(&r);
+	done(&r);
+	char rv[32];
+	snprintf(rv, sizeof rv, "%s", json_string_value(json_object_get(
+					      json_object_get(l, "metadata"), "resourceVersion")));
+	json_decref(l);
+	struct bg_watch w = { .f = f };
+	snprintf(w.path, sizeof w.path,
+		 "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=%s&timeoutSeconds=8",
+		 rv);
+	pthread_t t;
+	pthread_create(&t, NULL, bg_watch_run, &w);
+	usleep(300000);
+	fault(f, "drop-watches");
+	pthread_join(t, NULL);
+	assert_int_equal(w.r.code, 200);
+	assert_true(w.ms < 3000);
+	done(&w.r);
+
+	fault(f, "expire-watches");
+	req(f, "GET", w.path, TOKEN, NULL, NULL, 0, NULL, 3000, &r);
+	json_t *ev = reply_json(&r);
+	done(&r);
+	assert_string_equal(json_string_value(json_object_get(ev, "type")), "ERROR");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "object"),
+							    "code")),
+			 410);
+	json_decref(ev);
+
+	fault(f, "latency=300");
+	long long t0 = now_ms();
+	get(f, "/api/v1/namespaces", &r);
+	assert_int_equal(r.code, 200);
+	assert_true(now_ms() - t0 >= 290);
+	done(&r);
+	fault(f, "clear,stall=1");
+	t0 = now_ms();
+	get(f, "/api/v1/namespaces", &r);
+	assert_int_equal(r.code, 200);
+	assert_true(now_ms() - t0 >= 800);
+	done(&r);
+	fault(f, "clear");
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -648,9 +900,13 @@ int main(void)
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_status_words),
 		cmocka_unit_test(test_crud_and_paging),
+		cmocka_unit_test(test_protobuf_create),
+		cmocka_unit_test(test_server_side_apply),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_slow_watcher),
 		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_watch_faults),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();

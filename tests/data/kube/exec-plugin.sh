@@ -13,6 +13,7 @@ case "$KUBERNETES_EXEC_INFO" in *v1beta1*) av=client.authentication.k8s.io/v1bet
 exp=""
 [ -n "$EXEC_EXPIRY" ] && exp=",\"expirationTimestamp\":\"$EXEC_EXPIRY\""
 case "$PLUGIN_MODE" in
+static) printf '{"kind":"ExecCredential","apiVersion":"%s","status":{"token":"%s"%s}}\n' "$av" "$EXEC_TOKEN" "$exp" ;;
 token) printf '{"kind":"ExecCredential","apiVersion":"%s","status":{"token":"%s-%d"%s}}\n' "$av" "${EXEC_TOKEN:-exec-token}" "$n" "$exp" ;;
 cert)
 	crt=$(awk '{printf "%s\\n", $0}' "$EXEC_CERT")

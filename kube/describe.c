@@ -1,0 +1,1064 @@
+/*
+ * describe.c - kubectl describe's text for pods, deployments, replicasets
+ * and services (and the metadata and events of any other kind), written
+ * as kubectl's describers in k8s.io/kubectl/pkg/describe write it:
+ * tab-separated cells, indented by
+ * levels of two spaces, a form feed where kubectl flushes its tabwriter.
+ * The caller aligns it with the tabwriter (minwidth 0, padding 2). Every
+ * string from the cluster is sanitised here.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "kube/kube.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ANNOTATION_LEN 140
+
+struct dw {
+	struct dbuf b;
+	long long now;
+};
+
+static void w(struct dw *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void w(struct dw *d, int level, const char *fmt, ...)
+{
+	for (int i = 0; i < level; i++)
+		dbuf_puts(&d->b, "  ");
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	dbuf_puts(&d->b, s);
+	free(s);
+}
+
+/* Every string from the object passes here: safe for a terminal, one line. */
+static char *safe(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return sanitize_text(s ? s : "", s ? strlen(s) : 0, 0);
+}
+
+#define S(v) safe_tmp(&tmp, (v))
+struct tmpstr {
+	char *p[64];
+	int n;
+};
+
+static const char *safe_tmp(struct tmpstr *t, const json_t *v)
+{
+	char *s = safe(v);
+	if (t->n == 64) {
+		free(t->p[0]);
+		memmove(t->p, t->p + 1, 63 * sizeof *t->p);
+		t->n--;
+	}
+	t->p[t->n++] = s;
+	return s;
+}
+
+static void tmp_free(struct tmpstr *t)
+{
+	for (int i = 0; i < t->n; i++)
+		free(t->p[i]);
+	t->n = 0;
+}
+
+static json_t *jg(const json_t *o, const char *k)
+{
+	return json_object_get(o, k);
+}
+
+/* time.RFC1123Z in local time, as metav1.Time prints. */
+static void rfc1123z(const json_t *ts, char *buf, size_t n)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	long long t;
+	if (kube_parse_time(json_string_value(ts), &t) < 0) {
+		snprintf(buf, n, "Mon, 01 Jan 0001 00:00:00 +0000");
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	long off = tm.tm_gmtoff;
+	char sign = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	snprintf(buf, n, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600,
+		 (off % 3600) / 60);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted keys of an object (borrowed strings), NULL-terminated. */
+static const char **sorted_keys(const json_t *o, size_t *n)
+{
+	size_t cnt = json_object_size(o);
+	const char **keys = xcalloc(cnt + 1, sizeof *keys);
+	size_t k = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)o, key, v)
+		keys[k++] = key;
+	qsort(keys, k, sizeof *keys, cmp_keys);
+	*n = k;
+	return keys;
+}
+
+static char *safe_str(const char *s)
+{
+	return sanitize_text(s, strlen(s), 0);
+}
+
+/* printLabelsMultilineWithIndent */
+static void labels_multiline(struct dw *d, const char *indent, const char *title, const json_t *labels)
+{
+	w(d, 0, "%s%s:\t", indent, title);
+	size_t n;
+	const char **keys = sorted_keys(labels, &n);
+	if (!n)
+		w(d, 0, "<none>\n");
+	for (size_t i = 0; i < n; i++) {
+		char *k = safe_str(keys[i]);
+		char *v = safe(jg(labels, keys[i]));
+		if (i)
+			w(d, 0, "%s\t", indent);
+		w(d, 0, "%s=%s\n", k, v);
+		free(k);
+		free(v);
+	}
+	free(keys);
+}
+
+/* printAnnotationsMultiline: long or multi-line values on lines of their own */
+static void annotations_multiline(struct dw *d, const char *title, const json_t *ann)
+{
+	w(d, 0, "%s:\t", title);
+	size_t n;
+	const char **keys = sorted_keys(ann, &n);
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(keys[i], "kubectl.kubernetes.io/last-applied-configuration"))
+			continue;
+		const char *raw = json_string_value(jg(ann, keys[i]));
+		raw = raw ? raw : "";
+		size_t vl = strlen(raw);
+		if (vl && raw[vl - 1] == '\n')
+			vl--;
+		char *k = safe_str(keys[i]);
+		if (shown++)
+			w(d, 0, "\t");
+		if (vl + strlen(keys[i]) + 2 > MAX_ANNOTATION_LEN || memchr(raw, '\n', vl)) {
+			w(d, 0, "%s:\n", k);
+			const char *p = raw, *end = raw + vl;
+			while (p <= end) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+				char *line = sanitize_text(p, len, 0);
+				if (strlen(line) > MAX_ANNOTATION_LEN - 2) /* kubectl's shorten() */
+					strcpy(line + MAX_ANNOTATION_LEN - 2 - 3, "...");
+				w(d, 0, "\t  %s\n", line);
+				free(line);
+				if (!nl)
+					break;
+				p = nl + 1;
+			}
+		} else {
+			char *v = sanitize_text(raw, vl, 0);
+			w(d, 0, "%s: %s\n", k, v);
+			free(v);
+		}
+		free(k);
+	}
+	if (!shown)
+		w(d, 0, "<none>\n");
+	free(keys);
+}
+
+/* printTolerationsMultilineWithIndent */
+static void tolerations_multiline(struct dw *d, const char *title, const json_t *tols)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	w(d, 0, "%s:\t", title);
+	if (!json_array_size(tols))
+		w(d, 0, "<none>\n");
+	size_t i;
+	json_t *t;
+	json_array_foreach(tols, i, t) {
+		if (i)
+			w(d, 0, "\t");
+		const char *key = S(jg(t, "key")), *value = S(jg(t, "value")), *effect = S(jg(t, "effect"));
+		w(d, 0, "%s", key);
+		if (*value)
+			w(d, 0, "=%s", value);
+		if (*effect)
+			w(d, 0, ":%s", effect);
+		if (!strcmp(S(jg(t, "operator")), "Exists") && !*value)
+			w(d, 0, "%s", *key || *effect ? " op=Exists" : "op=Exists");
+		if (json_is_integer(jg(t, "tolerationSeconds")))
+			w(d, 0, " for %llds", (long long)json_integer_value(jg(t, "tolerationSeconds")));
+		w(d, 0, "\n");
+	}
+	tmp_free(&tmp);
+}
+
+static void ports_string(const json_t *ports, const char *field, struct dbuf *b)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(ports, i, p) {
+		const char *proto = json_string_value(jg(p, "protocol"));
+		dbuf_printf(b, "%s%lld/%s", b->len ? "," : "", (long long)json_integer_value(jg(p, field)),
+			    proto ? proto : "TCP");
+	}
+}
+
+static void describe_probe(struct dw *d, const char *title, const json_t *p)
+{
+	if (!p)
+		return;
+	struct tmpstr tmp = { { 0 }, 0 };
+	char attrs[256];
+	/* the API server defaults these; an object without them shows zeros */
+	snprintf(attrs, sizeof attrs, "delay=%llds timeout=%llds period=%llds #success=%lld #failure=%lld",
+		 (long long)json_integer_value(jg(p, "initialDelaySeconds")),
+		 (long long)json_integer_value(jg(p, "timeoutSeconds")),
+		 (long long)json_integer_value(jg(p, "periodSeconds")),
+		 (long long)json_integer_value(jg(p, "successThreshold")),
+		 (long long)json_integer_value(jg(p, "failureThreshold")));
+	const json_t *h = jg(p, "httpGet"), *tcp = jg(p, "tcpSocket"), *ex = jg(p, "exec");
+	char port[64] = "";
+	const json_t *pv = h ? jg(h, "port") : tcp ? jg(tcp, "port") : NULL;
+	if (json_is_integer(pv))
+		snprintf(port, sizeof port, "%lld", (long long)json_integer_value(pv));
+	else if (json_is_string(pv))
+		snprintf(port, sizeof port, "%s", S(pv));
+	if (h) {
+		char scheme[16];
+		snprintf(scheme, sizeof scheme, "%s", json_is_string(jg(h, "scheme")) ? S(jg(h, "scheme")) : "HTTP");
+		for (char *c = scheme; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		w(d, 2, "%s:\thttp-get %s://%s:%s%s %s\n", title, scheme, S(jg(h, "host")), port,
+		  S(jg(h, "path")), attrs);
+	} else if (tcp) {
+		w(d, 2, "%s:\ttcp-socket %s:%s %s\n", title, S(jg(tcp, "host")), port, attrs);
+	} else if (ex) {
+		struct dbuf b;
+		dbuf_init(&b, 0);
+		size_t i;
+		json_t *c;
+		json_array_foreach(jg(ex, "command"), i, c)
+			dbuf_printf(&b, "%s%s", i ? " " : "", S(c));
+		w(d, 2, "%s:\texec [%s] %s\n", title, b.p ? b.p : "", attrs);
+		dbuf_free(&b);
+	} else {
+		w(d, 2, "%s:\tunknown %s\n", title, attrs);
+	}
+	tmp_free(&tmp);
+}
+
+static void describe_state(struct dw *d, const char *title, const json_t *st)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	char when[64];
+	const json_t *run = jg(st, "running"), *wait = jg(st, "waiting"), *term = jg(st, "terminated");
+	if (run) {
+		w(d, 2, "%s:\tRunning\n", title);
+		rfc1123z(jg(run, "startedAt"), when, sizeof when);
+		w(d, 3, "Started:\t%s\n", when);
+	} else if (wait) {
+		w(d, 2, "%s:\tWaiting\n", title);
+		if (*S(jg(wait, "reason")))
+			w(d, 3, "Reason:\t%s\n", S(jg(wait, "reason")));
+	} else if (term) {
+		w(d, 2, "%s:\tTerminated\n", title);
+		if (*S(jg(term, "reason")))
+			w(d, 3, "Reason:\t%s\n", S(jg(term, "reason")));
+		if (*S(jg(term, "message")))
+			w(d, 3, "Message:\t%s\n", S(jg(term, "message")));
+		w(d, 3, "Exit Code:\t%lld\n", (long long)json_integer_value(jg(term, "exitCode")));
+		if (json_integer_value(jg(term, "signal")) > 0)
+			w(d, 3, "Signal:\t%lld\n", (long long)json_integer_value(jg(term, "signal")));
+		rfc1123z(jg(term, "startedAt"), when, sizeof when);
+		w(d, 3, "Started:\t%s\n", when);
+		rfc1123z(jg(term, "finishedAt"), when, sizeof when);
+		w(d, 3, "Finished:\t%s\n", when);
+	} else {
+		w(d, 2, "%s:\tWaiting\n", title);
+	}
+	tmp_free(&tmp);
+}
+
+/* describeContainers: statuses NULL for a pod template. */
+static void describe_containers(struct dw *d, const char *label, const json_t *containers,
+				const json_t *statuses, const char *space)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	w(d, 0, "%s%s:%s\n", space, label, json_array_size(containers) ? "" : " <none>");
+	size_t i;
+	json_t *c;
+	json_array_foreach(containers, i, c) {
+		const json_t *st = NULL;
+		size_t j;
+		json_t *s;
+		json_array_foreach(statuses, j, s)
+			if (json_equal(jg(s, "name"), jg(c, "name")))
+				st = s;
+		w(d, 1, "%s%s:\n", *space ? " " : "", S(jg(c, "name")));
+		if (st)
+			w(d, 2, "Container ID:\t%s\n", S(jg(st, "containerID")));
+		w(d, 2, "Image:\t%s\n", S(jg(c, "image")));
+		if (st)
+			w(d, 2, "Image ID:\t%s\n", S(jg(st, "imageID")));
+		struct dbuf b;
+		dbuf_init(&b, 0);
+		ports_string(jg(c, "ports"), "containerPort", &b);
+		if (b.p && strchr(b.p, ','))
+			w(d, 2, "Ports:\t%s\n", b.p);
+		else
+			w(d, 2, "Port:\t%s\n", b.len ? b.p : "<none>");
+		dbuf_reset(&b);
+		size_t k;
+		json_t *p;
+		json_array_foreach(jg(c, "ports"), k, p)
+			if (json_integer_value(jg(p, "hostPort")))
+				dbuf_printf(&b, "%s%lld/%s", b.len ? "," : "", (long long)json_integer_value(jg(p, "hostPort")),
+					    json_is_string(jg(p, "protocol")) ? S(jg(p, "protocol")) : "TCP");
+			else
+				dbuf_printf(&b, "%s0/%s", b.len ? "," : "",
+					    json_is_string(jg(p, "protocol")) ? S(jg(p, "protocol")) : "TCP");
+		if (b.p && strchr(b.p, ','))
+			w(d, 2, "Host Ports:\t%s\n", b.p);
+		else
+			w(d, 2, "Host Port:\t%s\n", b.len ? b.p : "<none>");
+		dbuf_free(&b);
+		static const char *const cmds[] = { "command", "Command", "args", "Args", NULL };
+		for (int m = 0; cmds[m]; m += 2) {
+			if (!json_array_size(jg(c, cmds[m])))
+				continue;
+			w(d, 2, "%s:\n", cmds[m + 1]);
+			json_array_foreach(jg(c, cmds[m]), k, p) {
+				const char *v = json_string_value(p);
+				v = v ? v : "";
+				for (const char *q = v;;) {
+					const char *nl = strchr(q, '\n');
+					char *line = sanitize_text(q, nl ? (size_t)(nl - q) : strlen(q), 0);
+					w(d, 3, "%s\n", line);
+					free(line);
+					if (!nl)
+						break;
+					q = nl + 1;
+				}
+			}
+		}
+		if (st) {
+			describe_state(d, "State", jg(st, "state"));
+			if (jg(jg(st, "lastState"), "terminated"))
+				describe_state(d, "Last State", jg(st, "lastState"));
+			w(d, 2, "Ready:\t%s\n", json_is_true(jg(st, "ready")) ? "True" : "False");
+			w(d, 2, "Restart Count:\t%lld\n", (long long)json_integer_value(jg(st, "restartCount")));
+		}
+		static const char *const res[] = { "limits", "Limits", "requests", "Requests", NULL };
+		for (int r = 0; res[r]; r += 2) {
+			const json_t *q = jg(jg(c, "resources"), res[r]);
+			size_t n;
+			const char **keys = sorted_keys(q, &n);
+			if (n)
+				w(d, 2, "%s:\n", res[r + 1]);
+			for (size_t x = 0; x < n; x++) {
+				char *kk = safe_str(keys[x]);
+				w(d, 3, "%s:\t%s\n", kk, S(jg(q, keys[x])));
+				free(kk);
+			}
+			free(keys);
+		}
+		describe_probe(d, "Liveness", jg(c, "livenessProbe"));
+		describe_probe(d, "Readiness", jg(c, "readinessProbe"));
+		describe_probe(d, "Startup", jg(c, "startupProbe"));
+		const json_t *env = jg(c, "env");
+		w(d, 2, "Environment:%s\n", json_array_size(env) ? "" : "\t<none>");
+		json_array_foreach(env, k, p) {
+			const json_t *from = jg(p, "valueFrom");
+			const char *name = S(jg(p, "name"));
+			if (!from) {
+				const char *v = json_string_value(jg(p, "value"));
+				v = v ? v : "";
+				int first = 1;
+				for (const char *q = v;;) {
+					const char *nl = strchr(q, '\n');
+					char *line = sanitize_text(q, nl ? (size_t)(nl - q) : strlen(q), 0);
+					if (first)
+						w(d, 3, "%s:\t%s\n", name, line);
+					else
+						w(d, 3, "\t%s\n", line);
+					free(line);
+					first = 0;
+					if (!nl)
+						break;
+					q = nl + 1;
+				}
+			} else if (jg(from, "fieldRef")) {
+				const json_t *f = jg(from, "fieldRef");
+				w(d, 3, "%s:\t (%s:%s)\n", name, S(jg(f, "apiVersion")), S(jg(f, "fieldPath")));
+			} else if (jg(from, "secretKeyRef")) {
+				const json_t *f = jg(from, "secretKeyRef");
+				w(d, 3, "%s:\t<set to the key '%s' in secret '%s'>\tOptional: %s\n", name,
+				  S(jg(f, "key")), S(jg(f, "name")), json_is_true(jg(f, "optional")) ? "true" : "false");
+			} else if (jg(from, "configMapKeyRef")) {
+				const json_t *f = jg(from, "configMapKeyRef");
+				w(d, 3, "%s:\t<set to the key '%s' of config map '%s'>\tOptional: %s\n", name,
+				  S(jg(f, "key")), S(jg(f, "name")), json_is_true(jg(f, "optional")) ? "true" : "false");
+			} else {
+				w(d, 3, "%s:\t<set from another source>\n", name);
+			}
+		}
+		const json_t *mounts = jg(c, "volumeMounts");
+		w(d, 2, "Mounts:%s\n", json_array_size(mounts) ? "" : "\t<none>");
+		json_array_foreach(mounts, k, p) {
+			if (*S(jg(p, "subPath")))
+				w(d, 3, "%s from %s (%s,path=\"%s\")\n", S(jg(p, "mountPath")), S(jg(p, "name")),
+				  json_is_true(jg(p, "readOnly")) ? "ro" : "rw", S(jg(p, "subPath")));
+			else
+				w(d, 3, "%s from %s (%s)\n", S(jg(p, "mountPath")), S(jg(p, "name")),
+				  json_is_true(jg(p, "readOnly")) ? "ro" : "rw");
+		}
+		tmp_free(&tmp);
+	}
+	tmp_free(&tmp);
+}
+
+static void describe_volumes(struct dw *d, const json_t *vols, const char *space)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	if (!json_array_size(vols)) {
+		w(d, 0, "%sVolumes:\t<none>\n", space);
+		return;
+	}
+	w(d, 0, "%sVolumes:\n", space);
+	size_t i;
+	json_t *v;
+	json_array_foreach(vols, i, v) {
+		w(d, 1, "%s%s:\n", *space ? " " : "", S(jg(v, "name")));
+		const json_t *x;
+		if ((x = jg(v, "emptyDir"))) {
+			w(d, 2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n"
+				"    Medium:\t%s\n    SizeLimit:\t%s\n",
+			  S(jg(x, "medium")), json_is_string(jg(x, "sizeLimit")) ? S(jg(x, "sizeLimit")) : "<unset>");
+		} else if ((x = jg(v, "configMap"))) {
+			w(d, 2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t%s\n    Optional:\t%s\n",
+			  S(jg(x, "name")), json_is_true(jg(x, "optional")) ? "true" : "false");
+		} else if ((x = jg(v, "secret"))) {
+			w(d, 2, "Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t%s\n    Optional:\t%s\n",
+			  S(jg(x, "secretName")), json_is_true(jg(x, "optional")) ? "true" : "false");
+		} else {
+			w(d, 1, "<unknown>\n");
+		}
+		tmp_free(&tmp);
+	}
+}
+
+/* DescribeEvents: after a flush, its own alignment. */
+static int by_last_seen(const void *a, const void *b)
+{
+	long long x, y;
+	const json_t *ea = *(json_t *const *)a, *eb = *(json_t *const *)b;
+	if (kube_parse_time(json_string_value(jg(ea, "lastTimestamp")), &x) < 0)
+		x = 0;
+	if (kube_parse_time(json_string_value(jg(eb, "lastTimestamp")), &y) < 0)
+		y = 0;
+	return (x > y) - (x < y);
+}
+
+static void since(const json_t *ts, long long now, char *buf, size_t n)
+{
+	long long t;
+	if (kube_parse_time(json_string_value(ts), &t) < 0)
+		snprintf(buf, n, "<unknown>");
+	else
+		kube_human_duration(now - t, buf, n);
+}
+
+static void describe_events(struct dw *d, const json_t *items)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	size_t n = json_array_size(items);
+	if (!n) {
+		w(d, 0, "Events:\t<none>\n");
+		return;
+	}
+	json_t **ev = xcalloc(n, sizeof *ev);
+	for (size_t i = 0; i < n; i++)
+		ev[i] = json_array_get(items, i);
+	qsort(ev, n, sizeof *ev, by_last_seen);
+	dbuf_puts(&d->b, "\f");
+	w(d, 0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
+	w(d, 1, "----\t------\t----\t----\t-------\n");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = ev[i];
+		char first[32], last[32], interval[96];
+		if (json_is_string(jg(e, "eventTime")))
+			since(jg(e, "eventTime"), d->now, first, sizeof first);
+		else
+			since(jg(e, "firstTimestamp"), d->now, first, sizeof first);
+		const json_t *series = jg(e, "series");
+		long long count = json_integer_value(jg(e, "count"));
+		if (series) {
+			since(jg(series, "lastObservedTime"), d->now, last, sizeof last);
+			snprintf(interval, sizeof interval, "%s (x%lld over %s)", last,
+				 (long long)json_integer_value(jg(series, "count")), first);
+		} else if (count > 1) {
+			since(jg(e, "lastTimestamp"), d->now, last, sizeof last);
+			snprintf(interval, sizeof interval, "%s (x%lld over %s)", last, count, first);
+		} else {
+			snprintf(interval, sizeof interval, "%s", first);
+		}
+		const char *source = S(jg(jg(e, "source"), "component"));
+		if (!*source)
+			source = S(jg(e, "reportingComponent"));
+		const char *msg = S(jg(e, "message"));
+		size_t ml = strlen(msg);
+		while (ml && msg[ml - 1] == ' ')
+			ml--;
+		while (*msg == ' ')
+			msg++, ml--;
+		w(d, 1, "%s\t%s\t%s\t%s\t%.*s\n", S(jg(e, "type")), S(jg(e, "reason")), interval, source,
+		  (int)ml, msg);
+		tmp_free(&tmp);
+	}
+	free(ev);
+}
+
+/* Events about obj: kubectl's field selector on involvedObject. */
+static json_t *fetch_events(struct kube_client *c, const json_t *obj, const char *kind, struct perr *e)
+{
+	const json_t *meta = jg(obj, "metadata");
+	const char *ns = json_string_value(jg(meta, "namespace"));
+	char *fs = xasprintf("involvedObject.name=%s,involvedObject.namespace=%s,involvedObject.kind=%s,"
+			     "involvedObject.uid=%s",
+			     json_string_value(jg(meta, "name")), ns ? ns : "", kind,
+			     json_string_value(jg(meta, "uid")) ? json_string_value(jg(meta, "uid")) : "");
+	char *fse = kube_query_escape(fs);
+	char *q = xasprintf("fieldSelector=%s&limit=500", fse);
+	char *path = ns && *ns ? xasprintf("/api/v1/namespaces/%s/events", ns) : xstrdup("/api/v1/events");
+	struct kube_response r;
+	json_t *items = NULL;
+	if (kube_request(c, "GET", path, q, NULL, NULL, 0, &r, e) == 0) {
+		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+		items = json_incref(jg(list, "items"));
+		json_decref(list);
+	}
+	kube_response_free(&r);
+	free(path);
+	free(q);
+	free(fse);
+	free(fs);
+	return items;
+}
+
+static char *selector_string(const json_t *sel)
+{
+	/* metav1.LabelSelectorAsSelector().String(): sorted requirements */
+	size_t n;
+	const char **keys = sorted_keys(jg(sel, "matchLabels"), &n);
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	for (size_t i = 0; i < n; i++) {
+		char *v = safe(jg(jg(sel, "matchLabels"), keys[i]));
+		char *k = safe_str(keys[i]);
+		dbuf_printf(&b, "%s%s=%s", i ? "," : "", k, v);
+		free(k);
+		free(v);
+	}
+	free(keys);
+	return dbuf_take(&b);
+}
+
+static void describe_pod_template(struct dw *d, const json_t *tmpl)
+{
+	w(d, 0, "Pod Template:\n");
+	const json_t *meta = jg(tmpl, "metadata"), *spec = jg(tmpl, "spec");
+	labels_multiline(d, "  ", "Labels", jg(meta, "labels"));
+	if (json_object_size(jg(meta, "annotations")))
+		annotations_multiline(d, "  Annotations", jg(meta, "annotations"));
+	if (json_is_string(jg(spec, "serviceAccountName")) && *json_string_value(jg(spec, "serviceAccountName"))) {
+		char *s = safe(jg(spec, "serviceAccountName"));
+		w(d, 1, "Service Account:\t%s\n", s);
+		free(s);
+	}
+	if (json_array_size(jg(spec, "initContainers")))
+		describe_containers(d, "Init Containers", jg(spec, "initContainers"), NULL, "  ");
+	describe_containers(d, "Containers", jg(spec, "containers"), NULL, "  ");
+	describe_volumes(d, jg(spec, "volumes"), "  ");
+	if (json_is_string(jg(spec, "priorityClassName")) && *json_string_value(jg(spec, "priorityClassName"))) {
+		char *s = safe(jg(spec, "priorityClassName"));
+		w(d, 1, "Priority Class Name:\t%s\n", s);
+		free(s);
+	}
+	labels_multiline(d, "  ", "Node-Selectors", jg(spec, "nodeSelector"));
+	tolerations_multiline(d, "  Tolerations", jg(spec, "tolerations"));
+}
+
+static void describe_deployment(struct kube_client *c, struct dw *d, const json_t *dep, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(dep, "metadata"), *spec = jg(dep, "spec"), *st = jg(dep, "status");
+	char when[64];
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	rfc1123z(jg(meta, "creationTimestamp"), when, sizeof when);
+	w(d, 0, "CreationTimestamp:\t%s\n", when);
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	char *sel = selector_string(jg(spec, "selector"));
+	w(d, 0, "Selector:\t%s\n", sel);
+	w(d, 0, "Replicas:\t%lld desired | %lld updated | %lld total | %lld available | %lld unavailable\n",
+	  (long long)json_integer_value(jg(spec, "replicas")), (long long)json_integer_value(jg(st, "updatedReplicas")),
+	  (long long)json_integer_value(jg(st, "replicas")), (long long)json_integer_value(jg(st, "availableReplicas")),
+	  (long long)json_integer_value(jg(st, "unavailableReplicas")));
+	const json_t *strat = jg(spec, "strategy");
+	w(d, 0, "StrategyType:\t%s\n", S(jg(strat, "type")));
+	w(d, 0, "MinReadySeconds:\t%lld\n", (long long)json_integer_value(jg(spec, "minReadySeconds")));
+	const json_t *ru = jg(strat, "rollingUpdate");
+	if (ru) {
+		char mu[64], ms[64];
+		const json_t *u = jg(ru, "maxUnavailable"), *s = jg(ru, "maxSurge");
+		if (json_is_integer(u))
+			snprintf(mu, sizeof mu, "%lld", (long long)json_integer_value(u));
+		else
+			snprintf(mu, sizeof mu, "%s", S(u));
+		if (json_is_integer(s))
+			snprintf(ms, sizeof ms, "%lld", (long long)json_integer_value(s));
+		else
+			snprintf(ms, sizeof ms, "%s", S(s));
+		w(d, 0, "RollingUpdateStrategy:\t%s max unavailable, %s max surge\n", mu, ms);
+	}
+	describe_pod_template(d, jg(spec, "template"));
+	if (json_array_size(jg(st, "conditions"))) {
+		w(d, 0, "Conditions:\n  Type\tStatus\tReason\n");
+		w(d, 1, "----\t------\t------\n");
+		size_t i;
+		json_t *cd;
+		json_array_foreach(jg(st, "conditions"), i, cd)
+			w(d, 1, "%s \t%s\t%s\n", S(jg(cd, "type")), S(jg(cd, "status")), S(jg(cd, "reason")));
+	}
+	/* The ReplicaSets it controls; the new one has its revision. */
+	char *q0 = kube_query_escape(sel);
+	char *q = xasprintf("labelSelector=%s", q0);
+	char *path = xasprintf("/apis/apps/v1/namespaces/%s/replicasets", json_string_value(jg(meta, "namespace")));
+	struct kube_response r;
+	struct perr re = { { 0 } };
+	if (kube_request(c, "GET", path, q, NULL, NULL, 0, &r, &re) == 0) {
+		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+		const char *rev = json_string_value(jg(jg(meta, "annotations"), "deployment.kubernetes.io/revision"));
+		struct dbuf olds, news;
+		dbuf_init(&olds, 0);
+		dbuf_init(&news, 0);
+		size_t i;
+		json_t *rs;
+		json_array_foreach(jg(list, "items"), i, rs) {
+			int owned = 0;
+			size_t j;
+			json_t *o;
+			json_array_foreach(jg(jg(rs, "metadata"), "ownerReferences"), j, o)
+				owned |= json_is_true(jg(o, "controller")) && json_equal(jg(o, "uid"), jg(meta, "uid"));
+			if (!owned)
+				continue;
+			const char *rrev = json_string_value(jg(jg(jg(rs, "metadata"), "annotations"),
+								"deployment.kubernetes.io/revision"));
+			char *line = xasprintf("%s (%lld/%lld replicas created)", S(jg(jg(rs, "metadata"), "name")),
+					       (long long)json_integer_value(jg(jg(rs, "status"), "replicas")),
+					       (long long)json_integer_value(jg(jg(rs, "spec"), "replicas")));
+			if (rev && rrev && !strcmp(rev, rrev))
+				dbuf_printf(&news, "%s%s", news.len ? ", " : "", line);
+			else if (json_integer_value(jg(jg(rs, "spec"), "replicas")) != 0)
+				dbuf_printf(&olds, "%s%s", olds.len ? ", " : "", line);
+			free(line);
+		}
+		w(d, 0, "OldReplicaSets:\t%s\n", olds.len ? olds.p : "<none>");
+		w(d, 0, "NewReplicaSet:\t%s\n", news.len ? news.p : "<none>");
+		dbuf_free(&olds);
+		dbuf_free(&news);
+		json_decref(list);
+	}
+	kube_response_free(&r);
+	free(path);
+	free(q);
+	free(q0);
+	free(sel);
+	json_t *events = fetch_events(c, dep, "Deployment", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+static void describe_pod(struct kube_client *c, struct dw *d, const json_t *pod, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(pod, "metadata"), *spec = jg(pod, "spec"), *st = jg(pod, "status");
+	char when[64];
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	if (json_is_integer(jg(spec, "priority")))
+		w(d, 0, "Priority:\t%lld\n", (long long)json_integer_value(jg(spec, "priority")));
+	if (*S(jg(spec, "priorityClassName")))
+		w(d, 0, "Priority Class Name:\t%s\n", S(jg(spec, "priorityClassName")));
+	if (*S(jg(spec, "runtimeClassName")))
+		w(d, 0, "Runtime Class Name:\t%s\n", S(jg(spec, "runtimeClassName")));
+	if (*S(jg(spec, "serviceAccountName")))
+		w(d, 0, "Service Account:\t%s\n", S(jg(spec, "serviceAccountName")));
+	if (!*S(jg(spec, "nodeName")))
+		w(d, 0, "Node:\t<none>\n");
+	else
+		w(d, 0, "Node:\t%s/%s\n", S(jg(spec, "nodeName")), S(jg(st, "hostIP")));
+	if (jg(st, "startTime")) {
+		rfc1123z(jg(st, "startTime"), when, sizeof when);
+		w(d, 0, "Start Time:\t%s\n", when);
+	}
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	const char *phase = S(jg(st, "phase"));
+	if (jg(meta, "deletionTimestamp") && strcmp(phase, "Failed") && strcmp(phase, "Succeeded")) {
+		char lasts[32];
+		since(jg(meta, "deletionTimestamp"), d->now, lasts, sizeof lasts);
+		w(d, 0, "Status:\tTerminating (lasts %s)\n", lasts);
+		w(d, 0, "Termination Grace Period:\t%llds\n",
+		  (long long)json_integer_value(jg(meta, "deletionGracePeriodSeconds")));
+	} else {
+		w(d, 0, "Status:\t%s\n", phase);
+	}
+	if (*S(jg(st, "reason")))
+		w(d, 0, "Reason:\t%s\n", S(jg(st, "reason")));
+	if (*S(jg(st, "message")))
+		w(d, 0, "Message:\t%s\n", S(jg(st, "message")));
+	w(d, 0, "IP:\t%s\n", S(jg(st, "podIP")));
+	if (!json_array_size(jg(st, "podIPs"))) {
+		w(d, 0, "IPs:\t<none>\n");
+	} else {
+		w(d, 0, "IPs:\n");
+		size_t i;
+		json_t *ip;
+		json_array_foreach(jg(st, "podIPs"), i, ip)
+			w(d, 1, "IP:\t%s\n", S(jg(ip, "ip")));
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach(jg(meta, "ownerReferences"), i, o)
+		if (json_is_true(jg(o, "controller")))
+			w(d, 0, "Controlled By:\t%s/%s\n", S(jg(o, "kind")), S(jg(o, "name")));
+	if (*S(jg(st, "nominatedNodeName")))
+		w(d, 0, "NominatedNodeName:\t%s\n", S(jg(st, "nominatedNodeName")));
+	if (json_array_size(jg(spec, "initContainers")))
+		describe_containers(d, "Init Containers", jg(spec, "initContainers"), jg(st, "initContainerStatuses"), "");
+	describe_containers(d, "Containers", jg(spec, "containers"), jg(st, "containerStatuses"), "");
+	if (json_array_size(jg(st, "conditions"))) {
+		w(d, 0, "Conditions:\n  Type\tStatus\n");
+		json_t *cd;
+		json_array_foreach(jg(st, "conditions"), i, cd)
+			w(d, 1, "%s \t%s \n", S(jg(cd, "type")), S(jg(cd, "status")));
+	}
+	describe_volumes(d, jg(spec, "volumes"), "");
+	w(d, 0, "QoS Class:\t%s\n", S(jg(st, "qosClass")));
+	labels_multiline(d, "", "Node-Selectors", jg(spec, "nodeSelector"));
+	tolerations_multiline(d, "Tolerations", jg(spec, "tolerations"));
+	json_t *events = fetch_events(c, pod, "Pod", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+/* "Controlled By" as printController writes it. */
+static void controlled_by(struct dw *d, const json_t *meta)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	size_t i;
+	json_t *o;
+	json_array_foreach(jg(meta, "ownerReferences"), i, o)
+		if (json_is_true(jg(o, "controller")))
+			w(d, 0, "Controlled By:\t%s/%s\n", S(jg(o, "kind")), S(jg(o, "name")));
+	tmp_free(&tmp);
+}
+
+/* describeReplicaSet, with getPodStatusForController's counts. */
+static void describe_replicaset(struct kube_client *c, struct dw *d, const json_t *rs, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(rs, "metadata"), *spec = jg(rs, "spec");
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	char *sel = selector_string(jg(spec, "selector"));
+	w(d, 0, "Selector:\t%s\n", *sel ? sel : "<none>");
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	controlled_by(d, meta);
+	w(d, 0, "Replicas:\t%lld current / %lld desired\n", (long long)json_integer_value(jg(jg(rs, "status"), "replicas")),
+	  (long long)json_integer_value(jg(spec, "replicas")));
+	w(d, 0, "Pods Status:\t");
+	char *q0 = kube_query_escape(sel);
+	char *q = xasprintf("labelSelector=%s", q0);
+	char *path = xasprintf("/api/v1/namespaces/%s/pods", S(jg(meta, "namespace")));
+	struct kube_response r;
+	struct perr pe = { { 0 } };
+	if (kube_request(c, "GET", path, q, NULL, NULL, 0, &r, &pe) == 0) {
+		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+		long long running = 0, waiting = 0, succeeded = 0, failed = 0;
+		size_t i;
+		json_t *pod;
+		json_array_foreach(jg(list, "items"), i, pod) {
+			int owned = 0;
+			size_t j;
+			json_t *o;
+			json_array_foreach(jg(jg(pod, "metadata"), "ownerReferences"), j, o)
+				owned |= json_is_true(jg(o, "controller")) && json_equal(jg(o, "uid"), jg(meta, "uid"));
+			if (!owned)
+				continue;
+			const char *ph = json_string_value(jg(jg(pod, "status"), "phase"));
+			ph = ph ? ph : "";
+			running += !strcmp(ph, "Running");
+			waiting += !strcmp(ph, "Pending");
+			succeeded += !strcmp(ph, "Succeeded");
+			failed += !strcmp(ph, "Failed");
+		}
+		w(d, 0, "%lld Running / %lld Waiting / %lld Succeeded / %lld Failed\n", running, waiting, succeeded, failed);
+		json_decref(list);
+	} else {
+		w(d, 0, "error in fetching pods: %s\n", pe.msg);
+	}
+	kube_response_free(&r);
+	free(path);
+	free(q);
+	free(q0);
+	free(sel);
+	describe_pod_template(d, jg(spec, "template"));
+	if (json_array_size(jg(jg(rs, "status"), "conditions"))) {
+		w(d, 0, "Conditions:\n  Type\tStatus\tReason\n");
+		w(d, 1, "----\t------\t------\n");
+		size_t i;
+		json_t *cd;
+		json_array_foreach(jg(jg(rs, "status"), "conditions"), i, cd)
+			w(d, 1, "%s \t%s\t%s\n", S(jg(cd, "type")), S(jg(cd, "status")), S(jg(cd, "reason")));
+	}
+	json_t *events = fetch_events(c, rs, "ReplicaSet", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+/* formatEndpointSlices: at most three addresses, then "+ N more...". */
+static char *service_endpoints(const json_t *slices, const char *port_name)
+{
+	if (!json_array_size(slices))
+		return xstrdup("<none>");
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	int shown = 0, count = 0;
+	size_t i;
+	json_t *sl;
+	json_array_foreach(slices, i, sl) {
+		const json_t *ports = jg(sl, "ports");
+		size_t j, k;
+		json_t *p, *ep;
+		if (!json_array_size(ports)) {
+			json_array_foreach(jg(sl, "endpoints"), k, ep) {
+				if (shown < 3) {
+					char *a = safe(json_array_get(jg(ep, "addresses"), 0));
+					dbuf_printf(&b, "%s%s", shown ? "," : "", a);
+					free(a);
+					shown++;
+				}
+				count++;
+			}
+			continue;
+		}
+		json_array_foreach(ports, j, p) {
+			const char *pn = json_string_value(jg(p, "name"));
+			if (strcmp(pn ? pn : "", port_name) != 0)
+				continue;
+			json_array_foreach(jg(sl, "endpoints"), k, ep) {
+				if (shown < 3) {
+					char *a = safe(json_array_get(jg(ep, "addresses"), 0));
+					dbuf_printf(&b, strchr(a, ':') ? "%s[%s]:%lld" : "%s%s:%lld", shown ? "," : "", a,
+						    (long long)json_integer_value(jg(p, "port")));
+					free(a);
+					shown++;
+				}
+				count++;
+			}
+		}
+	}
+	if (count > 3)
+		dbuf_printf(&b, " + %d more...", count - 3);
+	return dbuf_take(&b);
+}
+
+static void join_array(struct dw *d, const char *title, const json_t *arr, int none)
+{
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		char *s = safe(v);
+		dbuf_printf(&b, "%s%s", i ? "," : "", s);
+		free(s);
+	}
+	if (b.len || none)
+		w(d, 0, "%s:\t%s\n", title, b.len ? b.p : "<none>");
+	dbuf_free(&b);
+}
+
+/* describeService, endpoints from the EndpointSlices named for it. */
+static void describe_service(struct kube_client *c, struct dw *d, const json_t *svc, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(svc, "metadata"), *spec = jg(svc, "spec");
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	/* labels.FormatLabels: sorted k=v, "<none>" when empty */
+	json_t *wrapped = json_pack("{s:O}", "matchLabels", jg(spec, "selector") ? jg(spec, "selector") : json_null());
+	char *sel = selector_string(wrapped);
+	json_decref(wrapped);
+	w(d, 0, "Selector:\t%s\n", *sel ? sel : "<none>");
+	free(sel);
+	w(d, 0, "Type:\t%s\n", S(jg(spec, "type")));
+	if (json_is_string(jg(spec, "ipFamilyPolicy")))
+		w(d, 0, "IP Family Policy:\t%s\n", S(jg(spec, "ipFamilyPolicy")));
+	join_array(d, "IP Families", jg(spec, "ipFamilies"), 1);
+	w(d, 0, "IP:\t%s\n", S(jg(spec, "clusterIP")));
+	join_array(d, "IPs", jg(spec, "clusterIPs"), 1);
+	join_array(d, "External IPs", jg(spec, "externalIPs"), 0);
+	if (*S(jg(spec, "loadBalancerIP")))
+		w(d, 0, "IP:\t%s\n", S(jg(spec, "loadBalancerIP")));
+	if (json_is_string(jg(spec, "loadBalancerClass")))
+		w(d, 0, "LoadBalancer Class:\t%s\n", S(jg(spec, "loadBalancerClass")));
+	const json_t *ingress = jg(jg(jg(svc, "status"), "loadBalancer"), "ingress");
+	if (json_array_size(ingress)) {
+		struct dbuf b;
+		dbuf_init(&b, 0);
+		size_t i;
+		json_t *in;
+		json_array_foreach(ingress, i, in)
+			dbuf_printf(&b, "%s%s", i ? ", " : "", *S(jg(in, "ip")) ? S(jg(in, "ip")) : S(jg(in, "hostname")));
+		w(d, 0, "LoadBalancer Ingress:\t%s\n", b.p);
+		dbuf_free(&b);
+	}
+	if (*S(jg(spec, "externalName")))
+		w(d, 0, "External Name:\t%s\n", S(jg(spec, "externalName")));
+	json_t *slices = NULL;
+	char *sq0 = xasprintf("kubernetes.io/service-name=%s", json_string_value(jg(meta, "name")));
+	char *sq1 = kube_query_escape(sq0);
+	char *sq = xasprintf("labelSelector=%s", sq1);
+	char *spath = xasprintf("/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices", S(jg(meta, "namespace")));
+	struct kube_response r;
+	struct perr se = { { 0 } };
+	/* as kubectl: slices that cannot be listed show as <none> */
+	if (kube_request(c, "GET", spath, sq, NULL, NULL, 0, &r, &se) == 0) {
+		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+		slices = json_incref(jg(list, "items"));
+		json_decref(list);
+	}
+	kube_response_free(&r);
+	free(spath);
+	free(sq);
+	free(sq1);
+	free(sq0);
+	size_t i;
+	json_t *p;
+	json_array_foreach(jg(spec, "ports"), i, p) {
+		const char *name = *S(jg(p, "name")) ? S(jg(p, "name")) : "<unset>";
+		const char *proto = json_is_string(jg(p, "protocol")) ? S(jg(p, "protocol")) : "TCP";
+		w(d, 0, "Port:\t%s\t%lld/%s\n", name, (long long)json_integer_value(jg(p, "port")), proto);
+		const json_t *tp = jg(p, "targetPort");
+		if (json_is_string(tp))
+			w(d, 0, "TargetPort:\t%s/%s\n", S(tp), proto);
+		else
+			w(d, 0, "TargetPort:\t%lld/%s\n", (long long)json_integer_value(tp), proto);
+		if (json_integer_value(jg(p, "nodePort")))
+			w(d, 0, "NodePort:\t%s\t%lld/%s\n", name, (long long)json_integer_value(jg(p, "nodePort")), proto);
+		char *eps = service_endpoints(slices, json_is_string(jg(p, "name")) ? json_string_value(jg(p, "name")) : "");
+		w(d, 0, "Endpoints:\t%s\n", eps);
+		free(eps);
+	}
+	json_decref(slices);
+	w(d, 0, "Session Affinity:\t%s\n", S(jg(spec, "sessionAffinity")));
+	if (*S(jg(spec, "externalTrafficPolicy")))
+		w(d, 0, "External Traffic Policy:\t%s\n", S(jg(spec, "externalTrafficPolicy")));
+	if (json_is_string(jg(spec, "internalTrafficPolicy")))
+		w(d, 0, "Internal Traffic Policy:\t%s\n", S(jg(spec, "internalTrafficPolicy")));
+	if (json_integer_value(jg(spec, "healthCheckNodePort")))
+		w(d, 0, "HealthCheck NodePort:\t%lld\n", (long long)json_integer_value(jg(spec, "healthCheckNodePort")));
+	join_array(d, "LoadBalancer Source Ranges", jg(spec, "loadBalancerSourceRanges"), 0);
+	json_t *events = fetch_events(c, svc, "Service", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+/* Any other kind: what every object has, then its events. */
+static void describe_generic(struct kube_client *c, struct dw *d, const json_t *obj, const char *kind,
+			     struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(obj, "metadata");
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	if (*S(jg(meta, "namespace")))
+		w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	json_t *events = fetch_events(c, obj, kind, e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+		    long long now, struct perr *e)
+{
+	char *path = kube_kind_path(k, ns, name);
+	struct kube_response r;
+	char *out = NULL;
+	if (kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, e) == 0) {
+		json_t *obj = json_loadb(r.body, r.len, 0, NULL);
+		if (!json_is_object(obj)) {
+			perr_set(e, "the server's answer for %s \"%s\" is not JSON", k->singular, name);
+		} else {
+			struct dw d = { .now = now };
+			dbuf_init(&d.b, 0);
+			/* events that cannot be read leave the section out, as kubectl does */
+			struct perr ev = { { 0 } };
+			if (!strcmp(k->kind, "Deployment"))
+				describe_deployment(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "Pod"))
+				describe_pod(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "ReplicaSet"))
+				describe_replicaset(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "Service"))
+				describe_service(c, &d, obj, &ev);
+			else
+				describe_generic(c, &d, obj, k->kind, &ev);
+			out = dbuf_take(&d.b);
+		}
+		json_decref(obj);
+	}
+	kube_response_free(&r);
+	free(path);
+	return out;
+}
