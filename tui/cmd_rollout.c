@@ -248,29 +248,117 @@ static const char *jstr(const json_t *v)
 	return s ? s : "";
 }
 
-/* kubectl's DescribePodTemplate for the parts a model server's template
- * has: labels, annotations, containers (image, ports, args, env), volumes. */
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* kubectl's printLabelsMultiline: sorted "k=v" (or "k: v" for
+ * annotations), one a line, the first after the title. */
+static void put_map(struct dbuf *b, const char *title, const json_t *m, const char *sep,
+		    int show_none)
+{
+	size_t n = json_object_size(m);
+	if (!n) {
+		if (show_none)
+			dbuf_printf(b, "%s:\t<none>\n", title);
+		return;
+	}
+	const char **keys = xmalloc(n * sizeof *keys);
+	size_t i = 0;
+	const char *k;
+	json_t *x;
+	json_object_foreach((json_t *)m, k, x)
+		keys[i++] = k;
+	qsort(keys, n, sizeof *keys, key_cmp);
+	for (i = 0; i < n; i++) {
+		if (i)
+			dbuf_puts(b, "\t");
+		else
+			dbuf_printf(b, "%s:\t", title);
+		dbuf_printf(b, "%s%s%s\n", keys[i], sep, jstr(json_object_get(m, keys[i])));
+	}
+	free(keys);
+}
+
+/* Resource quantities, sorted by name, one a line. */
+static void put_quantities(struct dbuf *b, const json_t *m)
+{
+	size_t n = json_object_size(m), i = 0;
+	const char **keys = xmalloc(n * sizeof *keys);
+	const char *k;
+	json_t *x;
+	json_object_foreach((json_t *)m, k, x)
+		keys[i++] = k;
+	qsort(keys, n, sizeof *keys, key_cmp);
+	for (i = 0; i < n; i++)
+		dbuf_printf(b, "      %s:\t%s\n", keys[i], jstr(json_object_get(m, keys[i])));
+	free(keys);
+}
+
+static long long num(const json_t *o, const char *k, long long dflt)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+/* An int-or-string port as text. */
+static void put_port(struct dbuf *b, const json_t *p)
+{
+	if (json_is_integer(p))
+		dbuf_printf(b, "%lld", json_integer_value(p));
+	else
+		dbuf_puts(b, jstr(p));
+}
+
+/* kubectl's DescribeProbe: the action, then its timings (the server's
+ * defaults when absent). */
+static void put_probe(struct dbuf *b, const json_t *pr)
+{
+	json_t *h = json_object_get(pr, "httpGet"), *tcp = json_object_get(pr, "tcpSocket");
+	json_t *ex = json_object_get(pr, "exec"), *grpc = json_object_get(pr, "grpc");
+	if (json_is_object(h)) {
+		const char *scheme = *jstr(json_object_get(h, "scheme")) ? jstr(json_object_get(h, "scheme")) : "HTTP";
+		dbuf_puts(b, "http-get ");
+		for (const char *c = scheme; *c; c++)
+			dbuf_printf(b, "%c", *c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		dbuf_printf(b, "://%s:", jstr(json_object_get(h, "host")));
+		put_port(b, json_object_get(h, "port"));
+		dbuf_printf(b, "%s ", jstr(json_object_get(h, "path")));
+	} else if (json_is_object(tcp)) {
+		dbuf_printf(b, "tcp-socket %s:", jstr(json_object_get(tcp, "host")));
+		put_port(b, json_object_get(tcp, "port"));
+		dbuf_puts(b, " ");
+	} else if (json_is_object(grpc)) {
+		dbuf_printf(b, "grpc <pod>:%lld %s ", num(grpc, "port", 0), jstr(json_object_get(grpc, "service")));
+	} else if (json_is_object(ex)) {
+		dbuf_puts(b, "exec [");
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(ex, "command"), i, a)
+			dbuf_printf(b, "%s%s", i ? " " : "", jstr(a));
+		dbuf_puts(b, "] ");
+	} else {
+		dbuf_puts(b, "unknown ");
+	}
+	dbuf_printf(b, "delay=%llds timeout=%llds period=%llds #success=%lld #failure=%lld\n",
+		    num(pr, "initialDelaySeconds", 0), num(pr, "timeoutSeconds", 1),
+		    num(pr, "periodSeconds", 10), num(pr, "successThreshold", 1),
+		    num(pr, "failureThreshold", 3));
+}
+
+/* kubectl's DescribePodTemplate for what a model server's template holds:
+ * labels, annotations, containers (image, ports, args, env), volumes, node
+ * selectors, tolerations. Tabs stay as kubectl leaves them. */
 static void print_template(const json_t *t)
 {
 	struct dbuf b;
 	dbuf_init(&b, 0);
 	dbuf_puts(&b, "Pod Template:\n");
-	const char *k;
-	json_t *x;
 	const json_t *meta = json_object_get(t, "metadata");
 	const json_t *spec = json_object_get(t, "spec");
-	const char *label = "  Labels:\t";
-	if (!json_object_size(json_object_get(meta, "labels")))
-		dbuf_printf(&b, "%s<none>\n", label);
-	json_object_foreach(json_object_get(meta, "labels"), k, x) {
-		dbuf_printf(&b, "%s%s=%s\n", label, k, json_string_value(x) ? json_string_value(x) : "");
-		label = "\t";
-	}
-	label = "  Annotations:\t";
-	json_object_foreach(json_object_get(meta, "annotations"), k, x) {
-		dbuf_printf(&b, "%s%s: %s\n", label, k, json_string_value(x) ? json_string_value(x) : "");
-		label = "\t";
-	}
+	put_map(&b, "  Labels", json_object_get(meta, "labels"), "=", 1);
+	put_map(&b, "  Annotations", json_object_get(meta, "annotations"), ": ", 0);
 	dbuf_puts(&b, "  Containers:\n");
 	size_t i;
 	json_t *ctr;
@@ -288,13 +376,35 @@ static void print_template(const json_t *t)
 			dbuf_printf(&b, "    Host Port:\t%lld/%s\n", json_integer_value(json_object_get(p0, "hostPort")),
 				    proto ? proto : "TCP");
 		}
-		json_t *args = json_object_get(ctr, "args");
-		if (json_array_size(args)) {
-			dbuf_puts(&b, "    Args:\n");
+		static const char *const lists[][2] = { { "command", "Command" }, { "args", "Args" } };
+		for (size_t l = 0; l < 2; l++) {
+			json_t *args = json_object_get(ctr, lists[l][0]);
+			if (!json_array_size(args))
+				continue;
+			dbuf_printf(&b, "    %s:\n", lists[l][1]);
 			size_t j;
 			json_t *arg;
 			json_array_foreach(args, j, arg)
 				dbuf_printf(&b, "      %s\n", jstr(arg));
+		}
+		json_t *res = json_object_get(ctr, "resources");
+		static const char *const quotas[][2] = { { "limits", "Limits" }, { "requests", "Requests" } };
+		for (size_t q = 0; q < 2; q++) {
+			json_t *m = json_object_get(res, quotas[q][0]);
+			if (!json_object_size(m))
+				continue;
+			dbuf_printf(&b, "    %s:\n", quotas[q][1]);
+			put_quantities(&b, m);
+		}
+		static const char *const probes[][2] = { { "livenessProbe", "Liveness" },
+							 { "readinessProbe", "Readiness" },
+							 { "startupProbe", "Startup" } };
+		for (size_t q = 0; q < 3; q++) {
+			json_t *pr = json_object_get(ctr, probes[q][0]);
+			if (json_is_object(pr)) {
+				dbuf_printf(&b, "    %s:\t", probes[q][1]);
+				put_probe(&b, pr);
+			}
 		}
 		json_t *env = json_object_get(ctr, "env");
 		if (!json_array_size(env)) {
@@ -317,9 +427,38 @@ static void print_template(const json_t *t)
 	json_t *vol;
 	json_array_foreach(vols, i, vol)
 		dbuf_printf(&b, "   %s:\n", jstr(json_object_get(vol, "name")));
-	char *safe = sanitize_text(b.p, b.len, 1);
-	fputs(safe, stdout);
-	free(safe);
+	put_map(&b, "  Node-Selectors", json_object_get(spec, "nodeSelector"), "=", 1);
+	json_t *tols = json_object_get(spec, "tolerations");
+	if (!json_array_size(tols))
+		dbuf_puts(&b, "  Tolerations:\t<none>\n");
+	json_t *tol;
+	json_array_foreach(tols, i, tol) {
+		/* key[=value][:effect] [op=Exists] [for Ns], as kubectl writes it */
+		dbuf_puts(&b, i ? "\t" : "  Tolerations:\t");
+		dbuf_puts(&b, jstr(json_object_get(tol, "key")));
+		if (*jstr(json_object_get(tol, "value")))
+			dbuf_printf(&b, "=%s", jstr(json_object_get(tol, "value")));
+		if (*jstr(json_object_get(tol, "effect")))
+			dbuf_printf(&b, ":%s", jstr(json_object_get(tol, "effect")));
+		if (strcmp(jstr(json_object_get(tol, "operator")), "Exists") == 0 &&
+		    !*jstr(json_object_get(tol, "value")))
+			dbuf_puts(&b, " op=Exists");
+		if (json_is_integer(json_object_get(tol, "tolerationSeconds")))
+			dbuf_printf(&b, " for %llds", json_integer_value(json_object_get(tol, "tolerationSeconds")));
+		dbuf_puts(&b, "\n");
+	}
+	/* Sanitise between the tabs, so kubectl's tabs survive and nothing
+	 * from the cluster reaches the terminal raw. */
+	for (char *seg = b.p, *tab;; seg = tab + 1) {
+		tab = strchr(seg, '\t');
+		size_t len = tab ? (size_t)(tab - seg) : strlen(seg);
+		char *safe = sanitize_text(seg, len, 1);
+		fputs(safe, stdout);
+		free(safe);
+		if (!tab)
+			break;
+		fputc('\t', stdout);
+	}
 	dbuf_free(&b);
 }
 

@@ -69,6 +69,14 @@ same "undo to the current revision" "$out" "$(kubectl rollout undo deployment/we
 same "undo to a missing revision" "$("$PODIUM" rollout undo deployment/web --to-revision 99 2>&1 | strip)" \
 	"$(kubectl rollout undo deployment/web --to-revision 99 2>&1 | strip)"
 
+# a revision's template, as kubectl describes it (probes, resources, env...)
+kubectl apply --validate=false -f "$TOP/tests/data/kube/probed-deployment.yaml" >/dev/null || fail "apply probed"
+for _ in $(seq 50); do [ -n "$(kubectl get rs -l app=probed -o name)" ] && break; sleep 0.1; done
+same "history --revision" "$("$PODIUM" rollout history deployment/probed --revision 1)" \
+	"$(kubectl rollout history deployment/probed --revision 1)"
+same "history --revision 7" "$("$PODIUM" rollout history deployment/probed --revision 7 2>&1 | strip)" \
+	"$(kubectl rollout history deployment/probed --revision 7 2>&1 | strip)"
+
 # pause / resume and their errors
 [ "$("$PODIUM" rollout pause deploy/web)" = "deployment.apps/web paused" ] || fail "pause"
 same "pause twice" "$("$PODIUM" rollout pause deploy/web 2>&1 | strip)" "$(kubectl rollout pause deploy/web 2>&1 | strip)"
