@@ -210,6 +210,10 @@ static enum MHD_Result respond(struct serve *s, struct MHD_Connection *c,
 {
 	struct MHD_Response *res = MHD_create_response_from_buffer(
 		strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!res) {
+		free(body);
+		return MHD_NO; /* closes the connection */
+	}
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	if (allow)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, allow);
