@@ -42,7 +42,6 @@
 
 struct serve {
 	struct MHD_Daemon *d;
-	struct serve_opts o;
 	char *name, *version, *sha256;
 	struct infer_spec spec;
 	int classes;
@@ -549,7 +548,6 @@ int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
 	pthread_cond_init(&s->cond, NULL);
 	atomic_init(&s->inflight, 0);
 	atomic_init(&s->stopping, 0);
-	s->o = *o;
 	s->name = xstrdup(o->name);
 	s->sha256 = xstrdup(sha256 ? sha256 : "");
 	s->version = sha256 && strlen(sha256) >= 12 ? xstrndup(sha256, 12) : xstrdup("1");
