@@ -13,7 +13,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
-        libjansson-dev libopenblas-dev libmicrohttpd-dev zlib1g-dev \
+        libjansson-dev libopenblas-dev libmicrohttpd-dev zlib1g-dev libgnutls28-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ RUN make clean && make -j"$(nproc)" && make install PREFIX=/usr/local DESTDIR=/o
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libopenblas0-pthread libcurl4 libyaml-0-2 libjansson4 libmicrohttpd12 \
-        zlib1g libncursesw6 libtinfo6 ca-certificates \
+        zlib1g libncursesw6 libtinfo6 libgnutls30 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --uid 10001 --user-group --no-create-home --home-dir /models podium \
     && mkdir -p /models

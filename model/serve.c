@@ -42,7 +42,6 @@
 
 struct serve {
 	struct MHD_Daemon *d;
-	struct serve_opts o;
 	char *name, *version, *sha256;
 	struct infer_spec spec;
 	int classes;
@@ -210,6 +209,10 @@ static enum MHD_Result respond(struct serve *s, struct MHD_Connection *c,
 {
 	struct MHD_Response *res = MHD_create_response_from_buffer(
 		strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!res) {
+		free(body);
+		return MHD_NO; /* closes the connection */
+	}
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	if (allow)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, allow);
@@ -545,7 +548,6 @@ int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
 	pthread_cond_init(&s->cond, NULL);
 	atomic_init(&s->inflight, 0);
 	atomic_init(&s->stopping, 0);
-	s->o = *o;
 	s->name = xstrdup(o->name);
 	s->sha256 = xstrdup(sha256 ? sha256 : "");
 	s->version = sha256 && strlen(sha256) >= 12 ? xstrndup(sha256, 12) : xstrdup("1");
@@ -577,6 +579,9 @@ int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)(o->max_conns > 0 ? o->max_conns : 256),
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				/* reads of up to half of this: a batch body arrives
+				 * in a few reads rather than dozens */
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 				MHD_OPTION_END);
 	if (!s->d) {

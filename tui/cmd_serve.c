@@ -129,6 +129,8 @@ static int cmd_serve(struct app *app, int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	/* a client that hangs up mid-answer is not a reason to die */
+	signal(SIGPIPE, SIG_IGN);
 
 	struct serve_opts so = {
 		.listen = a.listen,
