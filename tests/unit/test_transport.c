@@ -294,7 +294,8 @@ static void test_tls(void **state)
 	c->tls_server_name = xstrdup("other.test");
 	k = client(c, 5000, NULL);
 	assert_int_equal(kube_request(k, "GET", "/ok", NULL, NULL, NULL, 0, &r, &e), -1);
-	assert_non_null(strstr(e.msg, "does not verify"));
+	assert_non_null(strstr(e.msg, "is not for other.test"));
+	assert_non_null(strstr(e.msg, "check server and tls-server-name of cluster \"test-cluster\""));
 	kube_response_free(&r);
 	kube_client_free(k);
 
