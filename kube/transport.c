@@ -15,11 +15,13 @@
 #include "kube/kube.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TOKEN_FILE_MAX (64u << 10)
 #define CONNECT_TIMEOUT_MS 30000L
@@ -90,8 +92,12 @@ struct kube_client *kube_client_new(struct kube_conn *conn, const struct kube_cl
 		c->warning = xasprintf("insecure-skip-tls-verify is set for cluster \"%s\": the "
 				       "server's certificate is not checked", conn->cluster);
 	if (o && o->log_file) {
-		c->log = fopen(o->log_file, "a");
+		/* The log holds responses (config maps, names): the user's eyes only. */
+		int fd = open(o->log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		c->log = fd >= 0 ? fdopen(fd, "a") : NULL;
 		if (!c->log) {
+			if (fd >= 0)
+				close(fd);
 			perr_set(e, "cannot open the log file %s", o->log_file);
 			goto fail;
 		}
