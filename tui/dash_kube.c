@@ -57,8 +57,7 @@ struct dkube {
 	int ns_chosen; /* -n or :ns named one */
 	int log_lines;         /* a log view's buffer, in lines */
 	int streaming;         /* a log view on top is streaming */
-	long long refreshed;   /* when views last took their caches' changes */
-	int pending;           /* changes wait for the next refresh */
+	long long hold_until;  /* changes wait in the sockets until then */
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -767,13 +766,20 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 	struct curl_waitfd extra[4];
 	for (int i = 0; i < nfds && i < 4; i++)
 		extra[i] = (struct curl_waitfd){ .fd = fds[i].fd, .events = CURL_WAIT_POLLIN };
-	long long t = kube_watchset_timeout(k->ws, now_ms());
+	long long now = now_ms();
+	/* A followed log has its own transfer: look again shortly. */
+	if (k->streaming && timeout_ms > REFRESH_MS)
+		timeout_ms = REFRESH_MS;
+	/* Changes are held back: wait for the keyboard alone until they are
+	 * due (curl's sockets would wake this at once). */
+	if (k->hold_until > now) {
+		if (timeout_ms > k->hold_until - now)
+			timeout_ms = (long)(k->hold_until - now);
+		return poll(fds, (nfds_t)nfds, (int)timeout_ms);
+	}
+	long long t = kube_watchset_timeout(k->ws, now);
 	if (t >= 0 && t < timeout_ms)
 		timeout_ms = (long)t;
-	/* A followed log has its own transfer, and held-back changes are due
-	 * soon: look again shortly. */
-	if ((k->streaming || k->pending) && timeout_ms > REFRESH_MS)
-		timeout_ms = REFRESH_MS;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
 		fds[i].revents = 0;
@@ -793,24 +799,29 @@ static void kube_step(struct dash *d)
 {
 	struct dkube *k = d->backend->ud;
 	long long now = now_ms();
-	kube_watchset_step(k->ws, now);
 	/* Under churn, take changes at most ten times a second: a redraw per
-	 * event would cost CPU and SSH bandwidth for nothing the eye sees. */
-	k->pending = 0;
-	for (int i = 0; i < d->nviews; i++) {
-		struct res_view *rv = as_res(d->views[i]);
-		if (!rv || !rv->cache || kube_cache_changes(rv->cache) == rv->seen)
-			continue;
-		if (now - k->refreshed < REFRESH_MS && kube_cache_synced(rv->cache) && rv->nitems) {
-			k->pending = 1;
-			continue;
+	 * event would cost CPU and SSH bandwidth for nothing the eye sees. It
+	 * is the step that waits, not the views: a view's array points into
+	 * its cache, so every view must take a fresh one right after a step
+	 * that changed its cache (a held-back view drew freed items). While
+	 * a LIST is under way nothing waits, so the first frame is not slowed. */
+	if (k->hold_until <= now) {
+		kube_watchset_step(k->ws, now);
+		int changed = 0, synced = 1;
+		for (int i = 0; i < d->nviews; i++) {
+			struct res_view *rv = as_res(d->views[i]);
+			if (!rv || !rv->cache)
+				continue;
+			synced &= kube_cache_synced(rv->cache) != 0;
+			if (kube_cache_changes(rv->cache) == rv->seen)
+				continue;
+			res_refresh(rv);
+			changed = 1;
+			if (i == d->nviews - 1)
+				d->dirty = 1;
 		}
-		res_refresh(rv);
-		if (i == d->nviews - 1)
-			d->dirty = 1;
+		k->hold_until = changed && synced ? now + REFRESH_MS : 0;
 	}
-	if (!k->pending)
-		k->refreshed = now;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
 	if (changed)
