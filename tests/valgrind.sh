@@ -62,7 +62,7 @@ procs=0 bad=()
 for l in "$VG_LOGS"/vg.*.log; do
 	[ -e "$l" ] || continue
 	procs=$((procs + 1))
-	if grep -q "ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|Invalid \|uninitialised\|Mismatched free\|Invalid free" "$l"; then
+	if grep -q "ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|are definitely lost\|Invalid \|uninitialised\|Mismatched free\|Invalid free" "$l"; then
 		bad+=("$l")
 	fi
 done
