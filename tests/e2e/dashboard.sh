@@ -64,6 +64,7 @@ e2e_type ":pods"; e2e_keys Enter
 e2e_wait "pods@default" || fail "no pods view"
 e2e_type "/cache"; e2e_keys Enter
 e2e_wait_gone "api-" || fail "the pod filter did not apply"
+e2e_wait "cache-" 20 || fail "the cache pod is not listed (the LIST may still be under way)"
 e2e_keys l
 e2e_wait "following" || fail "the log is not followed"
 e2e_wait "Ready to accept connections" 20 || fail "no log lines"
