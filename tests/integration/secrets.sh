@@ -140,7 +140,8 @@ run ok cert-ok.kc get pods -A
 run ok cert-ok.kc get deploy -A -o json
 run fail cert-badca.kc get pods
 run ok exec-ok.kc get pods -A
-run ok exec-ok.kc describe pod -n "$pns" "$pod"
+read -r epns epod _ < <("$PODIUM" --kubeconfig exec-ok.kc get pods -A 2>/dev/null | awk '$4 == "Running" {print; exit}')
+run ok exec-ok.kc describe pod -n "$epns" "$epod"
 run fail exec-401.kc get pods
 run fail basic-401.kc get pods
 run fail basic-401.kc apply -f good.yaml
