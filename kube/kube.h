@@ -530,6 +530,9 @@ char *kube_json_to_yaml(struct json_t *doc, struct perr *e);
 /* A model server on a cluster (deploy.c): a Deployment of the model image
  * and a Service in front of it. */
 #define KUBE_MODEL_PATH "/models/model.safetensors" /* where model images hold it */
+/* Hex digits of the model's SHA-256 in the podium.dev/model-sha256 label
+ * (label values are at most 63 characters); the annotation holds all 64. */
+#define KUBE_SHA_LABEL_LEN 32
 struct kube_deploy_opts {
 	const char *name;         /* Deployment and Service */
 	const char *namespace;    /* NULL: default */

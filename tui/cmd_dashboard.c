@@ -7,6 +7,7 @@
 #include "tui/tui.h"
 #include "kube/kube.h"
 #include "kube/sim/sim.h"
+#include "model/model.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +38,9 @@ static int random_token(char out[33], struct perr *e)
 struct embedded {
 	struct sim *sim;
 	struct sim_server *srv;
+	char *model; /* the demo model's bytes */
+	size_t model_len;
+	char sha[65];
 };
 
 static struct kube_client *start_sim(struct app *app, struct embedded *em, struct perr *e)
@@ -45,6 +49,22 @@ static struct kube_client *start_sim(struct app *app, struct embedded *em, struc
 	char token[33];
 	if (random_token(token, e) < 0)
 		return NULL;
+	/* The demo's model deployment serves a real model when one can be
+	 * had; without the data set the demo runs without it. */
+	struct perr me = { { 0 } };
+	char *mpath = demo_model_path(!isatty(2), &me);
+	struct model *m = NULL;
+	if (mpath && read_file(mpath, 64 << 20, &em->model, &em->model_len, &me) == 0 &&
+	    model_load(mpath, NULL, &m, &me) == 0) {
+		so.demo_model = em->model;
+		so.demo_model_len = em->model_len;
+		snprintf(em->sha, sizeof em->sha, "%s", m->sha256);
+		so.demo_model_sha256 = em->sha;
+	} else {
+		fprintf(stderr, "podium: the demo runs without a model: %s\n", me.msg);
+	}
+	model_free(m);
+	free(mpath);
 	em->sim = sim_new(&so, e);
 	if (!em->sim || sim_start_controllers(em->sim, e) < 0)
 		return NULL;
@@ -109,6 +129,7 @@ out:
 	kube_client_free(client);
 	sim_server_stop(em.srv);
 	sim_free(em.sim);
+	free(em.model);
 	return rc;
 }
 

@@ -457,6 +457,11 @@ struct view *log_view_new(struct kube_client *c, const char *ns, const char *pod
  * Returns 1 while it streams, 0 otherwise (or when v is no log view). */
 int log_view_step(struct view *v, int *changed);
 
+/* The demo's model file: cached in $XDG_CACHE_HOME/podium, else trained
+ * now on part of Fashion-MNIST (a progress bar on stderr unless quiet).
+ * Caller frees the path; NULL with e set (no data set, say). */
+char *demo_model_path(int quiet, struct perr *e);
+
 /* Dialogs (dialog.c). The dashboard owns an opened dialog. */
 void dialog_open(struct dash *d, struct dialog *dl);
 void dialog_close(struct dash *d);

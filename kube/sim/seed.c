@@ -325,15 +325,21 @@ static json_t *service(const char *name, const char *ns, int port, int target)
 			 "protocol", "TCP", "port", port, "targetPort", target);
 }
 
-static int seed_demo(struct sim *s, struct perr *e)
+static int seed_demo(struct sim *s, const struct sim_opts *o, struct perr *e)
 {
+	/* With a model from the caller, the model deployment runs an image
+	 * that holds it, so its pods really serve it. */
+	const char *model_image = SIM_RUNTIME_IMAGE;
+	if (o->demo_model && o->demo_model_len &&
+	    sim_registry_put(s, SIM_DEMO_MODEL_IMAGE, o->demo_model, o->demo_model_len) == 0)
+		model_image = SIM_DEMO_MODEL_IMAGE;
 	if (create(s, "", "namespaces", NULL,
 		   json_pack("{s:{s:s}}", "metadata", "name", "models"), NULL, e) < 0)
 		return -1;
 	json_t *api = container("api", "python:3.12");
 	json_object_set_new(api, "command",
 			    json_pack("[s,s,s,s]", "python", "-m", "http.server", "8000"));
-	json_t *model = container("server", SIM_RUNTIME_IMAGE);
+	json_t *model = container("server", model_image);
 	json_object_set_new(model, "ports",
 			    json_pack("[{s:s,s:i,s:s}]", "name", "http",
 				      "containerPort", 8080, "protocol", "TCP"));
@@ -359,6 +365,9 @@ static int seed_demo(struct sim *s, struct perr *e)
 			json_decref(demo[i].labels);
 			continue;
 		}
+		if (demo[i].labels && strcmp(model_image, SIM_RUNTIME_IMAGE) && o->demo_model_sha256)
+			json_object_set_new(demo[i].labels, "podium.dev/model-sha256",
+					    json_stringn(o->demo_model_sha256, 32));
 		rc = create(s, "apps", "deployments", demo[i].ns,
 			    deployment(demo[i].name, demo[i].ns, demo[i].replicas,
 				       demo[i].ctr, demo[i].labels), NULL, e);
@@ -415,7 +424,7 @@ int sim_seed(struct sim *s, const struct sim_opts *o, struct perr *e)
 		return -1;
 	if (npods > 0 && seed_load(s, npods, now, e) < 0)
 		return -1;
-	if (o && o->demo && seed_demo(s, e) < 0)
+	if (o && o->demo && seed_demo(s, o, e) < 0)
 		return -1;
 	return 0;
 }

@@ -145,6 +145,10 @@ struct sim_opts {
 	const char *faults;/* initial fault spec, as `podium sim fault` takes */
 	unsigned seed;     /* random seed for names and churn */
 	int demo;          /* seed the demo objects the dashboard shows */
+	const void *demo_model; /* with demo: a model file the demo's model
+				   deployment serves (image SIM_DEMO_MODEL_IMAGE) */
+	size_t demo_model_len;
+	const char *demo_model_sha256; /* its label value, or NULL */
 	size_t history;    /* watch events kept for resuming; 0: 4096 */
 };
 
@@ -212,6 +216,8 @@ void sim_event(struct sim *s, json_t *involved, const char *type,
 /* Podium's runtime image: the image `podium build` bases model servers on
  * and the registry holds from the start. */
 #define SIM_RUNTIME_IMAGE "ghcr.io/podium/runtime:0.1.0"
+/* The image the demo's model deployment runs when given a model. */
+#define SIM_DEMO_MODEL_IMAGE "registry.local/models/fashion-mnist:1"
 
 /* Docker's normalisation: "nginx" -> "docker.io/library/nginx:latest".
  * Caller frees; NULL for a reference that is not one. */
