@@ -1,6 +1,6 @@
 /*
- * describe.c - kubectl describe's text for pods, deployments, replicasets
- * and services (and the metadata and events of any other kind), written
+ * describe.c - kubectl describe's text for pods, deployments, replicasets,
+ * services and jobs (and the metadata and events of any other kind), written
  * as kubectl's describers in k8s.io/kubectl/pkg/describe write it:
  * tab-separated cells, indented by
  * levels of two spaces, a form feed where kubectl flushes its tabwriter.
@@ -1011,6 +1011,67 @@ static void describe_service(struct kube_client *c, struct dw *d, const json_t *
 	tmp_free(&tmp);
 }
 
+/* describeJob */
+static void describe_job(struct kube_client *c, struct dw *d, const json_t *job, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(job, "metadata"), *spec = jg(job, "spec"), *st = jg(job, "status");
+	char when[64];
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	char *sel = selector_string(jg(spec, "selector"));
+	w(d, 0, "Selector:\t%s\n", sel);
+	free(sel);
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	controlled_by(d, meta);
+	if (json_is_integer(jg(spec, "parallelism")))
+		w(d, 0, "Parallelism:\t%lld\n", (long long)json_integer_value(jg(spec, "parallelism")));
+	if (json_is_integer(jg(spec, "completions")))
+		w(d, 0, "Completions:\t%lld\n", (long long)json_integer_value(jg(spec, "completions")));
+	else
+		w(d, 0, "Completions:\t<unset>\n");
+	if (json_is_string(jg(spec, "completionMode")))
+		w(d, 0, "Completion Mode:\t%s\n", S(jg(spec, "completionMode")));
+	if (json_is_boolean(jg(spec, "suspend")))
+		w(d, 0, "Suspend:\t%s\n", json_is_true(jg(spec, "suspend")) ? "true" : "false");
+	if (json_is_integer(jg(spec, "backoffLimit")))
+		w(d, 0, "Backoff Limit:\t%lld\n", (long long)json_integer_value(jg(spec, "backoffLimit")));
+	if (json_is_integer(jg(spec, "ttlSecondsAfterFinished")))
+		w(d, 0, "TTL Seconds After Finished:\t%lld\n", (long long)json_integer_value(jg(spec, "ttlSecondsAfterFinished")));
+	if (jg(st, "startTime")) {
+		rfc1123z(jg(st, "startTime"), when, sizeof when);
+		w(d, 0, "Start Time:\t%s\n", when);
+	}
+	if (jg(st, "completionTime")) {
+		rfc1123z(jg(st, "completionTime"), when, sizeof when);
+		w(d, 0, "Completed At:\t%s\n", when);
+	}
+	long long t0, t1;
+	if (kube_parse_time(json_string_value(jg(st, "startTime")), &t0) == 0 &&
+	    kube_parse_time(json_string_value(jg(st, "completionTime")), &t1) == 0) {
+		char dur[32];
+		kube_human_duration(t1 - t0, dur, sizeof dur);
+		w(d, 0, "Duration:\t%s\n", dur);
+	}
+	if (json_is_integer(jg(spec, "activeDeadlineSeconds")))
+		w(d, 0, "Active Deadline Seconds:\t%llds\n", (long long)json_integer_value(jg(spec, "activeDeadlineSeconds")));
+	if (json_is_integer(jg(st, "ready")))
+		w(d, 0, "Pods Statuses:\t%lld Active (%lld Ready) / %lld Succeeded / %lld Failed\n",
+		  (long long)json_integer_value(jg(st, "active")), (long long)json_integer_value(jg(st, "ready")),
+		  (long long)json_integer_value(jg(st, "succeeded")), (long long)json_integer_value(jg(st, "failed")));
+	else
+		w(d, 0, "Pods Statuses:\t%lld Active / %lld Succeeded / %lld Failed\n",
+		  (long long)json_integer_value(jg(st, "active")), (long long)json_integer_value(jg(st, "succeeded")),
+		  (long long)json_integer_value(jg(st, "failed")));
+	describe_pod_template(d, jg(spec, "template"));
+	json_t *events = fetch_events(c, job, "Job", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
 /* Any other kind: what every object has, then its events. */
 static void describe_generic(struct kube_client *c, struct dw *d, const json_t *obj, const char *kind,
 			     struct perr *e)
@@ -1052,6 +1113,8 @@ char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char
 				describe_replicaset(c, &d, obj, &ev);
 			else if (!strcmp(k->kind, "Service"))
 				describe_service(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "Job"))
+				describe_job(c, &d, obj, &ev);
 			else
 				describe_generic(c, &d, obj, k->kind, &ev);
 			out = dbuf_take(&d.b);

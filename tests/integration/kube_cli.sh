@@ -228,7 +228,7 @@ expect 'ai-model' "$PODIUM" apply -f "$T/bad.yaml"
 if command -v kubectl >/dev/null; then
 	POD=$("$PODIUM" get pods -l app=web -o name | head -1 | cut -d/ -f2)
 	RS=$("$PODIUM" get rs -l app=web -o name | head -1 | cut -d/ -f2)
-	for what in "deployment web" "deployment broken" "pod $POD" "replicaset $RS" "service web"; do
+	for what in "deployment web" "deployment broken" "pod $POD" "replicaset $RS" "service web" "job nightly-report"; do
 		same=0
 		for _ in 1 2 3 4 5; do
 			"$PODIUM" describe $what >"$T/pd" 2>&1
