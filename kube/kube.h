@@ -414,10 +414,11 @@ int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *n
 int kube_events(struct kube_client *c, const char *ns, const char *selector, long long now,
 		struct kube_table *t, struct perr *e);
 
-/* kubectl describe's text for one object (pods, deployments, replicasets
- * and services in full; other kinds: metadata and events): cells separated by tabs, '\f' where
- * kubectl flushes its tabwriter. Align with tabwriter (minwidth 0, padding
- * 2). now for ages. Caller frees; NULL on error. (describe.c) */
+/* kubectl describe's text for one object (in full for pods, deployments,
+ * replicasets, services, jobs, configmaps, and secrets with value sizes
+ * only; other kinds: metadata and events): cells separated by tabs, '\f'
+ * where kubectl flushes its tabwriter. Align with tabwriter (minwidth 0,
+ * padding 2). now for ages. Caller frees; NULL on error. (describe.c) */
 char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		    const char *name, long long now, struct perr *e);
 
