@@ -958,9 +958,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	if (pip) {
 		snprintf(ps->ip, sizeof ps->ip, "%s", pip);
 	} else {
-		unsigned n = w->ip_next++;
-		snprintf(ps->ip, sizeof ps->ip, "10.244.%u.%u", (n / 250) % 256,
-			 n % 250 + 2);
+		sim_world_pod_ip(w, ps->node_idx, ps->ip);
 	}
 	long long started = sim_world_parse_time(jstr(status, "startTime"));
 	int adopt = started && !strcmp(jstr(status, "phase") ? jstr(status, "phase") : "",

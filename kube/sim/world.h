@@ -111,7 +111,8 @@ struct sim_world {
 	unsigned seed;
 	struct smap pods;    /* uid -> struct pod_state */
 	unsigned gen;
-	unsigned ip_next;
+	unsigned ip_next;    /* pods placed by the seed, round robin */
+	unsigned node_ips[64]; /* pod addresses given out on each node */
 	/* events: aggregation key -> "ns/name"; oldest first ring */
 	struct smap sigs;    /* uid -> struct sig: what a controller last saw */
 	struct smap ev_keys;
@@ -179,6 +180,10 @@ void sim_dirty_free(struct sim_dirty *d);
 uint64_t sim_pod_seed(const struct sim_world *w, const char *ns, const char *pod);
 const char *sim_container_id(const struct sim_world *w, const char *ns,
 			     const char *pod, const char *ctr, int run, char buf[80]);
+
+/* The next pod address on node sim-node-<idx>: from its podCIDR
+ * 10.244.<idx-1>.0/24, then (past 253 pods) the /24s three further on. */
+void sim_world_pod_ip(struct sim_world *w, int idx, char out[20]);
 
 /* Whether node holds image, and record that it does (a pull, a seed). */
 int sim_node_has_image(struct sim_world *w, const char *node, const char *image);

@@ -235,7 +235,11 @@ static void test_deployment_rollout(void **state)
 	assert_non_null(strstr(jp(cs, "imageID"), "@sha256:"));
 	assert_string_equal(jp(pods.v[0], "status.phase"), "Running");
 	assert_non_null(jp(pods.v[0], "spec.nodeName"));
-	assert_non_null(jp(pods.v[0], "status.podIP"));
+	/* The address comes from the node's podCIDR. */
+	const char *cidr = jp(sim_store_get(s, K("", "nodes"), NULL,
+					     jp(pods.v[0], "spec.nodeName")), "spec.podCIDR");
+	assert_non_null(cidr);
+	assert_true(!strncmp(jp(pods.v[0], "status.podIP"), cidr, strlen(cidr) - 4));
 	sim_unlock(s);
 
 	/* A new image: revision 2, within maxSurge/maxUnavailable throughout. */
