@@ -122,6 +122,7 @@ struct sim_world {
 	/* demo churn */
 	int demo;
 	long long churn_next;
+	long long heartbeat_next; /* sim_now of the nodes' next heartbeat */
 	unsigned long steps;
 	/* Idle steps are nearly free: the store's version after the last
 	 * step, whether some controller waits on time rather than on a

@@ -1024,6 +1024,28 @@ static void test_unschedulable(void **state)
 	sim_free(s);
 }
 
+static void test_node_heartbeat(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	sim_lock(s);
+	json_t *n = sim_store_get(s, K("", "nodes"), NULL, "sim-node-1");
+	json_t *c = json_array_get(jget_obj(n, "status", "conditions"), 3);
+	char hb[40], tr[40];
+	snprintf(hb, sizeof hb, "%s", jp(c, "lastHeartbeatTime"));
+	snprintf(tr, sizeof tr, "%s", jp(c, "lastTransitionTime"));
+	sim_unlock(s);
+	advance(s, 61000, NULL, NULL);
+	sim_lock(s);
+	n = sim_store_get(s, K("", "nodes"), NULL, "sim-node-1");
+	c = json_array_get(jget_obj(n, "status", "conditions"), 3);
+	assert_string_equal(jp(c, "type"), "Ready");
+	assert_string_not_equal(jp(c, "lastHeartbeatTime"), hb);
+	assert_string_equal(jp(c, "lastTransitionTime"), tr);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 static json_t *fixture(const char *name)
 {
 	char path[256];
@@ -1180,6 +1202,7 @@ int main(void)
 		cmocka_unit_test(test_demo_and_churn),
 		cmocka_unit_test(test_namespace_deletion),
 		cmocka_unit_test(test_unschedulable),
+		cmocka_unit_test(test_node_heartbeat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
