@@ -570,6 +570,8 @@ static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
 	ps->dirty = 1;
 }
 
+static void init_next(struct sim *s, struct pod_state *ps, long long now);
+
 static void terminate(struct sim *s, struct pod_state *ps, struct ctr *c,
 		      long long t, int code)
 {
@@ -580,9 +582,13 @@ static void terminate(struct sim *s, struct pod_state *ps, struct ctr *c,
 	ps->dirty = 1;
 	int again = ps->restart_policy == 'A' ||
 		    (ps->restart_policy == 'O' && code != 0);
+	if (c->init) /* an init container that succeeded is done */
+		again = code != 0 && ps->restart_policy != 'N';
 	if (!again || ps->t_delete_seen) {
 		c->st = CS_TERMINATED;
 		c->t_next = 0;
+		if (c->init && !code && !ps->t_delete_seen)
+			init_next(s, ps, t);
 		return;
 	}
 	/* The first restart is immediate; later ones back off, and a run
@@ -673,6 +679,8 @@ static void ctr_advance(struct sim *s, struct pod_state *ps, struct ctr *c,
 
 static const char *ctr_waiting_reason(const struct ctr *c)
 {
+	if (c->gated)
+		return "PodInitializing";
 	switch (c->st) {
 	case CS_CREATING:
 		return c->pull_attempts ? "ImagePullBackOff" : "ContainerCreating";
@@ -793,7 +801,20 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	    failed = 0;
 	struct dbuf unready;
 	dbuf_init(&unready, 4096);
-	for (int i = 0; i < ps->nctr; i++) {
+	/* Init containers: all must have succeeded; one that failed for good
+	 * fails the pod. */
+	struct dbuf incomplete;
+	dbuf_init(&incomplete, 4096);
+	int init_failed = 0;
+	for (int i = 0; i < ps->ninit; i++) {
+		struct ctr *c = &ps->c[i];
+		if (c->st == CS_TERMINATED && !c->cur.exit_code)
+			continue;
+		dbuf_printf(&incomplete, "%s%s", incomplete.len ? " " : "", c->name);
+		if (c->st == CS_TERMINATED)
+			init_failed = 1;
+	}
+	for (int i = ps->ninit; i < ps->nctr; i++) {
 		struct ctr *c = &ps->c[i];
 		if (!c->ready) {
 			all_ready = 0;
@@ -810,7 +831,8 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	}
 	if (ps->t_delete_seen)
 		all_ready = 0;
-	const char *phase = terminated_all ? (failed ? "Failed" : "Succeeded")
+	const char *phase = init_failed ? "Failed"
+			    : terminated_all ? (failed ? "Failed" : "Succeeded")
 			    : (running && started_all) ? "Running" : "Pending";
 	if (all_ready != ps->ready) {
 		ps->ready = all_ready;
@@ -822,8 +844,17 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	fmt_time(s, ps->t_ready_change, tr);
 	json_t *conds = json_array();
 	int done = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
-	json_array_append_new(conds, cond("Initialized", 1, ti,
-					  done ? "PodCompleted" : NULL, NULL));
+	if (incomplete.len) {
+		char *im = xasprintf("containers with incomplete status: [%s]", incomplete.p);
+		fmt_time(s, ps->t_start, ti);
+		json_array_append_new(conds, cond("Initialized", 0, ti,
+						  "ContainersNotInitialized", im));
+		free(im);
+	} else {
+		json_array_append_new(conds, cond("Initialized", 1, ti,
+						  done ? "PodCompleted" : NULL, NULL));
+	}
+	dbuf_free(&incomplete);
 	char *msg = unready.len ? xasprintf("containers with unready status: [%s]",
 					    unready.p) : NULL;
 	const char *why = done ? "PodCompleted" : all_ready ? NULL : "ContainersNotReady";
@@ -835,8 +866,11 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	free(msg);
 	dbuf_free(&unready);
 
+	json_t *istat = ps->ninit ? json_array() : NULL;
+	for (int i = 0; i < ps->ninit; i++)
+		json_array_append_new(istat, ctr_status(s, ps, &ps->c[i]));
 	json_t *cstat = json_array();
-	for (int i = 0; i < ps->nctr; i++)
+	for (int i = ps->ninit; i < ps->nctr; i++)
 		json_array_append_new(cstat, ctr_status(s, ps, &ps->c[i]));
 	char st[32];
 	fmt_time(s, ps->t_start, st);
@@ -847,12 +881,15 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	if (ps->node)
 		sscanf(ps->node, "sim-node-%u", &nodeidx);
 	snprintf(hostip, sizeof hostip, "10.0.0.%u", 10 + nodeidx);
-	json_t *out = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s,s:o,s:s}",
+	json_t *out = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s}",
 				"phase", phase, "conditions", conds, "hostIP",
 				hostip, "podIP", ps->ip, "podIPs", "ip", ps->ip,
-				"startTime", st, "containerStatuses", cstat,
-				"qosClass",
-				qos ? qos : qos_class(json_object_get(pod, "spec")));
+				"startTime", st);
+	if (istat)
+		json_object_set_new(out, "initContainerStatuses", istat);
+	json_object_set_new(out, "containerStatuses", cstat);
+	json_object_set_new(out, "qosClass", json_string(
+		qos ? qos : qos_class(json_object_get(pod, "spec"))));
 	return out;
 }
 
@@ -885,6 +922,56 @@ static long long pod_next(const struct pod_state *ps)
 	if (ps->t_remove && (!n || ps->t_remove < n))
 		n = ps->t_remove;
 	return n;
+}
+
+/* ---- starting containers in order ---------------------------------------- */
+
+/* Start getting container c's image: no pull when the node holds it and
+ * the policy allows, ErrImageNeverPull under Never without it, else a
+ * pull that takes a moment. */
+static void begin_pull(struct sim *s, struct pod_state *ps, struct ctr *c,
+		       long long now)
+{
+	struct sim_world *w = sim_world(s);
+	c->gated = 0;
+	c->st = CS_CREATING;
+	c->t_state = now;
+	if (c->policy != 'A' && sim_node_has_image(w, ps->node, c->image)) {
+		c->present = 1;
+		c->t_next = now + 200;
+	} else if (c->policy == 'N') {
+		c->never = 1;
+		c->st = CS_PULL_ERR;
+		free(c->pull_msg);
+		c->pull_msg = xasprintf("Container image \"%s\" is not present "
+					"with pull policy of Never", c->image);
+		c->t_next = 0;
+		kev(s, ps, c, "Warning", "ErrImageNeverPull", "%s", c->pull_msg);
+	} else {
+		c->t_next = now + 800 +
+			    (long long)(mix(ps->seed + hash_str(0, c->name)) % 1500);
+		kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
+	}
+	ps->dirty = 1;
+}
+
+/* Init containers run one after another, each to success; then the
+ * containers all start. */
+static void init_next(struct sim *s, struct pod_state *ps, long long now)
+{
+	for (int i = 0; i < ps->ninit; i++) {
+		struct ctr *c = &ps->c[i];
+		if (c->st == CS_TERMINATED && !c->cur.exit_code)
+			continue;
+		if (c->gated)
+			begin_pull(s, ps, c, now);
+		return;
+	}
+	if (ps->ninit)
+		ps->t_init = now;
+	for (int i = ps->ninit; i < ps->nctr; i++)
+		if (ps->c[i].gated)
+			begin_pull(s, ps, &ps->c[i], now);
 }
 
 /* ---- resources ------------------------------------------------------------ */
@@ -940,6 +1027,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	json_t *spec = json_object_get(pod, "spec");
 	json_t *status = json_object_get(pod, "status");
 	json_t *ctrs = json_object_get(spec, "containers");
+	json_t *inits = json_object_get(spec, "initContainers");
 	struct pod_state *ps = xcalloc(1, sizeof *ps);
 	ps->ns = xstrdup(meta_str(pod, "namespace"));
 	ps->name = xstrdup(meta_str(pod, "name"));
@@ -952,7 +1040,8 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	ps->seed = sim_pod_seed(w, ps->ns, ps->name);
 	const char *rp = jstr(spec, "restartPolicy");
 	ps->restart_policy = rp ? rp[0] : 'A';
-	ps->nctr = (int)json_array_size(ctrs);
+	ps->ninit = (int)json_array_size(inits);
+	ps->nctr = ps->ninit + (int)json_array_size(ctrs);
 	ps->c = xcalloc(ps->nctr ? (size_t)ps->nctr : 1, sizeof *ps->c);
 	const char *pip = jstr(status, "podIP");
 	if (pip) {
@@ -966,17 +1055,24 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	ps->t_start = adopt ? started : now;
 	ps->t_sched = ps->t_init = ps->t_ready_change = ps->t_start;
 	for (int i = 0; i < ps->nctr; i++) {
-		json_t *cj = json_array_get(ctrs, (size_t)i);
+		int init = i < ps->ninit;
+		json_t *cj = init ? json_array_get(inits, (size_t)i)
+				  : json_array_get(ctrs, (size_t)(i - ps->ninit));
 		struct ctr *c = &ps->c[i];
+		c->init = init;
 		c->name = xstrdup(jstr(cj, "name") ? jstr(cj, "name") : "");
 		c->image = xstrdup(jstr(cj, "image") ? jstr(cj, "image") : "");
 		classify(c, cj);
 		const char *pol = jstr(cj, "imagePullPolicy");
 		c->policy = pol ? pol[0] : 'A';
 		c->t_state = now;
-		if (adopt) {
+		if (adopt && init) {
+			/* A running pod's init containers have completed. */
+			c->cur.start_ms = c->cur.end_ms = started;
+			c->st = CS_TERMINATED;
+		} else if (adopt) {
 			json_t *cs = json_array_get(json_object_get(status,
-					"containerStatuses"), (size_t)i);
+					"containerStatuses"), (size_t)(i - ps->ninit));
 			const char *sa = jstr(json_object_get(json_object_get(cs,
 					"state"), "running"), "startedAt");
 			long long t0 = sa ? sim_world_parse_time(sa) : started;
@@ -993,34 +1089,17 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 					    : c->ready ? 0 : t0 + c->ready_delay_ms;
 		} else {
 			c->st = CS_CREATING;
-			if (c->policy != 'A' && sim_node_has_image(w, ps->node, c->image)) {
-				c->present = 1;
-				c->t_next = now + 200;
-			} else if (c->policy == 'N') {
-				c->never = 1;
-				c->st = CS_PULL_ERR;
-				c->pull_msg = xasprintf("Container image \"%s\" is not present "
-							"with pull policy of Never", c->image);
-				c->t_next = 0;
-			} else {
-				c->t_next = now + 800 + (long long)(mix(ps->seed + (uint64_t)i) % 1500);
-			}
+			c->gated = 1;
 		}
 	}
 	if (adopt) {
 		int r = 1;
-		for (int i = 0; i < ps->nctr; i++)
+		for (int i = ps->ninit; i < ps->nctr; i++)
 			r &= ps->c[i].ready;
 		ps->ready = r;
 		return ps;
 	}
-	for (int i = 0; i < ps->nctr; i++) {
-		struct ctr *c = &ps->c[i];
-		if (c->never)
-			kev(s, ps, c, "Warning", "ErrImageNeverPull", "%s", c->pull_msg);
-		else if (!c->present)
-			kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
-	}
+	init_next(s, ps, now);
 	ps->dirty = 1;
 	return ps;
 }

@@ -83,6 +83,8 @@ struct ctr {
 	char policy;         /* imagePullPolicy: 'A'lways, 'I'fNotPresent, 'N'ever */
 	int present;         /* the node holds the image: no pull */
 	int never;           /* Never, and the node lacks it: ErrImageNeverPull */
+	int init;            /* an init container */
+	int gated;           /* waiting for the init containers before it */
 	char *pull_msg;      /* the last pull error, or NULL */
 	struct ctr_inst cur, prev; /* prev.start_ms 0: no previous */
 };
@@ -92,7 +94,7 @@ struct pod_state {
 	int node_idx;        /* N of sim-node-N, or -1 */
 	double req_cpu_m, req_mem; /* resource requests: millicores, bytes */
 	unsigned long long seed;
-	int nctr;
+	int nctr, ninit;     /* c[0..ninit) are the init containers, in order */
 	struct ctr *c;
 	char restart_policy; /* 'A'lways, 'O'nFailure, 'N'ever */
 	long long t_start, t_sched, t_init, t_ready_change, t_cready_change;
