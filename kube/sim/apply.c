@@ -644,6 +644,7 @@ static const char *jstr(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* Apply cfg onto live (NULL: create) as manager; NULL with 400/409 in st. */
 json_t *sim_apply(const struct sim_kind *k, const json_t *live,
 		  const json_t *cfg, const char *manager, int force,
 		  const char *now_rfc3339, struct sim_status *st)
@@ -879,4 +880,152 @@ out:
 	json_decref(changed);
 	json_decref(removed);
 	return out;
+}
+
+/* ---- writes that are not applies --------------------------------------- */
+
+/* Every node of v as a member, as typed.Compare sees presence: maps and
+ * lists that appear are members themselves; structs are never (the typed
+ * object always has them). */
+static void all_set(const json_t *v, struct node_type nt, json_t *trie)
+{
+	switch (nt.kind) {
+	case N_STRUCT:
+	case N_MAP:
+		if (!json_is_object(v) || json_object_size(v) == 0)
+			break;
+		if (nt.kind == N_MAP)
+			json_object_set_new(trie, ".", json_string(ITEM_MARK));
+		const char *k;
+		json_t *x;
+		json_object_foreach((json_t *)v, k, x) {
+			char *pe = xasprintf("f:%s", k);
+			json_t *c = child(trie, pe);
+			free(pe);
+			all_set(x, nt.kind == N_STRUCT ? field_type(nt.t, k, x)
+						       : elem_type(&nt, x),
+				c);
+		}
+		return;
+	case N_ALIST:
+	case N_SET:
+		if (!json_is_array(v))
+			break;
+		json_object_set_new(trie, ".", json_string(ITEM_MARK));
+		size_t i;
+		json_t *x2;
+		json_array_foreach(v, i, x2) {
+			int keyed = nt.kind == N_ALIST && json_is_object(x2);
+			char *pe = keyed ? key_element(x2, nt.keys) : value_element(x2);
+			json_t *c = child(trie, pe);
+			free(pe);
+			if (keyed) {
+				all_set(x2, elem_type(&nt, x2), c);
+				json_object_set_new(c, ".", json_string(ITEM_MARK));
+			} else {
+				json_object_set(c, ".", x2);
+			}
+		}
+		return;
+	default:
+		break;
+	}
+	json_object_set_new(trie, ".", json_deep_copy(v));
+}
+
+static json_t *object_all_set(const json_t *obj, const struct sim_kind *k)
+{
+	json_t *trie = json_object();
+	struct node_type nt = { N_MAP, NULL, NULL, NULL };
+	const struct sim_type *root = sim_schema_root(k->group, k->kind);
+	if (root) {
+		nt.kind = N_STRUCT;
+		nt.t = root;
+	}
+	if (json_is_object(obj))
+		all_set(obj, nt, trie);
+	json_object_del(trie, ".");
+	strip_ignored(trie);
+	return trie;
+}
+
+/* Record a non-apply write by manager in obj's managedFields. */
+void sim_managed_update(const struct sim_kind *k, const json_t *old,
+			json_t *obj, const char *manager,
+			const char *now_rfc3339)
+{
+	json_t *md = json_object_get(obj, "metadata");
+	if (!json_is_object(md) || !manager || !*manager)
+		return;
+	const char *apiv = jstr(obj, "apiVersion");
+	/* The request's managedFields when it set them differently (a
+	 * client may reset them), else the stored ones. */
+	const json_t *mine = json_object_get(md, "managedFields");
+	const json_t *theirs =
+		json_object_get(json_object_get(old, "metadata"), "managedFields");
+	const json_t *mf = json_is_array(mine) && !json_equal((json_t *)mine,
+							      (json_t *)theirs)
+				   ? mine
+				   : theirs;
+	json_t *oldset = object_all_set(old, k);
+	json_t *newset = object_all_set(obj, k);
+	json_t *changed = trie_changed(oldset, newset);
+	json_t *removed = trie_diff(oldset, newset);
+	json_t *entries = json_array();
+	int found = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(mf, i, e) {
+		json_t *set = from_fields_v1(json_object_get(e, "fieldsV1"));
+		int self = !strcmp(jstr(e, "manager"), manager) &&
+			   !strcmp(jstr(e, "operation"), "Update") &&
+			   !strcmp(jstr(e, "apiVersion"), apiv);
+		json_t *left;
+		if (self) {
+			trie_union_into(set, changed);
+			left = trie_diff(set, removed);
+			found = 1;
+		} else {
+			json_t *t = trie_diff(set, changed);
+			left = trie_diff(t, removed);
+			json_decref(t);
+		}
+		if (!trie_empty(left)) {
+			json_t *en = json_deep_copy(e);
+			json_object_set_new(en, "fieldsV1", to_fields_v1(left));
+			if (self && !trie_empty(changed))
+				json_object_set_new(en, "time",
+						    json_string(now_rfc3339 ? now_rfc3339 : ""));
+			json_array_append_new(entries, en);
+		}
+		json_decref(set);
+		json_decref(left);
+	}
+	if (!found && !trie_empty(changed))
+		json_array_append_new(
+			entries,
+			json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "manager", manager,
+				  "operation", "Update", "apiVersion", apiv, "time",
+				  now_rfc3339 ? now_rfc3339 : "", "fieldsType",
+				  "FieldsV1", "fieldsV1", to_fields_v1(changed)));
+	size_t ne = json_array_size(entries);
+	json_t **arr = xcalloc(ne + 1, sizeof *arr);
+	for (i = 0; i < ne; i++)
+		arr[i] = json_array_get(entries, i);
+	qsort(arr, ne, sizeof *arr, cmp_managed);
+	json_t *sorted = json_array();
+	for (i = 0; i < ne; i++)
+		json_array_append(sorted, arr[i]);
+	free(arr);
+	json_decref(entries);
+	if (json_array_size(sorted))
+		json_object_set_new(md, "managedFields", sorted);
+	else {
+		json_decref(sorted);
+		json_object_del(md, "managedFields");
+	}
+	json_decref(oldset);
+	json_decref(newset);
+	json_decref(changed);
+	json_decref(removed);
 }

@@ -285,6 +285,7 @@ static const struct {
 	{ "timestamps", Q(timestamps) },
 	{ "previous", Q(previous) },
 	{ "limitBytes", Q(limit_bytes) },
+	{ "fieldValidation", Q(field_validation) },
 	{ NULL, 0 },
 };
 #undef Q

@@ -325,6 +325,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct sim_resp *r
 	if (r->stream) {
 		struct sim_resp *heap = xmalloc(sizeof *heap);
 		*heap = *r;
+		heap->warnings = NULL;
 		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
 							 stream_reader, heap,
 							 stream_free);
@@ -340,6 +341,25 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct sim_resp *r
 				"no-cache, private");
 	if (retry[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	size_t i;
+	json_t *w;
+	json_array_foreach(r->warnings, i, w)
+	{
+		/* RFC 7234 warn-text: a quoted string. */
+		struct dbuf b;
+		dbuf_init(&b, 4096);
+		dbuf_puts(&b, "299 - \"");
+		for (const char *p = json_string_value(w); p && *p; p++) {
+			if (*p == '"' || *p == '\\')
+				dbuf_puts(&b, "\\");
+			if ((unsigned char)*p >= ' ')
+				dbuf_append(&b, p, 1);
+		}
+		dbuf_puts(&b, "\"");
+		if (b.p)
+			MHD_add_response_header(resp, "Warning", b.p);
+		dbuf_free(&b);
+	}
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)code, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -379,6 +399,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 						MHD_HTTP_HEADER_ACCEPT);
 	rq.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					       MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_USER_AGENT);
 	rq.body = cr->body.p;
 	rq.body_len = cr->body.len;
 	const union MHD_ConnectionInfo *ci =
@@ -391,6 +413,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	dispatch(srv, conn, &rq, cr, &r);
 	enum MHD_Result ret = send_resp(conn, &r);
 	free(r.body);
+	json_decref(r.warnings);
 	return ret;
 }
 

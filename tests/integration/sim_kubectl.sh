@@ -79,6 +79,10 @@ out=$(k create -f "$TMP/web.yaml") || fail "create -f: $out"
 [ "$out" = "deployment.apps/web created" ] || fail "create said: $out"
 out=$(k create -f "$TMP/web.yaml" 2>&1) && fail "second create succeeded"
 echo "$out" | grep -q 'deployments.apps "web" already exists' || fail "AlreadyExists: $out"
+sed 's/replicas: 3/replicass: 3/; s/name: web/name: typo/' "$TMP/web.yaml" >"$TMP/typo.yaml"
+out=$(k create -f "$TMP/typo.yaml" 2>&1) && fail "a manifest with an unknown field was created"
+echo "$out" | grep -q 'strict decoding error: unknown field "spec.replicass"' ||
+	fail "unknown field said: $out"
 
 ready3() { k get deployment web -o jsonpath='{.status.readyReplicas}' | grep -qx 3; }
 wait_for "web 3/3 ready" ready3
@@ -138,12 +142,17 @@ echo "$out" | grep -q 'serverside-applied' || fail "apply --server-side said: $o
 sed 's/replicas: 3/replicas: 2/' "$TMP/web.yaml" >"$TMP/web2.yaml"
 out=$(k apply --server-side --field-manager=other -f "$TMP/web2.yaml" 2>&1) &&
 	fail "conflicting apply succeeded"
-echo "$out" | grep -q 'conflict with "kubectl"' || fail "conflict said: $out"
+echo "$out" | grep -qE 'conflicts? with "kubectl"' || fail "conflict said: $out"
 echo "$out" | grep -q '\.spec\.replicas' || fail "conflict names no field: $out"
 k apply --server-side --field-manager=other --force-conflicts -f "$TMP/web2.yaml" >/dev/null ||
 	fail "forced apply"
 [ "$(k get deployment web -o jsonpath='{.spec.replicas}')" = 2 ] || fail "forced apply replicas"
 k scale deployment web --replicas=4 >/dev/null || fail "scale back to 4"
+# kubectl scale's write is recorded: other's apply now conflicts with it.
+out=$(k apply --server-side --field-manager=other -f "$TMP/web2.yaml" 2>&1) &&
+	fail "apply over a scale succeeded"
+echo "$out" | grep -q 'conflict with "kubectl" using apps/v1: .spec.replicas' ||
+	fail "conflict with the scale said: $out"
 four_pods() { [ "$(k get pods -l app=web --no-headers | grep -c ' Running ')" = 4 ] &&
 	[ "$(k get pods -l app=web --no-headers | wc -l)" = 4 ]; }
 wait_for "4 running pods again" four_pods

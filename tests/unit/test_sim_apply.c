@@ -261,6 +261,83 @@ static void test_owned_removal_and_errors(void **state)
 	json_decref(cfg);
 }
 
+/* The ReplicaSet controller creating a pod: its Update entry is the one
+ * the real server recorded (pods-list.json), but for "." on the new
+ * containers list, which the real typed object always has (a required
+ * field) and ours does not. */
+static void test_update_create_fixture(void **state)
+{
+	(void)state;
+	static const struct sim_kind pod_kind = { "", "v1", "Pod", "pods", "pod", "po", 1, "", "all", 1, 0, NULL, 0, NULL };
+	json_t *list = load("tests/data/sim/pods-list.json");
+	json_t *live = json_array_get(json_object_get(list, "items"), 0);
+	json_t *want = json_deep_copy(json_object_get(json_array_get(json_object_get(json_object_get(live, "metadata"), "managedFields"), 0), "fieldsV1"));
+	json_t *md = json_object_get(live, "metadata");
+	json_t *spec = json_object_get(live, "spec");
+	json_t *c0 = json_array_get(json_object_get(spec, "containers"), 0);
+	json_t *obj = json_pack("{s:s,s:s,s:{s:O,s:O,s:O,s:O},s:{s:[{s:O,s:O,s:O,s:O,s:O,s:O}],s:O,s:O,s:O,s:O,s:O,s:O}}",
+				"apiVersion", "v1", "kind", "Pod", "metadata", "generateName", json_object_get(md, "generateName"),
+				"namespace", json_object_get(md, "namespace"), "labels", json_object_get(md, "labels"),
+				"ownerReferences", json_object_get(md, "ownerReferences"), "spec", "containers",
+				"name", json_object_get(c0, "name"), "image", json_object_get(c0, "image"),
+				"imagePullPolicy", json_object_get(c0, "imagePullPolicy"), "resources", json_object_get(c0, "resources"),
+				"terminationMessagePath", json_object_get(c0, "terminationMessagePath"),
+				"terminationMessagePolicy", json_object_get(c0, "terminationMessagePolicy"),
+				"dnsPolicy", json_object_get(spec, "dnsPolicy"), "enableServiceLinks", json_object_get(spec, "enableServiceLinks"),
+				"restartPolicy", json_object_get(spec, "restartPolicy"), "schedulerName", json_object_get(spec, "schedulerName"),
+				"securityContext", json_object_get(spec, "securityContext"),
+				"terminationGracePeriodSeconds", json_object_get(spec, "terminationGracePeriodSeconds"));
+	assert_non_null(obj);
+	sim_managed_update(&pod_kind, NULL, obj, "kube-controller-manager", "2026-11-28T11:35:20Z");
+	json_t *mf = json_object_get(json_object_get(obj, "metadata"), "managedFields");
+	assert_int_equal(json_array_size(mf), 1);
+	json_t *e = json_array_get(mf, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "operation")), "Update");
+	assert_string_equal(json_string_value(json_object_get(e, "apiVersion")), "v1");
+	json_t *got = json_object_get(e, "fieldsV1");
+	json_object_del(json_object_get(json_object_get(got, "f:spec"), "f:containers"), ".");
+	char *g = json_dumps(got, JSON_COMPACT), *w = json_dumps(want, JSON_COMPACT);
+	assert_string_equal(g, w);
+	free(g);
+	free(w);
+	json_decref(obj);
+	json_decref(want);
+	json_decref(list);
+}
+
+/* kubectl scale (an Update) takes .spec.replicas from the applier; the
+ * applier's next change of it conflicts, naming the Update manager as the
+ * real server does. */
+static void test_update_then_apply(void **state)
+{
+	(void)state;
+	struct sim_status st = { 0 };
+	json_t *cfg = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"},\"spec\":{\"replicas\":2}}");
+	json_t *one = sim_apply(&deploy_kind, NULL, cfg, "m1", 0, NOW, &st);
+	json_t *scaled = json_deep_copy(one);
+	json_object_set_new(json_object_get(scaled, "spec"), "replicas", json_integer(5));
+	sim_managed_update(&deploy_kind, one, scaled, "kubectl", "2026-11-28T11:40:00Z");
+	json_t *mf = json_object_get(json_object_get(scaled, "metadata"), "managedFields");
+	assert_int_equal(json_array_size(mf), 1); /* m1 owned nothing else */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(mf, 0), "manager")), "kubectl");
+	json_t *want = parse("{\"f:spec\":{\"f:replicas\":{}}}");
+	assert_json_equal(json_object_get(json_array_get(mf, 0), "fieldsV1"), want);
+	json_decref(want);
+	json_object_set_new(json_object_get(cfg, "spec"), "replicas", json_integer(3));
+	assert_null(sim_apply(&deploy_kind, scaled, cfg, "m1", 0, NOW, &st));
+	assert_int_equal(st.code, 409);
+	assert_string_equal(st.message, "Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas");
+	json_decref(st.details);
+	/* a write that changes nothing adds no entry */
+	json_t *same = json_deep_copy(scaled);
+	sim_managed_update(&deploy_kind, scaled, same, "other", NOW);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(same, "metadata"), "managedFields")), 1);
+	json_decref(same);
+	json_decref(scaled);
+	json_decref(one);
+	json_decref(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +346,8 @@ int main(void)
 		cmocka_unit_test(test_partial_apply_fixture),
 		cmocka_unit_test(test_create_fields_v1),
 		cmocka_unit_test(test_owned_removal_and_errors),
+		cmocka_unit_test(test_update_create_fixture),
+		cmocka_unit_test(test_update_then_apply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
