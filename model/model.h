@@ -303,15 +303,17 @@ struct adam {
 void adam_step(const struct adam *a, long t, float *w, const float *g,
 	       float *m, float *v, size_t count);
 
-/* A fixed pool of threads for data parallelism (workers.c). */
+/* A fixed pool of threads sharing out tasks (workers.c). */
 struct workers;
-typedef void (*workers_fn)(void *arg, int id);
+/* Task task of a run, executed by thread self (0: the caller; use self
+ * only to pick per-thread scratch: which thread runs a task varies). */
+typedef void (*workers_fn)(void *arg, int task, int self);
 /* size threads in all, the caller's included (size-1 spawned). Caller
  * frees with workers_free (accepts NULL). */
 struct workers *workers_new(int size);
 int workers_size(const struct workers *w);
-/* Run fn(arg, id) for id 0..n-1 (n clamped to the size; id 0 on the
- * calling thread) and return when all are done. */
+/* Run fn for tasks 0..n-1, claimed by whichever thread is free (the
+ * calling one included), and return when all are done. */
 void workers_run(struct workers *w, int n, workers_fn fn, void *arg);
 void workers_free(struct workers *w);
 

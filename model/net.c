@@ -29,10 +29,10 @@ struct net_layer {
 	int fused; /* conv2d: this, the relu and the maxpool after it run as one */
 };
 
-/* One worker's share of a batch and what it owns. */
+/* Slice i of a batch (task i of a run) and thread i's scratch. */
 struct net_slice {
-	float *scratch; /* im2col / fused conv scratch, one image */
-	float *grads;   /* parameter gradients of this slice (worker 0: n->grads) */
+	float *scratch; /* thread i's im2col / fused conv scratch, one image */
+	float *grads;   /* parameter gradients of slice i (slice 0: n->grads) */
 	int first, count;
 	double loss;
 	int correct;
@@ -320,19 +320,20 @@ int net_get_threads(void)
 }
 
 /* One image, filters k0..k1 of a fused conv block per worker. */
-static void split_conv_job(void *arg, int id)
+static void split_conv_job(void *arg, int id, int self)
 {
 	struct net *n = arg;
 	struct net_layer *l = n->split_layer, *p = l + 2;
 	int k0 = l->cs.k * id / n->threads, k1 = l->cs.k * (id + 1) / n->threads;
 	fused_forward_filters(&l->cs, &p->ps, n->split_in, l->w, l->b, p->out, p->arg,
-			      n->slices[id].scratch, k0, k1);
+			      n->slices[self].scratch, k0, k1);
 }
 
 /* One image, a block of a dense layer's rows per worker (multiples of
  * four: the matrix-vector kernel's step). */
-static void split_dense_job(void *arg, int id)
+static void split_dense_job(void *arg, int id, int self)
 {
+	(void)self;
 	struct net *n = arg;
 	struct net_layer *l = n->split_layer;
 	int units = l->spec.units, in = (int)l->in_size;
@@ -506,11 +507,11 @@ static void blas_leave(int t)
 		openblas_set_num_threads(t);
 }
 
-static void forward_job(void *arg, int id)
+static void forward_job(void *arg, int id, int self)
 {
 	struct net *n = arg;
 	struct net_slice *s = &n->slices[id];
-	forward_layers(n, n->x, s->first, s->count, s->scratch, 0);
+	forward_layers(n, n->x, s->first, s->count, n->slices[self].scratch, 0);
 	const struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
 	loss_softmax(s->count, n->classes, lg->out + (size_t)s->first * n->classes,
 		     n->probs + (size_t)s->first * n->classes);
@@ -536,25 +537,30 @@ int net_forward(struct net *n, const float *x, int count, float *probs)
 	return 0;
 }
 
-static void train_job(void *arg, int id)
+/* Slice id's forward, loss and backward. Its gradients go to the
+ * slice's own array (summed later in slice order), its temporaries to the
+ * running thread's scratch. */
+static void train_job(void *arg, int id, int self)
 {
 	struct net *n = arg;
 	struct net_slice *s = &n->slices[id];
 	struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
 	struct net_layer *sm = &n->layers[n->arch.n_layers - 1];
 	size_t off = (size_t)s->first * n->classes;
-	forward_layers(n, n->x, s->first, s->count, s->scratch, 0);
+	float *scratch = n->slices[self].scratch;
+	forward_layers(n, n->x, s->first, s->count, scratch, 0);
 	s->loss = loss_softmax_xent(s->count, n->classes, lg->out + off,
 				    n->labels + s->first, 1.0f / n->count,
 				    sm->out + off, lg->dout + off, &s->correct);
-	backward_layers(n, n->x, s->first, s->count, s->grads, s->scratch);
+	backward_layers(n, n->x, s->first, s->count, s->grads, scratch);
 }
 
 /* Sum the slices' gradients (in slice order: reproducible) into worker
  * 0's array and, when training, take the Adam step; each worker on its own
  * range of parameters. */
-static void update_job(void *arg, int id)
+static void update_job(void *arg, int id, int self)
 {
+	(void)self;
 	struct net *n = arg;
 	size_t lo = n->n_floats * id / n->threads;
 	size_t hi = n->n_floats * (id + 1) / n->threads;

@@ -416,6 +416,8 @@ static void test_fused(void **state)
 	check_fused((struct conv_shape){ .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 3, 0);
 	/* several channels, odd sizes (the pool drops a row), input gradient */
 	check_fused((struct conv_shape){ .c = 3, .h = 9, .w = 8, .k = 5, .kh = 2, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	/* 3x3 with several channels, filters not a multiple of four */
+	check_fused((struct conv_shape){ .c = 2, .h = 10, .w = 12, .k = 6, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
 	/* wide rows: more than 16 pool windows per row */
 	check_fused((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 5, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
 	/* strided conv, pool windows with gaps between them */
