@@ -191,7 +191,9 @@ static void *project(struct kube_cache *c, const struct jtok_doc *d, int obj)
 	if (c->project)
 		return c->project(c->project_ctx, d, obj);
 	if (c->project_json) {
-		json_t *j = jtok_to_json(d, obj);
+		/* managedFields is often half an object and no projection
+		 * reads it: leaving it out doubles the ingest rate. */
+		json_t *j = jtok_to_json_skip(d, obj, "managedFields");
 		void *p = c->project_json(c->project_ctx, j);
 		json_decref(j);
 		return p;
