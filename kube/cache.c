@@ -63,6 +63,7 @@ struct kube_cache {
 	unsigned long long rng;
 	enum verdict verdict;
 	int saw_event;    /* the watch in flight delivered an event */
+	long long watch_started;
 	unsigned long long changes;
 	unsigned long long relists, reconnects;
 	char error[512];
@@ -466,6 +467,7 @@ enum kube_req_kind kube_cache_start(struct kube_cache *c, long long now, char **
 		dbuf_printf(&b, "&timeoutSeconds=%u", t);
 		put_selectors(c, &b);
 		c->inflight = KUBE_REQ_WATCH;
+		c->watch_started = now;
 		c->verdict = V_NONE;
 		c->saw_event = 0;
 		kube_watch_reset(c->dec);
@@ -649,7 +651,13 @@ void kube_cache_watch_done(struct kube_cache *c, long long now, const struct kub
 		return;
 	}
 	if (c->verdict == V_NONE && r->status == 200 && !r->transport_error) {
-		/* The server ended the stream at timeoutSeconds: resume now. */
+		/* The server ended the stream at timeoutSeconds: resume now.
+		 * One that ends at once with nothing in it (a proxy closing
+		 * every stream) would loop hot: back off then. */
+		if (!c->saw_event && now - c->watch_started < 1000) {
+			schedule_backoff(c, now);
+			return;
+		}
 		c->backoff = 0;
 		c->due = now;
 		return;
