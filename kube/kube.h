@@ -279,7 +279,7 @@ int kube_request(struct kube_client *c, const char *method, const char *path,
 /* Percent-encode s for a query value. Caller frees. */
 char *kube_query_escape(const char *s);
 
-/* ---- the table of kinds (resources.c) ---- */
+/* -- the table of kinds (resources.c) -- */
 
 struct json_t; /* jansson's; only kube/ looks inside */
 
@@ -374,7 +374,7 @@ void kube_table_clear(struct kube_table *t);
 /* The Accept header that asks for the Table form (what kubectl get sends). */
 #define KUBE_ACCEPT_TABLE "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
-/* ---- LIST and GET (list.c) ---- */
+/* -- LIST and GET (list.c) -- */
 
 struct kube_list_opts {
 	const char *ns;             /* NULL: all namespaces */
@@ -407,14 +407,22 @@ char *kube_get_json_many(struct kube_client *c, const struct kube_kind *k, const
 int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		 int table, struct kube_table *t, struct perr *e);
 
-/* kubectl describe's text for one object (pods, deployments, replicasets
- * and services in full; other kinds: metadata and events): cells separated by tabs, '\f' where
- * kubectl flushes its tabwriter. Align with tabwriter (minwidth 0, padding
- * 2). now for ages. Caller frees; NULL on error. (describe.c) */
+/* kubectl events (events.c): every event of ns (NULL: all namespaces)
+ * into t, oldest first, in that command's columns (LAST SEEN with
+ * "(xN over ...)", TYPE, REASON, OBJECT as Kind/name, MESSAGE); column 0
+ * is the event's name, which kubectl does not print. Paged. 0 / -1. */
+int kube_events(struct kube_client *c, const char *ns, const char *selector, long long now,
+		struct kube_table *t, struct perr *e);
+
+/* kubectl describe's text for one object (in full for pods, deployments,
+ * replicasets, services, jobs, configmaps, and secrets with value sizes
+ * only; other kinds: metadata and events): cells separated by tabs, '\f'
+ * where kubectl flushes its tabwriter. Align with tabwriter (minwidth 0,
+ * padding 2). now for ages. Caller frees; NULL on error. (describe.c) */
 char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		    const char *name, long long now, struct perr *e);
 
-/* ---- YAML (yaml.c) and manifests (manifest.c) ---- */
+/* -- YAML (yaml.c) and manifests (manifest.c) -- */
 
 /* Block YAML of a JSON text, as kubectl -o yaml writes it: keys sorted,
  * strings that would read back as another type quoted. Caller frees; NULL
@@ -457,7 +465,7 @@ void kube_manifest_clear(struct kube_manifest *m);
  * in the message. */
 int kube_manifest_validate(const struct kube_manifest_doc *d, struct perr *e);
 
-/* ---- operations (ops.c) ---- */
+/* -- operations (ops.c) -- */
 
 /* Server-side apply of one manifest object into ns (its own namespace
  * wins): PATCH application/apply-patch+yaml, fieldManager=podium, force

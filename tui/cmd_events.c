@@ -12,12 +12,6 @@
 
 extern const struct command cmd_events_entry;
 
-static int by_time(const void *a, const void *b)
-{
-	const struct kube_obj *x = a, *y = b;
-	return (x->time > y->time) - (x->time < y->time);
-}
-
 static int cmd_events(struct app *app, int argc, char **argv)
 {
 	if (argc > 1)
@@ -25,14 +19,11 @@ static int cmd_events(struct app *app, int argc, char **argv)
 	struct kube_client *c = cli_kube_connect(app);
 	if (!c)
 		return EXIT_FAIL;
-	const struct kube_kind *k = kube_kind_find("events");
 	const char *ns = app->g.all_namespaces ? NULL : cli_kube_namespace(c);
-	/* The kind's own columns: the order needs each event's last-seen time. */
-	struct kube_list_opts o = { .ns = ns, .selector = app->g.selector };
 	struct kube_table t;
 	struct perr e = { { 0 } };
 	int rc = EXIT_OK;
-	if (kube_list(c, k, &o, &t, &e) < 0) {
+	if (kube_events(c, ns, app->g.selector, 0, &t, &e) < 0) {
 		cli_error("%s", e.msg);
 		rc = EXIT_FAIL;
 	} else if (!t.nrows) {
@@ -41,7 +32,6 @@ static int cmd_events(struct app *app, int argc, char **argv)
 		else
 			fprintf(stderr, "No events found.\n");
 	} else {
-		qsort(t.rows, t.nrows, sizeof *t.rows, by_time);
 		cli_kube_print_table(&t, 0, ns == NULL);
 	}
 	kube_table_clear(&t);

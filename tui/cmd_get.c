@@ -196,6 +196,10 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		cli_error("the server doesn't have a resource type \"%s\"", kind_arg);
 		goto out;
 	}
+	if (n && app->g.all_namespaces && k->namespaced) {
+		cli_error("a resource cannot be retrieved by name across all namespaces");
+		goto out;
+	}
 	if (n && app->g.selector) {
 		rc = cli_usage(&cmd_get_entry, "a name and a label selector cannot be given together");
 		goto out;
@@ -213,7 +217,7 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		rc = get_watch(c, k, n ? cli_kube_namespace(c) : ns, app->g.selector, n ? names[0] : NULL,
 			       out == OUT_WIDE, out == OUT_NAME, watch_only);
 	else if (n)
-		rc = get_named(c, k, app->g.all_namespaces ? cli_kube_namespace(c) : ns, names, n, out, 0);
+		rc = get_named(c, k, cli_kube_namespace(c), names, n, out, 0);
 	else
 		rc = get_list(c, k, ns, app->g.selector, out);
 out:

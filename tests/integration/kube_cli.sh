@@ -228,7 +228,7 @@ expect 'ai-model' "$PODIUM" apply -f "$T/bad.yaml"
 if command -v kubectl >/dev/null; then
 	POD=$("$PODIUM" get pods -l app=web -o name | head -1 | cut -d/ -f2)
 	RS=$("$PODIUM" get rs -l app=web -o name | head -1 | cut -d/ -f2)
-	for what in "deployment web" "deployment broken" "pod $POD" "replicaset $RS" "service web"; do
+	for what in "deployment web" "deployment broken" "pod $POD" "replicaset $RS" "service web" "job nightly-report"; do
 		same=0
 		for _ in 1 2 3 4 5; do
 			"$PODIUM" describe $what >"$T/pd" 2>&1
@@ -249,6 +249,14 @@ if command -v kubectl >/dev/null; then
 	else
 		bad "secret -o yaml: $(cat "$T/out")"
 	fi
+	"$PODIUM" describe secret pull >"$T/out" 2>&1
+	grep -q '^password:  14 bytes$' "$T/out" && ! grep -q hunter2 "$T/out" &&
+		ok "describe secret: sizes, not values" || bad "describe secret: $(cat "$T/out")"
+	printf 'line1\nline2\n' >"$T/f.txt"
+	kubectl create configmap two --from-file=f.txt="$T/f.txt" >/dev/null 2>&1 || bad "kubectl create configmap"
+	"$PODIUM" describe configmap two >"$T/pd" 2>&1
+	kubectl describe configmap two >"$T/kd" 2>/dev/null
+	cmp -s "$T/pd" "$T/kd" && ok "describe configmap: as kubectl" || { bad "describe configmap differs"; diff "$T/pd" "$T/kd"; }
 	"$PODIUM" get secrets >"$T/out" 2>&1
 	grep -q '^pull  *Opaque  *1 ' "$T/out" && ok "secret table: type and key count" || bad "secret table: $(cat "$T/out")"
 fi
@@ -261,6 +269,17 @@ expect 'timed out waiting for' "$PODIUM" get pods --request-timeout 1s
 # events and the table of a namespace
 "$PODIUM" events >"$T/out" 2>&1 && head -1 "$T/out" | grep -q '^LAST SEEN *TYPE *REASON *OBJECT *MESSAGE' &&
 	ok "events" || bad "events: $(head -3 "$T/out")"
+# kubectl events orders ties with Go's unstable sort: compare the lines as sets
+if command -v kubectl >/dev/null; then
+	same=0
+	for _ in 1 2 3 4 5; do
+		"$PODIUM" events -A 2>/dev/null | sort >"$T/pe"
+		kubectl events -A 2>/dev/null | sort >"$T/ke"
+		if cmp -s "$T/pe" "$T/ke"; then same=1; break; fi
+		sleep 0.3
+	done
+	[ $same = 1 ] && ok "events -A: the lines kubectl events prints" || { bad "events -A differ"; diff "$T/pe" "$T/ke" | head; }
+fi
 "$PODIUM" get pods -A >"$T/out" 2>&1 && head -1 "$T/out" | grep -q '^NAMESPACE *NAME *READY *STATUS' &&
 	ok "get pods -A" || bad "get pods -A: $(head -3 "$T/out")"
 exit $fail
