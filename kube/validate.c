@@ -123,6 +123,7 @@ static int match_qname(const char *s, size_t n)
 	return 1;
 }
 
+/* Which name rule the real server applies to metadata.name of kind. */
 enum kube_name_rule kube_name_rule_for_kind(const char *kind)
 {
 	if (kind && !strcmp(kind, "Service"))
@@ -132,6 +133,7 @@ enum kube_name_rule kube_name_rule_for_kind(const char *kind)
 	return KUBE_NAME_DNS1123_SUBDOMAIN;
 }
 
+/* IsDNS1123Subdomain / IsDNS1123Label / IsDNS1035Label, messages in out. */
 void kube_check_name(enum kube_name_rule rule, const char *v,
 		     struct kube_verrs *out)
 {
@@ -149,6 +151,7 @@ void kube_check_name(enum kube_name_rule rule, const char *v,
 		verr_add(out, "%s", r->msg);
 }
 
+/* IsQualifiedName: label and annotation keys, messages in out. */
 void kube_check_qualified_name(const char *k, struct kube_verrs *out)
 {
 	const char *slash = strchr(k, '/');
@@ -185,6 +188,7 @@ void kube_check_qualified_name(const char *k, struct kube_verrs *out)
 		verr_add(out, "name part %s", QNAME_MSG);
 }
 
+/* IsValidLabelValue, messages in out. */
 void kube_check_label_value(const char *v, struct kube_verrs *out)
 {
 	size_t n = strlen(v);
@@ -296,6 +300,7 @@ static void trim_seps(char *s, const char *seps)
 	s[n - i] = '\0';
 }
 
+/* A valid name near name under rule (caller frees), or NULL. */
 char *kube_name_suggest(enum kube_name_rule rule, const char *name)
 {
 	size_t n = strlen(name);
@@ -342,6 +347,7 @@ char *kube_name_suggest(enum kube_name_rule rule, const char *name)
 	return out;
 }
 
+/* 0, or -1 with e saying what is wrong and what to use instead. */
 int kube_validate_name(enum kube_name_rule rule, const char *kind,
 		       const char *name, struct perr *e)
 {
@@ -390,6 +396,7 @@ static char *label_suggest(const char *v)
 	return out;
 }
 
+/* 0, or -1 with e naming the bad key or value and a fix. */
 int kube_validate_label(const char *key, const char *value, struct perr *e)
 {
 	struct kube_verrs v;
@@ -520,6 +527,7 @@ static int image_fail(struct perr *e, const char *ref, const char *why,
 	return -1;
 }
 
+/* 0, or -1 with e saying which part of the reference is wrong. */
 int kube_validate_image(const char *ref, struct perr *e)
 {
 	if (!ref || !*ref)
@@ -636,6 +644,7 @@ static const struct {
 	{ "mi", "M", "Mi" },
 };
 
+/* 0, or -1 with e suggesting the suffix meant. */
 int kube_validate_quantity(const char *q, struct perr *e)
 {
 	if (!q)

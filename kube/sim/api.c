@@ -65,6 +65,7 @@ struct list_ctx {
 	char after_ns[520], after_name[520];
 	long long limit; /* 0: all */
 	json_t *items;
+	int whole; /* keep kind and apiVersion (Table rows embed objects) */
 	long long count;
 	long long remaining;
 	int more;
@@ -96,11 +97,16 @@ static int list_one(json_t *obj, void *ud)
 		c->remaining = 1;
 		return !c->count_rest;
 	}
-	/* List items carry no kind/apiVersion: a shallow copy without them. */
-	json_t *item = json_copy(obj);
-	json_object_del(item, "kind");
-	json_object_del(item, "apiVersion");
-	json_array_append_new(c->items, item);
+	/* List items carry no kind/apiVersion: a shallow copy without them.
+	 * Objects embedded in Table rows keep them, as the real server's. */
+	if (c->whole) {
+		json_array_append(c->items, obj);
+	} else {
+		json_t *item = json_copy(obj);
+		json_object_del(item, "kind");
+		json_object_del(item, "apiVersion");
+		json_array_append_new(c->items, item);
+	}
 	c->count++;
 	snprintf(c->last_ns, sizeof c->last_ns, "%s", ns);
 	snprintf(c->last_name, sizeof c->last_name, "%s", name);
@@ -164,6 +170,7 @@ static void handle_list(struct sim_request *rq, struct sim_resp *r)
 		goto fail;
 	c.count_rest = !c.label && !c.field;
 	c.items = json_array();
+	c.whole = sim_accept_table(rq->accept);
 
 	sim_lock(rq->sim);
 	unsigned long long rv = sim_store_rv(rq->sim);
@@ -394,14 +401,75 @@ static int dry_run(struct sim_request *rq, struct sim_status *st)
 	return 0;
 }
 
+/* fieldValidation: Strict refuses unknown fields with the real decoder's
+ * 400, Warn (the default) answers with a Warning header each, Ignore does
+ * neither. 0, or -1 with st set. */
+static int field_validation(struct sim_request *rq, const json_t *obj,
+			    struct sim_resp *r, struct sim_status *st)
+{
+	const char *mode = rq->q.field_validation;
+	if ((mode && strcmp(mode, "Ignore") == 0) || strcmp(rq->route.sub, "scale") == 0)
+		return 0;
+	json_t *unknown = json_array();
+	if (sim_unknown_fields(rq->route.kind, obj, unknown) > 0) {
+		if (mode && strcmp(mode, "Strict") == 0) {
+			struct dbuf b;
+			dbuf_init(&b, 900);
+			size_t i;
+			json_t *u;
+			json_array_foreach(unknown, i, u)
+				dbuf_printf(&b, "%s%s", i ? ", " : "", json_string_value(u));
+			const struct sim_kind *k = rq->route.kind;
+			sim_status_bad_request(st, "%s in version \"%s\" cannot be handled "
+						   "as a %s: strict decoding error: %s",
+					       k->kind, k->version, k->kind, b.p ? b.p : "");
+			dbuf_free(&b);
+			json_decref(unknown);
+			return -1;
+		}
+		if (!r->warnings)
+			r->warnings = json_array();
+		json_array_extend(r->warnings, unknown);
+	}
+	json_decref(unknown);
+	return 0;
+}
+
+/* The manager of a write that is not an apply: fieldManager, else the
+ * User-Agent's program name, as the real server defaults it. */
+static void manager_of(const struct sim_request *rq, char *buf, size_t n)
+{
+	const char *m = rq->q.field_manager;
+	if (m && *m) {
+		snprintf(buf, n, "%.128s", m);
+		return;
+	}
+	const char *ua = rq->user_agent ? rq->user_agent : "unknown";
+	size_t len = strcspn(ua, "/");
+	if (len > 128)
+		len = 128;
+	snprintf(buf, n, "%.*s", (int)len, ua);
+}
+
+/* managedFields for a write that is not an apply (lock held). */
+static void managed_update(struct sim_request *rq, const json_t *old, json_t *obj)
+{
+	char manager[160], now[32];
+	manager_of(rq, manager, sizeof manager);
+	sim_managed_update(rq->route.kind, old, obj, manager,
+			   sim_rfc3339(rq->sim, now, sizeof now));
+}
+
 static void handle_create(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *obj = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
 	json_t *out = NULL;
-	if (!obj || check_body(rq, obj, 0, &st) < 0 || dry_run(rq, &st))
+	if (!obj || check_body(rq, obj, 0, &st) < 0 || dry_run(rq, &st) ||
+	    field_validation(rq, obj, r, &st) < 0)
 		goto fail;
 	sim_lock(rq->sim);
+	managed_update(rq, NULL, obj);
 	int rc = sim_store_create(rq->sim, rq->route.kind,
 				  rq->route.has_ns ? rq->route.ns : NULL, obj, &out,
 				  &st);
@@ -457,15 +525,17 @@ static json_t *merge_update(struct sim_request *rq, const json_t *live,
 
 /* Store obj as the new state of the routed object and answer with it (or
  * its Scale). Takes ownership of obj. Lock held on entry, released. */
-void sim_api_store_update(struct sim_request *rq, json_t *obj, int created,
-			  struct sim_resp *r);
-
-void sim_api_store_update(struct sim_request *rq, json_t *obj, int created,
-			  struct sim_resp *r)
+static void store_update(struct sim_request *rq, json_t *obj, int created,
+			 int applied, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *out = NULL;
 	int rc;
+	if (!applied)
+		managed_update(rq, created ? NULL : sim_store_get(rq->sim, rq->route.kind,
+								  rq->route.ns,
+								  rq->route.name),
+			       obj);
 	if (created)
 		rc = sim_store_create(rq->sim, rq->route.kind, rq->route.ns, obj, &out,
 				      &st);
@@ -491,7 +561,8 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *body = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
-	if (!body || check_body(rq, body, 1, &st) < 0 || dry_run(rq, &st))
+	if (!body || check_body(rq, body, 1, &st) < 0 || dry_run(rq, &st) ||
+	    field_validation(rq, body, r, &st) < 0)
 		goto fail;
 	sim_lock(rq->sim);
 	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
@@ -503,7 +574,7 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 	}
 	json_t *obj = merge_update(rq, live, body);
 	json_decref(body);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, 0, r);
 	return;
 fail:
 	json_decref(body);
@@ -605,6 +676,8 @@ static void handle_apply(struct sim_request *rq, struct sim_resp *r)
 		sim_status_bad_request(&st, "the object provided is not a JSON object");
 		goto fail;
 	}
+	if (field_validation(rq, cfg, r, &st) < 0)
+		goto fail;
 	char now[32];
 	sim_lock(rq->sim);
 	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
@@ -629,12 +702,12 @@ static void handle_apply(struct sim_request *rq, struct sim_resp *r)
 	json_object_set_new(json_object_get(res, "metadata"), "name",
 			    json_string(rq->route.name));
 	if (!live) {
-		sim_api_store_update(rq, res, 1, r);
+		store_update(rq, res, 1, 1, r);
 		return;
 	}
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, 1, r);
 	return;
 fail:
 	json_decref(cfg);
@@ -678,6 +751,11 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 			sim_status_bad_request(&st, "the patch could not be applied");
 		goto fail;
 	}
+	if (field_validation(rq, res, r, &st) < 0) {
+		sim_unlock(rq->sim);
+		json_decref(res);
+		goto fail;
+	}
 	/* The name and namespace are the URL's, whatever the patch says. */
 	if (!json_is_object(json_object_get(res, "metadata")))
 		json_object_set_new(res, "metadata", json_object());
@@ -686,7 +764,7 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
 	json_decref(patch);
-	sim_api_store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, 0, r);
 	return;
 fail:
 	json_decref(patch);
@@ -940,6 +1018,7 @@ static const struct {
 	{ 0, NULL, NULL, NULL, NULL },
 };
 
+/* Answer a request on a collection or an object, by the table above. */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	const struct sim_route *rt = &rq->route;

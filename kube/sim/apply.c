@@ -644,6 +644,7 @@ static const char *jstr(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* Apply cfg onto live (NULL: create) as manager; NULL with 400/409 in st. */
 json_t *sim_apply(const struct sim_kind *k, const json_t *live,
 		  const json_t *cfg, const char *manager, int force,
 		  const char *now_rfc3339, struct sim_status *st)
@@ -948,6 +949,7 @@ static json_t *object_all_set(const json_t *obj, const struct sim_kind *k)
 	return trie;
 }
 
+/* Record a non-apply write by manager in obj's managedFields. */
 void sim_managed_update(const struct sim_kind *k, const json_t *old,
 			json_t *obj, const char *manager,
 			const char *now_rfc3339)

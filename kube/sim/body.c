@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A request body (JSON, YAML or protobuf) as JSON, or NULL with st. */
 json_t *sim_body_decode(const char *ctype, const char *body, size_t len,
 			struct sim_status *st)
 {

@@ -302,6 +302,7 @@ static const struct {
 	{ NULL, NULL, NULL },
 };
 
+/* Fill the real server's create-time defaults for kind k. */
 void sim_defaults_apply(struct sim *s, const struct sim_kind *k, json_t *obj)
 {
 	for (size_t i = 0; defaulters[i].kind; i++)
@@ -333,6 +334,7 @@ static void reorder(json_t *obj, const char *const *first)
 	json_decref(n);
 }
 
+/* Reorder keys as the real server writes them, in place. */
 void sim_canonical_order(json_t *obj)
 {
 	static const char *const top[] = { "kind", "apiVersion", "metadata", NULL };

@@ -174,6 +174,7 @@ static void version(struct sim_resp *r)
 	r->ctype = "application/json";
 }
 
+/* Answer discovery, health and OpenAPI requests. */
 void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	char addr[64];
@@ -188,7 +189,7 @@ void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r)
 		r->ctype = "text/plain; charset=utf-8";
 		return;
 	case SIM_ROUTE_API:
-		snprintf(addr, sizeof addr, "127.0.0.1");
+		snprintf(addr, sizeof addr, "%s", rq->server_addr ? rq->server_addr : "127.0.0.1");
 		sim_resp_json(r, 200, api_versions(addr));
 		return;
 	case SIM_ROUTE_APIS:

@@ -82,6 +82,7 @@ static int blob(CURL *c, CURLoption opt, json_t *m, const char *key,
 	return 0;
 }
 
+/* POST spec to the kubeconfig's cluster's /sim/v1/faults. */
 int sim_fault_remote(const char *kubeconfig, const char *spec, struct perr *e)
 {
 	int rc = -1;

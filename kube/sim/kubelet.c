@@ -413,7 +413,8 @@ static void run_log(struct logctx *x)
 				break;
 		}
 	}
-	if (c->log_style == LOG_NGINX) {
+	/* Web servers log the requests they answer, a few a minute. */
+	if (c->log_style == LOG_NGINX || c->log_style == LOG_PYHTTP) {
 		long long lt = t + 2000;
 		for (uint64_t k = 0;; k++) {
 			uint64_t r = mix(seed + k);
@@ -426,12 +427,18 @@ static void run_log(struct logctx *x)
 			time_t tt = (time_t)(lt / 1000);
 			struct tm tm;
 			gmtime_r(&tt, &tm);
-			strftime(ts, sizeof ts, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-			snprintf(line, sizeof line,
-				 "10.244.%u.%u - - [%s] \"%s\" %d %d \"-\" \"%s\" \"-\"",
-				 (unsigned)((r >> 32) % 3),
-				 (unsigned)(1 + (r >> 40) % 250), ts, a->req,
-				 a->status, a->bytes, a->agent);
+			unsigned o3 = (unsigned)((r >> 32) % 3), o4 = (unsigned)(1 + (r >> 40) % 250);
+			if (c->log_style == LOG_NGINX) {
+				strftime(ts, sizeof ts, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+				snprintf(line, sizeof line,
+					 "10.244.%u.%u - - [%s] \"%s\" %d %d \"-\" \"%s\" \"-\"",
+					 o3, o4, ts, a->req, a->status, a->bytes, a->agent);
+			} else {
+				/* http.server: BaseHTTPRequestHandler.log_message */
+				strftime(ts, sizeof ts, "%d/%b/%Y %H:%M:%S", &tm);
+				snprintf(line, sizeof line, "10.244.%u.%u - - [%s] \"%s\" %d -",
+					 o3, o4, ts, a->req, a->status == 405 ? 501 : a->status);
+			}
 			emit(x, lt, line);
 		}
 	}
@@ -439,18 +446,34 @@ static void run_log(struct logctx *x)
 
 /* ---- container and pod state machine ----------------------------------- */
 
-/* The runtime's ID of one run of a container, derived rather than kept:
- * 10,000 pods need not hold 10,000 IDs. */
-static const char *inst_id(const struct pod_state *ps, const struct ctr *c,
-			   const struct ctr_inst *in, char buf[80])
+uint64_t sim_pod_seed(const struct sim_world *w, const char *ns, const char *pod)
 {
-	uint64_t h = hash_str(ps->seed, c->name) ^ (uint64_t)in->run;
+	return mix(hash_str(w->seed, ns) ^ hash_str(7, pod));
+}
+
+static const char *id_of(uint64_t pod_seed, const char *ctr, int run, char buf[80])
+{
+	uint64_t h = hash_str(pod_seed, ctr) ^ (uint64_t)run;
 	snprintf(buf, 80, "containerd://");
 	for (int i = 0; i < 4; i++) {
 		h = mix(h + (uint64_t)i);
 		snprintf(buf + strlen(buf), 17, "%016llx", (unsigned long long)h);
 	}
 	return buf;
+}
+
+const char *sim_container_id(const struct sim_world *w, const char *ns,
+			     const char *pod, const char *ctr, int run, char buf[80])
+{
+	return id_of(sim_pod_seed(w, ns, pod), ctr, run, buf);
+}
+
+/* The runtime's ID of one run of a container, derived rather than kept:
+ * 10,000 pods need not hold 10,000 IDs. */
+static const char *inst_id(const struct pod_state *ps, const struct ctr *c,
+			   const struct ctr_inst *in, char buf[80])
+{
+	return id_of(ps->seed, c->name, in->run, buf);
 }
 
 static json_t *pod_obj(struct sim *s, const struct pod_state *ps)
@@ -507,7 +530,16 @@ static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
 {
 	struct sim_world *w = sim_world(s);
 	const char *id = sim_registry_lookup(w->reg, c->image, NULL, NULL);
+	if (id && c->present) {
+		free(c->image_id);
+		c->image_id = xstrdup(id);
+		kev(s, ps, c, "Normal", "Pulled",
+		    "Container image \"%s\" already present on machine", c->image);
+		start_instance(s, ps, c, t);
+		return;
+	}
 	if (id) {
+		sim_node_add_image(w, ps->node, c->image);
 		free(c->image_id);
 		c->image_id = xstrdup(id);
 		long long took = t - c->t_state;
@@ -616,9 +648,20 @@ static void ctr_advance(struct sim *s, struct pod_state *ps, struct ctr *c,
 		}
 		case CS_CRASH_BACKOFF:
 			c->restarts++;
-			kev(s, ps, c, "Normal", "Pulled",
-			    "Container image \"%s\" already present on machine",
-			    c->image);
+			if (c->policy == 'A') {
+				/* Always pulls again; the layers are local. */
+				kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"",
+				    c->image);
+				long long took = 300 + (long long)(mix(ps->seed +
+						(uint64_t)c->restarts) % 900);
+				kev(s, ps, c, "Normal", "Pulled",
+				    "Successfully pulled image \"%s\" in %lld.%03llds",
+				    c->image, took / 1000, took % 1000);
+			} else {
+				kev(s, ps, c, "Normal", "Pulled",
+				    "Container image \"%s\" already present on machine",
+				    c->image);
+			}
 			start_instance(s, ps, c, t);
 			break;
 		case CS_TERMINATED:
@@ -634,7 +677,7 @@ static const char *ctr_waiting_reason(const struct ctr *c)
 	case CS_CREATING:
 		return c->pull_attempts ? "ImagePullBackOff" : "ContainerCreating";
 	case CS_PULL_ERR:
-		return "ErrImagePull";
+		return c->never ? "ErrImageNeverPull" : "ErrImagePull";
 	case CS_PULL_BACKOFF:
 		return "ImagePullBackOff";
 	case CS_CRASH_BACKOFF:
@@ -906,7 +949,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	unsigned nidx;
 	ps->node_idx = ps->node && sscanf(ps->node, "sim-node-%u", &nidx) == 1 ? (int)nidx
 										: -1;
-	ps->seed = mix(hash_str(w->seed, ps->ns) ^ hash_str(7, ps->name));
+	ps->seed = sim_pod_seed(w, ps->ns, ps->name);
 	const char *rp = jstr(spec, "restartPolicy");
 	ps->restart_policy = rp ? rp[0] : 'A';
 	ps->nctr = (int)json_array_size(ctrs);
@@ -930,6 +973,8 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 		c->name = xstrdup(jstr(cj, "name") ? jstr(cj, "name") : "");
 		c->image = xstrdup(jstr(cj, "image") ? jstr(cj, "image") : "");
 		classify(c, cj);
+		const char *pol = jstr(cj, "imagePullPolicy");
+		c->policy = pol ? pol[0] : 'A';
 		c->t_state = now;
 		if (adopt) {
 			json_t *cs = json_array_get(json_object_get(status,
@@ -939,6 +984,7 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 			long long t0 = sa ? sim_world_parse_time(sa) : started;
 			const char *id = sim_registry_lookup(w->reg, c->image, NULL, NULL);
 			c->image_id = xstrdup(id ? id : jstr(cs, "imageID"));
+			sim_node_add_image(w, ps->node, c->image);
 			c->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
 			c->cur.start_ms = t0;
 			c->cur.run = c->restarts;
@@ -949,7 +995,18 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 					    : c->ready ? 0 : t0 + c->ready_delay_ms;
 		} else {
 			c->st = CS_CREATING;
-			c->t_next = now + 800 + (long long)(mix(ps->seed + (uint64_t)i) % 1500);
+			if (c->policy != 'A' && sim_node_has_image(w, ps->node, c->image)) {
+				c->present = 1;
+				c->t_next = now + 200;
+			} else if (c->policy == 'N') {
+				c->never = 1;
+				c->st = CS_PULL_ERR;
+				c->pull_msg = xasprintf("Container image \"%s\" is not present "
+							"with pull policy of Never", c->image);
+				c->t_next = 0;
+			} else {
+				c->t_next = now + 800 + (long long)(mix(ps->seed + (uint64_t)i) % 1500);
+			}
 		}
 	}
 	if (adopt) {
@@ -959,9 +1016,13 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 		ps->ready = r;
 		return ps;
 	}
-	for (int i = 0; i < ps->nctr; i++)
-		kev(s, ps, &ps->c[i], "Normal", "Pulling", "Pulling image \"%s\"",
-		    ps->c[i].image);
+	for (int i = 0; i < ps->nctr; i++) {
+		struct ctr *c = &ps->c[i];
+		if (c->never)
+			kev(s, ps, c, "Warning", "ErrImageNeverPull", "%s", c->pull_msg);
+		else if (!c->present)
+			kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
+	}
 	ps->dirty = 1;
 	return ps;
 }

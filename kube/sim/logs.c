@@ -197,6 +197,7 @@ static void follow_done(void *stream)
 	free(f);
 }
 
+/* Answer GET .../pods/NAME/log: text, or a stream with follow. */
 void sim_api_logs(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };

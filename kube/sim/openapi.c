@@ -364,6 +364,7 @@ static void add_kinds(json_t *paths, json_t *defs, const char *gvp, int v3)
 				      "type", "object"));
 }
 
+/* The Swagger 2.0 document of every kind served. New reference. */
 json_t *sim_openapi_v2(void)
 {
 	json_t *paths = json_object(), *defs = json_object();
@@ -373,6 +374,7 @@ json_t *sim_openapi_v2(void)
 			 paths, "definitions", defs);
 }
 
+/* The OpenAPI 3 document of one group-version, or NULL. New reference. */
 json_t *sim_openapi_v3(const char *group_version_path)
 {
 	if (!group_version_path)
@@ -408,6 +410,7 @@ static void doc_hash(const json_t *doc, char out[17])
 	free(s);
 }
 
+/* The /openapi/v3 index: each group-version and its URL. New reference. */
 json_t *sim_openapi_v3_index(void)
 {
 	json_t *paths = json_object();

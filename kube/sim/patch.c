@@ -34,6 +34,7 @@ static void set_status(struct sim_status *st, int code, const char *reason,
 
 /* ---- RFC 7386 ----------------------------------------------------------- */
 
+/* RFC 7386: patch merged into a copy of target. New reference. */
 json_t *sim_merge_patch(const json_t *target, const json_t *patch)
 {
 	if (!json_is_object(patch))
@@ -334,6 +335,7 @@ out:
 	return rc;
 }
 
+/* RFC 6902 on a copy of target; NULL with st set when an op fails. */
 json_t *sim_json_patch(const json_t *target, const json_t *ops,
 		       struct sim_status *st)
 {
@@ -853,6 +855,7 @@ fail:
 	return NULL;
 }
 
+/* Strategic merge of patch into a copy of target; NULL with st set. */
 json_t *sim_strategic_merge_patch(const struct sim_kind *k,
 				  const json_t *target, const json_t *patch,
 				  struct sim_status *st)

@@ -577,6 +577,7 @@ fail:
 	return NULL;
 }
 
+/* A k8s protobuf body (magic, Unknown envelope, message) as JSON. */
 json_t *sim_protobuf_decode(const char *body, size_t len, struct sim_status *st)
 {
 	static const unsigned char magic[4] = { 'k', '8', 's', 0 };

@@ -137,6 +137,7 @@ static const char *proxy_rest(const char *path)
 	return p ? p + 6 : NULL;
 }
 
+/* What a decoded URL path names; 404 Status in st when nothing. */
 int sim_route_parse(const char *path, struct sim_route *r, struct sim_status *st)
 {
 	memset(r, 0, sizeof *r);
@@ -284,6 +285,7 @@ static const struct {
 	{ "timestamps", Q(timestamps) },
 	{ "previous", Q(previous) },
 	{ "limitBytes", Q(limit_bytes) },
+	{ "fieldValidation", Q(field_validation) },
 	{ NULL, 0 },
 };
 #undef Q
@@ -302,12 +304,14 @@ void sim_query_set(struct sim_query *q, const char *key, const char *value)
 		}
 }
 
+/* Whether a query value means true. */
 int sim_query_bool(const char *v)
 {
 	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
 		     strcmp(v, "True") == 0 || strcmp(v, "t") == 0);
 }
 
+/* A bounded integer parameter: 1 parsed, 0 absent, -1 with 400. */
 int sim_query_int(const char *name, const char *v, long long min, long long max,
 		  long long *out, struct sim_status *st)
 {
@@ -438,6 +442,7 @@ char *sim_continue_encode(unsigned long long rv, const char *key)
 	return tok;
 }
 
+/* The resourceVersion and start key of a continue token; 400 when bad. */
 int sim_continue_decode(const char *tok, unsigned long long *rv, char *key,
 			size_t keyn, struct sim_status *st)
 {

@@ -157,6 +157,7 @@ static const struct sim_field f_podspec[] = {
 	   "List of containers belonging to the pod. Containers cannot "
 	   "currently be added or removed. There must be at least one container "
 	   "in a Pod. Cannot be updated."),
+	F("dnsConfig", "object", ""),
 	F("dnsPolicy", "string", ""),
 	F("enableServiceLinks", "boolean", ""),
 	LM("ephemeralContainers", CORE "Container", "name", NULL, ""),
@@ -371,16 +372,37 @@ static const struct sim_field f_volumedevice[] = {
 };
 
 static const struct sim_field f_volume[] = {
+	F("awsElasticBlockStore", "object", ""),
+	F("azureDisk", "object", ""),
+	F("azureFile", "object", ""),
+	F("cephfs", "object", ""),
+	F("cinder", "object", ""),
 	F("configMap", CORE "ConfigMapVolumeSource", ""),
+	F("csi", "object", ""),
 	F("downwardAPI", "object", ""),
 	F("emptyDir", CORE "EmptyDirVolumeSource", ""),
+	F("ephemeral", "object", ""),
+	F("fc", "object", ""),
+	F("flexVolume", "object", ""),
+	F("flocker", "object", ""),
+	F("gcePersistentDisk", "object", ""),
+	F("gitRepo", "object", ""),
+	F("glusterfs", "object", ""),
 	F("hostPath", CORE "HostPathVolumeSource", ""),
+	F("iscsi", "object", ""),
 	F("name", "string", "Volume's name. Must be a DNS_LABEL and unique "
 			    "within the pod."),
 	F("nfs", "object", ""),
 	F("persistentVolumeClaim", CORE "PersistentVolumeClaimVolumeSource", ""),
+	F("photonPersistentDisk", "object", ""),
+	F("portworxVolume", "object", ""),
 	F("projected", "object", ""),
+	F("quobyte", "object", ""),
+	F("rbd", "object", ""),
+	F("scaleIO", "object", ""),
 	F("secret", CORE "SecretVolumeSource", ""),
+	F("storageos", "object", ""),
+	F("vsphereVolume", "object", ""),
 	END,
 };
 
@@ -447,9 +469,16 @@ static const struct sim_field f_tsc[] = {
 };
 
 static const struct sim_field f_podsc[] = {
-	F("fsGroup", "int64", ""),  F("runAsGroup", "int64", ""),
-	F("runAsNonRoot", "boolean", ""), F("runAsUser", "int64", ""),
+	F("fsGroup", "int64", ""),
+	F("fsGroupChangePolicy", "string", ""),
+	F("runAsGroup", "int64", ""),
+	F("runAsNonRoot", "boolean", ""),
+	F("runAsUser", "int64", ""),
+	F("seLinuxOptions", "object", ""),
+	F("seccompProfile", "object", ""),
 	LA("supplementalGroups", "int64", ""),
+	LA("sysctls", "object", ""),
+	F("windowsOptions", "object", ""),
 	END,
 };
 
@@ -457,10 +486,14 @@ static const struct sim_field f_sc[] = {
 	F("allowPrivilegeEscalation", "boolean", ""),
 	F("capabilities", "object", ""),
 	F("privileged", "boolean", ""),
+	F("procMount", "string", ""),
 	F("readOnlyRootFilesystem", "boolean", ""),
 	F("runAsGroup", "int64", ""),
 	F("runAsNonRoot", "boolean", ""),
 	F("runAsUser", "int64", ""),
+	F("seLinuxOptions", "object", ""),
+	F("seccompProfile", "object", ""),
+	F("windowsOptions", "object", ""),
 	END,
 };
 
@@ -687,9 +720,13 @@ static const struct sim_field f_servicespec[] = {
 	LA("clusterIPs", "string", ""),
 	LA("externalIPs", "string", ""),
 	F("externalName", "string", ""),
+	F("allocateLoadBalancerNodePorts", "boolean", ""),
 	F("externalTrafficPolicy", "string", ""),
+	F("healthCheckNodePort", "integer", ""),
 	F("ipFamilyPolicy", "string", ""),
 	LA("ipFamilies", "string", ""),
+	F("loadBalancerIP", "string", ""),
+	LA("loadBalancerSourceRanges", "string", ""),
 	LM("ports", CORE "ServicePort", "port", "port,protocol",
 	   "The list of ports that are exposed by this service."),
 	F("publishNotReadyAddresses", "boolean", ""),
@@ -697,6 +734,8 @@ static const struct sim_field f_servicespec[] = {
 	  "Route service traffic to pods with label keys and values matching "
 	  "this selector."),
 	F("sessionAffinity", "string", ""),
+	F("sessionAffinityConfig", "object", ""),
+	LA("topologyKeys", "string", ""),
 	F("type", "string",
 	  "type determines how the Service is exposed. Defaults to ClusterIP."),
 	END,
@@ -881,56 +920,58 @@ static const struct sim_field f_nscond[] = {
 	END,
 };
 
-#define T(n, d, f) { n, d, f, NULL, NULL, NULL }
-#define K(n, d, f, g, v, k) { n, d, f, g, v, k }
+#define T(n, d, f) { n, d, f, NULL, NULL, NULL, 0 }
+#define TC(n, d, f) { n, d, f, NULL, NULL, NULL, 1 } /* closed */
+#define K(n, d, f, g, v, k) { n, d, f, g, v, k, 0 }
+#define KC(n, d, f, g, v, k) { n, d, f, g, v, k, 1 }
 
 const struct sim_type sim_schema_types[] = {
-	K(CORE "Pod",
+	KC(CORE "Pod",
 	  "Pod is a collection of containers that can run on a host. This "
 	  "resource is created by clients and scheduled onto hosts.",
 	  f_pod, "", "v1", "Pod"),
-	K(APPS "Deployment",
+	KC(APPS "Deployment",
 	  "Deployment enables declarative updates for Pods and ReplicaSets.",
 	  f_deployment, "apps", "v1", "Deployment"),
-	K(APPS "ReplicaSet",
+	KC(APPS "ReplicaSet",
 	  "ReplicaSet ensures that a specified number of pod replicas are "
 	  "running at any given time.",
 	  f_replicaset, "apps", "v1", "ReplicaSet"),
-	K(BATCH "Job", "Job represents the configuration of a single job.",
+	KC(BATCH "Job", "Job represents the configuration of a single job.",
 	  f_job, "batch", "v1", "Job"),
-	K(CORE "Service",
+	KC(CORE "Service",
 	  "Service is a named abstraction of software service (for example, "
 	  "mysql) consisting of local port (for example 3306) that the proxy "
 	  "listens on, and the selector that determines which pods will answer "
 	  "requests sent through the proxy.",
 	  f_service, "", "v1", "Service"),
-	K(CORE "Endpoints",
+	KC(CORE "Endpoints",
 	  "Endpoints is a collection of endpoints that implement the actual "
 	  "service.",
 	  f_endpoints, "", "v1", "Endpoints"),
-	K(CORE "Event",
+	KC(CORE "Event",
 	  "Event is a report of an event somewhere in the cluster.", f_event,
 	  "", "v1", "Event"),
-	K(CORE "ConfigMap",
+	KC(CORE "ConfigMap",
 	  "ConfigMap holds configuration data for pods to consume.",
 	  f_configmap, "", "v1", "ConfigMap"),
-	K(CORE "Secret",
+	KC(CORE "Secret",
 	  "Secret holds secret data of a certain type. The total bytes of the "
 	  "values in the Data field must be less than MaxSecretSize bytes.",
 	  f_secret, "", "v1", "Secret"),
-	K(CORE "Namespace",
+	KC(CORE "Namespace",
 	  "Namespace provides a scope for Names. Use of multiple namespaces is "
 	  "optional.",
 	  f_namespace, "", "v1", "Namespace"),
-	K(CORE "Node",
+	KC(CORE "Node",
 	  "Node is a worker node in Kubernetes. Each node will have a unique "
 	  "identifier in the cache (i.e. in etcd).",
 	  f_node, "", "v1", "Node"),
-	T(META "ObjectMeta",
+	TC(META "ObjectMeta",
 	  "ObjectMeta is metadata that all persisted resources must have, which "
 	  "includes all objects users must create.",
 	  f_objectmeta),
-	T(META "OwnerReference",
+	TC(META "OwnerReference",
 	  "OwnerReference contains enough information to let you identify an "
 	  "owning object.",
 	  f_ownerref),
@@ -938,128 +979,128 @@ const struct sim_type sim_schema_types[] = {
 	  "ManagedFieldsEntry is a workflow-id, a FieldSet and the group "
 	  "version of the resource that the fieldset applies to.",
 	  f_managed),
-	T(META "LabelSelector",
+	TC(META "LabelSelector",
 	  "A label selector is a label query over a set of resources.",
 	  f_labelselector),
-	T(META "LabelSelectorRequirement",
+	TC(META "LabelSelectorRequirement",
 	  "A label selector requirement is a selector that contains values, a "
 	  "key, and an operator that relates the key and values.",
 	  f_lsreq),
-	T(CORE "PodTemplateSpec",
+	TC(CORE "PodTemplateSpec",
 	  "PodTemplateSpec describes the data a pod should have when created "
 	  "from a template",
 	  f_podtemplatespec),
-	T(CORE "PodSpec", "PodSpec is a description of a pod.", f_podspec),
-	T(CORE "Container",
+	TC(CORE "PodSpec", "PodSpec is a description of a pod.", f_podspec),
+	TC(CORE "Container",
 	  "A single application container that you want to run within a pod.",
 	  f_container),
-	T(CORE "ContainerPort",
+	TC(CORE "ContainerPort",
 	  "ContainerPort represents a network port in a single container.",
 	  f_containerport),
-	T(CORE "EnvVar",
+	TC(CORE "EnvVar",
 	  "EnvVar represents an environment variable present in a Container.",
 	  f_envvar),
-	T(CORE "EnvVarSource",
+	TC(CORE "EnvVarSource",
 	  "EnvVarSource represents a source for the value of an EnvVar.",
 	  f_envvarsource),
-	T(CORE "ConfigMapKeySelector", "Selects a key from a ConfigMap.",
+	TC(CORE "ConfigMapKeySelector", "Selects a key from a ConfigMap.",
 	  f_keysel),
-	T(CORE "SecretKeySelector",
+	TC(CORE "SecretKeySelector",
 	  "SecretKeySelector selects a key of a Secret.", f_keysel),
-	T(CORE "ObjectFieldSelector",
+	TC(CORE "ObjectFieldSelector",
 	  "ObjectFieldSelector selects an APIVersioned field of an object.",
 	  f_fieldsel),
-	T(CORE "ResourceFieldSelector",
+	TC(CORE "ResourceFieldSelector",
 	  "ResourceFieldSelector represents container resources (cpu, memory) "
 	  "and their output format",
 	  f_resfieldsel),
-	T(CORE "EnvFromSource",
+	TC(CORE "EnvFromSource",
 	  "EnvFromSource represents the source of a set of ConfigMaps",
 	  f_envfrom),
-	T(CORE "ConfigMapEnvSource",
+	TC(CORE "ConfigMapEnvSource",
 	  "ConfigMapEnvSource selects a ConfigMap to populate the environment "
 	  "variables with.",
 	  f_envsource),
-	T(CORE "SecretEnvSource",
+	TC(CORE "SecretEnvSource",
 	  "SecretEnvSource selects a Secret to populate the environment "
 	  "variables with.",
 	  f_envsource),
-	T(CORE "LocalObjectReference",
+	TC(CORE "LocalObjectReference",
 	  "LocalObjectReference contains enough information to let you locate "
 	  "the referenced object inside the same namespace.",
 	  f_localref),
-	T(CORE "ResourceRequirements",
+	TC(CORE "ResourceRequirements",
 	  "ResourceRequirements describes the compute resource requirements.",
 	  f_resources),
-	T(CORE "Probe",
+	TC(CORE "Probe",
 	  "Probe describes a health check to be performed against a container "
 	  "to determine whether it is alive or ready to receive traffic.",
 	  f_probe),
-	T(CORE "ExecAction",
+	TC(CORE "ExecAction",
 	  "ExecAction describes a \"run in container\" action.", f_exec),
-	T(CORE "HTTPGetAction",
+	TC(CORE "HTTPGetAction",
 	  "HTTPGetAction describes an action based on HTTP Get requests.",
 	  f_httpget),
-	T(CORE "HTTPHeader",
+	TC(CORE "HTTPHeader",
 	  "HTTPHeader describes a custom header to be used in HTTP probes",
 	  f_header),
-	T(CORE "TCPSocketAction",
+	TC(CORE "TCPSocketAction",
 	  "TCPSocketAction describes an action based on opening a socket",
 	  f_tcp),
-	T(CORE "Lifecycle",
+	TC(CORE "Lifecycle",
 	  "Lifecycle describes actions that the management system should take "
 	  "in response to container lifecycle events.",
 	  f_lifecycle),
-	T(CORE "Handler",
+	TC(CORE "Handler",
 	  "Handler defines a specific action that should be taken", f_handler),
-	T(CORE "VolumeMount",
+	TC(CORE "VolumeMount",
 	  "VolumeMount describes a mounting of a Volume within a container.",
 	  f_volumemount),
-	T(CORE "VolumeDevice",
+	TC(CORE "VolumeDevice",
 	  "volumeDevice describes a mapping of a raw block device within a "
 	  "container.",
 	  f_volumedevice),
-	T(CORE "Volume",
+	TC(CORE "Volume",
 	  "Volume represents a named volume in a pod that may be accessed by "
 	  "any container in the pod.",
 	  f_volume),
-	T(CORE "ConfigMapVolumeSource",
+	TC(CORE "ConfigMapVolumeSource",
 	  "Adapts a ConfigMap into a volume.", f_cmvol),
-	T(CORE "SecretVolumeSource",
+	TC(CORE "SecretVolumeSource",
 	  "Adapts a Secret into a volume.", f_secretvol),
-	T(CORE "KeyToPath", "Maps a string key to a path within a volume.",
+	TC(CORE "KeyToPath", "Maps a string key to a path within a volume.",
 	  f_keytopath),
-	T(CORE "EmptyDirVolumeSource",
+	TC(CORE "EmptyDirVolumeSource",
 	  "Represents an empty directory for a pod.", f_emptydir),
-	T(CORE "HostPathVolumeSource",
+	TC(CORE "HostPathVolumeSource",
 	  "Represents a host path mapped into a pod.", f_hostpath),
-	T(CORE "PersistentVolumeClaimVolumeSource",
+	TC(CORE "PersistentVolumeClaimVolumeSource",
 	  "PersistentVolumeClaimVolumeSource references the user's PVC in the "
 	  "same namespace.",
 	  f_pvcvol),
-	T(CORE "Toleration",
+	TC(CORE "Toleration",
 	  "The pod this Toleration is attached to tolerates any taint that "
 	  "matches the triple <key,value,effect> using the matching operator "
 	  "<operator>.",
 	  f_toleration),
-	T(CORE "HostAlias",
+	TC(CORE "HostAlias",
 	  "HostAlias holds the mapping between IP and hostnames that will be "
 	  "injected as an entry in the pod's hosts file.",
 	  f_hostalias),
-	T(CORE "PodReadinessGate",
+	TC(CORE "PodReadinessGate",
 	  "PodReadinessGate contains the reference to a pod condition",
 	  f_readinessgate),
-	T(CORE "TopologySpreadConstraint",
+	TC(CORE "TopologySpreadConstraint",
 	  "TopologySpreadConstraint specifies how to spread matching pods "
 	  "among the given topology.",
 	  f_tsc),
 	T(CORE "Affinity", "Affinity is a group of affinity scheduling rules.",
 	  NULL),
-	T(CORE "PodSecurityContext",
+	TC(CORE "PodSecurityContext",
 	  "PodSecurityContext holds pod-level security attributes and common "
 	  "container settings.",
 	  f_podsc),
-	T(CORE "SecurityContext",
+	TC(CORE "SecurityContext",
 	  "SecurityContext holds security configuration that will be applied "
 	  "to a container.",
 	  f_sc),
@@ -1087,15 +1128,15 @@ const struct sim_type sim_schema_types[] = {
 	  f_csterm),
 	T(CORE "ContainerStateWaiting",
 	  "ContainerStateWaiting is a waiting state of a container.", f_cswait),
-	T(APPS "DeploymentSpec",
+	TC(APPS "DeploymentSpec",
 	  "DeploymentSpec is the specification of the desired behavior of the "
 	  "Deployment.",
 	  f_deployspec),
-	T(APPS "DeploymentStrategy",
+	TC(APPS "DeploymentStrategy",
 	  "DeploymentStrategy describes how to replace existing pods with new "
 	  "ones.",
 	  f_deploystrategy),
-	T(APPS "RollingUpdateDeployment",
+	TC(APPS "RollingUpdateDeployment",
 	  "Spec to control the desired behavior of rolling update.",
 	  f_rollingupdate),
 	T(APPS "DeploymentStatus",
@@ -1106,7 +1147,7 @@ const struct sim_type sim_schema_types[] = {
 	  "DeploymentCondition describes the state of a deployment at a certain "
 	  "point.",
 	  f_condition),
-	T(APPS "ReplicaSetSpec",
+	TC(APPS "ReplicaSetSpec",
 	  "ReplicaSetSpec is the specification of a ReplicaSet.", f_rsspec),
 	T(APPS "ReplicaSetStatus",
 	  "ReplicaSetStatus represents the current status of a ReplicaSet.",
@@ -1115,18 +1156,18 @@ const struct sim_type sim_schema_types[] = {
 	  "ReplicaSetCondition describes the state of a replica set at a "
 	  "certain point.",
 	  f_condition),
-	T(BATCH "JobSpec", "JobSpec describes how the job execution will look "
+	TC(BATCH "JobSpec", "JobSpec describes how the job execution will look "
 			   "like.",
 	  f_jobspec),
 	T(BATCH "JobStatus", "JobStatus represents the current state of a Job.",
 	  f_jobstatus),
 	T(BATCH "JobCondition",
 	  "JobCondition describes current state of a job.", f_jobcond),
-	T(CORE "ServiceSpec",
+	TC(CORE "ServiceSpec",
 	  "ServiceSpec describes the attributes that a user creates on a "
 	  "service.",
 	  f_servicespec),
-	T(CORE "ServicePort",
+	TC(CORE "ServicePort",
 	  "ServicePort contains information on service's port.", f_serviceport),
 	T(CORE "ServiceStatus",
 	  "ServiceStatus represents the current status of a service.",
@@ -1145,7 +1186,7 @@ const struct sim_type sim_schema_types[] = {
 	  f_objref),
 	T(CORE "EventSource",
 	  "EventSource contains information for an event.", f_eventsource),
-	T(CORE "NamespaceSpec",
+	TC(CORE "NamespaceSpec",
 	  "NamespaceSpec describes the attributes on a Namespace.", f_nsspec),
 	T(CORE "NamespaceStatus",
 	  "NamespaceStatus is information about the current status of a "
@@ -1173,9 +1214,10 @@ const struct sim_type sim_schema_types[] = {
 	T(CORE "NodeSystemInfo",
 	  "NodeSystemInfo is a set of ids/uuids to uniquely identify the node.",
 	  f_nodeinfo),
-	{ NULL, NULL, NULL, NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
+/* The type named name (borrowed), or NULL. */
 const struct sim_type *sim_schema_type(const char *name)
 {
 	if (!name)
@@ -1186,6 +1228,7 @@ const struct sim_type *sim_schema_type(const char *name)
 	return NULL;
 }
 
+/* The top-level type of group/kind (borrowed), or NULL. */
 const struct sim_type *sim_schema_root(const char *group, const char *kind)
 {
 	for (const struct sim_type *t = sim_schema_types; t->name; t++)
@@ -1194,6 +1237,7 @@ const struct sim_type *sim_schema_root(const char *group, const char *kind)
 	return NULL;
 }
 
+/* Field name of type t (borrowed), or NULL. */
 const struct sim_field *sim_schema_field(const struct sim_type *t,
 					 const char *name)
 {

@@ -102,6 +102,7 @@ static int seed_node(struct sim *s, int i, int max_pods, const char *now,
 		char *norm = sim_image_normalize(present[k].ref);
 		const char *id = sim_registry_lookup(sim_world(s)->reg, present[k].ref,
 						     NULL, NULL);
+		sim_node_add_image(sim_world(s), name, present[k].ref);
 		json_array_append_new(images, json_pack("{s:[s,s],s:I}", "names",
 							id ? id : norm, norm,
 							"sizeBytes",
@@ -231,16 +232,20 @@ static int seed_running_deployment(struct sim *s, const char *ns, const char *na
 				  "lastTransitionTime", now);
 	int rc = 0;
 	for (int i = 0; i < replicas && rc == 0; i++) {
-		char ip[20], node[32], gen[320], cid[80], hostip[20];
+		char ip[20], node[32], pname[320], cid[80], hostip[20];
 		unsigned n = w->ip_next++;
 		snprintf(ip, sizeof ip, "10.244.%u.%u", (n / 250) % 256, n % 250 + 2);
 		int ni = 1 + (int)(n % NODES);
 		snprintf(node, sizeof node, "sim-node-%d", ni);
 		snprintf(hostip, sizeof hostip, "10.0.0.%d", 10 + ni);
-		snprintf(gen, sizeof gen, "%s-", rsname);
-		snprintf(cid, sizeof cid, "containerd://%016llx%016llx",
-			 (unsigned long long)sim_world_rand(w),
-			 (unsigned long long)sim_world_rand(w));
+		/* Named here (not by generateName) so the container ID is the
+		 * one the kubelet derives for the pod. */
+		char suffix[6];
+		do {
+			sim_world_rand_suffix(w, suffix, 5);
+			snprintf(pname, sizeof pname, "%s-%s", rsname, suffix);
+		} while (sim_store_get(s, sim_kind_find("", "pods"), ns, pname));
+		sim_container_id(w, ns, pname, "app", 0, cid);
 		if (!specs[ni]) {
 			specs[ni] = json_deep_copy(json_object_get(rtmpl, "spec"));
 			json_object_set_new(specs[ni], "nodeName", json_string(node));
@@ -249,7 +254,7 @@ static int seed_running_deployment(struct sim *s, const char *ns, const char *na
 			"{s:{s:s,s:O,s:O},s:O,"
 			"s:{s:s,s:O,s:s,s:s,s:[{s:s}],s:s,"
 			"s:[{s:s,s:{s:{s:s}},s:{},s:b,s:i,s:s,s:s,s:s,s:b}]}}",
-			"metadata", "generateName", gen, "labels", plabels,
+			"metadata", "name", pname, "labels", plabels,
 			"ownerReferences", owners, "spec", specs[ni],
 			"status", "phase", "Running", "conditions", conds,
 			"hostIP", hostip, "podIP", ip, "podIPs", "ip", ip, "startTime", now,

@@ -51,6 +51,7 @@ static void bad_request(struct sim_status *st, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Free a selector; NULL is fine. */
 void sim_selector_free(struct sim_selector *sel)
 {
 	if (!sel)
@@ -373,6 +374,7 @@ static int parse_requirement(struct lexer *l, struct sim_selector *sel,
 	return check_value(r, err, n);
 }
 
+/* Parse a label selector; NULL with the real 400 in st. */
 struct sim_selector *sim_label_selector_parse(const char *s,
 					      struct sim_status *st)
 {
@@ -511,6 +513,7 @@ static char *unescape(const char *s, size_t n, struct sim_status *st)
 	return out;
 }
 
+/* Parse a field selector for kind k; NULL with the real 400 in st. */
 struct sim_selector *sim_field_selector_parse(const struct sim_kind *k,
 					      const char *s,
 					      struct sim_status *st)
@@ -650,6 +653,7 @@ static int match_label_req(const struct req *r, const json_t *labels)
 	return 0;
 }
 
+/* Non-zero when obj matches sel (NULL matches everything). */
 int sim_selector_match(const struct sim_selector *sel, const json_t *obj)
 {
 	if (!sel)

@@ -35,6 +35,7 @@ struct conn_req {
 	int too_large;
 };
 
+/* Set r to JSON j with code; takes ownership of j. */
 void sim_resp_json(struct sim_resp *r, int code, json_t *j)
 {
 	r->code = code;
@@ -44,6 +45,7 @@ void sim_resp_json(struct sim_resp *r, int code, json_t *j)
 	json_decref(j);
 }
 
+/* Set r to the Status in st. */
 void sim_resp_status(struct sim_resp *r, const struct sim_status *st)
 {
 	sim_resp_json(r, st->code ? st->code : 500, sim_status_json(st));
@@ -323,6 +325,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct sim_resp *r
 	if (r->stream) {
 		struct sim_resp *heap = xmalloc(sizeof *heap);
 		*heap = *r;
+		heap->warnings = NULL;
 		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
 							 stream_reader, heap,
 							 stream_free);
@@ -338,6 +341,25 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct sim_resp *r
 				"no-cache, private");
 	if (retry[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	size_t i;
+	json_t *w;
+	json_array_foreach(r->warnings, i, w)
+	{
+		/* RFC 7234 warn-text: a quoted string. */
+		struct dbuf b;
+		dbuf_init(&b, 4096);
+		dbuf_puts(&b, "299 - \"");
+		for (const char *p = json_string_value(w); p && *p; p++) {
+			if (*p == '"' || *p == '\\')
+				dbuf_puts(&b, "\\");
+			if ((unsigned char)*p >= ' ')
+				dbuf_append(&b, p, 1);
+		}
+		dbuf_puts(&b, "\"");
+		if (b.p)
+			MHD_add_response_header(resp, "Warning", b.p);
+		dbuf_free(&b);
+	}
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)code, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -377,6 +399,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 						MHD_HTTP_HEADER_ACCEPT);
 	rq.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					       MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_USER_AGENT);
 	rq.body = cr->body.p;
 	rq.body_len = cr->body.len;
 	const union MHD_ConnectionInfo *ci =
@@ -389,6 +413,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	dispatch(srv, conn, &rq, cr, &r);
 	enum MHD_Result ret = send_resp(conn, &r);
 	free(r.body);
+	json_decref(r.warnings);
 	return ret;
 }
 
@@ -452,6 +477,7 @@ bad:
 	return -1;
 }
 
+/* Listen on loopback and serve s; writes the kubeconfig; NULL with e. */
 struct sim_server *sim_server_start(struct sim *s, const struct sim_server_opts *o,
 				    struct perr *e)
 {
@@ -511,16 +537,19 @@ fail:
 	return NULL;
 }
 
+/* The port listened on. */
 int sim_server_port(const struct sim_server *srv)
 {
 	return srv->port;
 }
 
+/* The URL clients use (borrowed). */
 const char *sim_server_url(const struct sim_server *srv)
 {
 	return srv->url;
 }
 
+/* End every watch, stop serving and free; accepts NULL. */
 void sim_server_stop(struct sim_server *srv)
 {
 	if (!srv)

@@ -55,7 +55,7 @@ struct sim_query {
 		*rv_match, *timeout_seconds, *bookmarks, *propagation, *grace,
 		*field_manager, *force, *dry_run, *include_object, *container,
 		*follow, *tail_lines, *since_seconds, *since_time, *timestamps,
-		*previous, *limit_bytes;
+		*previous, *limit_bytes, *field_validation;
 };
 
 void sim_query_set(struct sim_query *q, const char *key, const char *value);
@@ -94,6 +94,7 @@ struct sim_resp {
 	size_t len;
 	const char *ctype;
 	long long retry_after; /* seconds; 0: no Retry-After */
+	json_t *warnings;      /* strings for Warning headers, or NULL; owned */
 	/* Streaming (watch, log -f): the server calls next until it returns
 	 * -1, then done. */
 	void *stream;
@@ -119,6 +120,7 @@ struct sim_request {
 	size_t body_len;
 	const char *user; /* authenticated user */
 	const char *server_addr; /* "127.0.0.1:PORT" */
+	const char *user_agent;
 	int client_fd;           /* the client's socket, or -1 */
 };
 

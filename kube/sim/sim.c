@@ -19,6 +19,7 @@ static long long wall_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A cluster with its store, world and seed; NULL with e set. */
 struct sim *sim_new(const struct sim_opts *o, struct perr *e)
 {
 	struct sim_opts dflt = { .speed = 1.0 };
@@ -75,6 +76,7 @@ static void *controller_thread(void *arg)
 	return NULL;
 }
 
+/* Start the controller thread (once). */
 int sim_start_controllers(struct sim *s, struct perr *e)
 {
 	if (s->ctl_running)
@@ -88,6 +90,7 @@ int sim_start_controllers(struct sim *s, struct perr *e)
 	return 0;
 }
 
+/* Stop the controllers and free everything; accepts NULL. */
 void sim_free(struct sim *s)
 {
 	if (!s)
@@ -108,26 +111,31 @@ void sim_free(struct sim *s)
 	free(s);
 }
 
+/* Take the cluster's one lock. */
 void sim_lock(struct sim *s)
 {
 	pthread_mutex_lock(&s->mu);
 }
 
+/* Release the cluster's lock. */
 void sim_unlock(struct sim *s)
 {
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Simulated milliseconds since start (real time times speed). */
 long long sim_now(struct sim *s)
 {
 	return (long long)((double)(now_ms() - s->start_real_ms) * s->speed);
 }
 
+/* The simulated wall clock in Unix milliseconds. */
 long long sim_wall_ms(struct sim *s)
 {
 	return s->start_wall_ms + sim_now(s);
 }
 
+/* The simulated wall clock as RFC 3339 into buf. */
 const char *sim_rfc3339(struct sim *s, char *buf, size_t n)
 {
 	time_t t = (time_t)(sim_wall_ms(s) / 1000);
@@ -148,6 +156,7 @@ unsigned long long sim_rand(struct sim *s)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
+/* The world behind the store (borrowed). */
 struct sim_world *sim_world(struct sim *s)
 {
 	return s ? s->world : NULL;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* How messages name k: "deployments.apps", "pods". */
 const char *sim_kind_resource(const struct sim_kind *k, char *buf, size_t n)
 {
 	if (k->group[0])
@@ -67,6 +68,7 @@ json_t *sim_status_json(const struct sim_status *st)
 	return o;
 }
 
+/* The Success Status of a delete; takes ownership of details. */
 json_t *sim_status_success_json(json_t *details)
 {
 	json_t *o = json_object();
@@ -79,6 +81,7 @@ json_t *sim_status_success_json(json_t *details)
 	return o;
 }
 
+/* {"name","group","kind": plural} about one object; new reference. */
 json_t *sim_status_details(const struct sim_kind *k, const char *name)
 {
 	json_t *d = json_object();
@@ -90,6 +93,7 @@ json_t *sim_status_details(const struct sim_kind *k, const char *name)
 	return d;
 }
 
+/* 404 NotFound: `deployments.apps "x" not found`. */
 void sim_status_not_found(struct sim_status *st, const struct sim_kind *k,
 			  const char *name)
 {
@@ -100,6 +104,7 @@ void sim_status_not_found(struct sim_status *st, const struct sim_kind *k,
 		st->details = sim_status_details(k, name);
 }
 
+/* 409 AlreadyExists: `deployments.apps "x" already exists`. */
 void sim_status_already_exists(struct sim_status *st, const struct sim_kind *k,
 			       const char *name)
 {
@@ -110,6 +115,7 @@ void sim_status_already_exists(struct sim_status *st, const struct sim_kind *k,
 		st->details = sim_status_details(k, name);
 }
 
+/* 409 Conflict on a stale resourceVersion. */
 void sim_status_conflict(struct sim_status *st, const struct sim_kind *k,
 			 const char *name)
 {
@@ -123,6 +129,7 @@ void sim_status_conflict(struct sim_status *st, const struct sim_kind *k,
 		st->details = sim_status_details(k, name);
 }
 
+/* 410 Expired: `too old resource version: RV (OLDEST)`. */
 void sim_status_expired(struct sim_status *st, unsigned long long rv,
 			unsigned long long oldest)
 {
@@ -130,6 +137,7 @@ void sim_status_expired(struct sim_status *st, unsigned long long rv,
 		       rv, oldest);
 }
 
+/* 400 BadRequest with the message as given. */
 void sim_status_bad_request(struct sim_status *st, const char *fmt, ...)
 {
 	if (!st)

@@ -21,6 +21,7 @@
 
 #define WATCH_QUEUE_CAP 4096
 
+/* Index of k in sim_kinds[] (k points into the table). */
 size_t sim_kind_index(const struct sim_kind *k)
 {
 	return (size_t)(k - sim_kinds);
@@ -85,6 +86,7 @@ static size_t bucket_ns_start(const struct sim_bucket *b, const char *ns)
 	return lo;
 }
 
+/* Make the per-kind buckets and the watch history; sim_new calls it. */
 void sim_store_init(struct sim *s)
 {
 	size_t n = 0;
@@ -108,6 +110,7 @@ static void wev_unref(struct sim_wev *ev)
 	free(ev);
 }
 
+/* Free every object, event and watcher; lock held. */
 void sim_store_fini(struct sim *s)
 {
 	while (s->watchers)
@@ -127,6 +130,7 @@ void sim_store_fini(struct sim *s)
 	free(s->buckets);
 }
 
+/* The stored object (borrowed, immutable) or NULL; lock held. */
 json_t *sim_store_get(struct sim *s, const struct sim_kind *k, const char *ns,
 		      const char *name)
 {
@@ -138,6 +142,7 @@ json_t *sim_store_get(struct sim *s, const struct sim_kind *k, const char *ns,
 	return found ? b->v[i].obj : NULL;
 }
 
+/* Call fn on each object of k in ns (NULL: all), in namespace/name order. */
 void sim_store_each(struct sim *s, const struct sim_kind *k, const char *ns,
 		    int (*fn)(json_t *obj, void *ud), void *ud)
 {
@@ -154,6 +159,7 @@ void sim_store_each(struct sim *s, const struct sim_kind *k, const char *ns,
 	}
 }
 
+/* How many objects of k in ns (NULL: all). */
 size_t sim_store_count(struct sim *s, const struct sim_kind *k, const char *ns)
 {
 	struct sim_bucket *b = bucket(s, k);
@@ -167,6 +173,7 @@ size_t sim_store_count(struct sim *s, const struct sim_kind *k, const char *ns)
 	return n;
 }
 
+/* The current resourceVersion. */
 unsigned long long sim_store_rv(struct sim *s)
 {
 	return s->rv;
@@ -246,6 +253,7 @@ static const char *wev_line(struct sim_wev *ev, size_t *len)
 	return ev->line;
 }
 
+/* Register a watcher, replaying history after from_rv (or the state for 0). */
 struct sim_watcher *sim_watch_open(struct sim *s, const struct sim_kind *k,
 				   const char *ns, unsigned long long from_rv,
 				   sim_watch_match_fn match, void *ud,
@@ -294,6 +302,7 @@ struct sim_watcher *sim_watch_open(struct sim *s, const struct sim_kind *k,
 	return w;
 }
 
+/* Wait for events and append their lines: 1 data, 0 timeout, -1 closed. */
 int sim_watch_next(struct sim *s, struct sim_watcher *w, struct dbuf *out,
 		   long long timeout_ms)
 {
@@ -330,6 +339,7 @@ int sim_watch_next(struct sim *s, struct sim_watcher *w, struct dbuf *out,
 	return 1;
 }
 
+/* Unregister w and free it with its queue; accepts NULL. */
 void sim_watch_close(struct sim *s, struct sim_watcher *w)
 {
 	if (!w)
@@ -351,6 +361,7 @@ void sim_watch_close(struct sim *s, struct sim_watcher *w)
 	free(w);
 }
 
+/* Close every watcher now (drop-watches). */
 void sim_watch_drop_all(struct sim *s)
 {
 	for (struct sim_watcher *w = s->watchers; w; w = w->next) {
@@ -359,6 +370,7 @@ void sim_watch_drop_all(struct sim *s)
 	}
 }
 
+/* Compact the history and close the watchers (expire-watches). */
 void sim_watch_expire_all(struct sim *s)
 {
 	/* A compaction: the history goes, and the counter moves one past
@@ -487,6 +499,7 @@ static int check_namespace(struct sim *s, const struct sim_kind *k,
 	return 0;
 }
 
+/* Create with system fields, defaults and validation; takes ownership. */
 int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
 		     json_t *obj, json_t **out, struct sim_status *st)
 {
@@ -616,6 +629,7 @@ static int same_object(const json_t *a, const json_t *b)
 	return eq;
 }
 
+/* Replace, with the stale-resourceVersion 409; takes ownership. */
 int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
 		     json_t *obj, json_t **out, struct sim_status *st)
 {
@@ -699,6 +713,7 @@ out:
 
 static void namespace_finish(struct sim *s, const char *ns);
 
+/* Remove now and emit DELETED; finishes a terminating namespace. */
 int sim_store_remove(struct sim *s, const struct sim_kind *k, const char *ns,
 		     const char *name, struct sim_status *st)
 {
@@ -1013,6 +1028,7 @@ static int delete_impl(struct sim *s, const struct sim_kind *k, const char *ns,
 	return rc;
 }
 
+/* The API delete with a pod grace period (-1: the pod's own). */
 int sim_store_delete_grace(struct sim *s, const struct sim_kind *k,
 			   const char *ns, const char *name,
 			   const char *propagation, long long grace,
@@ -1022,6 +1038,7 @@ int sim_store_delete_grace(struct sim *s, const struct sim_kind *k,
 			   0);
 }
 
+/* The API delete: graceful for pods, propagation through owners. */
 int sim_store_delete(struct sim *s, const struct sim_kind *k, const char *ns,
 		     const char *name, const char *propagation, json_t **out,
 		     struct sim_status *st)

@@ -688,11 +688,9 @@ static json_t *service_external_ip(const json_t *obj)
 					"loadBalancer"),
 			"ingress");
 		join_strings(&b, json_object_get(spec, "externalIPs"), NULL);
-		size_t before = b.len;
 		join_strings(&b, ing, "ip");
 		join_strings(&b, ing, "hostname");
 		out = json_string(b.len ? b.p : "<pending>");
-		(void)before;
 	} else {
 		join_strings(&b, json_object_get(spec, "externalIPs"), NULL);
 		out = json_string(b.len ? b.p : "<none>");
@@ -1117,6 +1115,7 @@ static const struct printer {
 	{ "", "Node", node_cols, node_row },
 };
 
+/* The Table of items (borrowed) for kind k at now_unix. New reference. */
 json_t *sim_table(const struct sim_kind *k, json_t *items, int include_object,
 		  long long now_unix)
 {

@@ -134,6 +134,7 @@ fail:
 	return -1;
 }
 
+/* Make the CA, server and client certificates (PEM) with GnuTLS. */
 int sim_tls_make(struct sim_tls *t, struct perr *e)
 {
 	struct keypair ca = { 0 }, srv = { 0 }, cli = { 0 };
@@ -163,6 +164,7 @@ out:
 	return rc;
 }
 
+/* Free the PEM strings; accepts NULL. */
 void sim_tls_free(struct sim_tls *t)
 {
 	if (!t)
@@ -199,6 +201,7 @@ static void data_field(struct dbuf *b, const char *indent, const char *key,
 	free(enc);
 }
 
+/* Write the kubeconfig atomically with mode 0600. */
 int sim_kubeconfig_write(const char *path, const char *url,
 			 const struct sim_tls *tls, const char *token,
 			 int client_cert, struct perr *e)

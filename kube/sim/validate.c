@@ -423,7 +423,8 @@ static void check_containers(struct errs *e, const json_t *ctrs,
 }
 
 /* ValidatePodSpec (the parts kept): containers, initContainers, the
- * restart policy. allowed: the policies the owner accepts (NULL: any). */
+ * restart policy, the grace period. Owners that allow fewer restart
+ * policies check theirs in check_workload. */
 static void check_pod_spec(struct errs *e, const json_t *spec,
 			   const char *path)
 {
@@ -801,6 +802,49 @@ static void check_selector_immutable(struct errs *e, const json_t *obj,
 	dbuf_free(&b);
 }
 
+/* ---- unknown fields ------------------------------------------------------- */
+
+static void unknown_walk(const json_t *v, const struct sim_type *t,
+			 const char *path, json_t *out, int depth)
+{
+	const char *k;
+	json_t *x;
+	if (!json_is_object(v) || !t || !t->fields || depth > 64)
+		return;
+	json_object_foreach((json_t *)v, k, x) {
+		char *p = *path ? xasprintf("%s.%s", path, k) : xstrdup(k);
+		const struct sim_field *f = sim_schema_field(t, k);
+		if (!f) {
+			if (t->closed)
+				json_array_append_new(
+					out, json_sprintf("unknown field \"%s\"", p));
+		} else if (f->shape == 'a') {
+			const struct sim_type *et = sim_schema_type(f->type);
+			size_t i;
+			json_t *e;
+			json_array_foreach(x, i, e) {
+				char *ip = xasprintf("%s[%zu]", p, i);
+				unknown_walk(e, et, ip, out, depth + 1);
+				free(ip);
+			}
+		} else if (f->shape == 0) {
+			unknown_walk(x, sim_schema_type(f->type), p, out,
+				     depth + 1);
+		}
+		free(p);
+	}
+}
+
+/* Append `unknown field "path"` for each field closed types do not
+ * declare; the count appended. */
+int sim_unknown_fields(const struct sim_kind *k, const json_t *obj,
+		       json_t *unknown)
+{
+	size_t before = json_array_size(unknown);
+	unknown_walk(obj, sim_schema_root(k->group, k->kind), "", unknown, 0);
+	return (int)(json_array_size(unknown) - before);
+}
+
 static const struct kind_rules {
 	const char *group, *kind;
 	void (*spec)(struct errs *, const json_t *obj, const json_t *old);
@@ -815,6 +859,7 @@ static const struct kind_rules {
 	{ "", "Secret", validate_data_keys, 0 },
 };
 
+/* 0, or -1 with the real 422 Invalid (message and causes) in st. */
 int sim_validate(const struct sim_kind *k, const json_t *obj,
 		 const json_t *old, struct sim_status *st)
 {

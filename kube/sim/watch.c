@@ -173,6 +173,7 @@ static void wdone(void *stream)
 	free(ws);
 }
 
+/* Start a watch stream (or its single ERROR event) in r. */
 void sim_api_watch(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };

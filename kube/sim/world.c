@@ -176,6 +176,7 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 	smap_init(&w->rs_timed, free);
 	smap_init(&w->dep_timed, free);
 	smap_init(&w->unsched, free);
+	smap_init(&w->node_images, NULL);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
 	return w;
@@ -192,6 +193,7 @@ void sim_world_free(struct sim_world *w)
 	smap_free(&w->rs_timed);
 	smap_free(&w->dep_timed);
 	smap_free(&w->unsched);
+	smap_free(&w->node_images);
 	for (size_t i = 0; i < w->ev_max; i++)
 		free(w->ev_ring[i]);
 	free(w->ev_ring);
@@ -362,6 +364,31 @@ json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
 void sim_dirty_free(struct sim_dirty *d)
 {
 	smap_free(&d->m);
+}
+
+/* ---- images on nodes ------------------------------------------------------ */
+
+static char *node_image_key(const char *node, const char *image)
+{
+	char *norm = sim_image_normalize(image);
+	char *k = xasprintf("%s\x1f%s", node ? node : "", norm ? norm : image);
+	free(norm);
+	return k;
+}
+
+int sim_node_has_image(struct sim_world *w, const char *node, const char *image)
+{
+	char *k = node_image_key(node, image);
+	int has = smap_get(&w->node_images, k) != NULL;
+	free(k);
+	return has;
+}
+
+void sim_node_add_image(struct sim_world *w, const char *node, const char *image)
+{
+	char *k = node_image_key(node, image);
+	smap_put(&w->node_images, k, (void *)1);
+	free(k);
 }
 
 /* ---- the registry through the world ------------------------------------ */

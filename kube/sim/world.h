@@ -80,6 +80,9 @@ struct ctr {
 	long long backoff_ms;
 	int restarts, ready, started;
 	int pull_attempts;
+	char policy;         /* imagePullPolicy: 'A'lways, 'I'fNotPresent, 'N'ever */
+	int present;         /* the node holds the image: no pull */
+	int never;           /* Never, and the node lacks it: ErrImageNeverPull */
 	char *pull_msg;      /* the last pull error, or NULL */
 	struct ctr_inst cur, prev; /* prev.start_ms 0: no previous */
 };
@@ -128,6 +131,7 @@ struct sim_world {
 	long long kubelet_next;
 	unsigned long long kubelet_rv; /* store version at its last pass */
 	unsigned long long rs_rv;      /* the same for the ReplicaSet pass */
+	struct smap node_images; /* "node\x1fref" -> 1: images nodes hold */
 	struct smap unsched; /* "ns\x1fname" -> long long *: next scheduling try */
 	struct smap rs_timed;
 	unsigned long long dep_rv;     /* store version at the deployment pass */
@@ -169,6 +173,16 @@ void sim_dirty_mark_all(struct sim_dirty *d, const struct smap *timed);
 json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
 		      const struct smap_ent *e, char **ns);
 void sim_dirty_free(struct sim_dirty *d);
+
+/* The kubelet's per-pod seed (logs, IDs) and the runtime's ID of run
+ * number run of a container, as the kubelet derives them (kubelet.c). */
+uint64_t sim_pod_seed(const struct sim_world *w, const char *ns, const char *pod);
+const char *sim_container_id(const struct sim_world *w, const char *ns,
+			     const char *pod, const char *ctr, int run, char buf[80]);
+
+/* Whether node holds image, and record that it does (a pull, a seed). */
+int sim_node_has_image(struct sim_world *w, const char *node, const char *image);
+void sim_node_add_image(struct sim_world *w, const char *node, const char *image);
 
 /* Keep at most max events (2000 by default), removing the oldest. */
 void sim_event_limit(struct sim *s, size_t max);

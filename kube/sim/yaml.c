@@ -173,15 +173,14 @@ static json_t *scalar(struct conv *c, yaml_node_t *n)
 {
 	const char *s = (const char *)n->data.scalar.value;
 	size_t len = n->data.scalar.length;
-	const char *tag = (const char *)n->tag;
 	if (strlen(s) != len) /* a NUL inside: keep the bytes */
 		return json_stringn(s, len);
 	int plain = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	/* The document API gives every untagged scalar the default !!str
-	 * tag, so an explicit !!str on a plain scalar is resolved like any
-	 * plain scalar; other explicit tags are resolved too (go-yaml
-	 * checks the value against the tag; we take the value). */
-	(void)tag;
+	 * tag, so tags cannot be told apart here: an explicit !!str on a
+	 * plain scalar is resolved like any plain scalar, and other explicit
+	 * tags too (go-yaml checks the value against the tag; we take the
+	 * value as resolved). */
 	if (!plain)
 		return json_stringn(s, len);
 	if (in_list(s, yaml_null))
@@ -337,6 +336,7 @@ static json_t *convert(struct conv *c, yaml_node_t *n, int depth)
 	return obj;
 }
 
+/* The first YAML document as JSON; NULL with a 400 in st. */
 json_t *sim_yaml_to_json(const char *text, size_t n, struct sim_status *st)
 {
 	yaml_parser_t parser;

@@ -3,8 +3,8 @@
 # bearer token and with a client certificate: get (table, -o wide, -o json,
 # -o yaml, -A, -l, -w), create -f, typed creates, scale, describe, rollout
 # status, restart, history and undo, client-side and server-side apply
-# (with a conflict), logs, top, get
-# events, delete with cascading, faults, and a
+# (with a conflict), logs (-f, --tail, --since), top, get
+# events, the progress deadline, delete with cascading, faults, and a
 # wrong token refused. Each step asserts the output or the state.
 set -u
 command -v kubectl >/dev/null || { echo "kubectl not installed"; exit 77; }
@@ -79,6 +79,10 @@ out=$(k create -f "$TMP/web.yaml") || fail "create -f: $out"
 [ "$out" = "deployment.apps/web created" ] || fail "create said: $out"
 out=$(k create -f "$TMP/web.yaml" 2>&1) && fail "second create succeeded"
 echo "$out" | grep -q 'deployments.apps "web" already exists' || fail "AlreadyExists: $out"
+sed 's/replicas: 3/replicass: 3/; s/name: web/name: typo/' "$TMP/web.yaml" >"$TMP/typo.yaml"
+out=$(k create -f "$TMP/typo.yaml" 2>&1) && fail "a manifest with an unknown field was created"
+echo "$out" | grep -q 'strict decoding error: unknown field "spec.replicass"' ||
+	fail "unknown field said: $out"
 
 ready3() { k get deployment web -o jsonpath='{.status.readyReplicas}' | grep -qx 3; }
 wait_for "web 3/3 ready" ready3
@@ -95,6 +99,8 @@ k get deployment web -o yaml | grep -q '^kind: Deployment$' || fail "-o yaml"
 k get pods -l app=nope 2>&1 | grep -q 'No resources found' || fail "-l app=nope"
 k get pods -A | head -1 | grep -q '^NAMESPACE' || fail "-A has no NAMESPACE column"
 k get pods -l app=web -o name | grep -q '^pod/web-' || fail "-o name"
+[ "$(k get pods -l app=web --sort-by=.metadata.name --no-headers | grep -c Running)" = 3 ] ||
+	fail "--sort-by (Table rows with whole objects)"
 
 # Watch while scaling: the new pod goes through its states.
 timeout 6 kubectl --kubeconfig "$TMP/tok.kc" get pods -l app=web -w >"$TMP/watch.out" 2>&1 &
@@ -136,12 +142,17 @@ echo "$out" | grep -q 'serverside-applied' || fail "apply --server-side said: $o
 sed 's/replicas: 3/replicas: 2/' "$TMP/web.yaml" >"$TMP/web2.yaml"
 out=$(k apply --server-side --field-manager=other -f "$TMP/web2.yaml" 2>&1) &&
 	fail "conflicting apply succeeded"
-echo "$out" | grep -q 'conflict with "kubectl"' || fail "conflict said: $out"
+echo "$out" | grep -qE 'conflicts? with "kubectl"' || fail "conflict said: $out"
 echo "$out" | grep -q '\.spec\.replicas' || fail "conflict names no field: $out"
 k apply --server-side --field-manager=other --force-conflicts -f "$TMP/web2.yaml" >/dev/null ||
 	fail "forced apply"
 [ "$(k get deployment web -o jsonpath='{.spec.replicas}')" = 2 ] || fail "forced apply replicas"
 k scale deployment web --replicas=4 >/dev/null || fail "scale back to 4"
+# kubectl scale's write is recorded: other's apply now conflicts with it.
+out=$(k apply --server-side --field-manager=other -f "$TMP/web2.yaml" 2>&1) &&
+	fail "apply over a scale succeeded"
+echo "$out" | grep -q 'conflict with "kubectl" using apps/v1: .spec.replicas' ||
+	fail "conflict with the scale said: $out"
 four_pods() { [ "$(k get pods -l app=web --no-headers | grep -c ' Running ')" = 4 ] &&
 	[ "$(k get pods -l app=web --no-headers | wc -l)" = 4 ]; }
 wait_for "4 running pods again" four_pods
@@ -152,8 +163,34 @@ k describe "$pod" | grep -qE '^Status: +Running' || fail "describe pod"
 # Logs and events.
 out=$(k logs deployment/web --tail=2) || fail "logs: $out"
 [ "$(echo "$out" | wc -l)" -le 2 ] || fail "--tail=2 gave more lines"
+timeout 3 kubectl --kubeconfig "$TMP/tok.kc" logs -f deployment/web >"$TMP/follow.out" 2>/dev/null
+[ $? = 124 ] || fail "logs -f ended by itself"
+[ -s "$TMP/follow.out" ] || fail "logs -f printed nothing"
+k logs deployment/web --since=1h --timestamps 2>/dev/null | head -1 |
+	grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ' || fail "logs --timestamps"
 k get events | grep -q 'Scheduled' || fail "no Scheduled event"
 k top pods >/dev/null 2>&1 || fail "top pods"
+
+# An image the registry lacks: rollout status gives up at the deadline.
+cat >"$TMP/bad.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 10
+  selector: {matchLabels: {app: bad}}
+  template:
+    metadata: {labels: {app: bad}}
+    spec:
+      containers: [{name: c, image: "ghcr.io/example/missing:1.0"}]
+EOF
+k create -f "$TMP/bad.yaml" >/dev/null || fail "create bad"
+out=$(k rollout status deployment/bad --timeout=30s 2>&1) && fail "bad rolled out"
+echo "$out" | grep -q 'deployment "bad" exceeded its progress deadline' ||
+	fail "rollout status of bad said: $out"
+k get pods -l app=bad | grep -qE 'ErrImagePull|ImagePullBackOff' || fail "bad pod not pulling"
+k delete deployment bad >/dev/null || fail "delete bad"
 
 # Faults through podium sim fault: every request fails, then clear.
 "$PODIUM" sim fault --kubeconfig "$TMP/tok.kc" errors=1 || fail "sim fault errors=1"

@@ -386,6 +386,28 @@ static void test_events(void **state)
 	assert_int_equal(events(s, "Created", "Created container nginx"), 4);
 	assert_int_equal(events(s, "Started", "Started container nginx"), 4);
 	sim_unlock(s);
+	/* IfNotPresent with the image on the node: no pull; Never without
+	 * it: ErrImageNeverPull. */
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"cached\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"nginx:1.25\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"never\"},\"spec\":{\"containers\":"
+	       "[{\"name\":\"c\",\"image\":\"redis:7\",\"imagePullPolicy\":\"Never\"}]}}");
+	advance(s, 3000, NULL, NULL);
+	sim_lock(s);
+	assert_int_equal(events(s, "Pulled",
+				"Container image \"nginx:1.25\" already present on machine"), 1);
+	assert_int_equal(events(s, "Pulling", "nginx:1.25"), 0);
+	json_t *p = sim_store_get(s, K("", "pods"), "default", "cached");
+	assert_string_equal(jp(p, "status.phase"), "Running");
+	p = sim_store_get(s, K("", "pods"), "default", "never");
+	json_t *cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "state.waiting.reason"), "ErrImageNeverPull");
+	assert_string_equal(jp(cs, "state.waiting.message"),
+			    "Container image \"redis:7\" is not present with pull policy of Never");
+	assert_int_equal(events(s, "ErrImageNeverPull", "redis:7"), 1);
+	sim_unlock(s);
 	sim_free(s);
 }
 
@@ -604,6 +626,24 @@ static void test_seed_settled(void **state)
 	sim_controllers_step(s);
 	sim_controllers_step(s);
 	assert_int_equal(sim_store_rv(s), rv);
+	/* The kubelet took the seeded pods over as they are: a status it
+	 * writes later keeps their container IDs. */
+	struct list pods;
+	memset(&pods, 0, sizeof pods);
+	sim_store_each(s, K("", "pods"), "load-1", collect, &pods);
+	char name[128], cid[128];
+	snprintf(name, sizeof name, "%s", jp(pods.v[0], "metadata.name"));
+	json_t *cs = json_array_get(jget_obj(pods.v[0], "status", "containerStatuses"), 0);
+	snprintf(cid, sizeof cid, "%s", jp(cs, "containerID"));
+	struct sim_status st = { 0 };
+	assert_int_equal(sim_store_delete(s, K("", "pods"), "load-1", name, NULL, NULL,
+					  &st), 0);
+	sim_controllers_step(s);
+	json_t *p = sim_store_get(s, K("", "pods"), "load-1", name);
+	assert_non_null(p);
+	assert_string_equal(cond_field(p, "Ready", "status"), "False");
+	cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "containerID"), cid);
 	sim_unlock(s);
 	sim_free(s);
 }

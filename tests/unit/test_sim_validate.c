@@ -166,6 +166,72 @@ static void test_other_kinds(void **state)
 	       "Pod \"p\" is invalid: spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')");
 }
 
+static const struct sim_kind node_kind = { "", "v1", "Node", "nodes", "node", "no", 0, "", NULL, 1, 0, NULL, 0, NULL };
+
+/* Every object the real 1.20 server served has no unknown field: the
+ * closed types really are complete. */
+static void test_no_unknown_fields_in_real_objects(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file;
+		const struct sim_kind *k;
+	} lists[] = {
+		{ "tests/data/sim/pods-list.json", &pod_kind },
+		{ "tests/data/sim/deployments-list.json", &deploy_kind },
+		{ "tests/data/sim/nodes-list.json", &node_kind },
+	};
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+		json_t *list = load(lists[l].file);
+		size_t i;
+		json_t *o;
+		json_array_foreach(json_object_get(list, "items"), i, o) {
+			json_t *u = json_array();
+			json_object_set_new(o, "apiVersion", json_string(lists[l].k->group[0] ? "apps/v1" : "v1"));
+			json_object_set_new(o, "kind", json_string(lists[l].k->kind));
+			if (sim_unknown_fields(lists[l].k, o, u)) {
+				char *d = json_dumps(u, 0);
+				fail_msg("%s item %zu: %s", lists[l].file, i, d);
+			}
+			json_decref(u);
+		}
+		json_decref(list);
+	}
+	json_t *d = load("tests/data/sim/ssa-apply-force-ok.json");
+	json_t *u = json_array();
+	assert_int_equal(sim_unknown_fields(&deploy_kind, d, u), 0);
+	json_decref(u);
+	json_decref(d);
+}
+
+static void test_unknown_fields(void **state)
+{
+	(void)state;
+	json_t *o = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"lables\":{\"a\":\"b\"}},"
+			  "\"spec\":{\"replica\":3,\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},"
+			  "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"},{\"name\":\"d\",\"imagee\":\"y\",\"resources\":{\"limitz\":{}}}],"
+			  "\"volumes\":[{\"name\":\"v\",\"csi\":{\"driver\":\"x\"}}]}}}}");
+	json_t *u = json_array();
+	assert_int_equal(sim_unknown_fields(&deploy_kind, o, u), 4);
+	json_t *want = parse("[\"unknown field \\\"metadata.lables\\\"\",\"unknown field \\\"spec.replica\\\"\","
+			     "\"unknown field \\\"spec.template.spec.containers[1].imagee\\\"\",\"unknown field \\\"spec.template.spec.containers[1].resources.limitz\\\"\"]");
+	if (!json_equal(u, want)) {
+		char *g = json_dumps(u, 0);
+		fail_msg("got %s", g);
+	}
+	json_decref(want);
+	json_decref(u);
+	json_decref(o);
+	/* a volume source spelled wrong, in a pod */
+	o = parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\","
+		  "\"securityContext\":{\"runAsUser\":1000}}],\"volumes\":[{\"name\":\"v\",\"configmap\":{\"name\":\"cm\"}}]}}");
+	u = json_array();
+	assert_int_equal(sim_unknown_fields(&pod_kind, o, u), 1);
+	assert_string_equal(json_string_value(json_array_get(u, 0)), "unknown field \"spec.volumes[0].configmap\"");
+	json_decref(u);
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +239,8 @@ int main(void)
 		cmocka_unit_test(test_ssa_partial_fixture),
 		cmocka_unit_test(test_deployment_rules),
 		cmocka_unit_test(test_other_kinds),
+		cmocka_unit_test(test_no_unknown_fields_in_real_objects),
+		cmocka_unit_test(test_unknown_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
