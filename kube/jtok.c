@@ -518,15 +518,18 @@ int jtok_int(const struct jtok_doc *d, int tok, long long *out)
 }
 
 /* Build the jansson value for token i; sets *next to the token after it. */
-static json_t *to_json(const struct jtok_doc *d, uint32_t i)
+static json_t *to_json(const struct jtok_doc *d, uint32_t i, const char *skip)
 {
 	const struct jtok *t = &d->t[i];
 	switch ((enum jtok_type)t->type) {
 	case JTOK_OBJECT: {
 		json_t *o = json_object();
 		for (uint32_t k = i + 1; k < t->next; k = d->t[k + 1].next) {
+			if (skip && jtok_str_eq(d, (int)k, skip))
+				continue;
 			char *key = jtok_str(d, (int)k);
-			json_object_set_new(o, key, to_json(d, k + 1));
+			/* set_new_nocheck: keys were validated as UTF-8 already */
+			json_object_set_new_nocheck(o, key, to_json(d, k + 1, skip));
 			free(key);
 		}
 		return o;
@@ -534,7 +537,7 @@ static json_t *to_json(const struct jtok_doc *d, uint32_t i)
 	case JTOK_ARRAY: {
 		json_t *a = json_array();
 		for (uint32_t k = i + 1; k < t->next; k = d->t[k].next)
-			json_array_append_new(a, to_json(d, k));
+			json_array_append_new(a, to_json(d, k, skip));
 		return a;
 	}
 	case JTOK_STRING: {
@@ -568,5 +571,12 @@ json_t *jtok_to_json(const struct jtok_doc *d, int tok)
 {
 	if (tok < 0 || (size_t)tok >= d->n)
 		return NULL;
-	return to_json(d, (uint32_t)tok);
+	return to_json(d, (uint32_t)tok, NULL);
+}
+
+json_t *jtok_to_json_skip(const struct jtok_doc *d, int tok, const char *skip)
+{
+	if (tok < 0 || (size_t)tok >= d->n)
+		return NULL;
+	return to_json(d, (uint32_t)tok, skip);
 }

@@ -659,6 +659,8 @@ int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s);
 int jtok_int(const struct jtok_doc *d, int tok, long long *out);
 /* The subtree at tok as a new jansson value (caller decrefs), NULL if none. */
 struct json_t *jtok_to_json(const struct jtok_doc *d, int tok);
+/* The same without any member named skip, at any depth. */
+struct json_t *jtok_to_json_skip(const struct jtok_doc *d, int tok, const char *skip);
 
 /* watch.c: the watch-stream decoder. */
 #define KUBE_WATCH_MAX_LINE (16u * 1024u * 1024u) /* default per-event cap */
@@ -739,7 +741,8 @@ struct kube_cache_spec {
 	unsigned page_limit;        /* 0: 500 */
 	unsigned timeout_s;         /* WATCH timeoutSeconds base; 0: 300 */
 	size_t max_line;            /* watch event cap; 0: KUBE_WATCH_MAX_LINE */
-	kube_project_fn project;    /* one of project, project_json, or none */
+	kube_project_fn project;    /* one of project, project_json, or none;
+				     * project_json's object lacks managedFields */
 	kube_project_json_fn project_json;
 	kube_project_free_fn project_free;
 	void *project_ctx;
