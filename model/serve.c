@@ -582,7 +582,6 @@ int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
 				/* reads of up to half of this: a batch body arrives
 				 * in a few reads rather than dozens */
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 				MHD_OPTION_END);
 	if (!s->d) {
 		perr_set(e, "cannot listen on %s port %d: %s", addr, o->port,
