@@ -15,11 +15,13 @@
 #include "kube/kube.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TOKEN_FILE_MAX (64u << 10)
 #define CONNECT_TIMEOUT_MS 30000L
@@ -90,8 +92,12 @@ struct kube_client *kube_client_new(struct kube_conn *conn, const struct kube_cl
 		c->warning = xasprintf("insecure-skip-tls-verify is set for cluster \"%s\": the "
 				       "server's certificate is not checked", conn->cluster);
 	if (o && o->log_file) {
-		c->log = fopen(o->log_file, "a");
+		/* The log holds responses (config maps, names): the user's eyes only. */
+		int fd = open(o->log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		c->log = fd >= 0 ? fdopen(fd, "a") : NULL;
 		if (!c->log) {
+			if (fd >= 0)
+				close(fd);
 			perr_set(e, "cannot open the log file %s", o->log_file);
 			goto fail;
 		}
@@ -359,6 +365,15 @@ void kube_easy_free(struct kube_easy *x)
 	free(x);
 }
 
+/* The host of a server URL ("https://h:443/x" -> "h") into buf. */
+static void url_host(const char *url, char *buf, size_t n)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	size_t len = p[0] == '[' ? strcspn(p, "]") + 1 : strcspn(p, ":/");
+	snprintf(buf, n, "%.*s", (int)len, p);
+}
+
 /* The curl failure in the words a person can act on. */
 static void easy_curl_error(struct kube_easy *x, CURLcode rc, struct perr *e)
 {
@@ -377,6 +392,22 @@ static void easy_curl_error(struct kube_easy *x, CURLcode rc, struct perr *e)
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
+		/* A wrong name or date is not a CA problem: say what to check. */
+		if (strstr(detail, "subject name") || strstr(detail, "host name")) {
+			char host[256];
+			url_host(k->server, host, sizeof host);
+			perr_set(e, "the certificate of server %s is not for %s: %s "
+				    "(check server and tls-server-name of cluster \"%s\" in %s)",
+				 k->server, k->tls_server_name ? k->tls_server_name : host,
+				 detail, k->cluster, k->source ? k->source : "the kubeconfig");
+			break;
+		}
+		if (strstr(detail, "expired") || strstr(detail, "not yet valid")) {
+			perr_set(e, "the certificate of server %s is out of its validity dates: %s "
+				    "(the server's certificate needs renewing, or this machine's clock is wrong)",
+				 k->server, detail);
+			break;
+		}
 		perr_set(e, "the certificate of server %s does not verify against %s: %s "
 			    "(check certificate-authority of cluster \"%s\" in %s)",
 			 k->server, k->ca ? "the cluster's certificate-authority" : "the system's certificate authorities",

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kube/kube.h"
@@ -294,7 +295,8 @@ static void test_tls(void **state)
 	c->tls_server_name = xstrdup("other.test");
 	k = client(c, 5000, NULL);
 	assert_int_equal(kube_request(k, "GET", "/ok", NULL, NULL, NULL, 0, &r, &e), -1);
-	assert_non_null(strstr(e.msg, "does not verify"));
+	assert_non_null(strstr(e.msg, "is not for other.test"));
+	assert_non_null(strstr(e.msg, "check server and tls-server-name of cluster \"test-cluster\""));
 	kube_response_free(&r);
 	kube_client_free(k);
 
@@ -468,6 +470,8 @@ static void test_debug_log(void **state)
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
+	unlink(path); /* the client creates it, 0600 whatever the umask */
+	mode_t old_mask = umask(022);
 	struct kube_conn *c = conn("127.0.0.1");
 	c->token = xstrdup("very-secret-token");
 	struct kube_client *k = client(c, 5000, path);
@@ -478,6 +482,10 @@ static void test_debug_log(void **state)
 	assert_int_equal(kube_request(k, "GET", "/api/v1/secrets", NULL, NULL, NULL, 0, &r, &e), 0);
 	kube_response_free(&r);
 	kube_client_free(k);
+	umask(old_mask);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
 	char *log;
 	assert_int_equal(read_file(path, 1 << 20, &log, NULL, NULL), 0);
 	assert_non_null(strstr(log, "GET /ok"));
