@@ -840,6 +840,53 @@ static void test_faults(void **state)
 	done(&r);
 }
 
+struct client_run {
+	struct fixture *f;
+	int id;
+	int ok;
+};
+
+static void *client_run(void *arg)
+{
+	struct client_run *c = arg;
+	for (int i = 0; i < 10; i++) {
+		char body[128];
+		struct reply r;
+		snprintf(body, sizeof body, "{\"metadata\":{\"name\":\"c-%d-%d\",\"labels\":"
+			 "{\"conc\":\"yes\"}}}", c->id, i);
+		req(c->f, "POST", "/api/v1/namespaces/kube-system/configmaps", TOKEN,
+		    "application/json", body, strlen(body), NULL, 0, &r);
+		c->ok += r.code == 201;
+		done(&r);
+		get(c->f, "/api/v1/namespaces/kube-system/configmaps?labelSelector=conc%3Dyes", &r);
+		c->ok += r.code == 200;
+		done(&r);
+	}
+	return NULL;
+}
+
+/* Many clients at once: every request answered, every write kept. */
+static void test_concurrent_clients(void **state)
+{
+	struct fixture *f = *state;
+	struct client_run c[16];
+	pthread_t t[16];
+	for (int i = 0; i < 16; i++) {
+		c[i] = (struct client_run){ .f = f, .id = i };
+		pthread_create(&t[i], NULL, client_run, &c[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(c[i].ok, 20);
+	}
+	struct reply r;
+	get(f, "/api/v1/namespaces/kube-system/configmaps?labelSelector=conc%3Dyes", &r);
+	json_t *l = reply_json(&r);
+	done(&r);
+	assert_int_equal(json_array_size(json_object_get(l, "items")), 160);
+	json_decref(l);
+}
+
 struct bg_watch {
 	struct fixture *f;
 	char path[256];
@@ -929,6 +976,7 @@ int main(void)
 		cmocka_unit_test(test_slow_watcher),
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_watch_faults),
+		cmocka_unit_test(test_concurrent_clients),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
