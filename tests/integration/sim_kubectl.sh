@@ -233,4 +233,5 @@ start cert --tls --speed 20
 grep -q 'client-certificate-data:' "$TMP/cert.kc" || fail "no client certificate in kubeconfig"
 out=$(timeout 30 kubectl --kubeconfig "$TMP/cert.kc" get namespaces 2>&1) || fail "cert auth: $out"
 echo "$out" | grep -q '^kube-system' || fail "cert auth listing: $out"
+"$PODIUM" sim fault --kubeconfig "$TMP/cert.kc" latency=1,clear || fail "sim fault with a client certificate"
 echo "ok"
