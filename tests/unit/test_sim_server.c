@@ -148,7 +148,7 @@ static void done(struct reply *r)
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	struct sim_opts o = { .speed = 1, .seed = 7, .history = 64 };
+	struct sim_opts o = { .speed = 1, .seed = 7, .history = 64, .seed_pods = 2 };
 	struct perr e = { { 0 } };
 	f->s = sim_new(&o, &e);
 	assert_non_null(f->s);
@@ -158,6 +158,7 @@ static int setup(void **state)
 	assert_non_null(sim_store_get(f->s, sim_kind_find("", "namespaces"), NULL,
 				      "kube-system"));
 	sim_unlock(f->s);
+	assert_int_equal(sim_start_controllers(f->s, &e), 0);
 	struct sim_server_opts so = { .listen = "127.0.0.1:0", .token = TOKEN };
 	f->srv = sim_server_start(f->s, &so, &e);
 	if (!f->srv)
@@ -586,6 +587,66 @@ static void test_server_side_apply(void **state)
 	done(&r);
 }
 
+/* Pod logs: text/plain lines; tailLines; previous without one is the
+ * recorded 400; a missing pod is 404. */
+static void test_logs(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	get(f, "/api/v1/pods?limit=1", &r);
+	json_t *l = reply_json(&r);
+	done(&r);
+	json_t *pod = json_array_get(json_object_get(l, "items"), 0);
+	assert_non_null(pod);
+	char base[512];
+	snprintf(base, sizeof base, "/api/v1/namespaces/%s/pods/%s/log",
+		 json_string_value(json_object_get(json_object_get(pod, "metadata"), "namespace")),
+		 json_string_value(json_object_get(json_object_get(pod, "metadata"), "name")));
+	char cname[128];
+	snprintf(cname, sizeof cname, "%s", json_string_value(json_object_get(
+		json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"), 0),
+		"name")));
+	char pname[256];
+	snprintf(pname, sizeof pname, "%s",
+		 json_string_value(json_object_get(json_object_get(pod, "metadata"), "name")));
+	json_decref(l);
+	char path[700];
+	snprintf(path, sizeof path, "%s?tailLines=1", base);
+	/* The kubelet takes the seeded pod over on its first pass. */
+	for (int i = 0; i < 50; i++) {
+		get(f, path, &r);
+		if (r.code == 200)
+			break;
+		done(&r);
+		usleep(50000);
+	}
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, "text/plain");
+	assert_true(r.body.len > 0);
+	/* One line at most. */
+	assert_true(!strchr(r.body.p, '\n') || strchr(r.body.p, '\n') == r.body.p + r.body.len - 1);
+	done(&r);
+	snprintf(path, sizeof path, "%s?previous=true", base);
+	get(f, path, &r);
+	assert_int_equal(r.code, 400);
+	json_t *st = reply_json(&r), *want = fixture_json("status-400-log-previous.json");
+	char msg[512];
+	snprintf(msg, sizeof msg, "previous terminated container \"%s\" in pod \"%s\" not found",
+		 cname, pname);
+	json_object_set_new(want, "message", json_string(msg));
+	assert_true(json_equal(st, want));
+	json_decref(st);
+	json_decref(want);
+	done(&r);
+	get(f, "/api/v1/namespaces/default/pods/nope/log", &r);
+	assert_int_equal(r.code, 404);
+	done(&r);
+	snprintf(path, sizeof path, "%s?tailLines=x", base);
+	get(f, path, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -971,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_crud_and_paging),
 		cmocka_unit_test(test_protobuf_create),
 		cmocka_unit_test(test_server_side_apply),
+		cmocka_unit_test(test_logs),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_slow_watcher),
