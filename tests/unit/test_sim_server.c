@@ -262,6 +262,11 @@ static void test_discovery(void **state)
 	json_decref(wj);
 	done(&r);
 
+	/* For people the real server indents. */
+	get(f, "/api?pretty=true", &r);
+	assert_non_null(strstr(r.body.p, "{\n  \"kind\": \"APIVersions\""));
+	done(&r);
+
 	req(f, "GET", "/healthz", NULL, NULL, NULL, 0, NULL, 0, &r);
 	assert_int_equal(r.code, 200);
 	assert_string_equal(r.body.p, "ok");
