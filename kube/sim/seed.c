@@ -234,8 +234,8 @@ static int seed_running_deployment(struct sim *s, const char *ns, const char *na
 	for (int i = 0; i < replicas && rc == 0; i++) {
 		char ip[20], node[32], pname[320], cid[80], hostip[20];
 		unsigned n = w->ip_next++;
-		snprintf(ip, sizeof ip, "10.244.%u.%u", (n / 250) % 256, n % 250 + 2);
 		int ni = 1 + (int)(n % NODES);
+		sim_world_pod_ip(w, ni, ip);
 		snprintf(node, sizeof node, "sim-node-%d", ni);
 		snprintf(hostip, sizeof hostip, "10.0.0.%d", 10 + ni);
 		/* Named here (not by generateName) so the container ID is the

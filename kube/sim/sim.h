@@ -164,7 +164,8 @@ unsigned long long sim_rand(struct sim *s);
 int sim_start_controllers(struct sim *s, struct perr *e);
 
 /* ---- controllers (world.c, controllers.c, deployment.c, replicaset.c,
- * job.c, endpoints.c, kubelet.c, events.c, registry.c, seed.c, metrics.c) */
+ * job.c, endpoints.c, scheduler.c, kubelet.c, podlog.c, events.c,
+ * registry.c, seed.c, metrics.c) ---------------------------------------- */
 
 /* Everything the controllers, scheduler, kubelet and registry keep beside
  * the store (container states, logs, images, churn). Opaque; sim_new makes
@@ -207,7 +208,7 @@ void sim_event(struct sim *s, json_t *involved, const char *type,
 	__attribute__((format(printf, 6, 7)));
 
 /* ---- controllers' shared parts (world.c, registry.c, deployment.c,
- * events.c, kubelet.c); used across kube/sim and by its tests --------- */
+ * events.c, podlog.c); used across kube/sim and by its tests ---------- */
 
 /* Podium's runtime image: the image `podium build` bases model servers on
  * and the registry holds from the start. */

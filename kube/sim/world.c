@@ -366,6 +366,36 @@ void sim_dirty_free(struct sim_dirty *d)
 	smap_free(&d->m);
 }
 
+/* ---- mixing ---------------------------------------------------------------- */
+
+uint64_t sim_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+uint64_t sim_hash_str(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* ---- pod addresses ------------------------------------------------------- */
+
+void sim_world_pod_ip(struct sim_world *w, int idx, char out[20])
+{
+	if (idx < 1 || idx >= 64)
+		idx = 1;
+	unsigned c = w->node_ips[idx]++;
+	unsigned third = ((unsigned)idx - 1 + 3 * (c / 253)) % 256;
+	snprintf(out, 20, "10.244.%u.%u", third, c % 253 + 2);
+}
+
 /* ---- images on nodes ------------------------------------------------------ */
 
 static char *node_image_key(const char *node, const char *image)
