@@ -760,19 +760,19 @@ static void test_watch(void **state)
 	json_decref(want);
 	done(&r);
 
-	/* From a recent version with a selector: exactly the matching
-	 * changes, then the end at timeoutSeconds. */
-	get(f, "/api/v1/namespaces/kube-system/configmaps?limit=1", &r);
+	/* From just before w-69 was made, with a selector: exactly its
+	 * ADDED, then the end at timeoutSeconds. */
+	get(f, "/api/v1/namespaces/kube-system/configmaps/w-69", &r);
 	json_t *l = reply_json(&r);
 	done(&r);
 	unsigned long long rv = strtoull(json_string_value(json_object_get(
-		json_object_get(l, "metadata"), "resourceVersion")), NULL, 10);
+		json_object_get(l, "metadata"), "resourceVersion")), NULL, 10) - 1;
 	json_decref(l);
 	char path[256];
 	snprintf(path, sizeof path,
 		 "/api/v1/namespaces/kube-system/configmaps?watch=true&resourceVersion=%llu"
 		 "&fieldSelector=metadata.name%%3Dw-69&timeoutSeconds=1&allowWatchBookmarks=true",
-		 rv - 3);
+		 rv);
 	long long t0 = now_ms();
 	req(f, "GET", path, TOKEN, NULL, NULL, 0, NULL, 5000, &r);
 	assert_true(now_ms() - t0 < 4000);
