@@ -391,8 +391,17 @@ int sim_watch_next(struct sim *s, struct sim_watcher *w, struct dbuf *out,
 			line = own = wq_line(e, &len);
 		else
 			line = wev_line(e->ev, &len);
-		int stop = (any && out->max && out->len + len > out->max) ||
-			   (dbuf_append(out, line, len) < 0 && any);
+		int stop = any && out->max && out->len + len > out->max;
+		if (!stop && dbuf_append(out, line, len) < 0) {
+			/* One event larger than the caller's cap: it cannot be
+			 * sent, so the watch ends rather than skip it. */
+			stop = 1;
+			if (!any) {
+				free(own);
+				w->closed = 1;
+				return -1;
+			}
+		}
 		free(own);
 		if (stop)
 			break;
