@@ -5,8 +5,17 @@
  * forward, backward and Adam steps that allocate nothing.
  *
  * Activations: relu and flatten work in place on the previous layer's
- * buffer (relu's backward needs only its output), so the reference
- * network keeps one [N,32,26,26] buffer, not three.
+ * buffer (relu's backward needs only its output); a conv -> relu ->
+ * maxpool block runs fused (fused.c) and keeps no conv output at all.
+ *
+ * Threads: a batch is cut into as many slices as threads, each slice's
+ * forward and backward pass run as one task on the worker pool, with its
+ * own gradient array; the arrays are then summed in slice order and the
+ * Adam step split by parameter ranges. The cut depends only on the batch
+ * size and thread count, so results are reproducible for a given count.
+ * A single image instead shares out its big layers (filters, rows).
+ * Only the pool and the slices' buffers grow after net_new, once, when a
+ * larger thread count is first seen.
  */
 #include <cblas.h>
 #include <math.h>
