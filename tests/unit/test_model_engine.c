@@ -420,6 +420,8 @@ static void test_fused(void **state)
 	check_fused((struct conv_shape){ .c = 2, .h = 10, .w = 12, .k = 6, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
 	/* wide rows: more than 16 pool windows per row */
 	check_fused((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 5, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	/* stride-1 conv, a 3x3 pool (the wide conv with the general pooling) */
+	check_fused((struct conv_shape){ .c = 1, .h = 12, .w = 13, .k = 4, .kh = 3, .kw = 3, .stride = 1 }, 3, 3, 2, 1);
 	/* strided conv, pool windows with gaps between them */
 	check_fused((struct conv_shape){ .c = 2, .h = 11, .w = 11, .k = 3, .kh = 3, .kw = 3, .stride = 2 }, 2, 3, 2, 1);
 	struct conv_shape cs = { .c = 1, .h = 6, .w = 6, .k = 2, .kh = 3, .kw = 3, .stride = 1 };
