@@ -324,7 +324,8 @@ int rollout_model(struct app *app, int argc, char **argv)
 	else
 		step("deploying canary deployment/%s: %s, %ld replica%s behind service/%s", cname,
 		     a.image, a.canary_replicas, a.canary_replicas == 1 ? "" : "s", name);
-	if (kube_deploy_apply(c, &dop, 0, &report, &e) < 0) {
+	/* The canary is the rollout's own: take over whatever changed it. */
+	if (kube_deploy_apply(c, &dop, 1, &report, &e) < 0) {
 		cli_error("%s", e.msg);
 		goto out;
 	}
