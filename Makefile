@@ -5,6 +5,7 @@
 #   make check      the same tests built with AddressSanitizer + UBSan
 #   make bench      the benchmarks under tests/bench (print figures)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
+#   make fuzz-ci    each libFuzzer target for FUZZ_CI_SECONDS (15) on the corpus
 #   make deps       apt-get install every Debian package used (idempotent)
 #   make run        the dashboard on the embedded simulated cluster
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, themes)
@@ -41,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test check bench fuzz deps run install clean unit format
+.PHONY: all test check bench fuzz fuzz-ci valgrind deps run install clean unit format
 all: $(BUILD)/podium
 
 $(BUILD)/%.o: %.c
@@ -89,18 +90,31 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
 
 .SECONDARY: $(FUZZ_OBJS)
+# fuzz grows tests/fuzz/corpus (commit what it adds); fuzz-ci (CI: every
+# target FUZZ_CI_SECONDS on the corpus, new inputs kept out of the tree in
+# $(FUZZ_DIR)/<target>.new) fails on the first crash, leak or hang and
+# names the reproducer, which belongs in the corpus with its fix.
+FUZZ_CI_SECONDS ?= 15
 fuzz: $(FUZZ_BINS)
-	@set -e; for t in $(notdir $(FUZZ_BINS)); do \
-		mkdir -p tests/fuzz/corpus/$$t; \
-		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-		$(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			-artifact_prefix=$(FUZZ_DIR)/$$t- tests/fuzz/corpus/$$t >$(FUZZ_DIR)/$$t.log 2>&1 \
-			|| { tail -40 $(FUZZ_DIR)/$$t.log; exit 1; }; \
-	done
+	@$(call fuzz_run,$(FUZZ_SECONDS),)
+fuzz-ci: $(FUZZ_BINS)
+	@$(call fuzz_run,$(FUZZ_CI_SECONDS),1)
+define fuzz_run
+set -e; for t in $(notdir $(FUZZ_BINS)); do \
+	mkdir -p tests/fuzz/corpus/$$t; rm -f $(FUZZ_DIR)/$$t-*; \
+	dirs=tests/fuzz/corpus/$$t; \
+	if [ -n "$(2)" ]; then rm -rf $(FUZZ_DIR)/$$t.new; mkdir -p $(FUZZ_DIR)/$$t.new; \
+		dirs="$(FUZZ_DIR)/$$t.new $$dirs"; fi; \
+	echo "fuzz: $$t for $(1)s"; \
+	$(FUZZ_DIR)/$$t -max_total_time=$(1) -max_len=65536 -timeout=30 -rss_limit_mb=2048 \
+		-artifact_prefix=$(FUZZ_DIR)/$$t- $$dirs >$(FUZZ_DIR)/$$t.log 2>&1 \
+		|| { tail -40 $(FUZZ_DIR)/$$t.log; echo "fuzz: $$t failed; reproducer: $$(ls $(FUZZ_DIR)/$$t-* 2>/dev/null)"; exit 1; }; \
+done
+endef
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
 	libjansson-dev libopenblas-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev libgnutls28-dev \
-	tmux openssl dataset-fashion-mnist clang libclang-rt-14-dev valgrind
+	tmux openssl dataset-fashion-mnist clang libclang-rt-14-dev valgrind python3 curl procps bc
 BENCH_PKGS := python3-torch hyperfine
 deps:
 	@missing=""; for p in $(DEB_PKGS) $(if $(BENCH),$(BENCH_PKGS)); do \

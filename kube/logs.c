@@ -32,12 +32,27 @@
 /* Consecutive failed reconnections before the stream gives up. */
 #define LOG_MAX_RETRIES 10
 
+/* The k decimal digits at s, or -1 when one is not a digit. */
+static int ts_digits(const char *s, int k)
+{
+	int v = 0;
+	for (int i = 0; i < k; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 int kube_log_timestamp(const char *s, size_t n, long long *sec, long *nsec, size_t *len)
 {
-	/* 2026-11-28T11:32:09.123456789Z, or an offset instead of Z */
-	int Y, M, D, h, m, sc;
-	if (n < 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &Y, &M, &D, &h, &m, &sc) != 6 ||
-	    s[4] != '-' || s[10] != 'T')
+	/* 2026-11-28T11:32:09.123456789Z, or an offset instead of Z. Digits
+	 * at fixed places, read within n: s is not NUL-terminated. */
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+		return -1;
+	int Y = ts_digits(s, 4), M = ts_digits(s + 5, 2), D = ts_digits(s + 8, 2),
+	    h = ts_digits(s + 11, 2), m = ts_digits(s + 14, 2), sc = ts_digits(s + 17, 2);
+	if (Y < 0 || M < 0 || D < 0 || h < 0 || m < 0 || sc < 0)
 		return -1;
 	size_t i = 19;
 	long ns = 0;
@@ -55,8 +70,8 @@ int kube_log_timestamp(const char *s, size_t n, long long *sec, long *nsec, size
 	if (i < n && s[i] == 'Z') {
 		i++;
 	} else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-		int oh, om;
-		if (sscanf(s + i + 1, "%2d:%2d", &oh, &om) != 2)
+		int oh = ts_digits(s + i + 1, 2), om = ts_digits(s + i + 4, 2);
+		if (oh < 0 || om < 0)
 			return -1;
 		off = (oh * 3600L + om * 60L) * (s[i] == '-' ? -1 : 1);
 		i += 6;

@@ -661,13 +661,13 @@ char *metrics_render(struct metrics *m);
 const char *metrics_endpoint_name(enum metrics_endpoint ep);
 
 /* The HTTP model server (serve.c): KServe v2, v1 / TF-Serving REST and
- * /metrics on libmicrohttpd, a thread per connection and a pool of
- * networks (one per inference worker) copied from the model's. */
+ * /metrics on libmicrohttpd: a pool of threads, each with its own copy of
+ * the model's network. */
 struct serve_opts {
 	const char *listen;  /* numeric IPv4 or IPv6 address; NULL: 0.0.0.0 */
 	int port;            /* 0: any free port (serve_port says which) */
 	const char *name;    /* the model's name in URLs */
-	int threads;         /* inference workers (networks); >= 1 */
+	int threads;         /* server threads, one network each; >= 1 */
 	size_t max_batch;    /* images per request; >= 1 */
 	size_t max_body;     /* request body bytes; 0: from max_batch */
 	int max_conns;       /* open connections; 0: 256 */

@@ -3,13 +3,18 @@
  * Open Inference Protocol (KServe v2) and the v1 / TF-Serving REST form
  * over libmicrohttpd, plus /metrics for Prometheus.
  *
- * Threads: libmicrohttpd runs a thread per connection, so a slow batch on
- * one connection never holds up the health probes Kubernetes sends on
- * another. The engine's networks are not thread-safe (each owns its
- * workspace), so the server keeps a pool of them, one per inference
- * worker (--threads), copied from the model's weights; a request borrows
- * one for its forward pass and gives it back. At most --threads forward
- * passes run at once and the rest wait for a network.
+ * Threads: libmicrohttpd runs a pool of --threads threads over epoll,
+ * each serving its share of the connections, and each inference worker
+ * owns a network: the engine's networks are not thread-safe (each owns
+ * its workspace), so the server copies the model's weights into one per
+ * thread. A request borrows one for its forward pass and gives it back
+ * (with as many networks as threads the borrow never waits). This was
+ * measured against a thread per connection sharing the same networks:
+ * on two cores the pool served 25% more single-image and 80% more
+ * batch-64 requests per second with a p99 latency 5-8 times lower, since
+ * runnable threads never outnumber the cores. The cost: a health probe
+ * that lands on a busy thread waits for the forward pass in progress
+ * (milliseconds even for a full batch).
  *
  * Shutdown (SIGTERM from Kubernetes, handled by the caller): readiness
  * turns 503 so the endpoint is taken out of the Service, the listening
@@ -360,10 +365,10 @@ static enum MHD_Result dispatch(struct serve *s, struct MHD_Connection *c,
 			s, c, ep, ready ? 200 : 503,
 			xasprintf("{\"ready\":%s}", ready ? "true" : "false"));
 	case R_SERVER_META:
-		return respond_json(
-			s, c, ep, 200,
-			xstrdup("{\"name\":\"podium\",\"version\":"
-				"\"" PODIUM_VERSION "\",\"extensions\":[]}"));
+		return respond_json(s, c, ep, 200,
+				    xstrdup("{\"name\":\"podium\",\"version\":"
+					    "\"" PODIUM_VERSION
+					    "\",\"extensions\":[]}"));
 	case R_MODEL_META:
 		return respond_json(s, c, ep, 200, model_metadata(s));
 	case R_V1_LIST:
@@ -535,9 +540,8 @@ int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	struct sockaddr *sa;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-			 MHD_USE_AUTO;
+	unsigned flags =
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
 
 	*out = NULL;
 	if (!o->name || !*o->name || strchr(o->name, '/') ||
@@ -620,6 +624,7 @@ int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
 		/* reads of up to half of this: a batch body arrives
 		 * in a few reads rather than dozens */
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
 		MHD_OPTION_END);
 	if (!s->d) {
 		perr_set(e, "cannot listen on %s port %d: %s", addr, o->port,

@@ -127,7 +127,7 @@ static int cmd_serve(struct app *app, int argc, char **argv)
 		cli_error("%s", e.msg);
 		goto out;
 	}
-	/* The server runs requests side by side, one per worker; BLAS
+	/* The server runs requests side by side, one per server thread; BLAS
 	 * threads inside each forward pass would only contend with them. */
 	net_set_threads(1);
 
@@ -156,7 +156,7 @@ static int cmd_serve(struct app *app, int argc, char **argv)
 	fprintf(stderr,
 		"podium serve: listening on http://%s%s%s:%d (model %s version "
 		"%s, "
-		"%ld workers, max batch %ld, body limit %zu bytes)\n",
+		"%ld threads, max batch %ld, body limit %zu bytes)\n",
 		v6 ? "[" : "", a.listen, v6 ? "]" : "", serve_port(srv), name,
 		serve_version(srv), a.threads, a.max_batch,
 		serve_max_body(srv));
@@ -194,7 +194,7 @@ const struct command cmd_serve_entry = {
 		"0.0.0.0)\n"
 		"  --name NAME    the model's name in URLs (default: the "
 		"file's base name)\n"
-		"  --threads N    inference workers, one network each "
+		"  --threads N    server threads, one network each "
 		"(default: CPUs, at most 4)\n"
 		"  --max-batch N  most images in one request (default 256)\n\n"
 		"SIGTERM or SIGINT stops it gracefully: readiness turns 503, "

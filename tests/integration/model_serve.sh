@@ -52,7 +52,7 @@ expect() { # status, substring of the body, description
 }
 
 start --threads 2 --max-batch 16 --name fashion
-grep -q "model fashion version [0-9a-f]\{12\}, 2 workers, max batch 16" "$T/log" || fail "start line: $(cat "$T/log")"
+grep -q "model fashion version [0-9a-f]\{12\}, 2 threads, max batch 16" "$T/log" || fail "start line: $(cat "$T/log")"
 SHA=$(sha256sum "$T/fashion.safetensors" | cut -c1-64)
 VER=${SHA:0:12}
 

@@ -47,6 +47,18 @@ static void test_timestamps(void **state)
 	assert_int_equal(len, 25);
 	assert_int_equal(kube_log_timestamp("hello world, not a time", 23, &s, &ns, &len), -1);
 	assert_int_equal(kube_log_timestamp("2026-11-28T11:32:09", 19, &s, &ns, &len), -1);
+	/* digits only where digits belong (sscanf took signs and spaces) */
+	assert_int_equal(kube_log_timestamp("2026-11-28T+1:32:09Z x", 22, &s, &ns, &len), -1);
+	assert_int_equal(kube_log_timestamp("2026-11-28T11:32: 9Z x", 22, &s, &ns, &len), -1);
+	/* only n bytes are read: a buffer without a terminating NUL (found by
+	 * fuzz_logbuf; ASan in make check sees any read past it) */
+	char *raw = malloc(20);
+	memcpy(raw, "2026-11-28T11:32:09Z", 20);
+	assert_int_equal(kube_log_timestamp(raw, 20, &s, &ns, &len), 0);
+	assert_int_equal(len, 20);
+	memset(raw, '9', 20);
+	assert_int_equal(kube_log_timestamp(raw, 20, &s, &ns, &len), -1);
+	free(raw);
 }
 
 static const char *const STREAM =
