@@ -138,6 +138,39 @@ static void test_builder_reads_build_job(void **state)
 	json_decref(sep);
 }
 
+/* A model pod is ready only when its readiness probe reaches the server. */
+static void test_probe(void **state)
+{
+	(void)state;
+	struct kube_deploy_opts o = { .name = "fash", .image = "registry.local/models/a:1",
+				      .model = "A", .replicas = 1, .port = 8080 };
+	json_t *d = kube_deploy_deployment(&o);
+	json_t *ctr = json_array_get(json_object_get(json_object_get(json_object_get(
+		json_object_get(d, "spec"), "template"), "spec"), "containers"), 0);
+	json_t *ready = json_object_get(ctr, "readinessProbe");
+	json_t *live = json_object_get(ctr, "livenessProbe");
+	/* what podium deploy writes passes (port by name) */
+	assert_true(sim_modelpod_probe_ok(ctr, ready));
+	assert_true(sim_modelpod_probe_ok(ctr, live));
+	assert_true(sim_modelpod_probe_ok(ctr, NULL));
+	json_t *get = json_object_get(ready, "httpGet");
+	json_object_set_new(get, "port", json_integer(8080));
+	assert_true(sim_modelpod_probe_ok(ctr, ready));
+	json_object_set_new(get, "path", json_string("/v2/models/A/ready"));
+	assert_true(sim_modelpod_probe_ok(ctr, ready));
+	/* another model's path, another port, a port name it lacks: never */
+	json_object_set_new(get, "path", json_string("/v2/models/B/ready"));
+	assert_false(sim_modelpod_probe_ok(ctr, ready));
+	json_object_set_new(get, "path", json_string("/healthz"));
+	assert_false(sim_modelpod_probe_ok(ctr, ready));
+	json_object_set_new(get, "path", json_string("/v2/health/ready"));
+	json_object_set_new(get, "port", json_integer(80));
+	assert_false(sim_modelpod_probe_ok(ctr, ready));
+	json_object_set_new(get, "port", json_string("metrics"));
+	assert_false(sim_modelpod_probe_ok(ctr, ready));
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_canary_info),
 		cmocka_unit_test(test_builder_reads_build_job),
+		cmocka_unit_test(test_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
