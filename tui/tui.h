@@ -519,9 +519,11 @@ char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
 /* ---- end cluster commands ---- */
 
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
- * a row per change, until interrupted. name: watch that object only. */
+ * a row per change, until interrupted. name: watch that object only.
+ * events: kubectl's --output-watch-events (ADDED, MODIFIED, DELETED first). */
 int get_watch(struct kube_client *c, const struct kube_kind *k, const char *ns,
-	      const char *selector, const char *name, int wide, int names_only, int watch_only);
+	      const char *selector, const char *name, int wide, int names_only, int watch_only,
+	      int events);
 
 /* cli_cluster.c: TYPE/NAME or TYPE NAME at argv[*i] (advanced past them):
  * the kind, and *name borrowed from argv. NULL with e set. */
