@@ -380,7 +380,9 @@ struct dash_backend {
 
 enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
 
-enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK };
+enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK, DIALOG_TEXT };
+
+#define DIALOG_MAX_FIELDS 2
 
 /* A modal dialog; on_done runs with ok set when the user confirmed. */
 struct dialog {
@@ -390,6 +392,11 @@ struct dialog {
 	char input[32];   /* DIALOG_NUMBER */
 	char **options;   /* DIALOG_PICK, sanitised; owned */
 	int noptions, sel;
+	/* DIALOG_TEXT: nfields lines of text, tab and the arrows move
+	 * between them; enter confirms when every one is filled in */
+	int nfields, field;
+	char label[DIALOG_MAX_FIELDS][32];
+	char text[DIALOG_MAX_FIELDS][512];
 	void (*on_done)(struct dash *d, struct dialog *dl, int ok);
 	void *ud;         /* the caller's; freed by ud_free if set */
 	void (*ud_free)(void *ud);
@@ -543,6 +550,21 @@ int cli_kube_readonly(const struct app *app, const char *verb);
 /* "deployment.apps/demo" (kubectl's -o name). Caller frees. */
 char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
 /* ---- end cluster commands ---- */
+
+/* cmd_build.c: the ID of a build of the model file at path: its stem and
+ * five random letters, so podium-build-ID is a DNS-1123 label of at most
+ * 63. Caller frees. */
+char *cmd_build_id(const char *path);
+
+/* view_build.c: a build of the model file at model_path pushed to image,
+ * in namespace ns, with its progress and the builder's log; the build is
+ * started here (context and Job created) and followed by build_view_step.
+ * c borrowed. NULL with e set. */
+struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+			    const char *image, struct perr *e);
+/* Move a build view's build on (no wait); *changed set when it did.
+ * Returns 1 while it runs, 0 otherwise (or when v is no build view). */
+int build_view_step(struct view *v, int *changed);
 
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
  * a row per change, until interrupted. name: watch that object only. */
