@@ -578,4 +578,36 @@ int get_watch(struct kube_client *c, const struct kube_kind *k, const char *ns,
 const struct kube_kind *cli_type_name(int argc, char **argv, int *i, const char **name,
 				      struct perr *e);
 
+/* ---- live compare and gated model rollouts (model-live) ---- */
+
+/* A comparison of a local model with live pods (live_compare.c). */
+struct live_compare {
+	const char *model_path;   /* the local model file */
+	const char *data;         /* test set directory, or NULL */
+	const char *test_images, *test_labels; /* or these two */
+	int samples;              /* the first N test images; 0: all */
+	int batch, concurrency, top;
+	const char *const *targets; /* proxy base paths (kube_live_opts) */
+	int ntargets;
+	const char *served;       /* the model's name in the pods' URLs */
+	const char *what;         /* how the report names the pods */
+	int json;                 /* -o json instead of the report */
+};
+struct live_outcome {
+	int n, answered, failed;
+	double agreement;         /* over the answered inputs, 0..1 */
+};
+/* Run the comparison and print its report. 0 with out filled, or -1
+ * after printing the error. */
+int live_compare_run(struct kube_client *c, const struct live_compare *o,
+		     struct live_outcome *out);
+/* `podium rollout model NAME ...` (cmd_rollout_model.c); argv[0] is
+ * "model". */
+int rollout_model(struct app *app, int argc, char **argv);
+/* `podium model compare MODEL --live deploy/NAME` (cmd_rollout_model.c). */
+int model_compare_live(struct app *app, const char *model_path, const char *target,
+		       const struct live_compare *base, double min_agreement);
+
+/* ---- end live compare and gated model rollouts ---- */
+
 #endif
