@@ -46,7 +46,9 @@ struct res_view {
 	char keybuf[320]; /* src_key's answer, valid until its next call */
 };
 
-enum { COL_NAMESPACE = -1, COL_MODEL = -2, COL_SHA = -3, COL_AGE = -4 };
+enum { COL_NAMESPACE = -1, COL_MODEL = -2, COL_SHA = -3, COL_AGE = -4,
+       /* the models view's live columns (view_models.c) */
+       COL_SPARK = -5, COL_RPS = -6, COL_P99 = -7, COL_CPU = -8, COL_MEM = -9 };
 
 struct dkube {
 	struct dash *d;
@@ -59,6 +61,9 @@ struct dkube {
 	int streaming;         /* a log view on top is streaming */
 	long long refreshed;   /* when views last took their caches' changes */
 	int pending;           /* changes wait for the next refresh */
+	struct view_models *models; /* the models view's live figures */
+	char last_model[512];  /* what the build and compare dialogs last took */
+	char last_image[512];
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -115,6 +120,16 @@ static const char *label(const struct kube_obj *o, const char *key)
 		if (strcmp(o->labels[i].key, key) == 0)
 			return o->labels[i].value;
 	return NULL;
+}
+
+/* The text of the kind's column named name ("" when there is none). */
+static const char *col_text(const struct res_view *rv, const struct kube_obj *o, const char *name)
+{
+	const struct kube_column *cols = rv->kind->columns;
+	for (size_t c = 0; o && cols[c].name && c < o->ncols; c++)
+		if (!strcmp(cols[c].name, name))
+			return o->cols[c] ? o->cols[c] : "";
+	return "";
 }
 
 /* The column a status is read from: STATUS, else READY as a/b. */
@@ -182,6 +197,10 @@ static void src_cell(void *ud, int i, int col, char *buf, size_t n)
 		const char *s = label(o, "podium.dev/model-sha256");
 		snprintf(buf, n, "%.12s", s ? s : "");
 		return;
+	} else if (m <= COL_SPARK) {
+		view_models_cell(rv->k->models, o->namespace, o->name,
+				 (enum view_models_col)(COL_SPARK - m), rv->k->d->utf8, buf, n);
+		return;
 	} else if (m == COL_AGE) {
 		kube_human_duration(o->created ? (long long)time(NULL) - o->created : 0, buf, n);
 		if (!o->created)
@@ -209,13 +228,22 @@ static void setup_columns(struct res_view *rv)
 	add_col(rv, cols[0].name, 0, 0);
 	if (!rv->ns && rv->kind->namespaced)
 		add_col(rv, "NAMESPACE", COL_NAMESPACE, 0);
-	if (rv->models) {
+	if (rv->models && !rv->kind->selector) {
 		add_col(rv, "MODEL", COL_MODEL, 0);
 		add_col(rv, "SHA256", COL_SHA, 0);
 	}
-	for (int c = 1; cols[c].name; c++)
+	for (int c = 1; cols[c].name; c++) {
+		if (rv->models && !strcmp(cols[c].name, "AGE")) {
+			add_col(rv, "REQ/S", COL_RPS, 0);
+			add_col(rv, "P99", COL_P99, 0);
+			add_col(rv, "CPU", COL_CPU, 0);
+			add_col(rv, "MEM", COL_MEM, 0);
+		}
 		add_col(rv, cols[c].name, strcmp(cols[c].name, "AGE") ? c : COL_AGE,
 			rv->models && !strcmp(cols[c].name, "IMAGES") ? 0 : cols[c].wide);
+		if (rv->models && !strcmp(cols[c].name, "READY"))
+			add_col(rv, "HISTORY", COL_SPARK, 0);
+	}
 	rv->src = (struct tview_src){ rv->ncols, rv->cols, rv->wide, src_count, src_key,
 				      src_name, src_created, src_rank, src_style, src_cell, rv };
 }
@@ -314,7 +342,8 @@ static struct view *res_view_new(struct dkube *k, const struct kube_kind *kind, 
 	rv->kind = kind;
 	rv->ns = kind->namespaced && ns ? xstrdup(ns) : NULL;
 	rv->models = models;
-	rv->selector = models ? xstrdup("podium.dev/model") : xstrdup(selector);
+	rv->selector = models ? xstrdup(kind->selector ? kind->selector : "podium.dev/model")
+			      : xstrdup(selector);
 	tview_init(&rv->tv);
 	setup_columns(rv);
 	snprintf(rv->v.title, sizeof rv->v.title, "%s%s%s", title,
@@ -576,6 +605,43 @@ static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj
 	free(text);
 }
 
+static void build_done(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	struct dkube *k = sc->k;
+	if (!ok)
+		return;
+	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
+	snprintf(k->last_image, sizeof k->last_image, "%s", dl->text[1]);
+	struct perr e = { { 0 } };
+	struct view *v = build_view_new(k->client, sc->ns, dl->text[0], dl->text[1], &e);
+	if (!v) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(d, v);
+}
+
+/* b: a dialog for the model file and the image, then the build view. The
+ * build goes into the selected object's namespace; the image defaults to
+ * the last one built, else a model deployment's own. */
+static void open_build(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct dialog *dl = dialog_for(k, rv, o, DIALOG_TEXT, build_done);
+	if (!rv->kind->namespaced)
+		snprintf(((struct scale_ctx *)dl->ud)->ns, sizeof ((struct scale_ctx *)dl->ud)->ns, "%s", k->ns);
+	snprintf(dl->title, sizeof dl->title, "Build a model image in %s", ((struct scale_ctx *)dl->ud)->ns);
+	snprintf(dl->prompt, sizeof dl->prompt, "tab: next field  enter: build  esc: cancel");
+	dl->nfields = 2;
+	snprintf(dl->label[0], sizeof dl->label[0], "model file");
+	snprintf(dl->label[1], sizeof dl->label[1], "image");
+	snprintf(dl->text[0], sizeof dl->text[0], "%s", k->last_model);
+	const char *img = rv->models ? col_text(rv, o, "IMAGE") : "";
+	snprintf(dl->text[1], sizeof dl->text[1], "%s", k->last_image[0] ? k->last_image : img);
+	dl->field = dl->text[0][0] ? 1 : 0;
+	dialog_open(k->d, dl);
+}
+
 static int kube_action(struct dash *d, struct view *v, enum action a)
 {
 	struct dkube *k = d->backend->ud;
@@ -649,7 +715,7 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		snprintf(dl->title, sizeof dl->title, "Scale %s", o->name);
 		snprintf(dl->prompt, sizeof dl->prompt, "Replicas (up/down or digits):");
 		/* READY is "ready/desired": start from the desired count. */
-		const char *ready = o->ncols > 1 && o->cols[1] ? o->cols[1] : "";
+		const char *ready = col_text(rv, o, "READY");
 		snprintf(dl->input, sizeof dl->input, "%ld",
 			 strchr(ready, '/') ? atol(strchr(ready, '/') + 1) : 1);
 		dialog_open(d, dl);
@@ -681,10 +747,10 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		return 1;
 	}
 	case A_COMPARE:
+		dash_message(d, 1, "compare: use `podium model compare MODEL --live deploy/NAME` for now (see podium(1))");
+		return 1;
 	case A_BUILD:
-		dash_message(d, 1, "%s: use `podium %s` for now (see podium(1))",
-			     a == A_COMPARE ? "compare" : "build",
-			     a == A_COMPARE ? "model compare MODEL --live deploy/NAME" : "build");
+		open_build(k, rv, o);
 		return 1;
 	default:
 		return 0;
@@ -717,7 +783,7 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 		dash_message(d, 1, "contexts: restart with --context NAME (switching in place is not there yet)");
 		return;
 	}
-	const char *kname = c->kind == CMDK_NS ? "namespaces" : !strcmp(c->name, "models") ? "deployments" : c->name;
+	const char *kname = c->kind == CMDK_NS ? "namespaces" : c->name;
 	const struct kube_kind *kind = kube_kind_find(kname);
 	if (!kind) {
 		dash_message(d, 1, "no such kind: %s", kname);
@@ -772,7 +838,7 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 		timeout_ms = (long)t;
 	/* A followed log has its own transfer, and held-back changes are due
 	 * soon: look again shortly. */
-	if ((k->streaming || k->pending) && timeout_ms > REFRESH_MS)
+	if ((k->streaming || k->pending || view_models_busy(k->models)) && timeout_ms > REFRESH_MS)
 		timeout_ms = REFRESH_MS;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
@@ -787,6 +853,24 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 			fds[0].revents |= p.revents & (POLLHUP | POLLERR | POLLNVAL);
 	}
 	return n;
+}
+
+/* The models view's sparkline samples and live figures, while it is the
+ * view on top. 1 when a figure changed. */
+static int models_step(struct dkube *k, long long now)
+{
+	struct res_view *rv = k->d->nviews ? as_res(k->d->views[k->d->nviews - 1]) : NULL;
+	if (!rv || !rv->models || !k->models)
+		return 0;
+	view_models_mark(k->models);
+	for (size_t i = 0; i < rv->nitems; i++) {
+		const struct kube_obj *o = obj_of(rv, (int)i);
+		const char *ready = col_text(rv, o, "READY");
+		const char *slash = strchr(ready, '/');
+		view_models_sample(k->models, o->namespace, o->name, col_text(rv, o, "SELECTOR"),
+				   atoi(ready), slash ? atoi(slash + 1) : 0, now);
+	}
+	return view_models_step(k->models, rv->ns, now);
 }
 
 static void kube_step(struct dash *d)
@@ -811,8 +895,18 @@ static void kube_step(struct dash *d)
 	}
 	if (!k->pending)
 		k->refreshed = now;
+	if (models_step(k, now))
+		d->dirty = 1;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
+	/* Builds go on under other views; only the top one redraws. */
+	for (int i = 0; i < d->nviews; i++) {
+		int bc = 0;
+		if (build_view_step(d->views[i], &bc))
+			k->streaming = 1;
+		if (bc && i == d->nviews - 1)
+			changed = 1;
+	}
 	if (changed)
 		d->dirty = 1;
 	char old[sizeof d->hdr.watches];
@@ -848,6 +942,7 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 	snprintf(d->hdr.cluster, sizeof d->hdr.cluster, "%s", conn->cluster ? conn->cluster : "");
 	snprintf(d->hdr.user, sizeof d->hdr.user, "%s", conn->user ? conn->user : "");
 	snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
+	k->models = view_models_new(client, k->ws);
 	struct dash_backend *b = xcalloc(1, sizeof *b);
 	b->wait = kube_wait;
 	b->step = kube_step;
@@ -872,6 +967,7 @@ void dash_kube_close(struct dash *d)
 		v->ops->free(v);
 	}
 	dialog_close(d);
+	view_models_free(k->models);
 	kube_watchset_free(k->ws);
 	free(k);
 	free(d->backend);

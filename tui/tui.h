@@ -382,7 +382,9 @@ struct dash_backend {
 
 enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
 
-enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK };
+enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK, DIALOG_TEXT };
+
+#define DIALOG_MAX_FIELDS 2
 
 /* A modal dialog; on_done runs with ok set when the user confirmed. */
 struct dialog {
@@ -392,6 +394,11 @@ struct dialog {
 	char input[32];   /* DIALOG_NUMBER */
 	char **options;   /* DIALOG_PICK, sanitised; owned */
 	int noptions, sel;
+	/* DIALOG_TEXT: nfields lines of text, tab and the arrows move
+	 * between them; enter confirms when every one is filled in */
+	int nfields, field;
+	char label[DIALOG_MAX_FIELDS][32];
+	char text[DIALOG_MAX_FIELDS][512];
 	void (*on_done)(struct dash *d, struct dialog *dl, int ok);
 	void *ud;         /* the caller's; freed by ud_free if set */
 	void (*ud_free)(void *ud);
@@ -459,6 +466,34 @@ struct view *log_view_new(struct kube_client *c, const char *ns, const char *pod
  * Returns 1 while it streams, 0 otherwise (or when v is no log view). */
 int log_view_step(struct view *v, int *changed);
 
+/* ---- the models view's live figures (view_models.c) ---- */
+struct view_models;
+struct kube_watchset;
+enum view_models_col { VM_SPARK, VM_RPS, VM_P99, VM_CPU, VM_MEM };
+/* The monitor of model Deployments: c and ws borrowed (they outlive it).
+ * NULL if curl cannot start. */
+struct view_models *view_models_new(struct kube_client *c, struct kube_watchset *ws);
+void view_models_free(struct view_models *m);
+/* Before the models view reports its rows: rows not reported again are
+ * dropped at the next scrape round. */
+void view_models_mark(struct view_models *m);
+/* A model Deployment as the models view sees it now (selector "k=v,...",
+ * its ready and desired replicas); feeds the sparkline. */
+void view_models_sample(struct view_models *m, const char *ns, const char *name,
+			const char *selector, int ready, int desired, long long now);
+/* Move the scrapes on (no wait) for the pods of ns (NULL: all
+ * namespaces); 1 when a figure changed. */
+int view_models_step(struct view_models *m, const char *ns, long long now);
+/* Non-zero while a scrape is under way (the loop should look again soon). */
+int view_models_busy(const struct view_models *m);
+/* The text of a live column for ns/name ("-" when unknown). */
+void view_models_cell(const struct view_models *m, const char *ns, const char *name,
+		      enum view_models_col col, int utf8, char *buf, size_t n);
+/* A sparkline of the n values v (oldest first) scaled to max (or their
+ * maximum if higher): one of ▁▂▃▄▅▆▇█ per value, or _.-=# without UTF-8.
+ * buf always ends with a NUL. */
+void view_models_spark(const int *v, int n, int max, int utf8, char *buf, size_t size);
+
 /* The demo's model file: cached in $XDG_CACHE_HOME/podium, else trained
  * now on part of Fashion-MNIST (a progress bar on stderr unless quiet).
  * Caller frees the path; NULL with e set (no data set, say). */
@@ -517,6 +552,21 @@ int cli_kube_readonly(const struct app *app, const char *verb);
 /* "deployment.apps/demo" (kubectl's -o name). Caller frees. */
 char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
 /* ---- end cluster commands ---- */
+
+/* cmd_build.c: the ID of a build of the model file at path: its stem and
+ * five random letters, so podium-build-ID is a DNS-1123 label of at most
+ * 63. Caller frees. */
+char *cmd_build_id(const char *path);
+
+/* view_build.c: a build of the model file at model_path pushed to image,
+ * in namespace ns, with its progress and the builder's log; the build is
+ * started here (context and Job created) and followed by build_view_step.
+ * c borrowed. NULL with e set. */
+struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+			    const char *image, struct perr *e);
+/* Move a build view's build on (no wait); *changed set when it did.
+ * Returns 1 while it runs, 0 otherwise (or when v is no build view). */
+int build_view_step(struct view *v, int *changed);
 
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
  * a row per change, until interrupted. name: watch that object only.
