@@ -18,6 +18,7 @@
 struct term {
 	int open;
 	int colors;           /* 256, 8 or 0 */
+	int utf8;             /* the locale is UTF-8 */
 	struct theme theme;   /* as this terminal shows it */
 	int w, h;
 	unsigned long *shown; /* hash of each line on screen */
@@ -86,6 +87,7 @@ struct term *term_open(const struct theme *t, int *utf8, struct perr *e)
 	}
 	struct term *tm = xcalloc(1, sizeof *tm);
 	tm->open = 1;
+	tm->utf8 = *utf8;
 	the_term = tm;
 	x_set_fatal_hook(fatal_restore);
 	cbreak();
@@ -138,6 +140,27 @@ void term_invalidate(struct term *tm)
 	clearok(curscr, TRUE);
 }
 
+/* ASCII stand-ins for the few characters messages and marks use. */
+static const struct {
+	const char *utf8;
+	char ascii;
+} ascii_map[] = {
+	{ "\xe2\x80\x94", '-' }, { "\xe2\x80\x93", '-' }, { "\xe2\x80\xa6", '~' },
+	{ "\xe2\x94\x82", '|' }, { "\xe2\x94\x80", '-' }, { "\xe2\x94\x8c", '+' },
+	{ "\xe2\x94\x90", '+' }, { "\xe2\x94\x94", '+' }, { "\xe2\x94\x98", '+' },
+	{ "\xe2\x96\x8f", '_' }, { "\xe2\x80\x98", '\'' }, { "\xe2\x80\x99", '\'' },
+	{ "\xe2\x80\x9c", '"' }, { "\xe2\x80\x9d", '"' }, { NULL, 0 },
+};
+
+static char ascii_for(const struct cell *cl)
+{
+	for (int i = 0; cl->len && ascii_map[i].utf8; i++)
+		if (strlen(ascii_map[i].utf8) <= cl->len &&
+		    memcmp(cl->ch, ascii_map[i].utf8, strlen(ascii_map[i].utf8)) == 0)
+			return ascii_map[i].ascii;
+	return '?';
+}
+
 static void draw_line(struct term *tm, const struct frame *f, int r)
 {
 	const struct cell *line = &f->cells[r * f->w];
@@ -150,8 +173,18 @@ static void draw_line(struct term *tm, const struct frame *f, int r)
 		char buf[1024];
 		size_t n = 0;
 		while (c < f->w && line[c].style == st && n + 4 < sizeof buf) {
-			memcpy(buf + n, line[c].ch, line[c].len);
-			n += line[c].len;
+			if (tm->utf8) {
+				memcpy(buf + n, line[c].ch, line[c].len);
+				n += line[c].len;
+			} else if (line[c].len == 0 || (unsigned char)line[c].ch[0] >= 0x80) {
+				/* Not a UTF-8 terminal: whatever views let through
+				 * (a log line's text, a message's dash, a wide
+				 * character's two columns) is one ASCII character a
+				 * column, never raw bytes. */
+				buf[n++] = ascii_for(&line[c]);
+			} else {
+				buf[n++] = line[c].ch[0]; /* combining marks dropped */
+			}
 			c++;
 		}
 		/* The bottom-right cell returns ERR (the cursor cannot move on)
