@@ -916,6 +916,7 @@ static int switch_context(struct dkube *k, const char *name)
 		kube_client_free(c);
 		return -1;
 	}
+	save_state(k);
 	/* views hold the old watch set's caches and the old client */
 	dialog_close(d);
 	while (d->nviews > 0) {

@@ -19,6 +19,7 @@ struct term {
 	int open;
 	int colors;           /* 256, 8 or 0 */
 	int utf8;             /* the locale is UTF-8 */
+	SCREEN *screen;
 	struct theme theme;   /* as this terminal shows it */
 	int w, h;
 	unsigned long *shown; /* hash of each line on screen */
@@ -80,12 +81,29 @@ struct term *term_open(const struct theme *t, int *utf8, struct perr *e)
 	/* Short ESC delay: esc is a key here, and SSH adds latency anyway. */
 	if (!getenv("ESCDELAY"))
 		setenv("ESCDELAY", "25", 1);
-	if (!initscr()) {
-		perr_set(e, "cannot start curses on this terminal (TERM=%s)",
-			 getenv("TERM") ? getenv("TERM") : "");
+	/* newterm, not initscr: initscr prints its own error and exits on a
+	 * TERM the terminfo database does not know. */
+	const char *tname = getenv("TERM");
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		perr_set(e, "cannot start curses on this terminal (TERM=%s is not in the terminfo "
+			    "database): set TERM to your terminal's, e.g. xterm-256color",
+			 tname ? tname : "");
+		return NULL;
+	}
+	/* A terminal that cannot move the cursor (TERM=dumb, an editor's
+	 * shell buffer) would get a smear of rows: say so instead. */
+	char *cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		endwin();
+		delscreen(scr);
+		perr_set(e, "this terminal (TERM=%s) cannot move the cursor: the dashboard needs one "
+			    "that can; the headless commands work anywhere (podium --help)",
+			 tname ? tname : "");
 		return NULL;
 	}
 	struct term *tm = xcalloc(1, sizeof *tm);
+	tm->screen = scr;
 	tm->open = 1;
 	tm->utf8 = *utf8;
 	the_term = tm;
@@ -108,6 +126,7 @@ void term_close(struct term *tm)
 	tm->open = 0;
 	curs_set(1);
 	endwin();
+	delscreen(tm->screen);
 	free(tm->shown);
 	tm->shown = NULL;
 	if (the_term == tm)

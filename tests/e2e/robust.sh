@@ -5,7 +5,7 @@
 # SIGHUP and with SIGHUP blocked (only the end of input tells it); resize
 # down to 40x10 (a dialog open) and smaller and back; NO_COLOR, TERM=xterm
 # (8 colours) and TERM=vt100 (none) draw without the escapes the terminal
-# lacks; LANG=C draws ASCII lines and marks and never a byte above 0x7f,
+# lacks, TERM=dumb and an unknown TERM get one line and exit 1; LANG=C draws ASCII lines and marks and never a byte above 0x7f,
 # even for a UTF-8 message from the cluster.
 set -u
 source "$TOP/tests/lib/tmux.sh"
@@ -143,6 +143,15 @@ bytes TERM=vt100
 has_colour "$BYTES" && fail "TERM=vt100: colour escapes were written"
 echo "$SCREEN" | grep -q "Scale web" || fail "TERM=vt100: the dialog is not drawn"
 echo "colours: 256, 8 and none as the terminal says"
+
+# ---- terminals the dashboard cannot drive: one line and exit 1
+for t in dumb no-such-terminal; do
+	new_server; E2E_ENV="TERM=$t" e2e_start 100 30 "$PODIUM" --kubeconfig "$KC"
+	e2e_wait "[exited 1]" || fail "TERM=$t did not exit 1"
+	e2e_screen | grep -q "^podium: .*TERM=$t" || fail "TERM=$t: no podium: line"
+	restored || fail "TERM=$t: the terminal was not restored"
+	tmx kill-server
+done
 
 # ---- LANG=C: ASCII lines and marks, and never a byte above 0x7f, even
 # for a message from the cluster in UTF-8
