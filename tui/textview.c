@@ -94,15 +94,7 @@ void textview_render(struct textview *tv, struct frame *f, int x, int y,
 			row++;
 			if (!tv->wrap)
 				break;
-			/* advance p past the columns just drawn */
-			int cols = 0;
-			while (*p && cols < got) {
-				size_t len = 1;
-				while ((p[len] & 0xC0) == 0x80)
-					len++;
-				cols += utf8_width(p, len);
-				p += len;
-			}
+			p = utf8_skip_cols(p, got);
 		} while (*p && row < h);
 	}
 	for (; row < h; row++)

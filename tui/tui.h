@@ -168,6 +168,8 @@ char *frame_line_text(const struct frame *f, int row);
 char *frame_text(const struct frame *f);
 /* Display columns of UTF-8 text (n bytes). */
 int utf8_width(const char *s, size_t n);
+/* The text after its first cols display columns (for wrapping). */
+const char *utf8_skip_cols(const char *p, int cols);
 
 /* ---- keys (keys.c): the key table is data; help and man page follow it */
 
