@@ -45,7 +45,9 @@ struct res_view {
 	char keybuf[320]; /* src_key's answer, valid until its next call */
 };
 
-enum { COL_NAMESPACE = -1, COL_MODEL = -2, COL_SHA = -3, COL_AGE = -4 };
+enum { COL_NAMESPACE = -1, COL_MODEL = -2, COL_SHA = -3, COL_AGE = -4,
+       /* the models view's live columns (view_models.c) */
+       COL_SPARK = -5, COL_RPS = -6, COL_P99 = -7, COL_CPU = -8, COL_MEM = -9 };
 
 struct dkube {
 	struct dash *d;
@@ -64,6 +66,7 @@ struct dkube {
 	char view[32];         /* the resource view at the root (a : command) */
 	struct dash_state *state; /* the last view per context */
 	char *state_file;
+	struct view_models *models; /* the models view's live figures */
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -120,6 +123,16 @@ static const char *label(const struct kube_obj *o, const char *key)
 		if (strcmp(o->labels[i].key, key) == 0)
 			return o->labels[i].value;
 	return NULL;
+}
+
+/* The text of the kind's column named name ("" when there is none). */
+static const char *col_text(const struct res_view *rv, const struct kube_obj *o, const char *name)
+{
+	const struct kube_column *cols = rv->kind->columns;
+	for (size_t c = 0; o && cols[c].name && c < o->ncols; c++)
+		if (!strcmp(cols[c].name, name))
+			return o->cols[c] ? o->cols[c] : "";
+	return "";
 }
 
 /* The column a status is read from: STATUS, else READY as a/b. */
@@ -187,6 +200,10 @@ static void src_cell(void *ud, int i, int col, char *buf, size_t n)
 		const char *s = label(o, "podium.dev/model-sha256");
 		snprintf(buf, n, "%.12s", s ? s : "");
 		return;
+	} else if (m <= COL_SPARK) {
+		view_models_cell(rv->k->models, o->namespace, o->name,
+				 (enum view_models_col)(COL_SPARK - m), rv->k->d->utf8, buf, n);
+		return;
 	} else if (m == COL_AGE) {
 		kube_human_duration(o->created ? (long long)time(NULL) - o->created : 0, buf, n);
 		if (!o->created)
@@ -214,13 +231,22 @@ static void setup_columns(struct res_view *rv)
 	add_col(rv, cols[0].name, 0, 0);
 	if (!rv->ns && rv->kind->namespaced)
 		add_col(rv, "NAMESPACE", COL_NAMESPACE, 0);
-	if (rv->models) {
+	if (rv->models && !rv->kind->selector) {
 		add_col(rv, "MODEL", COL_MODEL, 0);
 		add_col(rv, "SHA256", COL_SHA, 0);
 	}
-	for (int c = 1; cols[c].name; c++)
+	for (int c = 1; cols[c].name; c++) {
+		if (rv->models && !strcmp(cols[c].name, "AGE")) {
+			add_col(rv, "REQ/S", COL_RPS, 0);
+			add_col(rv, "P99", COL_P99, 0);
+			add_col(rv, "CPU", COL_CPU, 0);
+			add_col(rv, "MEM", COL_MEM, 0);
+		}
 		add_col(rv, cols[c].name, strcmp(cols[c].name, "AGE") ? c : COL_AGE,
 			rv->models && !strcmp(cols[c].name, "IMAGES") ? 0 : cols[c].wide);
+		if (rv->models && !strcmp(cols[c].name, "READY"))
+			add_col(rv, "HISTORY", COL_SPARK, 0);
+	}
 	rv->src = (struct tview_src){ rv->ncols, rv->cols, rv->wide, src_count, src_key,
 				      src_name, src_created, src_rank, src_style, src_cell, rv };
 }
@@ -319,7 +345,8 @@ static struct view *res_view_new(struct dkube *k, const struct kube_kind *kind, 
 	rv->kind = kind;
 	rv->ns = kind->namespaced && ns ? xstrdup(ns) : NULL;
 	rv->models = models;
-	rv->selector = models ? xstrdup("podium.dev/model") : xstrdup(selector);
+	rv->selector = models ? xstrdup(kind->selector ? kind->selector : "podium.dev/model")
+			      : xstrdup(selector);
 	tview_init(&rv->tv);
 	setup_columns(rv);
 	snprintf(rv->v.title, sizeof rv->v.title, "%s%s%s", title,
@@ -656,7 +683,7 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		snprintf(dl->title, sizeof dl->title, "Scale %s", o->name);
 		snprintf(dl->prompt, sizeof dl->prompt, "Replicas (up/down or digits):");
 		/* READY is "ready/desired": start from the desired count. */
-		const char *ready = o->ncols > 1 && o->cols[1] ? o->cols[1] : "";
+		const char *ready = col_text(rv, o, "READY");
 		snprintf(dl->input, sizeof dl->input, "%ld",
 			 strchr(ready, '/') ? atol(strchr(ready, '/') + 1) : 1);
 		dialog_open(d, dl);
@@ -923,10 +950,13 @@ static int switch_context(struct dkube *k, const char *name)
 		struct view *v = d->views[--d->nviews];
 		v->ops->free(v);
 	}
+	/* the models view's figures scrape through the old client */
+	view_models_free(k->models);
 	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
 	k->ws = ws;
 	k->client = k->owned = c;
+	k->models = view_models_new(c, ws);
 	const struct kube_conn *conn = kube_client_conn(c);
 	snprintf(k->ns, sizeof k->ns, "%s", conn->namespace && *conn->namespace ? conn->namespace : "default");
 	k->all_ns = 0;
@@ -992,7 +1022,7 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 		set_root(d, v);
 		return;
 	}
-	const char *kname = c->kind == CMDK_NS ? "namespaces" : !strcmp(c->name, "models") ? "deployments" : c->name;
+	const char *kname = c->kind == CMDK_NS ? "namespaces" : c->name;
 	const struct kube_kind *kind = kube_kind_find(kname);
 	if (!kind) {
 		dash_message(d, 1, "no such kind: %s", kname);
@@ -1046,7 +1076,7 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 		timeout_ms = (long)t;
 	/* A followed log has its own transfer, and held-back changes are due
 	 * soon: look again shortly. */
-	if ((k->streaming || k->pending) && timeout_ms > k->refresh_ms)
+	if ((k->streaming || k->pending || view_models_busy(k->models)) && timeout_ms > k->refresh_ms)
 		timeout_ms = k->refresh_ms;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
@@ -1061,6 +1091,24 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 			fds[0].revents |= p.revents & (POLLHUP | POLLERR | POLLNVAL);
 	}
 	return n;
+}
+
+/* The models view's sparkline samples and live figures, while it is the
+ * view on top. 1 when a figure changed. */
+static int models_step(struct dkube *k, long long now)
+{
+	struct res_view *rv = k->d->nviews ? as_res(k->d->views[k->d->nviews - 1]) : NULL;
+	if (!rv || !rv->models || !k->models)
+		return 0;
+	view_models_mark(k->models);
+	for (size_t i = 0; i < rv->nitems; i++) {
+		const struct kube_obj *o = obj_of(rv, (int)i);
+		const char *ready = col_text(rv, o, "READY");
+		const char *slash = strchr(ready, '/');
+		view_models_sample(k->models, o->namespace, o->name, col_text(rv, o, "SELECTOR"),
+				   atoi(ready), slash ? atoi(slash + 1) : 0, now);
+	}
+	return view_models_step(k->models, rv->ns, now);
 }
 
 static void kube_step(struct dash *d)
@@ -1085,6 +1133,8 @@ static void kube_step(struct dash *d)
 	}
 	if (!k->pending)
 		k->refreshed = now;
+	if (models_step(k, now))
+		d->dirty = 1;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
 	if (changed)
@@ -1129,6 +1179,7 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 	struct perr se = { { 0 } };
 	if (k->state_file && state_load(k->state_file, k->state, &se) < 0)
 		dash_message(d, 1, "%s (the last views are forgotten)", se.msg);
+	k->models = view_models_new(client, k->ws);
 	struct dash_backend *b = xcalloc(1, sizeof *b);
 	b->wait = kube_wait;
 	b->step = kube_step;
@@ -1160,6 +1211,7 @@ void dash_kube_close(struct dash *d)
 	}
 	dialog_close(d);
 	save_state(k);
+	view_models_free(k->models);
 	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
 	free(k->state);

@@ -533,6 +533,34 @@ struct view *log_view_new(struct kube_client *c, const char *ns, const char *pod
  * Returns 1 while it streams, 0 otherwise (or when v is no log view). */
 int log_view_step(struct view *v, int *changed);
 
+/* ---- the models view's live figures (view_models.c) ---- */
+struct view_models;
+struct kube_watchset;
+enum view_models_col { VM_SPARK, VM_RPS, VM_P99, VM_CPU, VM_MEM };
+/* The monitor of model Deployments: c and ws borrowed (they outlive it).
+ * NULL if curl cannot start. */
+struct view_models *view_models_new(struct kube_client *c, struct kube_watchset *ws);
+void view_models_free(struct view_models *m);
+/* Before the models view reports its rows: rows not reported again are
+ * dropped at the next scrape round. */
+void view_models_mark(struct view_models *m);
+/* A model Deployment as the models view sees it now (selector "k=v,...",
+ * its ready and desired replicas); feeds the sparkline. */
+void view_models_sample(struct view_models *m, const char *ns, const char *name,
+			const char *selector, int ready, int desired, long long now);
+/* Move the scrapes on (no wait) for the pods of ns (NULL: all
+ * namespaces); 1 when a figure changed. */
+int view_models_step(struct view_models *m, const char *ns, long long now);
+/* Non-zero while a scrape is under way (the loop should look again soon). */
+int view_models_busy(const struct view_models *m);
+/* The text of a live column for ns/name ("-" when unknown). */
+void view_models_cell(const struct view_models *m, const char *ns, const char *name,
+		      enum view_models_col col, int utf8, char *buf, size_t n);
+/* A sparkline of the n values v (oldest first) scaled to max (or their
+ * maximum if higher): one of ▁▂▃▄▅▆▇█ per value, or _.-=# without UTF-8.
+ * buf always ends with a NUL. */
+void view_models_spark(const int *v, int n, int max, int utf8, char *buf, size_t size);
+
 /* The demo's model file: cached in $XDG_CACHE_HOME/podium, else trained
  * now on part of Fashion-MNIST (a progress bar on stderr unless quiet).
  * Caller frees the path; NULL with e set (no data set, say). */

@@ -1015,6 +1015,11 @@ static const struct {
 	{ SIM_ROUTE_OBJECT, "scale", "GET", "get", handle_get },
 	{ SIM_ROUTE_OBJECT, "scale", "PUT", "update", handle_update },
 	{ SIM_ROUTE_OBJECT, "log", "GET", "get", sim_api_logs },
+	{ SIM_ROUTE_OBJECT, "proxy", "GET", "get", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "POST", "create", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "PUT", "update", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "DELETE", "delete", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "HEAD", "get", sim_api_proxy },
 	{ 0, NULL, NULL, NULL, NULL },
 };
 

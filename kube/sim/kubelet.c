@@ -380,6 +380,7 @@ static void init_next(struct sim *s, struct pod_state *ps, long long now);
 static void terminate(struct sim *s, struct pod_state *ps, struct ctr *c,
 		      long long t, int code)
 {
+	sim_builder_exited(s, ps, c, code);
 	c->cur.end_ms = t;
 	c->cur.exit_code = code;
 	c->ready = 0;
@@ -859,6 +860,8 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 		ps->ready = r;
 		return ps;
 	}
+	sim_modelpod_admit(s, pod, ps);
+	sim_builder_admit(s, pod, ps);
 	init_next(s, ps, now);
 	ps->dirty = 1;
 	return ps;

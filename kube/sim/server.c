@@ -268,7 +268,9 @@ static void dispatch(struct sim_server *srv, struct MHD_Connection *conn,
 	switch (rq->route.type) {
 	case SIM_ROUTE_COLLECTION:
 	case SIM_ROUTE_OBJECT:
-		if (rq->body_len && (strcmp(rq->method, "POST") == 0 ||
+		/* A proxied body is the backend's business, not the API's. */
+		if (rq->body_len && strcmp(rq->route.sub, "proxy") != 0 &&
+		    (strcmp(rq->method, "POST") == 0 ||
 				     strcmp(rq->method, "PUT") == 0) &&
 		    !sim_media_is(rq->ctype, "application/json") &&
 		    !sim_media_is(rq->ctype, "application/yaml") &&

@@ -131,6 +131,9 @@ void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r);
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r);
 /* Pod logs (logs.c): text, or a stream with follow=true. */
 void sim_api_logs(struct sim_request *rq, struct sim_resp *r);
+/* The service and pod proxy (modelpod.c): model pods answer with the
+ * model server, anything else refuses the connection. */
+void sim_api_proxy(struct sim_request *rq, struct sim_resp *r);
 /* Watches (watch.c): a streaming response for a watch request. */
 void sim_api_watch(struct sim_request *rq, struct sim_resp *r);
 

@@ -179,6 +179,8 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 	smap_init(&w->node_images, NULL);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
+	w->builds = sim_builds_new();
+	w->served = sim_served_new();
 	return w;
 }
 
@@ -186,6 +188,8 @@ void sim_world_free(struct sim_world *w)
 {
 	if (!w)
 		return;
+	sim_served_free(w->served);
+	sim_builds_free(w->builds);
 	sim_registry_free(w->reg);
 	smap_free(&w->pods);
 	smap_free(&w->ev_keys);

@@ -144,6 +144,8 @@ struct sim_world {
 	unsigned long long dep_rv;     /* store version at the deployment pass */
 	unsigned long long gc_rv;      /* the same for the garbage collector */
 	unsigned long long ep_rv;      /* and for the endpoints controller */
+	struct sim_builds *builds;  /* builder.c: pushes waiting on a builder */
+	struct sim_served *served;  /* modelpod.c: the model servers running */
 	struct smap dep_timed; /* deployment uid -> "ns\x1fname": deadline running */ /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
 };
 
@@ -275,5 +277,24 @@ int sim_pod_create_from(struct sim *s, json_t *owner, const char *owner_kind,
 /* Delete pod gracefully, with the SuccessfulDelete event. */
 void sim_pod_delete_for(struct sim *s, json_t *owner, json_t *pod,
 			const char *component);
+
+/* Builds (builder.c) and model pods (modelpod.c). The hooks run in the
+ * kubelet with the lock held: _admit when it admits a pod, _exited when a
+ * container exits. */
+struct sim_builds *sim_builds_new(void);
+void sim_builds_free(struct sim_builds *b);
+void sim_builder_admit(struct sim *s, const json_t *pod, struct pod_state *ps);
+void sim_builder_exited(struct sim *s, struct pod_state *ps, const struct ctr *c, int code);
+/* The reference a builder container pushes (caller frees; NULL: none) and
+ * the checksum an init container checks (0 / -1); pure, for tests. */
+char *sim_builder_ref(const json_t *ctr, int kaniko);
+int sim_builder_checksum(const json_t *init, char out[65]);
+struct sim_served *sim_served_new(void);
+void sim_served_free(struct sim_served *s);
+void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps);
+/* Load a model file held in memory (through a temporary file). Caller
+ * model_free()s *out. 0 / -1 with e set. */
+struct model;
+int sim_model_from_bytes(const void *bytes, size_t len, struct model **out, struct perr *e);
 
 #endif
