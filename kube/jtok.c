@@ -483,6 +483,15 @@ char *jtok_str(const struct jtok_doc *d, int tok)
 	return out;
 }
 
+size_t jtok_str_copy(const struct jtok_doc *d, int tok, char *out)
+{
+	if (tok < 0 || (size_t)tok >= d->n || d->t[tok].type != JTOK_STRING) {
+		out[0] = '\0';
+		return 0;
+	}
+	return unescape(d, &d->t[tok], out);
+}
+
 int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s)
 {
 	if (tok < 0 || (size_t)tok >= d->n || d->t[tok].type != JTOK_STRING)
