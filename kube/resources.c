@@ -4,6 +4,9 @@
  * kubectl's printers.go), and the projection of an object into the slim
  * struct kube_obj that the rest of Podium sees. The server's Table form,
  * when it sends one, takes precedence over the kind's own columns.
+ * Projections read an object as a jansson tree or as jtok tokens (watch
+ * lines, LIST pages) through one set of accessors, so each kind's columns
+ * are written once and the two forms give the same cells.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "kube/kube.h"
@@ -964,25 +967,19 @@ void kube_table_clear(struct kube_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* ---- the server's Table and List answers (jansson) ---- */
-
-static const char *jstr(const json_t *v)
-{
-	const char *s = json_string_value(v);
-	return s ? s : "";
-}
-
-static long long jint(const json_t *v)
-{
-	return json_is_integer(v) ? json_integer_value(v) : 0;
-}
+/* ---- the server's Table and List answers ----
+ *
+ * Read from tokens too: a page of 500 pods is megabytes of JSON, and
+ * `podium get` should not build a jansson tree of it to print a few cells
+ * per row. */
 
 /* A Table cell as kubectl's table printer shows it (%v). */
-static char *table_cell(const json_t *v)
+static char *table_cell(struct kube_val v)
 {
-	if (json_is_string(v)) {
+	switch (v_type(v)) {
+	case JTOK_STRING: {
 		/* multi-line strings show their first line and "..." */
-		const char *s = json_string_value(v);
+		const char *s = v_str(v);
 		size_t n = strcspn(s, "\n");
 		if (s[n]) {
 			char *first = xasprintf("%.*s...", (int)n, s);
@@ -992,18 +989,31 @@ static char *table_cell(const json_t *v)
 		}
 		return cell(s, 0);
 	}
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
-	if (json_is_boolean(v))
-		return xstrdup(json_is_true(v) ? "true" : "false");
-	if (!v || json_is_null(v))
+	case JTOK_NUMBER: {
+		if (v_is_int(v))
+			return xasprintf("%lld", v_int(v));
+		const struct jtok *t = &v.s->d->t[v.t];
+		char *num = xstrndup(v.s->d->buf + t->start, t->len);
+		char *c = xasprintf("%g", strtod(num, NULL));
+		free(num);
+		return c;
+	}
+	case JTOK_TRUE:
+		return xstrdup("true");
+	case JTOK_FALSE:
+		return xstrdup("false");
+	case JTOK_OBJECT:
+	case JTOK_ARRAY: {
+		json_t *j = jtok_to_json(v.s->d, v.t);
+		char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		json_decref(j);
+		char *c = cell(s, 0);
+		free(s);
+		return c;
+	}
+	default: /* absent, null */
 		return xstrdup("");
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	char *c = cell(s, 0);
-	free(s);
-	return c;
+	}
 }
 
 static void table_set_headers(struct kube_table *t, size_t n)
@@ -1013,60 +1023,64 @@ static void table_set_headers(struct kube_table *t, size_t n)
 	t->wide = xcalloc(n, sizeof *t->wide);
 }
 
-static int table_from_server(const struct kube_kind *k, const json_t *root, struct kube_table *t,
+static int table_from_server(const struct kube_kind *k, struct kube_val root, struct kube_table *t,
 			     struct perr *e)
 {
-	const json_t *defs = json_object_get(root, "columnDefinitions");
-	size_t n = json_array_size(defs);
+	struct kube_val defs = v_get(root, "columnDefinitions");
+	size_t n = v_asize(defs);
 	if (!n) {
 		perr_set(e, "the server's Table for %s has no columns", k->plural);
 		return -1;
 	}
 	if (!t->headers) {
 		table_set_headers(t, n);
-		for (size_t i = 0; i < n; i++) {
-			const json_t *d = json_array_get(defs, i);
-			char *h = cell(jstr(json_object_get(d, "name")), 0);
+		size_t i = 0;
+		struct kube_val d;
+		v_array_foreach(defs, it, d) {
+			char *h = cell(v_str(v_get(d, "name")), 0);
 			for (char *c = h; *c; c++)
 				*c = (char)toupper((unsigned char)*c);
 			t->headers[i] = h;
-			t->wide[i] = jint(json_object_get(d, "priority")) > 0;
+			t->wide[i] = v_int(v_get(d, "priority")) > 0;
+			i++;
 		}
 		t->from_server = 1;
 	} else if (t->ncols != n || !t->from_server) {
 		perr_set(e, "the pages of the %s list have different columns", k->plural);
 		return -1;
 	}
-	const json_t *rows = json_object_get(root, "rows");
-	t->rows = xrealloc(t->rows, (t->nrows + json_array_size(rows) + 1) * sizeof *t->rows);
-	size_t i;
-	json_t *row;
-	json_array_foreach(rows, i, row) {
+	struct kube_val rows = v_get(root, "rows");
+	t->rows = xrealloc(t->rows, (t->nrows + v_asize(rows) + 1) * sizeof *t->rows);
+	struct kube_val row;
+	v_array_foreach(rows, it, row) {
+		/* each row's strings are its own: scratch stays one row big */
+		struct vsrc src;
+		vsrc_init(&src, root.s->d);
+		row.s = &src;
 		struct kube_obj *o = &t->rows[t->nrows];
 		memset(o, 0, sizeof *o);
-		const json_t *cells = json_object_get(row, "cells");
-		struct vsrc src;
-		vsrc_init(&src, NULL);
-		struct kube_val meta = v_path((struct kube_val){ &src, row, -1 }, "object", "metadata", NULL);
-		if (obj_metadata(meta, o) < 0) {
+		size_t nc;
+		struct kube_val *cells = v_elems(v_get(row, "cells"), &nc);
+		if (obj_metadata(v_path(row, "object", "metadata", NULL), o) < 0) {
 			/* no object metadata: the first cell is the name */
-			o->name = table_cell(json_array_get(cells, 0));
+			o->name = table_cell(nc ? cells[0] : v_none(&src));
 			o->namespace = xstrdup("");
 			o->uid = xstrdup("");
 			o->resource_version = xstrdup("");
 		}
-		vsrc_free(&src);
 		o->time = o->created;
 		o->ncols = n;
 		o->cols = xcalloc(n, sizeof *o->cols);
 		for (size_t c = 0; c < n; c++)
-			o->cols[c] = table_cell(json_array_get(cells, c));
+			o->cols[c] = table_cell(c < nc ? cells[c] : v_none(&src));
+		free(cells);
+		vsrc_free(&src);
 		t->nrows++;
 	}
 	return 0;
 }
 
-static int table_from_list(const struct kube_kind *k, const json_t *root, long long now,
+static int table_from_list(const struct kube_kind *k, struct kube_val root, long long now,
 			   struct kube_table *t, struct perr *e)
 {
 	size_t n = kube_kind_ncols(k);
@@ -1080,16 +1094,15 @@ static int table_from_list(const struct kube_kind *k, const json_t *root, long l
 		perr_set(e, "the pages of the %s list have different columns", k->plural);
 		return -1;
 	}
-	const json_t *items = json_object_get(root, "items");
-	if (!json_is_array(items)) {
+	struct kube_val items = v_get(root, "items");
+	if (v_type(items) != JTOK_ARRAY) {
 		perr_set(e, "the answer is not a list of %s (no items)", k->plural);
 		return -1;
 	}
-	t->rows = xrealloc(t->rows, (t->nrows + json_array_size(items) + 1) * sizeof *t->rows);
-	size_t i;
-	json_t *it;
-	json_array_foreach(items, i, it)
-		if (kube_obj_project(k, it, now, &t->rows[t->nrows]) == 0)
+	t->rows = xrealloc(t->rows, (t->nrows + v_asize(items) + 1) * sizeof *t->rows);
+	struct kube_val it;
+	v_array_foreach(items, iter, it)
+		if (kube_obj_project_tok(k, root.s->d, it.t, now, &t->rows[t->nrows]) == 0)
 			t->nrows++;
 	return 0;
 }
@@ -1097,30 +1110,34 @@ static int table_from_list(const struct kube_kind *k, const json_t *root, long l
 int kube_table_parse(const struct kube_kind *k, const char *body, size_t len, long long now,
 		     struct kube_table *t, struct perr *e)
 {
-	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je);
-	if (!json_is_object(root)) {
-		perr_set(e, "the server's answer for %s is not JSON (line %d: %s)", k->plural, je.line,
-			 root ? "not an object" : je.text);
-		json_decref(root);
+	struct jtok_doc d = { 0 };
+	struct perr je = { { 0 } };
+	if (jtok_parse(&d, body, len, &je) < 0 || d.t[0].type != JTOK_OBJECT) {
+		perr_set(e, "the server's answer for %s is not JSON (%s)", k->plural,
+			 d.n ? "not an object" : je.msg);
+		jtok_doc_free(&d);
 		return -1;
 	}
+	struct vsrc s;
+	vsrc_init(&s, &d);
+	struct kube_val root = { &s, NULL, 0 };
 	t->kind = k;
 	int rc;
-	if (strcmp(jstr(json_object_get(root, "kind")), "Table") == 0)
+	if (v_streq(v_get(root, "kind"), "Table"))
 		rc = table_from_server(k, root, t, e);
 	else
 		rc = table_from_list(k, root, now, t, e);
 	if (rc == 0) {
-		const json_t *meta = json_object_get(root, "metadata");
+		struct kube_val meta = v_get(root, "metadata");
 		free(t->resource_version);
 		free(t->continue_token);
-		t->resource_version = xstrdup(jstr(json_object_get(meta, "resourceVersion")));
-		const char *cont = jstr(json_object_get(meta, "continue"));
+		t->resource_version = xstrdup(v_str(v_get(meta, "resourceVersion")));
+		const char *cont = v_str(v_get(meta, "continue"));
 		t->continue_token = *cont ? xstrdup(cont) : NULL;
-		const json_t *rem = json_object_get(meta, "remainingItemCount");
-		t->remaining = json_is_integer(rem) ? json_integer_value(rem) : -1;
+		struct kube_val rem = v_get(meta, "remainingItemCount");
+		t->remaining = v_is_int(rem) ? v_int(rem) : -1;
 	}
-	json_decref(root);
+	vsrc_free(&s);
+	jtok_doc_free(&d);
 	return rc;
 }

@@ -2,7 +2,8 @@
  * libFuzzer: for any JSON text both parsers accept (jansson refusing
  * repeated member names, which the two readers resolve differently), the
  * root projected through every kind gives the same kube_obj both ways, or
- * fails both ways. A difference aborts. */
+ * fails both ways. A difference aborts. The text is also read as a LIST
+ * page (kube_table_parse, from tokens). */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,5 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	jtok_doc_free(&d);
 	json_decref(j);
+	/* the same text as a page of a LIST (a List or a Table), twice: the
+	 * second page must fit the columns of the first */
+	struct kube_table t;
+	memset(&t, 0, sizeof t);
+	size_t nkinds = 0;
+	while (kube_kinds[nkinds].kind)
+		nkinds++;
+	const struct kube_kind *k = &kube_kinds[size % nkinds];
+	if (kube_table_parse(k, (const char *)data, size, 1795000000, &t, &e) == 0)
+		(void)kube_table_parse(k, (const char *)data, size, 1795000000, &t, &e);
+	kube_table_clear(&t);
 	return 0;
 }

@@ -208,6 +208,48 @@ static void test_corner_cases(void **state)
 	free(text);
 }
 
+/* kube_table_parse reads pages from tokens: its rows for every recorded
+ * List are the jansson projections of the items, under every kind. */
+static void test_list_pages(void **state)
+{
+	(void)state;
+	static const char *const lists[] = {
+		"pods-list.json", "pods-list-demo.json", "pods-list-limit2.json",
+		"pods-list-limit2-page2.json", "deployments-list.json", "nodes-list.json",
+		"replicasets-demo.json", NULL,
+	};
+	size_t rows = 0;
+	for (int f = 0; lists[f]; f++) {
+		char path[1200], *text;
+		size_t len;
+		snprintf(path, sizeof path, "%s/tests/data/kube/fixtures/%s", top_dir, lists[f]);
+		assert_int_equal(read_file(path, 1 << 20, &text, &len, NULL), 0);
+		json_t *list = json_loadb(text, len, 0, NULL);
+		json_t *items = json_object_get(list, "items");
+		assert_true(json_array_size(items) > 0);
+		for (const struct kube_kind *k = kube_kinds; k->kind; k++) {
+			struct kube_table t;
+			memset(&t, 0, sizeof t);
+			struct perr e = { { 0 } };
+			assert_int_equal(kube_table_parse(k, text, len, rec_now, &t, &e), 0);
+			assert_int_equal(t.nrows, json_array_size(items));
+			assert_string_equal(t.resource_version, json_string_value(json_object_get(
+				json_object_get(list, "metadata"), "resourceVersion")));
+			for (size_t i = 0; i < t.nrows; i++) {
+				struct kube_obj o;
+				assert_int_equal(kube_obj_project(k, json_array_get(items, i), rec_now, &o), 0);
+				same_obj(path, k, &o, &t.rows[i]);
+				kube_obj_clear(&o);
+				rows++;
+			}
+			kube_table_clear(&t);
+		}
+		json_decref(list);
+		free(text);
+	}
+	assert_true(rows >= 100);
+}
+
 struct sim_walk {
 	struct tally *n;
 	const char *kind;
@@ -257,6 +299,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recorded),
 		cmocka_unit_test(test_corner_cases),
+		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_simulated_cluster),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
