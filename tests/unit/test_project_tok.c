@@ -250,6 +250,47 @@ static void test_list_pages(void **state)
 	assert_true(rows >= 100);
 }
 
+/* jtok scans strings eight bytes at a time: a special byte (quote,
+ * backslash, control, non-ASCII) at any offset of any word is seen, as
+ * jansson sees it. */
+static void test_string_scan(void **state)
+{
+	(void)state;
+	static const char *const specials[] = {
+		"\"x", "\\n", "\\u00e9", "\x01", "\x1f", "\xc3\xa9", "\xe2\x82\xac", "\xff",
+		"\xc3", "\x7f", " ", "~", NULL,
+	};
+	char text[128], ref[128];
+	for (int sp = 0; specials[sp]; sp++) {
+		for (int at = 0; at < 40; at++) {
+			int len = 0;
+			text[len++] = '"';
+			for (int k = 0; k < at; k++)
+				text[len++] = (char)('a' + k % 26);
+			len += snprintf(text + len, sizeof text - (size_t)len, "%s", specials[sp]);
+			for (int k = 0; k < 17; k++)
+				text[len++] = 'z';
+			text[len++] = '"';
+			text[len] = '\0';
+			json_t *j = json_loadb(text, (size_t)len, JSON_DECODE_ANY, NULL);
+			struct jtok_doc d = { 0 };
+			int rc = jtok_parse(&d, text, (size_t)len, NULL);
+			if ((j != NULL) != (rc == 0))
+				fail_msg("special %d at %d: jansson %s, jtok %s", sp, at, j ? "ok" : "refuses",
+					 rc == 0 ? "ok" : "refuses");
+			if (j) {
+				char *got = jtok_str(&d, 0);
+				snprintf(ref, sizeof ref, "%s", json_string_value(j));
+				if (!got || strcmp(got, ref) != 0)
+					fail_msg("special %d at %d: \"%s\", jansson \"%s\"", sp, at, got, ref);
+				free(got);
+			}
+			jtok_doc_free(&d);
+			json_decref(j);
+		}
+	}
+}
+
 struct sim_walk {
 	struct tally *n;
 	const char *kind;
@@ -300,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_recorded),
 		cmocka_unit_test(test_corner_cases),
 		cmocka_unit_test(test_list_pages),
+		cmocka_unit_test(test_string_scan),
 		cmocka_unit_test(test_simulated_cluster),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
