@@ -289,6 +289,9 @@ struct kube_column {
 	int wide;         /* shown only with -o wide */
 };
 
+/* An object being projected, in either form (opaque: resources.c). */
+struct kube_val;
+
 /* One kind of object. Adding a kind is one entry in kube_kinds[]. */
 struct kube_kind {
 	const char *kind;        /* Deployment */
@@ -299,12 +302,13 @@ struct kube_kind {
 	const char *short_names; /* "deploy" (comma separated) */
 	int namespaced;
 	const struct kube_column *columns; /* NAME first; ends with name NULL */
-	/* Fill cols[1..] (cols[0] is the name) from obj, each a new sanitised
+	/* Fill cols[1..] (cols[0] is the name) from obj (a jansson tree or
+	 * tokens, read through resources.c's accessors), each a new sanitised
 	 * string; now (Unix seconds) for ages. */
-	void (*project)(const struct json_t *obj, long long now, char **cols);
+	void (*project)(const struct kube_val *obj, long long now, char **cols);
 	int hide_name; /* kubectl prints no NAME column (events) */
 	/* The time the kind is sorted by (events: last seen); NULL: created. */
-	long long (*when)(const struct json_t *obj);
+	long long (*when)(const struct kube_val *obj);
 	/* An alias kind over another resource ("models": deployments) lists
 	 * only the objects matching this label selector, in its own columns;
 	 * NULL for ordinary kinds. */
@@ -354,6 +358,12 @@ struct kube_obj {
  * object with metadata.name). Clear with kube_obj_clear. */
 int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
 		     struct kube_obj *out);
+struct jtok_doc;
+/* The same from the tokens of an object (obj, a token of d), without a
+ * jansson tree: exactly what kube_obj_project gives for the same JSON
+ * (when it has no repeated member names). 0 / -1. */
+int kube_obj_project_tok(const struct kube_kind *k, const struct jtok_doc *d, int obj,
+			 long long now, struct kube_obj *out);
 void kube_obj_clear(struct kube_obj *o);
 
 /* Rows for display: the server's Table form when it sent one, else a list
@@ -714,6 +724,9 @@ int jtok_path(const struct jtok_doc *d, int tok, const char *const *keys);
 int jtok_child(const struct jtok_doc *d, int tok, int cur);
 /* The unescaped string (caller frees), or NULL if tok is not a string. */
 char *jtok_str(const struct jtok_doc *d, int tok);
+/* Unescape string tok into out, which has room for its raw length + 1
+ * (d->t[tok].len + 1); "" when tok is not a string. Returns the length. */
+size_t jtok_str_copy(const struct jtok_doc *d, int tok, char *out);
 /* Non-zero when tok is a string equal to s. */
 int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s);
 /* An integer number token into *out; 0 / -1. */

@@ -76,10 +76,10 @@ static const struct kube_obj *obj_of(const struct res_view *rv, int i)
 	return rv->items[i]->proj;
 }
 
-static void *project(void *ctx, struct json_t *obj)
+static void *project(void *ctx, const struct jtok_doc *d, int obj)
 {
 	struct kube_obj *o = xcalloc(1, sizeof *o);
-	if (kube_obj_project(ctx, obj, (long long)time(NULL), o) < 0) {
+	if (kube_obj_project_tok(ctx, d, obj, (long long)time(NULL), o) < 0) {
 		free(o);
 		return NULL;
 	}
@@ -329,7 +329,7 @@ static int res_watch(struct res_view *rv)
 	struct kube_cache_spec spec = {
 		.path = path,
 		.label_selector = rv->selector,
-		.project_json = project,
+		.project = project,
 		.project_free = project_free,
 		.project_ctx = (void *)rv->kind,
 	};
