@@ -47,6 +47,13 @@ wait_for() {
 	fail "timed out waiting for $desc"
 }
 
+# Usage errors are exit 2; a listen address off loopback is refused.
+"$PODIUM" sim --bogus 2>/dev/null; [ $? = 2 ] || fail "sim --bogus did not exit 2"
+"$PODIUM" sim --speed fast 2>/dev/null; [ $? = 2 ] || fail "sim --speed fast did not exit 2"
+out=$("$PODIUM" sim --listen 10.1.2.3:80 2>&1); [ $? = 1 ] || fail "sim off loopback did not exit 1"
+echo "$out" | grep -q 'loopback' || fail "off loopback said: $out"
+"$PODIUM" sim --help | grep -q 'sim fault' || fail "sim --help"
+
 start tok --tls --token podium-test-token --speed 20
 grep -q 'token: "podium-test-token"' "$TMP/tok.kc" || fail "kubeconfig lacks the token"
 grep -q 'certificate-authority-data:' "$TMP/tok.kc" || fail "kubeconfig lacks the CA"
@@ -226,4 +233,5 @@ start cert --tls --speed 20
 grep -q 'client-certificate-data:' "$TMP/cert.kc" || fail "no client certificate in kubeconfig"
 out=$(timeout 30 kubectl --kubeconfig "$TMP/cert.kc" get namespaces 2>&1) || fail "cert auth: $out"
 echo "$out" | grep -q '^kube-system' || fail "cert auth listing: $out"
+"$PODIUM" sim fault --kubeconfig "$TMP/cert.kc" latency=1,clear || fail "sim fault with a client certificate"
 echo "ok"
