@@ -268,8 +268,12 @@ static void dispatch(struct sim_server *srv, struct MHD_Connection *conn,
 	switch (rq->route.type) {
 	case SIM_ROUTE_COLLECTION:
 	case SIM_ROUTE_OBJECT:
+		/* No Content-Type reads as JSON, the first serializer
+		 * (NegotiateInputSerializer): kubectl 1.20's create
+		 * configmap/secret sends none. */
 		if (rq->body_len && (strcmp(rq->method, "POST") == 0 ||
 				     strcmp(rq->method, "PUT") == 0) &&
+		    rq->ctype && *rq->ctype &&
 		    !sim_media_is(rq->ctype, "application/json") &&
 		    !sim_media_is(rq->ctype, "application/yaml") &&
 		    !sim_media_is(rq->ctype, "application/vnd.kubernetes.protobuf")) {
