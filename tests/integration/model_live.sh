@@ -122,6 +122,28 @@ grep -q 'error trying to reach service: dial tcp [0-9.]*:80: connect: connection
 out=$(kubectl get --raw /api/v1/namespaces/default/services/fash/proxy/ 2>&1) && fail "no port answered"
 grep -q 'no endpoints available for service "fash"' <<<"$out" || fail "unnamed port: $out"
 
+# readiness follows the probe: one on a port the server does not listen on
+# never passes, while the same pod probed on its port becomes ready
+for probe in good:8080 bad:9999; do
+	kubectl apply -f - >/dev/null <<EOF || fail "pod ${probe%%:*}"
+apiVersion: v1
+kind: Pod
+metadata: {name: probe-${probe%%:*}}
+spec:
+  containers:
+  - name: model-server
+    image: registry.local/models/a:1
+    args: [/models/model.safetensors, --port, "8080", --name, A]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /v2/health/ready, port: ${probe#*:}}, periodSeconds: 1}
+EOF
+done
+kubectl wait --for=condition=Ready pod/probe-good --timeout=30s >/dev/null || fail "probe-good not ready"
+sleep 0.5
+[ "$(kubectl get pod probe-bad -o jsonpath='{.status.containerStatuses[0].ready}')" = false ] ||
+	fail "a probe on port 9999 passed"
+[ "$(kubectl get pod probe-bad -o jsonpath='{.status.phase}')" = Running ] || fail "probe-bad not running"
+
 # --- live compare ---------------------------------------------------------
 out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/fash --samples 500 \
 	--min-agreement 0.999) || fail "compare A live: $out"
