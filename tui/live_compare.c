@@ -59,9 +59,12 @@ static void print_report(const struct live_compare *o, const struct model *m,
 	if (s->n)
 		printf("probability difference: max %.6f, mean %.6f\n", s->max_abs_diff,
 		       s->mean_abs_diff);
-	printf("latency    p50 %.1f ms, p99 %.1f ms per request of up to %d images "
-	       "(%d requests, %d at a time)\n",
-	       p50, p99, o->batch, r->requests, o->concurrency);
+	if (r->nlat)
+		printf("latency    p50 %.1f ms, p99 %.1f ms per request of up to %d images "
+		       "(%d answered of %d requests, %d at a time)\n",
+		       p50, p99, o->batch, r->nlat, r->requests, o->concurrency);
+	else
+		printf("latency    - (none of %d requests answered)\n", r->requests);
 	printf("errors     %d request%s", r->failed, r->failed == 1 ? "" : "s");
 	if (r->failed)
 		printf(" (%d images unanswered)", r->failed_images);

@@ -155,6 +155,19 @@ out=$("$PODIUM" model compare "$T/B.safetensors" --live deploy/fash --samples 50
 grep -q 'is below --min-agreement' <<<"$out" || fail "compare B: $out"
 grep -q '^input [0-9]* (label ' <<<"$out" || fail "no disagreeing input drawn: $out"
 out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/nosuch 2>&1) && fail "nosuch: $out"
+out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/fash --samples 100 -o json) ||
+	fail "compare -o json: $out"
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["agreement"] == 1.0 and d["answered"] == 100 and d["errors"] == [], d' <<<"$out" ||
+	fail "compare -o json: $out"
+# pods that are no model server: every request fails, and each is counted
+"$PODIUM" deploy plain --image nginx:1.25 --replicas 1 >/dev/null || fail "deploy plain"
+kubectl rollout status deploy/plain --timeout 60s >/dev/null || fail "plain never became ready"
+out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/plain --samples 100 2>&1) &&
+	fail "nginx pods answered: $out"
+grep -q '^errors     2 requests (100 images unanswered)' <<<"$out" || fail "errors: $out"
+grep -q '^     2x Error from server (ServiceUnavailable): error trying to reach service: dial tcp [0-9.]*:8080: connect: connection refused' \
+	<<<"$out" || fail "error lines: $out"
+grep -q 'no image was answered by deploy/plain' <<<"$out" || fail "no-answer: $out"
 
 # --- gated rollouts ----------------------------------------------------------
 image() { kubectl get deploy fash -o jsonpath='{.spec.template.spec.containers[0].image}'; }
