@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@ struct sim_served {
 	pthread_mutex_t mu;
 	struct served *v;
 	size_t n;
-	unsigned long long rr; /* round robin over a Service's addresses */
+	/* Round robin over a Service's addresses; atomic, so picking one
+	 * under the sim lock never waits for a model being loaded. */
+	atomic_ullong rr;
 };
 
 struct sim_served *sim_served_new(void)
@@ -409,9 +412,7 @@ static int resolve_service(struct sim *s, struct sim_served *sv, const char *ns,
 			    id);
 		return -1;
 	}
-	pthread_mutex_lock(&sv->mu);
-	size_t pick = (size_t)(sv->rr++ % n);
-	pthread_mutex_unlock(&sv->mu);
+	size_t pick = (size_t)(atomic_fetch_add(&sv->rr, 1) % n);
 	json_t *c = json_array_get(cand, pick);
 	json_t *addr = json_object_get(c, "a");
 	int pport = (int)json_integer_value(json_object_get(c, "port"));
