@@ -289,6 +289,9 @@ struct kube_column {
 	int wide;         /* shown only with -o wide */
 };
 
+/* An object being projected, in either form (opaque: resources.c). */
+struct kube_val;
+
 /* One kind of object. Adding a kind is one entry in kube_kinds[]. */
 struct kube_kind {
 	const char *kind;        /* Deployment */
@@ -299,13 +302,21 @@ struct kube_kind {
 	const char *short_names; /* "deploy" (comma separated) */
 	int namespaced;
 	const struct kube_column *columns; /* NAME first; ends with name NULL */
-	/* Fill cols[1..] (cols[0] is the name) from obj, each a new sanitised
+	/* Fill cols[1..] (cols[0] is the name) from obj (a jansson tree or
+	 * tokens, read through resources.c's accessors), each a new sanitised
 	 * string; now (Unix seconds) for ages. */
-	void (*project)(const struct json_t *obj, long long now, char **cols);
+	void (*project)(const struct kube_val *obj, long long now, char **cols);
 	int hide_name; /* kubectl prints no NAME column (events) */
 	/* The time the kind is sorted by (events: last seen); NULL: created. */
-	long long (*when)(const struct json_t *obj);
+	long long (*when)(const struct kube_val *obj);
+	/* An alias kind over another resource ("models": deployments) lists
+	 * only the objects matching this label selector, in its own columns;
+	 * NULL for ordinary kinds. */
+	const char *selector;
 };
+/* The selector to send for k combined with the user's (either may be
+ * NULL): "podium.dev/model,app=x". Caller frees; NULL when both are. */
+char *kube_kind_selector(const struct kube_kind *k, const char *user);
 
 extern const struct kube_kind kube_kinds[]; /* ends with kind == NULL */
 /* Resolve a name as kubectl does: pods, pod, po, Pod, deploy,
@@ -347,6 +358,12 @@ struct kube_obj {
  * object with metadata.name). Clear with kube_obj_clear. */
 int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
 		     struct kube_obj *out);
+struct jtok_doc;
+/* The same from the tokens of an object (obj, a token of d), without a
+ * jansson tree: exactly what kube_obj_project gives for the same JSON
+ * (when it has no repeated member names). 0 / -1. */
+int kube_obj_project_tok(const struct kube_kind *k, const struct jtok_doc *d, int obj,
+			 long long now, struct kube_obj *out);
 void kube_obj_clear(struct kube_obj *o);
 
 /* Rows for display: the server's Table form when it sent one, else a list
@@ -610,6 +627,60 @@ struct kube_build_watch {
  * failure says the builder's reason. 0 / -1. */
 int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
 		   size_t model_len, const struct kube_build_watch *w, struct perr *e);
+/* kube_build_run in steps, for a caller with its own loop (the dashboard).
+ * Start: validate, create the context and the Job (w->progress told; wait
+ * and timeout ignored). c borrowed; free with kube_build_free. NULL with
+ * e set (what was made is deleted). */
+struct kube_build;
+struct kube_build *kube_build_start(struct kube_client *c, const struct kube_build_opts *o,
+				    const void *model, size_t model_len,
+				    const struct kube_build_watch *w, struct perr *e);
+/* One look at the Job, its pod and the builder's log (at most every
+ * 500 ms; sooner does nothing): 0 still running, 1 pushed, -1 failed (e
+ * set). On 1 or -1 the context ConfigMaps are deleted. */
+int kube_build_step(struct kube_build *b, const struct kube_build_watch *w, long long now,
+		    struct perr *e);
+/* "podium-build-ID" (borrowed). */
+const char *kube_build_job_name(const struct kube_build *b);
+/* Frees b; a build still running goes on in the cluster (its Job owns
+ * the context). Accepts NULL. */
+void kube_build_free(struct kube_build *b);
+
+/* A model server's /metrics, as the dashboard reads it (prom.c). */
+#define KUBE_PROM_MAX_BUCKETS 32
+enum { KUBE_PROM_HAS_REQUESTS = 1, KUBE_PROM_HAS_HISTOGRAM = 2 };
+struct kube_prom_scrape {
+	int found;          /* KUBE_PROM_HAS_* */
+	double requests;    /* podium_requests_total of infer and v1_predict */
+	double errors;      /* of those, answers that were not 2xx */
+	int nbuckets;       /* podium_inference_duration_seconds_bucket */
+	double le[KUBE_PROM_MAX_BUCKETS];    /* ascending; the last +Inf */
+	double count[KUBE_PROM_MAX_BUCKETS]; /* cumulative */
+	double hist_count, hist_sum;
+};
+/* Decode Prometheus text (version 0.0.4) from a model server. 0, or -1
+ * with e set when it holds none of podium's series. */
+int kube_prom_parse(const char *text, size_t len, struct kube_prom_scrape *out, struct perr *e);
+/* What happened between two scrapes of one server into *out; a counter
+ * that went down (a restart) counts from zero. Returns 1 on a reset. */
+int kube_prom_delta(const struct kube_prom_scrape *prev, const struct kube_prom_scrape *cur,
+		    struct kube_prom_scrape *out);
+/* Add s into sum (several pods of one Deployment). */
+void kube_prom_add(struct kube_prom_scrape *sum, const struct kube_prom_scrape *s);
+/* Prometheus' histogram_quantile(q) over cumulative buckets (le ascending,
+ * the last +Inf); NaN when there is no observation. */
+double kube_prom_quantile(double q, const double *le, const double *count, int n);
+
+/* One pod's usage from metrics.k8s.io (podmetrics.c). */
+struct kube_pod_usage {
+	char ns[64], name[256]; /* sanitised */
+	double cpu_cores;       /* summed over containers */
+	double mem_bytes;
+	int has_cpu, has_mem;
+};
+/* Decode a PodMetricsList. *out (caller frees) holds *n pods. 0 / -1. */
+int kube_podmetrics_parse(const char *body, size_t len, struct kube_pod_usage **out, size_t *n,
+			  struct perr *e);
 
 /* ---- end resources, requests, operations ---- */
 
@@ -653,6 +724,9 @@ int jtok_path(const struct jtok_doc *d, int tok, const char *const *keys);
 int jtok_child(const struct jtok_doc *d, int tok, int cur);
 /* The unescaped string (caller frees), or NULL if tok is not a string. */
 char *jtok_str(const struct jtok_doc *d, int tok);
+/* Unescape string tok into out, which has room for its raw length + 1
+ * (d->t[tok].len + 1); "" when tok is not a string. Returns the length. */
+size_t jtok_str_copy(const struct jtok_doc *d, int tok, char *out);
 /* Non-zero when tok is a string equal to s. */
 int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s);
 /* An integer number token into *out; 0 / -1. */

@@ -75,7 +75,7 @@ static int get_named(struct kube_client *c, const struct kube_kind *k, const cha
 	for (size_t i = 0; i < n; i++) {
 		struct kube_table t;
 		struct perr e = { { 0 } };
-		if (kube_get_row(c, k, ns, names[i], out != OUT_NAME, &t, &e) < 0) {
+		if (kube_get_row(c, k, ns, names[i], out != OUT_NAME && !k->selector, &t, &e) < 0) {
 			cli_error("%s", e.msg);
 			failed = 1;
 			continue;
@@ -114,7 +114,9 @@ static int get_list(struct kube_client *c, const struct kube_kind *k, const char
 		    const char *selector, enum get_output out)
 {
 	struct perr e = { { 0 } };
-	struct kube_list_opts o = { .ns = ns, .selector = selector, .table = out == OUT_TABLE || out == OUT_WIDE };
+	/* An alias kind (models) prints its own columns, not the server's. */
+	struct kube_list_opts o = { .ns = ns, .selector = selector,
+				    .table = (out == OUT_TABLE || out == OUT_WIDE) && !k->selector };
 	if (out == OUT_JSON || out == OUT_YAML) {
 		char *json = kube_list_json(c, k, &o, &e);
 		if (!json) {
@@ -161,13 +163,16 @@ static int cmd_get(struct app *app, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(&cmd_get_entry, "get needs a resource type (pods, deployments, ...)");
 	/* -w / --watch and --watch-only are taken out of argv here. */
-	int watch = 0, watch_only = 0, nargs = 1;
+	int watch = 0, watch_only = 0, events = 0, nargs = 1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-w") == 0 || strcmp(argv[i], "--watch") == 0 ||
 		    strcmp(argv[i], "--watch=true") == 0)
 			watch = 1;
 		else if (strcmp(argv[i], "--watch-only") == 0)
 			watch = watch_only = 1;
+		else if (strcmp(argv[i], "--output-watch-events") == 0 ||
+			 strcmp(argv[i], "--output-watch-events=true") == 0)
+			events = 1;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return cli_usage(&cmd_get_entry, "unknown option '%s'", argv[i]);
 		else
@@ -178,6 +183,8 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		return cli_usage(&cmd_get_entry, "get needs a resource type (pods, deployments, ...)");
 	if (watch && (out == OUT_JSON || out == OUT_YAML))
 		return cli_usage(&cmd_get_entry, "-w prints tables or names (-o table, wide or name)");
+	if (events && (!watch || out == OUT_NAME))
+		return cli_usage(&cmd_get_entry, "--output-watch-events goes with -w and a table (-o table or wide)");
 	/* KIND NAME... or KIND/NAME */
 	char *kind_arg = xstrdup(argv[1]);
 	char **names = xcalloc((size_t)argc + 1, sizeof *names);
@@ -191,6 +198,7 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		names[n++] = argv[i];
 	int rc = EXIT_FAIL;
 	struct kube_client *c = NULL;
+	char *sel = NULL;
 	const struct kube_kind *k = kube_kind_find(kind_arg);
 	if (!k) {
 		cli_error("the server doesn't have a resource type \"%s\"", kind_arg);
@@ -204,6 +212,7 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		rc = cli_usage(&cmd_get_entry, "a name and a label selector cannot be given together");
 		goto out;
 	}
+	sel = kube_kind_selector(k, app->g.selector);
 	c = cli_kube_connect(app);
 	if (!c)
 		goto out;
@@ -214,13 +223,14 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		goto out;
 	}
 	if (watch)
-		rc = get_watch(c, k, n ? cli_kube_namespace(c) : ns, app->g.selector, n ? names[0] : NULL,
-			       out == OUT_WIDE, out == OUT_NAME, watch_only);
+		rc = get_watch(c, k, n ? cli_kube_namespace(c) : ns, sel, n ? names[0] : NULL,
+			       out == OUT_WIDE, out == OUT_NAME, watch_only, events);
 	else if (n)
 		rc = get_named(c, k, cli_kube_namespace(c), names, n, out, 0);
 	else
-		rc = get_list(c, k, ns, app->g.selector, out);
+		rc = get_list(c, k, ns, sel, out);
 out:
+	free(sel);
 	kube_client_free(c);
 	free(names);
 	free(kind_arg);
@@ -229,16 +239,18 @@ out:
 
 const struct command cmd_get_entry = {
 	.name = "get",
-	.args = "KIND [NAME...] | KIND/NAME [-o table|wide|json|yaml|name] [-l SEL] [-A] [-w|--watch-only]",
+	.args = "KIND [NAME...] | KIND/NAME [-o table|wide|json|yaml|name] [-l SEL] [-A] [-w|--watch-only] [--output-watch-events]",
 	.summary = "list or show objects, as kubectl get",
 	.help = "Show objects of one kind: pods (po), deployments (deploy), replicasets (rs),\n"
 		"services (svc), events (ev), jobs, namespaces (ns), configmaps (cm), secrets,\n"
-		"nodes (no); also as deployments.apps. Without a name, every object of the kind\n"
+		"nodes (no); models: the deployments labelled podium.dev/model, with MODEL,\n"
+		"SHA256 (of the model file), READY, REVISION and IMAGE; also as deployments.apps. Without a name, every object of the kind\n"
 		"in the namespace (-A: in all namespaces; -l: those matching a label selector),\n"
 		"fetched in pages of 500. Tables show kubectl's columns; -o wide adds more,\n"
 		"-o json and -o yaml print the objects, -o name prints kind/name.\n"
 		"-w, --watch: after the table, a row per change, across dropped watches and\n"
-		"410s (relists); --watch-only: the changes alone.",
+		"410s (relists); --watch-only: the changes alone; --output-watch-events: an\n"
+		"EVENT column first (ADDED, MODIFIED, DELETED).",
 	.kube_globals = 1,
 	.fn = cmd_get,
 };
