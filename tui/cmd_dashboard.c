@@ -113,13 +113,24 @@ static int cmd_dashboard(struct app *app, int argc, char **argv)
 	}
 	if (!client)
 		goto out;
+	/* A bad configuration file is shown on the status line: the
+	 * dashboard starts with the defaults all the same. */
+	struct config cfg;
+	struct perr ce = { { 0 } };
+	int cfg_bad = config_load(&cfg, &ce) < 0;
 	struct dash d;
 	memset(&d, 0, sizeof d);
 	d.app = app;
-	d.readonly = app->g.readonly;
-	d.theme_name = app->g.theme;
+	d.cfg = &cfg;
+	/* flags, then the environment, then the file */
+	d.readonly = app->g.readonly || cfg.readonly;
+	d.theme_name = app->g.theme && *app->g.theme ? app->g.theme
+		       : getenv("PODIUM_THEME") && *getenv("PODIUM_THEME") ? getenv("PODIUM_THEME")
+		       : cfg.theme[0] ? cfg.theme : NULL;
 	if (dash_kube_open(&d, client, start, &e) < 0)
 		goto out;
+	if (cfg_bad)
+		dash_message(&d, 1, "%s; using the defaults", ce.msg);
 	if (dash_run(&d, &e) == 0)
 		rc = EXIT_OK;
 	dash_kube_close(&d);

@@ -155,10 +155,10 @@ struct view *dash_text_view(const char *title, const char *text)
 	return &t->v;
 }
 
-struct view *dash_help_view(void)
+struct view *dash_help_view(const struct keymap *km)
 {
 	struct text_view *t = (struct text_view *)dash_text_view("help", NULL);
-	help_fill(&t->tv);
+	help_fill(&t->tv, km);
 	return &t->v;
 }
 
@@ -266,7 +266,7 @@ static void run_command(struct dash *d, const char *line)
 		d->quit = 1;
 		return;
 	case CMDK_HELP:
-		dash_push(d, dash_help_view());
+		dash_push(d, dash_help_view(d->cfg ? &d->cfg->keys : NULL));
 		return;
 	default:
 		break;
@@ -332,7 +332,7 @@ void dash_key(struct dash *d, int key)
 	}
 	struct view *v = dash_top(d);
 	unsigned scopes = v ? v->ops->scopes : 0;
-	enum action a = keys_lookup(key, scopes);
+	enum action a = keys_lookup(d->cfg ? &d->cfg->keys : NULL, key, scopes);
 	const struct keydef *kd = keys_for_action(a);
 	if (kd && kd->mutates && d->readonly) {
 		dash_message(d, 1, "--readonly: %s is disabled", kd->help);
@@ -350,7 +350,7 @@ void dash_key(struct dash *d, int key)
 		d->input[0] = '\0';
 		return;
 	case A_HELP:
-		dash_push(d, dash_help_view());
+		dash_push(d, dash_help_view(d->cfg ? &d->cfg->keys : NULL));
 		return;
 	case A_BACK:
 		if (v && v->filter_text[0] && key == K_ESC) {
@@ -381,8 +381,13 @@ int dash_run(struct dash *d, struct perr *e)
 		return -1;
 	struct theme theme;
 	struct perr te = { { 0 } };
-	if (theme_choose(d->theme_name, &theme, &te) < 0)
-		dash_message(d, 1, "%s; using the default theme", te.msg);
+	if (theme_choose(d->theme_name, &theme, &te) < 0) {
+		/* keep a message already waiting (a bad configuration file) */
+		char prev[sizeof d->msg];
+		snprintf(prev, sizeof prev, "%s", d->msg[0] ? d->msg : "");
+		dash_message(d, 1, "%s%s%s; using the default theme", prev, prev[0] ? "; " : "",
+			     te.msg);
+	}
 	d->term = term_open(&theme, &d->utf8, e);
 	if (!d->term)
 		return -1;
@@ -408,7 +413,7 @@ int dash_run(struct dash *d, struct perr *e)
 		struct pollfd pfd[2];
 		pfd[0] = (struct pollfd){ .fd = 0, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
-		long timeout = 1000;
+		long timeout = d->cfg ? d->cfg->tick_ms : 1000;
 		if (d->msg[0] && d->msg_until > now_ms())
 			timeout = d->msg_until - now_ms() + 10;
 		int n = d->backend && d->backend->wait

@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #define RES_MAX_COLS 16
-#define REFRESH_MS 100
 
 struct res_view {
 	struct view v;
@@ -52,7 +51,8 @@ enum { COL_NAMESPACE = -1, COL_MODEL = -2, COL_SHA = -3, COL_AGE = -4,
 
 struct dkube {
 	struct dash *d;
-	struct kube_client *client;
+	struct kube_client *client; /* borrowed, or owned (after :ctx) */
+	struct kube_client *owned;  /* the client :ctx made, freed here */
 	struct kube_watchset *ws;
 	char ns[64];
 	int all_ns;
@@ -64,6 +64,11 @@ struct dkube {
 	struct view_models *models; /* the models view's live figures */
 	char last_model[512];  /* what the build and compare dialogs last took */
 	char last_image[512];
+	long refresh_ms;       /* changes are taken at most this often */
+	long tick_ms;          /* ages move on: a redraw this often */
+	char view[32];         /* the resource view at the root (a : command) */
+	struct dash_state *state; /* the last view per context */
+	char *state_file;
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -641,6 +646,7 @@ static void open_build(struct dkube *k, struct res_view *rv, const struct kube_o
 	dl->field = dl->text[0][0] ? 1 : 0;
 	dialog_open(k->d, dl);
 }
+static void use_namespace(struct dkube *k, const char *ns, int all);
 
 static int kube_action(struct dash *d, struct view *v, enum action a)
 {
@@ -674,10 +680,10 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		else if (is_kind(rv, "Pod"))
 			open_logs(k, rv, o);
 		else if (is_kind(rv, "Namespace")) {
-			snprintf(k->ns, sizeof k->ns, "%s", o->name);
-			k->all_ns = 0;
-			dash_message(d, 0, "namespace %s", o->name);
-			snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", o->name);
+			/* the views reopen: o goes with this view's cache */
+			char ns[64];
+			snprintf(ns, sizeof ns, "%s", o->name);
+			use_namespace(k, ns, 0);
 		}
 		return 1;
 	case A_DESCRIBE:
@@ -759,28 +765,299 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 
 /* ---- commands, the loop's hooks ------------------------------------------- */
 
+/* ---- contexts: the kubeconfig's, one switched to in place ------------ */
+
+struct ctx_row {
+	char *name, *cluster, *user, *ns;
+	int current;
+};
+
+struct ctx_view {
+	struct view v;
+	struct dkube *k;
+	struct ctx_row *rows;
+	int n;
+	struct tview tv;
+	struct tview_src src;
+};
+
+static const char *const ctx_cols[] = { "", "NAME", "CLUSTER", "USER", "NAMESPACE" };
+
+static int ctx_count(void *ud)
+{
+	return ((struct ctx_view *)ud)->n;
+}
+
+static const char *ctx_name(void *ud, int i)
+{
+	return ((struct ctx_view *)ud)->rows[i].name;
+}
+
+static void ctx_cell(void *ud, int i, int col, char *buf, size_t n)
+{
+	const struct ctx_row *r = &((struct ctx_view *)ud)->rows[i];
+	const char *v = col == 0 ? (r->current ? "*" : "") : col == 1 ? r->name
+		      : col == 2 ? r->cluster : col == 3 ? r->user : r->ns;
+	char *clean = sanitize_text(v ? v : "", strlen(v ? v : ""), 0);
+	snprintf(buf, n, "%s", clean);
+	free(clean);
+}
+
+static enum theme_elem ctx_style(void *ud, int i)
+{
+	return ((struct ctx_view *)ud)->rows[i].current ? TH_OK : TH_TABLE_ROW;
+}
+
+static void ctx_render(struct view *v, struct dash *d, struct frame *f, int y, int h)
+{
+	struct ctx_view *cv = (struct ctx_view *)v;
+	tview_render(&cv->tv, &cv->src, f, 0, y, f->w, h, d->utf8);
+}
+
+static void ctx_filter(struct view *v, struct dash *d, const char *text)
+{
+	(void)d;
+	struct ctx_view *cv = (struct ctx_view *)v;
+	tview_set_filter(&cv->tv, &cv->src, text);
+}
+
+static void ctx_free(struct view *v)
+{
+	struct ctx_view *cv = (struct ctx_view *)v;
+	for (int i = 0; i < cv->n; i++) {
+		free(cv->rows[i].name);
+		free(cv->rows[i].cluster);
+		free(cv->rows[i].user);
+		free(cv->rows[i].ns);
+	}
+	free(cv->rows);
+	tview_free(&cv->tv);
+	free(cv);
+}
+
+static int switch_context(struct dkube *k, const char *name);
+
+static int ctx_act(struct view *v, struct dash *d, enum action a)
+{
+	struct ctx_view *cv = (struct ctx_view *)v;
+	if (a != A_ENTER)
+		return tview_action(&cv->tv, &cv->src, a, d->body_h);
+	int i = tview_selected(&cv->tv);
+	if (i < 0)
+		return 1;
+	/* switching frees this view: nothing of cv after it */
+	char *name = xstrdup(cv->rows[i].name);
+	switch_context(cv->k, name);
+	free(name);
+	return 1;
+}
+
+static const struct view_ops ctx_ops = {
+	.scopes = SCOPE_TABLE,
+	.render = ctx_render,
+	.act = ctx_act,
+	.filter = ctx_filter,
+	.free = ctx_free,
+};
+
+static struct kube_config *load_kubeconfig(struct dkube *k, struct perr *e)
+{
+	struct kube_config_opts o = { .kubeconfig = k->d->app ? k->d->app->g.kubeconfig : NULL };
+	return kube_config_load(&o, e);
+}
+
+static struct view *ctx_view_new(struct dkube *k, struct perr *e)
+{
+	struct kube_config *cfg = load_kubeconfig(k, e);
+	if (!cfg)
+		return NULL;
+	size_t n = 0;
+	const char *const *names = kube_config_contexts(cfg, &n);
+	const char *cur = kube_client_conn(k->client)->context;
+	struct ctx_view *cv = xcalloc(1, sizeof *cv);
+	cv->v.ops = &ctx_ops;
+	cv->k = k;
+	cv->rows = xcalloc(n ? n : 1, sizeof *cv->rows);
+	for (size_t i = 0; i < n; i++) {
+		struct ctx_row *r = &cv->rows[cv->n++];
+		r->name = xstrdup(names[i]);
+		r->current = cur && !strcmp(cur, names[i]);
+		/* cluster, user and namespace as the context resolves; a context
+		 * that does not resolve is still listed (enter says why) */
+		struct perr re = { { 0 } };
+		struct kube_conn *conn = kube_config_resolve(cfg, names[i], NULL, &re);
+		if (conn) {
+			r->cluster = xstrdup(conn->cluster ? conn->cluster : "");
+			r->user = xstrdup(conn->user ? conn->user : "");
+			r->ns = xstrdup(conn->namespace ? conn->namespace : "");
+		}
+		kube_conn_free(conn);
+	}
+	kube_config_free(cfg);
+	cv->src = (struct tview_src){ 5, ctx_cols, NULL, ctx_count, ctx_name, ctx_name, NULL, NULL,
+				      ctx_style, ctx_cell, cv };
+	tview_init(&cv->tv);
+	tview_refresh(&cv->tv, &cv->src);
+	for (int i = 0; i < cv->tv.n; i++)
+		if (cv->rows[cv->tv.order[i]].current)
+			cv->tv.sel = i;
+	snprintf(cv->v.title, sizeof cv->v.title, "contexts [%d]", cv->n);
+	return &cv->v;
+}
+
+static const char *current_context(struct dkube *k)
+{
+	const char *c = kube_client_conn(k->client)->context;
+	return c ? c : "";
+}
+
+static void save_state(struct dkube *k)
+{
+	struct perr e = { { 0 } };
+	if (k->state_file && k->state->n && state_save(k->state_file, k->state, &e) < 0)
+		dash_message(k->d, 1, "%s", e.msg);
+}
+
+static void set_header(struct dkube *k)
+{
+	struct dash *d = k->d;
+	const struct kube_conn *conn = kube_client_conn(k->client);
+	snprintf(d->hdr.context, sizeof d->hdr.context, "%s", conn->context ? conn->context : "");
+	snprintf(d->hdr.cluster, sizeof d->hdr.cluster, "%s", conn->cluster ? conn->cluster : "");
+	snprintf(d->hdr.user, sizeof d->hdr.user, "%s", conn->user ? conn->user : "");
+	snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
+	d->hdr.watches[0] = '\0';
+}
+
+static void kube_command(struct dash *d, const struct dash_cmd *c, const char *arg);
+
+/* Open the root view again (after the namespace or context changed). */
+static void reopen(struct dkube *k)
+{
+	const struct dash_cmd *c = dash_cmd_find(k->view[0] ? k->view : "models");
+	kube_command(k->d, c ? c : dash_cmd_find("models"), NULL);
+}
+
+static void use_namespace(struct dkube *k, const char *ns, int all)
+{
+	if (!all)
+		snprintf(k->ns, sizeof k->ns, "%s", ns);
+	k->all_ns = all;
+	k->ns_chosen = 1;
+	snprintf(k->d->hdr.namespace, sizeof k->d->hdr.namespace, "%s", all ? "all" : k->ns);
+	reopen(k);
+	dash_message(k->d, 0, "namespace %s", k->d->hdr.namespace);
+}
+
+/* A client for context name, as kubectl would make it with --context. */
+static struct kube_client *client_for(struct dkube *k, const char *name, struct perr *e)
+{
+	struct app *app = k->d->app;
+	struct kube_client_opts co = { .log_file = app ? app->g.log_file : NULL };
+	struct perr de = { { 0 } };
+	if (app && app->g.request_timeout &&
+	    kube_parse_duration(app->g.request_timeout, &co.timeout_ms, &de) < 0) {
+		perr_set(e, "--request-timeout: %s", de.msg);
+		return NULL;
+	}
+	struct kube_config *cfg = load_kubeconfig(k, e);
+	if (!cfg)
+		return NULL;
+	struct kube_conn *conn = kube_config_resolve(cfg, name, NULL, e);
+	kube_config_free(cfg);
+	return conn ? kube_client_new(conn, &co, e) : NULL;
+}
+
+/* Switch to context name in place: a new client and watch set, the views
+ * reopened in the context's namespace. The old ones stay if it fails. */
+static int switch_context(struct dkube *k, const char *name)
+{
+	struct dash *d = k->d;
+	struct perr e = { { 0 } };
+	struct kube_client *c = client_for(k, name, &e);
+	struct kube_watchset *ws = c ? kube_watchset_new(c) : NULL;
+	if (!ws) {
+		dash_message(d, 1, "%s", c ? "cannot start curl" : e.msg);
+		kube_client_free(c);
+		return -1;
+	}
+	save_state(k);
+	/* views hold the old watch set's caches and the old client */
+	dialog_close(d);
+	while (d->nviews > 0) {
+		struct view *v = d->views[--d->nviews];
+		v->ops->free(v);
+	}
+	/* the live figures hold a cache of the old set and its client */
+	view_models_free(k->models);
+	kube_watchset_free(k->ws);
+	kube_client_free(k->owned);
+	k->ws = ws;
+	k->client = k->owned = c;
+	k->models = view_models_new(c, ws);
+	const struct kube_conn *conn = kube_client_conn(c);
+	snprintf(k->ns, sizeof k->ns, "%s", conn->namespace && *conn->namespace ? conn->namespace : "default");
+	k->all_ns = 0;
+	k->ns_chosen = 0;
+	k->pending = 0;
+	k->streaming = 0;
+	set_header(k);
+	reopen(k);
+	if (kube_client_warning(c))
+		dash_message(d, 1, "context %s: warning: %s", name, kube_client_warning(c));
+	else
+		dash_message(d, 0, "context %s", name);
+	return 0;
+}
+
+/* ---- commands, the loop's hooks ------------------------------------------- */
+
+/* Replace the whole stack with v, as k9s does for a view command. */
+static void set_root(struct dash *d, struct view *v)
+{
+	dialog_close(d);
+	while (d->nviews > 0) {
+		struct view *old = d->views[--d->nviews];
+		old->ops->free(old);
+	}
+	dash_push(d, v);
+}
+
 static void kube_command(struct dash *d, const struct dash_cmd *c, const char *arg)
 {
 	struct dkube *k = d->backend->ud;
 	if (c->kind == CMDK_NS && arg) {
 		if (!strcmp(arg, "all") || !strcmp(arg, "-A")) {
-			k->all_ns = 1;
-		} else {
-			struct perr e = { { 0 } };
-			if (kube_validate_name(KUBE_NAME_DNS1123_LABEL, "Namespace", arg, &e) < 0) {
-				dash_message(d, 1, "%s", e.msg);
-				return;
-			}
-			snprintf(k->ns, sizeof k->ns, "%s", arg);
-			k->all_ns = 0;
-			k->ns_chosen = 1;
+			use_namespace(k, NULL, 1);
+			return;
 		}
-		snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
-		dash_message(d, 0, "namespace %s: views opened from now on use it", d->hdr.namespace);
+		struct perr e = { { 0 } };
+		if (kube_validate_name(KUBE_NAME_DNS1123_LABEL, "Namespace", arg, &e) < 0) {
+			dash_message(d, 1, "%s", e.msg);
+			return;
+		}
+		use_namespace(k, arg, 0);
 		return;
 	}
 	if (c->kind == CMDK_CTX) {
-		dash_message(d, 1, "contexts: restart with --context NAME (switching in place is not there yet)");
+		if (d->app && d->app->g.sim) {
+			dash_message(d, 1, "the simulated cluster has one context: %s", current_context(k));
+			return;
+		}
+		if (arg) {
+			if (strcmp(arg, current_context(k)) == 0)
+				dash_message(d, 0, "already in context %s", arg);
+			else
+				switch_context(k, arg);
+			return;
+		}
+		struct perr e = { { 0 } };
+		struct view *v = ctx_view_new(k, &e);
+		if (!v) {
+			dash_message(d, 1, "%s", e.msg);
+			return;
+		}
+		set_root(d, v);
 		return;
 	}
 	const char *kname = c->kind == CMDK_NS ? "namespaces" : c->name;
@@ -798,12 +1075,11 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 		dash_message(d, 1, "cannot watch %s", kind->plural);
 		return;
 	}
-	/* A view command replaces the stack above the root, as k9s does. */
-	while (d->nviews > 0) {
-		struct view *old = d->views[--d->nviews];
-		old->ops->free(old);
+	set_root(d, v);
+	if (c->kind == CMDK_VIEW) {
+		snprintf(k->view, sizeof k->view, "%s", c->name);
+		state_set(k->state, current_context(k), c->name);
 	}
-	dash_push(d, v);
 }
 
 static void update_header(struct dash *d, struct dkube *k)
@@ -838,8 +1114,8 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 		timeout_ms = (long)t;
 	/* A followed log has its own transfer, and held-back changes are due
 	 * soon: look again shortly. */
-	if ((k->streaming || k->pending || view_models_busy(k->models)) && timeout_ms > REFRESH_MS)
-		timeout_ms = REFRESH_MS;
+	if ((k->streaming || k->pending || view_models_busy(k->models)) && timeout_ms > k->refresh_ms)
+		timeout_ms = k->refresh_ms;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
 		fds[i].revents = 0;
@@ -885,7 +1161,7 @@ static void kube_step(struct dash *d)
 		struct res_view *rv = as_res(d->views[i]);
 		if (!rv || !rv->cache || kube_cache_changes(rv->cache) == rv->seen)
 			continue;
-		if (now - k->refreshed < REFRESH_MS && kube_cache_synced(rv->cache) && rv->nitems) {
+		if (now - k->refreshed < k->refresh_ms && kube_cache_synced(rv->cache) && rv->nitems) {
 			k->pending = 1;
 			continue;
 		}
@@ -914,10 +1190,9 @@ static void kube_step(struct dash *d)
 	update_header(d, k);
 	if (strcmp(old, d->hdr.watches))
 		d->dirty = 1;
-	/* Ages move on: redraw once a second even when nothing changed. */
-	static const long long tick = 1000;
-	if (now_ms() / tick != d->last_tick) {
-		d->last_tick = now_ms() / tick;
+	/* Ages move on: redraw once a tick even when nothing changed. */
+	if (now_ms() / k->tick_ms != d->last_tick) {
+		d->last_tick = now_ms() / k->tick_ms;
 		d->dirty = 1;
 	}
 }
@@ -933,15 +1208,23 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 		free(k);
 		return -1;
 	}
+	struct config defaults;
+	config_defaults(&defaults);
+	const struct config *cfg = d->cfg ? d->cfg : &defaults;
+	k->refresh_ms = cfg->refresh_ms > 0 ? cfg->refresh_ms : 100;
+	k->tick_ms = cfg->tick_ms > 0 ? cfg->tick_ms : 1000;
+	k->log_lines = cfg->log_lines;
 	const struct kube_conn *conn = kube_client_conn(client);
 	snprintf(k->ns, sizeof k->ns, "%s", d->app && d->app->g.namespace ? d->app->g.namespace
 					    : conn->namespace && *conn->namespace ? conn->namespace : "default");
 	k->all_ns = d->app && d->app->g.all_namespaces;
 	k->ns_chosen = d->app && d->app->g.namespace;
-	snprintf(d->hdr.context, sizeof d->hdr.context, "%s", conn->context ? conn->context : "");
-	snprintf(d->hdr.cluster, sizeof d->hdr.cluster, "%s", conn->cluster ? conn->cluster : "");
-	snprintf(d->hdr.user, sizeof d->hdr.user, "%s", conn->user ? conn->user : "");
-	snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
+	set_header(k);
+	k->state = xcalloc(1, sizeof *k->state);
+	k->state_file = state_path();
+	struct perr se = { { 0 } };
+	if (k->state_file && state_load(k->state_file, k->state, &se) < 0)
+		dash_message(d, 1, "%s (the last views are forgotten)", se.msg);
 	k->models = view_models_new(client, k->ws);
 	struct dash_backend *b = xcalloc(1, sizeof *b);
 	b->wait = kube_wait;
@@ -950,9 +1233,15 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 	b->action = kube_action;
 	b->ud = k;
 	d->backend = b;
+	/* -c, else the configured start view, else where this context was
+	 * left, else models */
+	if (!start && strcmp(cfg->start_view, "last") != 0)
+		start = cfg->start_view;
+	if (!start)
+		start = state_get(k->state, current_context(k));
 	const struct dash_cmd *c = dash_cmd_find(start ? start : "models");
-	if (!c)
-		c = dash_cmd_find("pods");
+	if (!c || (c->kind != CMDK_VIEW && c->kind != CMDK_NS))
+		c = dash_cmd_find("models");
 	kube_command(d, c, NULL);
 	return 0;
 }
@@ -968,7 +1257,11 @@ void dash_kube_close(struct dash *d)
 	}
 	dialog_close(d);
 	view_models_free(k->models);
+	save_state(k);
 	kube_watchset_free(k->ws);
+	kube_client_free(k->owned);
+	free(k->state);
+	free(k->state_file);
 	free(k);
 	free(d->backend);
 	d->backend = NULL;

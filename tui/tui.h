@@ -208,12 +208,35 @@ struct keydef {
 
 /* The key table, terminated by key == 0. */
 extern const struct keydef keydefs[];
+
+/* Key overrides (the configuration's `keys:`): each binds a key to an
+ * action; an action with overrides loses its table keys. */
+#define KEYMAP_MAX 64
+struct keymap {
+	struct { int key; enum action action; } b[KEYMAP_MAX];
+	int n;
+};
+
 /* The action of key in a view of the given scopes (global keys always
- * apply; A_NONE if none).
- * Later entries for the same key in a narrower scope win. */
-enum action keys_lookup(int key, unsigned scopes);
+ * apply; A_NONE if none): km's overrides (NULL: none) first, then the
+ * table. Later table entries for the same key in a narrower scope win. */
+enum action keys_lookup(const struct keymap *km, int key, unsigned scopes);
 /* The key definition bound to action a (first match), or NULL. */
 const struct keydef *keys_for_action(enum action a);
+/* The override action of key in scopes, or A_NONE. */
+enum action keymap_bound(const struct keymap *km, int key, unsigned scopes);
+/* Non-zero when km rebinds action a. */
+int keymap_overrides(const struct keymap *km, enum action a);
+/* An action's name in configuration files ("describe"), or NULL; the
+ * action a name gives, or A_NONE. */
+const char *keys_action_name(enum action a);
+enum action keys_action_find(const char *name);
+/* The scopes the table's keys for a act in (0: no key does a). */
+unsigned keys_action_scopes(enum action a);
+/* A key from its label ("D", "ctrl-x", "esc", "pgdn", "space"), or -1;
+ * and back. */
+int keys_parse(const char *s);
+void keys_label(int key, char *buf, size_t n);
 
 /* ---- table view (tview.c): rows formatted only when visible ----------- */
 
@@ -316,9 +339,9 @@ int textview_action(struct textview *tv, enum action a, int page);
  * search are drawn in the filter style. */
 void textview_render(struct textview *tv, struct frame *f, int x, int y,
 		     int w, int h);
-/* The help text: every key of the table grouped by scope, then the
- * commands. Lines added to tv. */
-void help_fill(struct textview *tv);
+/* The help text: every key of the table grouped by scope, as km (NULL:
+ * none) rebinds them, then the commands. Lines added to tv. */
+void help_fill(struct textview *tv, const struct keymap *km);
 
 /* ---- command line (cmdline.c): `:` commands, aliases, completion ------ */
 
@@ -338,6 +361,56 @@ const struct dash_cmd *dash_cmd_find(const char *word);
  * prefix of the names and aliases it starts; returns the number of
  * candidates. */
 int dash_cmd_complete(char *line, size_t n);
+
+/* ---- configuration (config.c) and remembered state (state.c) -------- */
+
+/* $XDG_CONFIG_HOME/podium/config.yaml. Command-line flags win over the
+ * environment, which wins over the file. */
+struct config {
+	char theme[65];      /* "": not set */
+	long refresh_ms;     /* refresh: how often views take the cluster's changes */
+	long tick_ms;        /* tick: how often the screen is redrawn for ages */
+	int log_lines;       /* log-lines: a log view's buffer */
+	int readonly;        /* readonly: as --readonly */
+	char start_view[32]; /* start-view: a view name, or "last" */
+	struct keymap keys;  /* keys: action: key or [keys] */
+};
+
+/* The defaults: 100ms, 1s, 5000 lines, read-write, "last", no overrides. */
+void config_defaults(struct config *c);
+/* Parse a configuration from YAML text; source names it in errors. On
+ * failure c holds the defaults and e says file:line:col what is wrong. */
+int config_parse(const char *text, size_t n, const char *source,
+		 struct config *c, struct perr *e);
+/* The configuration file's path (caller frees), or NULL without HOME. */
+char *config_path(void);
+/* Load config_path(): 0 with the file's settings, or the defaults when
+ * there is no file; -1 with the defaults and e set when the file is bad. */
+int config_load(struct config *c, struct perr *e);
+
+/* The last view per context, in $XDG_STATE_HOME/podium/state.yaml (or
+ * ~/.local/state/podium). */
+#define STATE_MAX_CONTEXTS 256
+struct dash_state {
+	struct { char context[128]; char view[32]; } ctx[STATE_MAX_CONTEXTS];
+	int n;
+};
+
+/* The state file's path (caller frees), or NULL without HOME. */
+char *state_path(void);
+/* Parse a state file; entries that are not a context and a known view are
+ * skipped. 0 / -1 with e set (st then empty). */
+int state_parse(const char *text, size_t n, const char *source,
+		struct dash_state *st, struct perr *e);
+/* Load path (no file: empty, 0). 0 / -1 with e set. */
+int state_load(const char *path, struct dash_state *st, struct perr *e);
+/* Write st to path atomically (a temporary file renamed over it),
+ * creating the directories. 0 / -1 with e set. */
+int state_save(const char *path, const struct dash_state *st, struct perr *e);
+/* The view remembered for context, or NULL (borrowed). */
+const char *state_get(const struct dash_state *st, const char *context);
+/* Remember view for context (the oldest entry goes when full). */
+void state_set(struct dash_state *st, const char *context, const char *view);
 
 /* ---- the dashboard (dash.c, dialog.c) ---------------------------------- */
 
@@ -414,6 +487,7 @@ struct dash_header {
 
 struct dash {
 	struct app *app;
+	const struct config *cfg; /* borrowed; NULL: the defaults */
 	struct term *term;
 	const char *theme_name;
 	int utf8;
@@ -448,7 +522,7 @@ void dash_message(struct dash *d, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A text view of text (sanitised); the help view from the key table. */
 struct view *dash_text_view(const char *title, const char *text);
-struct view *dash_help_view(void);
+struct view *dash_help_view(const struct keymap *km);
 
 /* Connect the dashboard to a cluster through client (borrowed; it must
  * outlive the dashboard) and open the start view (a `:` command name;
