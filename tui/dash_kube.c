@@ -61,14 +61,14 @@ struct dkube {
 	int streaming;         /* a log view on top is streaming */
 	long long refreshed;   /* when views last took their caches' changes */
 	int pending;           /* changes wait for the next refresh */
+	struct view_models *models; /* the models view's live figures */
+	char last_model[512];  /* what the build and compare dialogs last took */
+	char last_image[512];
 	long refresh_ms;       /* changes are taken at most this often */
 	long tick_ms;          /* ages move on: a redraw this often */
 	char view[32];         /* the resource view at the root (a : command) */
 	struct dash_state *state; /* the last view per context */
 	char *state_file;
-	struct view_models *models; /* the models view's live figures */
-	char last_model[512];  /* what the build and compare dialogs last took */
-	char last_image[512];
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -648,6 +648,38 @@ static void open_build(struct dkube *k, struct res_view *rv, const struct kube_o
 }
 static void use_namespace(struct dkube *k, const char *ns, int all);
 
+static void compare_done(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	struct dkube *k = sc->k;
+	if (!ok)
+		return;
+	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
+	struct perr e = { { 0 } };
+	struct view *v = compare_view_new(k->client, sc->ns, sc->name, dl->text[0],
+					  atoi(dl->text[1]), &e);
+	if (!v) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(d, v);
+}
+
+/* c: a dialog for the local model file (the last one taken) and how many
+ * test images, then the compare view. */
+static void open_compare(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct dialog *dl = dialog_for(k, rv, o, DIALOG_TEXT, compare_done);
+	snprintf(dl->title, sizeof dl->title, "Compare %s with a local model", o->name);
+	snprintf(dl->prompt, sizeof dl->prompt, "tab: next field  enter: compare  esc: cancel");
+	dl->nfields = 2;
+	snprintf(dl->label[0], sizeof dl->label[0], "model file");
+	snprintf(dl->label[1], sizeof dl->label[1], "test images");
+	snprintf(dl->text[0], sizeof dl->text[0], "%s", k->last_model);
+	snprintf(dl->text[1], sizeof dl->text[1], "500");
+	dialog_open(k->d, dl);
+}
+
 static int kube_action(struct dash *d, struct view *v, enum action a)
 {
 	struct dkube *k = d->backend->ud;
@@ -753,7 +785,11 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		return 1;
 	}
 	case A_COMPARE:
-		dash_message(d, 1, "compare: use `podium model compare MODEL --live deploy/NAME` for now (see podium(1))");
+		if (!deploy) {
+			dash_message(d, 1, "compare: select a model deployment (:models)");
+			return 1;
+		}
+		open_compare(k, rv, o);
 		return 1;
 	case A_BUILD:
 		open_build(k, rv, o);
@@ -988,7 +1024,7 @@ static int switch_context(struct dkube *k, const char *name)
 		struct view *v = d->views[--d->nviews];
 		v->ops->free(v);
 	}
-	/* the models view's figures scrape through the old client */
+	/* the live figures hold a cache of the old set and its client */
 	view_models_free(k->models);
 	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
@@ -1175,10 +1211,11 @@ static void kube_step(struct dash *d)
 		d->dirty = 1;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
-	/* Builds go on under other views; only the top one redraws. */
+	/* Builds and compares go on under other views; only the top one
+	 * redraws. */
 	for (int i = 0; i < d->nviews; i++) {
 		int bc = 0;
-		if (build_view_step(d->views[i], &bc))
+		if (build_view_step(d->views[i], &bc) || compare_view_step(d->views[i], &bc))
 			k->streaming = 1;
 		if (bc && i == d->nviews - 1)
 			changed = 1;
@@ -1256,8 +1293,8 @@ void dash_kube_close(struct dash *d)
 		v->ops->free(v);
 	}
 	dialog_close(d);
-	save_state(k);
 	view_models_free(k->models);
+	save_state(k);
 	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
 	free(k->state);
