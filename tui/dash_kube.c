@@ -59,8 +59,6 @@ struct dkube {
 	int ns_chosen; /* -n or :ns named one */
 	int log_lines;         /* a log view's buffer, in lines */
 	int streaming;         /* a log view on top is streaming */
-	long long refreshed;   /* when views last took their caches' changes */
-	int pending;           /* changes wait for the next refresh */
 	struct view_models *models; /* the models view's live figures */
 	char last_model[512];  /* what the build and compare dialogs last took */
 	char last_image[512];
@@ -69,6 +67,7 @@ struct dkube {
 	char view[32];         /* the resource view at the root (a : command) */
 	struct dash_state *state; /* the last view per context */
 	char *state_file;
+	long long hold_until;  /* changes wait in the sockets until then */
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -1035,7 +1034,7 @@ static int switch_context(struct dkube *k, const char *name)
 	snprintf(k->ns, sizeof k->ns, "%s", conn->namespace && *conn->namespace ? conn->namespace : "default");
 	k->all_ns = 0;
 	k->ns_chosen = 0;
-	k->pending = 0;
+	k->hold_until = 0;
 	k->streaming = 0;
 	set_header(k);
 	reopen(k);
@@ -1145,12 +1144,22 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 	struct curl_waitfd extra[4];
 	for (int i = 0; i < nfds && i < 4; i++)
 		extra[i] = (struct curl_waitfd){ .fd = fds[i].fd, .events = CURL_WAIT_POLLIN };
-	long long t = kube_watchset_timeout(k->ws, now_ms());
+	long long now = now_ms();
+	/* A followed log has its own transfer: look again shortly. */
+	if (k->streaming && timeout_ms > k->refresh_ms)
+		timeout_ms = k->refresh_ms;
+	/* Changes are held back: wait for the keyboard alone until they are
+	 * due (curl's sockets would wake this at once). */
+	if (k->hold_until > now) {
+		if (timeout_ms > k->hold_until - now)
+			timeout_ms = (long)(k->hold_until - now);
+		return poll(fds, (nfds_t)nfds, (int)timeout_ms);
+	}
+	long long t = kube_watchset_timeout(k->ws, now);
 	if (t >= 0 && t < timeout_ms)
 		timeout_ms = (long)t;
-	/* A followed log has its own transfer, and held-back changes are due
-	 * soon: look again shortly. */
-	if ((k->streaming || k->pending || view_models_busy(k->models)) && timeout_ms > k->refresh_ms)
+	/* The models view's scrapes are due soon: look again shortly. */
+	if (view_models_busy(k->models) && timeout_ms > k->refresh_ms)
 		timeout_ms = k->refresh_ms;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
@@ -1189,24 +1198,29 @@ static void kube_step(struct dash *d)
 {
 	struct dkube *k = d->backend->ud;
 	long long now = now_ms();
-	kube_watchset_step(k->ws, now);
 	/* Under churn, take changes at most ten times a second: a redraw per
-	 * event would cost CPU and SSH bandwidth for nothing the eye sees. */
-	k->pending = 0;
-	for (int i = 0; i < d->nviews; i++) {
-		struct res_view *rv = as_res(d->views[i]);
-		if (!rv || !rv->cache || kube_cache_changes(rv->cache) == rv->seen)
-			continue;
-		if (now - k->refreshed < k->refresh_ms && kube_cache_synced(rv->cache) && rv->nitems) {
-			k->pending = 1;
-			continue;
+	 * event would cost CPU and SSH bandwidth for nothing the eye sees. It
+	 * is the step that waits, not the views: a view's array points into
+	 * its cache, so every view must take a fresh one right after a step
+	 * that changed its cache (a held-back view drew freed items). While
+	 * a LIST is under way nothing waits, so the first frame is not slowed. */
+	if (k->hold_until <= now) {
+		kube_watchset_step(k->ws, now);
+		int changed = 0, synced = 1;
+		for (int i = 0; i < d->nviews; i++) {
+			struct res_view *rv = as_res(d->views[i]);
+			if (!rv || !rv->cache)
+				continue;
+			synced &= kube_cache_synced(rv->cache) != 0;
+			if (kube_cache_changes(rv->cache) == rv->seen)
+				continue;
+			res_refresh(rv);
+			changed = 1;
+			if (i == d->nviews - 1)
+				d->dirty = 1;
 		}
-		res_refresh(rv);
-		if (i == d->nviews - 1)
-			d->dirty = 1;
+		k->hold_until = changed && synced ? now + k->refresh_ms : 0;
 	}
-	if (!k->pending)
-		k->refreshed = now;
 	if (models_step(k, now))
 		d->dirty = 1;
 	int changed = 0;
