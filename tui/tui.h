@@ -233,6 +233,8 @@ const char *keys_action_name(enum action a);
 enum action keys_action_find(const char *name);
 /* The scopes the table's keys for a act in (0: no key does a). */
 unsigned keys_action_scopes(enum action a);
+/* The label of the first key that does a, as km rebinds it ("" if none). */
+void keys_label_for(const struct keymap *km, enum action a, char *buf, size_t n);
 /* A key from its label ("D", "ctrl-x", "esc", "pgdn", "space"), or -1;
  * and back. */
 int keys_parse(const char *s);

@@ -178,4 +178,17 @@ e2e_keys Escape; e2e_type ":q"; e2e_keys Enter
 e2e_wait "[exited 0]" || fail "did not exit 0 under LANG=C"
 tmx pipe-pane -t t
 grep -qaP '[\x80-\xff]' "$out" && fail "LANG=C: a UTF-8 message reached the terminal as UTF-8"
+tmx kill-server
+# the models view's sparklines and figures, and the help screen
+out=$E2E_TMP/bytes.models
+new_server; E2E_ENV="LANG=C LC_ALL=C" e2e_start 160 30 "$PODIUM" --kubeconfig "$KC" -c models
+tmx pipe-pane -t t -o "cat >> $out"
+e2e_wait "fashion-mnist" 20 || fail "no model deployment under LANG=C"
+sleep 3
+e2e_keys '?'
+e2e_wait "command mode" || fail "no help under LANG=C"
+e2e_keys Escape; e2e_type ":q"; e2e_keys Enter
+e2e_wait "[exited 0]" || fail "did not exit 0 under LANG=C (models)"
+tmx pipe-pane -t t
+grep -qaP '[\x80-\xff]' "$out" && fail "LANG=C: the models view wrote bytes above 0x7f"
 echo "robust e2e ok"

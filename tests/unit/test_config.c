@@ -177,6 +177,34 @@ static void test_help_shows_effective_keys(void **state)
 	textview_free(&tv);
 }
 
+/* The dashboard with overrides: the moved key acts, the old one does not,
+ * and the status line's hint names the key in effect. */
+static void test_dash_uses_overrides(void **state)
+{
+	(void)state;
+	struct config c;
+	struct perr e = { { 0 } };
+	assert_int_equal(parse("keys:\n  help: F\n", &c, &e), 0);
+	struct dash d;
+	memset(&d, 0, sizeof d);
+	d.cfg = &c;
+	dash_push(&d, dash_text_view("start", "hello"));
+	dash_key(&d, '?');
+	assert_int_equal(d.nviews, 1);
+	dash_key(&d, 'F');
+	assert_int_equal(d.nviews, 2);
+	struct frame *f = frame_new(80, 24);
+	dash_render(&d, f);
+	char *last = frame_line_text(f, 23);
+	assert_string_equal(last, "F help  : command  / filter  esc back  :q quit");
+	free(last);
+	frame_free(f);
+	while (d.nviews) {
+		struct view *v = d.views[--d.nviews];
+		v->ops->free(v);
+	}
+}
+
 static char tmpdir[] = "/tmp/podium-test-config-XXXXXX";
 
 static void test_load_from_xdg(void **state)
@@ -276,6 +304,37 @@ static void test_state_forgets_oldest(void **state)
 	free(st);
 }
 
+/* man/podium.1's CONFIGURATION names every key of the file and every
+ * action a key can be rebound to. */
+static void test_manpage_documents_config(void **state)
+{
+	(void)state;
+	char *man;
+	size_t len;
+	struct perr e = { { 0 } };
+	if (read_file("man/podium.1", 1 << 20, &man, &len, &e) < 0)
+		fail_msg("%s", e.msg);
+	char *sec = strstr(man, "\n.SH CONFIGURATION\n");
+	assert_non_null(sec);
+	char *end = strstr(sec + 1, "\n.SH ");
+	assert_non_null(end);
+	*end = '\0';
+	const char *keys[] = { ".BI theme: ", ".BI refresh: ", ".BI tick: ", ".BI log-lines: ",
+			       ".BI readonly: ", ".BI start-view: ", ".B keys:" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strstr(sec, keys[i]))
+			fail_msg("CONFIGURATION lacks %s", keys[i]);
+	for (const struct keydef *k = keydefs; k->key; k++) {
+		char want[64];
+		snprintf(want, sizeof want, "%s,", keys_action_name(k->action));
+		char want_end[64];
+		snprintf(want_end, sizeof want_end, "%s.\n", keys_action_name(k->action));
+		if (!strstr(sec, want) && !strstr(sec, want_end))
+			fail_msg("CONFIGURATION does not list the action %s", keys_action_name(k->action));
+	}
+	free(man);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -287,9 +346,11 @@ int main(void)
 		cmocka_unit_test(test_overrides_in_lookup),
 		cmocka_unit_test(test_key_labels),
 		cmocka_unit_test(test_help_shows_effective_keys),
+		cmocka_unit_test(test_dash_uses_overrides),
 		cmocka_unit_test(test_load_from_xdg),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_forgets_oldest),
+		cmocka_unit_test(test_manpage_documents_config),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(tmpdir);
