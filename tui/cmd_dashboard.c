@@ -124,9 +124,7 @@ static int cmd_dashboard(struct app *app, int argc, char **argv)
 	d.cfg = &cfg;
 	/* flags, then the environment, then the file */
 	d.readonly = app->g.readonly || cfg.readonly;
-	d.theme_name = app->g.theme && *app->g.theme ? app->g.theme
-		       : getenv("PODIUM_THEME") && *getenv("PODIUM_THEME") ? getenv("PODIUM_THEME")
-		       : cfg.theme[0] ? cfg.theme : NULL;
+	d.theme_name = config_theme(&cfg, app->g.theme);
 	if (dash_kube_open(&d, client, start, &e) < 0)
 		goto out;
 	if (cfg_bad)

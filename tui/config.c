@@ -218,6 +218,16 @@ out:
 	return rc;
 }
 
+const char *config_theme(const struct config *c, const char *flag)
+{
+	const char *env = getenv("PODIUM_THEME");
+	if (flag && *flag)
+		return flag;
+	if (env && *env)
+		return env;
+	return c && c->theme[0] ? c->theme : NULL;
+}
+
 char *config_path(void)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");

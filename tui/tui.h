@@ -384,6 +384,9 @@ void config_defaults(struct config *c);
  * failure c holds the defaults and e says file:line:col what is wrong. */
 int config_parse(const char *text, size_t n, const char *source,
 		 struct config *c, struct perr *e);
+/* The theme to use: flag (--theme), else PODIUM_THEME, else the file's,
+ * else NULL (the default). Borrowed. */
+const char *config_theme(const struct config *c, const char *flag);
 /* The configuration file's path (caller frees), or NULL without HOME. */
 char *config_path(void);
 /* Load config_path(): 0 with the file's settings, or the defaults when

@@ -79,11 +79,12 @@ new_server; E2E_ENV="KUBECONFIG=$KCS" e2e_start 140 30 "$PODIUM" -c svc
 e2e_wait "services@default" || fail "-c did not win over the remembered view"
 quit
 
-# ---- config.yaml: key overrides act and show in help; log-lines; start-view
+# ---- config.yaml: key overrides act and show in help; readonly; start-view
 mkdir -p "$E2E_TMP/config/podium"
 cat >"$E2E_TMP/config/podium/config.yaml" <<'YAML'
 start-view: deploy
 refresh: 200ms
+readonly: true
 keys:
   describe: D
   help: [F1, h]
@@ -92,6 +93,7 @@ sed -i 's/F1, //' "$E2E_TMP/config/podium/config.yaml"
 new_server; E2E_ENV="KUBECONFIG=$KCS" e2e_start 140 40 "$PODIUM"
 e2e_wait "deployments@default" || fail "start-view: deploy was not used"
 e2e_wait "web" || fail "no deployments"
+e2e_wait "READONLY" || fail "readonly: true did not make the dashboard read-only"
 e2e_type "/web"; e2e_keys Enter
 e2e_wait_gone "broken" || fail "no filter"
 e2e_keys d
@@ -99,7 +101,9 @@ sleep 0.5
 e2e_screen | grep -q "describe:web" && fail "d still describes after describe was rebound"
 e2e_keys D
 e2e_wait "describe:web" || fail "D does not describe"
-e2e_keys Escape h
+e2e_keys Escape s
+e2e_wait "--readonly" || fail "readonly: true did not refuse scale"
+e2e_keys h
 e2e_wait "describe the selection" || fail "h does not open help"
 e2e_screen | grep -qE '^  D +describe the selection' || fail "help does not show D for describe"
 e2e_screen | grep -qE '^  d +describe the selection' && fail "help still shows d for describe"

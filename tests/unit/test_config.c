@@ -205,6 +205,22 @@ static void test_dash_uses_overrides(void **state)
 	}
 }
 
+static void test_theme_precedence(void **state)
+{
+	(void)state;
+	struct config c;
+	struct perr e = { { 0 } };
+	assert_int_equal(parse("theme: light\n", &c, &e), 0);
+	unsetenv("PODIUM_THEME");
+	assert_string_equal(config_theme(&c, NULL), "light");
+	setenv("PODIUM_THEME", "mono", 1);
+	assert_string_equal(config_theme(&c, NULL), "mono");
+	assert_string_equal(config_theme(&c, "high-contrast"), "high-contrast");
+	unsetenv("PODIUM_THEME");
+	config_defaults(&c);
+	assert_null(config_theme(&c, NULL));
+}
+
 static char tmpdir[] = "/tmp/podium-test-config-XXXXXX";
 
 static void test_load_from_xdg(void **state)
@@ -347,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_key_labels),
 		cmocka_unit_test(test_help_shows_effective_keys),
 		cmocka_unit_test(test_dash_uses_overrides),
+		cmocka_unit_test(test_theme_precedence),
 		cmocka_unit_test(test_load_from_xdg),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_forgets_oldest),
