@@ -71,6 +71,8 @@ e2e_wait "pods@models" || fail "no pods view"
 quit
 grep -q "view: pods" "$E2E_TMP/state/podium/state.yaml" || fail "state.yaml does not remember pods: $(cat "$E2E_TMP/state/podium/state.yaml")"
 ls "$E2E_TMP/state/podium" | grep -q tmp && fail "a temporary state file was left"
+grep -A1 '^  "other":' "$E2E_TMP/state/podium/state.yaml" | grep -q "view: deployments" ||
+	fail "state.yaml does not remember the other context's view: $(cat "$E2E_TMP/state/podium/state.yaml")"
 new_server; E2E_ENV="KUBECONFIG=$KCS" e2e_start 140 30 "$PODIUM"
 e2e_wait "pods@default" || fail "the last view of the context was not restored"
 quit
