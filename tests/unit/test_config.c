@@ -3,12 +3,12 @@
  * the help screen see them, and the state file of the last view per
  * context (round trip, atomic write, hostile context names). */
 #define _POSIX_C_SOURCE 200809L
-#include <cmocka.h>
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
