@@ -64,6 +64,13 @@ e2e_keys Enter
 e2e_wait "deployments@models" || fail "enter on a namespace did not reopen deployments in it"
 e2e_wait "ns models" || fail "the header does not show the namespace"
 e2e_wait "fashion-mnist" || fail "the models namespace's deployment is not listed"
+e2e_type ":ns default"; e2e_keys Enter
+e2e_wait "deployments@default" || fail ":ns NAME did not reopen the view in NAME"
+e2e_wait "ns default" || fail "the header does not follow :ns NAME"
+e2e_type ":ns all"; e2e_keys Enter
+e2e_wait "deployments@all" || fail ":ns all did not reopen the view in every namespace"
+e2e_type ":ns models"; e2e_keys Enter
+e2e_wait "deployments@models" || fail ":ns models did not switch back"
 
 # ---- the last view per context comes back
 e2e_type ":pods"; e2e_keys Enter
