@@ -40,7 +40,7 @@ static int fail(struct jtok_parser *p, const char *what)
 	return -1;
 }
 
-static uint32_t push(struct jtok_parser *p, enum jtok_type type)
+static inline uint32_t push(struct jtok_parser *p, enum jtok_type type)
 {
 	struct jtok_doc *d = p->d;
 	if (d->n == d->cap) {
@@ -57,8 +57,11 @@ static uint32_t push(struct jtok_parser *p, enum jtok_type type)
 	return (uint32_t)d->n++;
 }
 
-static void skip_ws(struct jtok_parser *p)
+static inline void skip_ws(struct jtok_parser *p)
 {
+	/* most JSON from the API server is compact: one test and out */
+	if (p->i < p->n && p->s[p->i] > ' ')
+		return;
 	while (p->i < p->n) {
 		unsigned char c = p->s[p->i];
 		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
@@ -128,6 +131,27 @@ static int parse_string(struct jtok_parser *p)
 	size_t n = p->n, i = p->i;
 	int escaped = 0;
 	for (;;) {
+		/* Eight bytes at a time, looking for a quote, backslash,
+		 * control or non-ASCII byte: each test sets the high bit of
+		 * such a byte (and maybe of later ones, by a borrow), so the
+		 * lowest bit set is the first special byte, read as little
+		 * endian. */
+		while (i + 8 <= n) {
+			const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			w = __builtin_bswap64(w);
+#endif
+			uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+			uint64_t special = (w | ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) |
+					    ((w - ones * 0x20) & ~w)) & high;
+			if (special) {
+				i += (size_t)__builtin_ctzll(special) >> 3;
+				break;
+			}
+			i += 8;
+		}
 		while (i < n && !str_special[s[i]])
 			i++;
 		if (i >= n) {
@@ -481,6 +505,15 @@ char *jtok_str(const struct jtok_doc *d, int tok)
 	char *out = xmalloc((size_t)t->len + 1);
 	unescape(d, t, out);
 	return out;
+}
+
+size_t jtok_str_copy(const struct jtok_doc *d, int tok, char *out)
+{
+	if (tok < 0 || (size_t)tok >= d->n || d->t[tok].type != JTOK_STRING) {
+		out[0] = '\0';
+		return 0;
+	}
+	return unescape(d, &d->t[tok], out);
 }
 
 int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s)

@@ -289,6 +289,9 @@ struct kube_column {
 	int wide;         /* shown only with -o wide */
 };
 
+/* An object being projected, in either form (opaque: resources.c). */
+struct kube_val;
+
 /* One kind of object. Adding a kind is one entry in kube_kinds[]. */
 struct kube_kind {
 	const char *kind;        /* Deployment */
@@ -299,12 +302,13 @@ struct kube_kind {
 	const char *short_names; /* "deploy" (comma separated) */
 	int namespaced;
 	const struct kube_column *columns; /* NAME first; ends with name NULL */
-	/* Fill cols[1..] (cols[0] is the name) from obj, each a new sanitised
+	/* Fill cols[1..] (cols[0] is the name) from obj (a jansson tree or
+	 * tokens, read through resources.c's accessors), each a new sanitised
 	 * string; now (Unix seconds) for ages. */
-	void (*project)(const struct json_t *obj, long long now, char **cols);
+	void (*project)(const struct kube_val *obj, long long now, char **cols);
 	int hide_name; /* kubectl prints no NAME column (events) */
 	/* The time the kind is sorted by (events: last seen); NULL: created. */
-	long long (*when)(const struct json_t *obj);
+	long long (*when)(const struct kube_val *obj);
 	/* An alias kind over another resource ("models": deployments) lists
 	 * only the objects matching this label selector, in its own columns;
 	 * NULL for ordinary kinds. */
@@ -354,6 +358,12 @@ struct kube_obj {
  * object with metadata.name). Clear with kube_obj_clear. */
 int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
 		     struct kube_obj *out);
+struct jtok_doc;
+/* The same from the tokens of an object (obj, a token of d), without a
+ * jansson tree: exactly what kube_obj_project gives for the same JSON
+ * (when it has no repeated member names). 0 / -1. */
+int kube_obj_project_tok(const struct kube_kind *k, const struct jtok_doc *d, int obj,
+			 long long now, struct kube_obj *out);
 void kube_obj_clear(struct kube_obj *o);
 
 /* Rows for display: the server's Table form when it sent one, else a list
@@ -714,6 +724,9 @@ int jtok_path(const struct jtok_doc *d, int tok, const char *const *keys);
 int jtok_child(const struct jtok_doc *d, int tok, int cur);
 /* The unescaped string (caller frees), or NULL if tok is not a string. */
 char *jtok_str(const struct jtok_doc *d, int tok);
+/* Unescape string tok into out, which has room for its raw length + 1
+ * (d->t[tok].len + 1); "" when tok is not a string. Returns the length. */
+size_t jtok_str_copy(const struct jtok_doc *d, int tok, char *out);
 /* Non-zero when tok is a string equal to s. */
 int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s);
 /* An integer number token into *out; 0 / -1. */
@@ -1033,5 +1046,82 @@ char *kube_op_logs(struct kube_client *c, const char *ns, const char *pod,
  * server's refusal in e. */
 int kube_op_apply_yaml(struct kube_client *c, const char *ns, const char *yaml,
 		       struct perr *e);
+
+/* ---- live predictions and gated model rollouts (live.c, canary.c) ---- */
+
+/* Where and how live.c sends images: each target is a proxy base path
+ * (".../services/NAME:PORT/proxy" or ".../pods/NAME:PORT/proxy"), used
+ * in turn; the images are UINT8 [N,H,W] as the model server takes them. */
+struct kube_live_opts {
+	const char *const *targets; /* borrowed */
+	int ntargets;
+	const char *model;          /* the served model's name in URLs */
+	int h, w, nclass;
+	int batch;                  /* images per request; 0: 64 */
+	int concurrency;            /* requests in flight; 0: 4 */
+	void (*progress)(int done, int total, void *ud); /* may be NULL */
+	void *ud;
+};
+/* One error the pods or the proxy gave, and how many requests got it. */
+struct kube_live_error {
+	char *msg; /* sanitised */
+	int count;
+};
+struct kube_live_result {
+	int n, nclass;
+	float *probs;            /* [n][nclass]; zero rows where unanswered */
+	unsigned char *answered; /* [n] */
+	int nanswered;
+	double *latency_ms;      /* of each answered request */
+	int nlat;
+	int requests, failed, failed_images;
+	struct kube_live_error *errors;
+	int nerrors;
+};
+/* Send n images (pix [n][h][w], borrowed) through the targets, batched,
+ * concurrency requests at a time. 0 when every request was made (failed
+ * answers are counted in r, not an error); -1 with e when requests could
+ * not be made. Free r with kube_live_result_free in both cases. */
+int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
+		    const unsigned char *pix, int n, struct kube_live_result *r, struct perr *e);
+void kube_live_result_free(struct kube_live_result *r);
+/* The v2 infer body for n UINT8 images of h x w. Caller frees. */
+char *kube_live_body(const unsigned char *pix, int n, int h, int w);
+/* The "probabilities" output of a v2 answer for n images into probs
+ * [n][nclass]. 0 / -1 with e naming what is wrong. */
+int kube_live_parse(const char *body, size_t len, int n, int nclass, float *probs,
+		    struct perr *e);
+/* The p-th percentile (nearest rank) of v[0..n); 0 when n is 0. */
+double kube_live_percentile(const double *v, int n, double p);
+
+/* A model Deployment as a rollout sees it (canary.c). */
+struct kube_canary_info {
+	int exists;
+	char image[512];
+	char model[128];  /* podium.dev/model label */
+	char sha256[65];  /* podium.dev/model-sha256 annotation */
+	int port;         /* first container port; 8080 when none */
+	int replicas, ready;
+};
+/* From a Deployment object (NULL: absent). */
+void kube_canary_info_from(const struct json_t *d, struct kube_canary_info *out);
+/* GET Deployment ns/name: 0 (out->exists 0 when it is not there), -1 with e. */
+int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
+		     struct kube_canary_info *out, struct perr *e);
+/* Poll until Deployment ns/name has rolled out (kubectl's rollout status),
+ * each new status line to fn. 0, or -1 with e (deadline, timeout). */
+int kube_canary_wait(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
+		     void (*fn)(const char *line, void *ud), void *ud, struct perr *e);
+/* The proxy base paths of the ready pods of Deployment ns/name on port
+ * (*n of them). Free with kube_canary_targets_free; NULL with e. */
+char **kube_canary_targets(struct kube_client *c, const char *ns, const char *name, int port,
+			   int *n, struct perr *e);
+void kube_canary_targets_free(char **t, int n);
+/* Delete Deployment ns/name (foreground) and wait until it is gone;
+ * *existed says whether there was one. 0 / -1 with e. */
+int kube_canary_delete(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
+		       int *existed, struct perr *e);
+
+/* ---- end live predictions and gated model rollouts ---- */
 
 #endif

@@ -169,8 +169,11 @@ int kube_manifest_validate(const struct kube_manifest_doc *d, struct perr *e)
 	json_t *obj = json_loadb(d->json, d->len, 0, NULL);
 	struct perr ve = { { 0 } };
 	int rc = -1;
+	/* The name goes into the error line: never raw to a terminal. */
+	char *shown = sanitize_text(d->name ? d->name : "", d->name ? strlen(d->name) : 0, 0);
 	if (!obj) {
-		perr_set(e, "%s \"%s\": not JSON", d->kind, d->name);
+		perr_set(e, "%s \"%s\": not JSON", d->kind, shown);
+		free(shown);
 		return -1;
 	}
 	if (kube_validate_name(kube_name_rule_for_kind(d->kind), d->kind, d->name, &ve) < 0)
@@ -192,7 +195,8 @@ int kube_manifest_validate(const struct kube_manifest_doc *d, struct perr *e)
 	rc = 0;
 out:
 	if (rc < 0)
-		perr_set(e, "%s: %s", d->name, ve.msg);
+		perr_set(e, "%s: %s", shown, ve.msg);
+	free(shown);
 	json_decref(obj);
 	return rc;
 }

@@ -505,7 +505,9 @@ void fused_forward_filters(const struct conv_shape *cs, const struct pool_shape 
 	wide_forward(cs, ps, x, w, b, z, y, arg, fused_isa(FUSED_ISA_BEST), k0, k1);
 }
 
-/* Per image: z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
+/* Per image, by the fastest route that applies: the wide kernels with the
+ * vectorised 2x2 pool; the wide conv with any non-overlapping pool; or
+ * (strided convs) z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
 		   float *y, int32_t *arg, float *scratch, int isa)

@@ -276,6 +276,10 @@ void maxpool_backward(const struct pool_shape *s, int n, const float *dy,
 /* x [N,in], w [out,in], b [out] -> y [N,out]. */
 void dense_forward(int n, int in, int out, const float *x, const float *w,
 		   const float *b, float *y);
+/* One image's share of a dense layer by input columns: y [out] =
+ * w[:, c0..c1) x[c0..c1), no bias. */
+void dense_forward_cols(int in, int out, int c0, int c1, const float *x,
+			const float *w, float *y);
 /* dy [N,out] -> dw [out,in], db [out] (overwritten), dx [N,in] when not
  * NULL (overwritten). */
 void dense_backward(int n, int in, int out, const float *x, const float *w,

@@ -7,14 +7,27 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* fmt and ap formatted, then stripped of whatever a terminal acts on: the
+ * arguments are often names and messages from the cluster (or from a
+ * script that took them from one). Errors may span lines. */
+static void put_clean(const char *fmt, va_list ap)
+{
+	char *raw = xvasprintf(fmt, ap);
+	char *clean = sanitize_text(raw, strlen(raw), 1);
+	fputs(clean, stderr);
+	free(clean);
+	free(raw);
+}
 
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("podium: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	put_clean(fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 }
@@ -24,7 +37,7 @@ int cli_usage(const struct command *cmd, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("podium: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	put_clean(fmt, ap);
 	va_end(ap);
 	if (cmd)
 		fprintf(stderr, " (see `podium %s --help`)\n", cmd->name);

@@ -163,13 +163,16 @@ static int cmd_get(struct app *app, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(&cmd_get_entry, "get needs a resource type (pods, deployments, ...)");
 	/* -w / --watch and --watch-only are taken out of argv here. */
-	int watch = 0, watch_only = 0, nargs = 1;
+	int watch = 0, watch_only = 0, events = 0, nargs = 1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-w") == 0 || strcmp(argv[i], "--watch") == 0 ||
 		    strcmp(argv[i], "--watch=true") == 0)
 			watch = 1;
 		else if (strcmp(argv[i], "--watch-only") == 0)
 			watch = watch_only = 1;
+		else if (strcmp(argv[i], "--output-watch-events") == 0 ||
+			 strcmp(argv[i], "--output-watch-events=true") == 0)
+			events = 1;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return cli_usage(&cmd_get_entry, "unknown option '%s'", argv[i]);
 		else
@@ -180,6 +183,8 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		return cli_usage(&cmd_get_entry, "get needs a resource type (pods, deployments, ...)");
 	if (watch && (out == OUT_JSON || out == OUT_YAML))
 		return cli_usage(&cmd_get_entry, "-w prints tables or names (-o table, wide or name)");
+	if (events && (!watch || out == OUT_NAME))
+		return cli_usage(&cmd_get_entry, "--output-watch-events goes with -w and a table (-o table or wide)");
 	/* KIND NAME... or KIND/NAME */
 	char *kind_arg = xstrdup(argv[1]);
 	char **names = xcalloc((size_t)argc + 1, sizeof *names);
@@ -219,7 +224,7 @@ static int cmd_get(struct app *app, int argc, char **argv)
 	}
 	if (watch)
 		rc = get_watch(c, k, n ? cli_kube_namespace(c) : ns, sel, n ? names[0] : NULL,
-			       out == OUT_WIDE, out == OUT_NAME, watch_only);
+			       out == OUT_WIDE, out == OUT_NAME, watch_only, events);
 	else if (n)
 		rc = get_named(c, k, cli_kube_namespace(c), names, n, out, 0);
 	else
@@ -234,7 +239,7 @@ out:
 
 const struct command cmd_get_entry = {
 	.name = "get",
-	.args = "KIND [NAME...] | KIND/NAME [-o table|wide|json|yaml|name] [-l SEL] [-A] [-w|--watch-only]",
+	.args = "KIND [NAME...] | KIND/NAME [-o table|wide|json|yaml|name] [-l SEL] [-A] [-w|--watch-only] [--output-watch-events]",
 	.summary = "list or show objects, as kubectl get",
 	.help = "Show objects of one kind: pods (po), deployments (deploy), replicasets (rs),\n"
 		"services (svc), events (ev), jobs, namespaces (ns), configmaps (cm), secrets,\n"
@@ -244,7 +249,8 @@ const struct command cmd_get_entry = {
 		"fetched in pages of 500. Tables show kubectl's columns; -o wide adds more,\n"
 		"-o json and -o yaml print the objects, -o name prints kind/name.\n"
 		"-w, --watch: after the table, a row per change, across dropped watches and\n"
-		"410s (relists); --watch-only: the changes alone.",
+		"410s (relists); --watch-only: the changes alone; --output-watch-events: an\n"
+		"EVENT column first (ADDED, MODIFIED, DELETED).",
 	.kube_globals = 1,
 	.fn = cmd_get,
 };

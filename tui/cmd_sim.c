@@ -102,6 +102,7 @@ static int cmd_sim_fault(struct app *app, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Fill a from the arguments: 0, or the usage exit status (line printed). */
 static int parse_args(int argc, char **argv, struct sim_args *a)
 {
 	memset(a, 0, sizeof *a);
@@ -132,17 +133,17 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			a->so.kubeconfig_out = v;
 		} else if ((v = opt_value("--seed-pods", argc, argv, &i, &missing))) {
 			if (num_arg("--seed-pods", v, 0, 1000000, &d) < 0)
-				return -1;
+				return EXIT_USAGE;
 			a->o.seed_pods = (int)d;
 		} else if ((v = opt_value("--speed", argc, argv, &i, &missing))) {
 			if (num_arg("--speed", v, 0.01, 10000, &d) < 0)
-				return -1;
+				return EXIT_USAGE;
 			a->o.speed = d;
 		} else if ((v = opt_value("--faults", argc, argv, &i, &missing))) {
 			a->o.faults = v;
 		} else if ((v = opt_value("--seed", argc, argv, &i, &missing))) {
 			if (num_arg("--seed", v, 0, 4294967295.0, &d) < 0)
-				return -1;
+				return EXIT_USAGE;
 			a->o.seed = (unsigned)d;
 		} else if (missing) {
 			return cli_usage(&cmd_sim_entry, "option %s needs a value", argv[i]);
@@ -160,8 +161,9 @@ static int cmd_sim(struct app *app, int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "fault") == 0)
 		return cmd_sim_fault(app, argc - 1, argv + 1);
 	struct sim_args a;
-	if (parse_args(argc, argv, &a) < 0)
-		return EXIT_USAGE;
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
 
 	/* Signals are taken by sigwait here: block them before any thread
 	 * starts, so that every thread inherits the mask. */

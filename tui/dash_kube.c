@@ -66,6 +66,8 @@ struct dkube {
 	char view[32];         /* the resource view at the root (a : command) */
 	char *state_file;      /* the last view per context */
 	struct view_models *models; /* the models view's live figures */
+	char last_model[512];  /* what the build and compare dialogs last took */
+	char last_image[512];
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -73,10 +75,10 @@ static const struct kube_obj *obj_of(const struct res_view *rv, int i)
 	return rv->items[i]->proj;
 }
 
-static void *project(void *ctx, struct json_t *obj)
+static void *project(void *ctx, const struct jtok_doc *d, int obj)
 {
 	struct kube_obj *o = xcalloc(1, sizeof *o);
-	if (kube_obj_project(ctx, obj, (long long)time(NULL), o) < 0) {
+	if (kube_obj_project_tok(ctx, d, obj, (long long)time(NULL), o) < 0) {
 		free(o);
 		return NULL;
 	}
@@ -326,7 +328,7 @@ static int res_watch(struct res_view *rv)
 	struct kube_cache_spec spec = {
 		.path = path,
 		.label_selector = rv->selector,
-		.project_json = project,
+		.project = project,
 		.project_free = project_free,
 		.project_ctx = (void *)rv->kind,
 	};
@@ -607,6 +609,42 @@ static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj
 	free(text);
 }
 
+static void build_done(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	struct dkube *k = sc->k;
+	if (!ok)
+		return;
+	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
+	snprintf(k->last_image, sizeof k->last_image, "%s", dl->text[1]);
+	struct perr e = { { 0 } };
+	struct view *v = build_view_new(k->client, sc->ns, dl->text[0], dl->text[1], &e);
+	if (!v) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(d, v);
+}
+
+/* b: a dialog for the model file and the image, then the build view. The
+ * build goes into the selected object's namespace; the image defaults to
+ * the last one built, else a model deployment's own. */
+static void open_build(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct dialog *dl = dialog_for(k, rv, o, DIALOG_TEXT, build_done);
+	if (!rv->kind->namespaced)
+		snprintf(((struct scale_ctx *)dl->ud)->ns, sizeof ((struct scale_ctx *)dl->ud)->ns, "%s", k->ns);
+	snprintf(dl->title, sizeof dl->title, "Build a model image in %s", ((struct scale_ctx *)dl->ud)->ns);
+	snprintf(dl->prompt, sizeof dl->prompt, "tab: next field  enter: build  esc: cancel");
+	dl->nfields = 2;
+	snprintf(dl->label[0], sizeof dl->label[0], "model file");
+	snprintf(dl->label[1], sizeof dl->label[1], "image");
+	snprintf(dl->text[0], sizeof dl->text[0], "%s", k->last_model);
+	const char *img = rv->models ? col_text(rv, o, "IMAGE") : "";
+	snprintf(dl->text[1], sizeof dl->text[1], "%s", k->last_image[0] ? k->last_image : img);
+	dl->field = dl->text[0][0] ? 1 : 0;
+	dialog_open(k->d, dl);
+}
 static void use_namespace(struct dkube *k, const char *ns, int all);
 
 static int kube_action(struct dash *d, struct view *v, enum action a)
@@ -714,10 +752,10 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		return 1;
 	}
 	case A_COMPARE:
+		dash_message(d, 1, "compare: use `podium model compare MODEL --live deploy/NAME` for now (see podium(1))");
+		return 1;
 	case A_BUILD:
-		dash_message(d, 1, "%s: use `podium %s` for now (see podium(1))",
-			     a == A_COMPARE ? "compare" : "build",
-			     a == A_COMPARE ? "model compare MODEL --live deploy/NAME" : "build");
+		open_build(k, rv, o);
 		return 1;
 	default:
 		return 0;
@@ -1144,6 +1182,14 @@ static void kube_step(struct dash *d)
 		d->dirty = 1;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
+	/* Builds go on under other views; only the top one redraws. */
+	for (int i = 0; i < d->nviews; i++) {
+		int bc = 0;
+		if (build_view_step(d->views[i], &bc))
+			k->streaming = 1;
+		if (bc && i == d->nviews - 1)
+			changed = 1;
+	}
 	if (changed)
 		d->dirty = 1;
 	char old[sizeof d->hdr.watches];

@@ -18,15 +18,23 @@
 struct get_watch {
 	const struct kube_kind *kind;
 	int wide, with_ns, names_only;
+	int events;  /* --output-watch-events: an EVENT column first */
 	int printed; /* the first table is out: rows from now on */
 };
 
-/* Append one object's cells (tab separated, one line) to b. */
-static void row_text(const struct get_watch *w, const struct kube_obj *o, struct dbuf *b)
+/* Append one object's cells (tab separated, one line) to b; t is the
+ * change that brought it (shown with --output-watch-events). */
+static void row_text(const struct get_watch *w, enum kube_event_type t, const struct kube_obj *o,
+		     struct dbuf *b)
 {
 	size_t first = w->kind->hide_name ? 1 : 0;
 	int sep = 0;
+	if (w->events) {
+		dbuf_puts(b, kube_event_type_name(t));
+		sep = 1;
+	}
 	if (w->with_ns) {
+		dbuf_puts(b, sep ? "\t" : "");
 		dbuf_puts(b, o->namespace);
 		sep = 1;
 	}
@@ -46,8 +54,12 @@ static void header_text(const struct get_watch *w, struct dbuf *b)
 {
 	size_t first = w->kind->hide_name ? 1 : 0;
 	int sep = 0;
+	if (w->events) {
+		dbuf_puts(b, "EVENT");
+		sep = 1;
+	}
 	if (w->with_ns) {
-		dbuf_puts(b, "NAMESPACE");
+		dbuf_puts(b, sep ? "\tNAMESPACE" : "NAMESPACE");
 		sep = 1;
 	}
 	for (size_t c = first; w->kind->columns[c].name; c++) {
@@ -80,7 +92,6 @@ static void print_name(const struct get_watch *w, const struct kube_item *it)
 static void on_change(void *ctx, enum kube_event_type t, const struct kube_item *it)
 {
 	struct get_watch *w = ctx;
-	(void)t;
 	if (!w->printed || !it->proj)
 		return; /* the first table prints the whole LIST at once */
 	if (w->names_only) {
@@ -89,7 +100,7 @@ static void on_change(void *ctx, enum kube_event_type t, const struct kube_item 
 	}
 	struct dbuf b;
 	dbuf_init(&b, 0);
-	row_text(w, it->proj, &b);
+	row_text(w, t, it->proj, &b);
 	print_text(&b);
 	dbuf_free(&b);
 }
@@ -116,7 +127,7 @@ static void print_initial(struct get_watch *w, struct kube_cache *c, const char 
 		if (w->names_only)
 			print_name(w, items[i]);
 		else if (items[i]->proj)
-			row_text(w, items[i]->proj, &b);
+			row_text(w, KUBE_EVENT_ADDED, items[i]->proj, &b);
 	}
 	if (!w->names_only)
 		print_text(&b);
@@ -125,7 +136,8 @@ static void print_initial(struct get_watch *w, struct kube_cache *c, const char 
 }
 
 int get_watch(struct kube_client *c, const struct kube_kind *k, const char *ns,
-	      const char *selector, const char *name, int wide, int names_only, int watch_only)
+	      const char *selector, const char *name, int wide, int names_only, int watch_only,
+	      int events)
 {
 	struct kube_watchset *ws = kube_watchset_new(c);
 	if (!ws) {
@@ -140,6 +152,7 @@ int get_watch(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		.wide = wide,
 		.with_ns = ns == NULL && k->namespaced,
 		.names_only = names_only,
+		.events = events,
 	};
 	kube_cache_set_on_change(cache, on_change, &w);
 	/* Until the first LIST succeeds an error is final, as kubectl's is

@@ -460,7 +460,9 @@ struct dash_backend {
 
 enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
 
-enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK };
+enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK, DIALOG_TEXT };
+
+#define DIALOG_MAX_FIELDS 2
 
 /* A modal dialog; on_done runs with ok set when the user confirmed. */
 struct dialog {
@@ -470,6 +472,11 @@ struct dialog {
 	char input[32];   /* DIALOG_NUMBER */
 	char **options;   /* DIALOG_PICK, sanitised; owned */
 	int noptions, sel;
+	/* DIALOG_TEXT: nfields lines of text, tab and the arrows move
+	 * between them; enter confirms when every one is filled in */
+	int nfields, field;
+	char label[DIALOG_MAX_FIELDS][32];
+	char text[DIALOG_MAX_FIELDS][512];
 	void (*on_done)(struct dash *d, struct dialog *dl, int ok);
 	void *ud;         /* the caller's; freed by ud_free if set */
 	void (*ud_free)(void *ud);
@@ -625,14 +632,63 @@ int cli_kube_readonly(const struct app *app, const char *verb);
 char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
 /* ---- end cluster commands ---- */
 
+/* cmd_build.c: the ID of a build of the model file at path: its stem and
+ * five random letters, so podium-build-ID is a DNS-1123 label of at most
+ * 63. Caller frees. */
+char *cmd_build_id(const char *path);
+
+/* view_build.c: a build of the model file at model_path pushed to image,
+ * in namespace ns, with its progress and the builder's log; the build is
+ * started here (context and Job created) and followed by build_view_step.
+ * c borrowed. NULL with e set. */
+struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+			    const char *image, struct perr *e);
+/* Move a build view's build on (no wait); *changed set when it did.
+ * Returns 1 while it runs, 0 otherwise (or when v is no build view). */
+int build_view_step(struct view *v, int *changed);
+
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
- * a row per change, until interrupted. name: watch that object only. */
+ * a row per change, until interrupted. name: watch that object only.
+ * events: kubectl's --output-watch-events (ADDED, MODIFIED, DELETED first). */
 int get_watch(struct kube_client *c, const struct kube_kind *k, const char *ns,
-	      const char *selector, const char *name, int wide, int names_only, int watch_only);
+	      const char *selector, const char *name, int wide, int names_only, int watch_only,
+	      int events);
 
 /* cli_cluster.c: TYPE/NAME or TYPE NAME at argv[*i] (advanced past them):
  * the kind, and *name borrowed from argv. NULL with e set. */
 const struct kube_kind *cli_type_name(int argc, char **argv, int *i, const char **name,
 				      struct perr *e);
+
+/* ---- live compare and gated model rollouts (model-live) ---- */
+
+/* A comparison of a local model with live pods (live_compare.c). */
+struct live_compare {
+	const char *model_path;   /* the local model file */
+	const char *data;         /* test set directory, or NULL */
+	const char *test_images, *test_labels; /* or these two */
+	int samples;              /* the first N test images; 0: all */
+	int batch, concurrency, top;
+	const char *const *targets; /* proxy base paths (kube_live_opts) */
+	int ntargets;
+	const char *served;       /* the model's name in the pods' URLs */
+	const char *what;         /* how the report names the pods */
+	int json;                 /* -o json instead of the report */
+};
+struct live_outcome {
+	int n, answered, failed;
+	double agreement;         /* over the answered inputs, 0..1 */
+};
+/* Run the comparison and print its report. 0 with out filled, or -1
+ * after printing the error. */
+int live_compare_run(struct kube_client *c, const struct live_compare *o,
+		     struct live_outcome *out);
+/* `podium rollout model NAME ...` (cmd_rollout_model.c); argv[0] is
+ * "model". */
+int rollout_model(struct app *app, int argc, char **argv);
+/* `podium model compare MODEL --live deploy/NAME` (cmd_rollout_model.c). */
+int model_compare_live(struct app *app, const char *model_path, const char *target,
+		       const struct live_compare *base, double min_agreement);
+
+/* ---- end live compare and gated model rollouts ---- */
 
 #endif

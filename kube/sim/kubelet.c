@@ -164,7 +164,9 @@ static int sh_parse(struct ctr *c, const char *cmd)
 static char *join_cmd(const json_t *c)
 {
 	struct dbuf b;
-	dbuf_init(&b, 4096);
+	/* No cap of its own: the spec came in a request body, capped there; a
+	 * cut command would lose its last statements (sleep, exit). */
+	dbuf_init(&b, 0);
 	const char *keys[] = { "command", "args" };
 	for (int k = 0; k < 2; k++) {
 		size_t i;

@@ -23,6 +23,9 @@
 #include "kube/sim/world.h"
 #include "model/model.h"
 
+/* A delay that never ends: a readiness probe that cannot succeed. */
+#define SIM_NEVER_MS (1LL << 50)
+
 /* Largest answer taken from a model server (a batch of 4096 is ~1 MB). */
 #define PROXY_MAX_ANSWER (16u << 20)
 
@@ -139,11 +142,56 @@ static void container_listener(const json_t *ctr, struct listener *l)
 	snprintf(l->name, sizeof l->name, "%.*s", (int)strcspn(base, "."), base);
 }
 
+/* Would the model server at l answer 200 to a GET of path? The paths
+ * serve.c answers without a body. */
+static int answers_ok(const struct listener *l, const char *path)
+{
+	static const char *const fixed[] = { "/v2/health/ready", "/v2/health/live", "/v2",
+					     "/v2/", "/metrics", "/v1/models", NULL };
+	for (int i = 0; fixed[i]; i++)
+		if (!strcmp(path, fixed[i]))
+			return 1;
+	char buf[300];
+	const char *const per_model[] = { "/v2/models/%s", "/v2/models/%s/ready", "/v1/models/%s",
+					  NULL };
+	for (int i = 0; per_model[i]; i++) {
+		snprintf(buf, sizeof buf, per_model[i], l->name);
+		if (!strcmp(path, buf))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does an httpGet probe of container ctr reach its model server with a
+ * path it answers? A probe that is absent or of another kind passes. */
+int sim_modelpod_probe_ok(const json_t *ctr, const json_t *probe)
+{
+	json_t *get = json_object_get(probe, "httpGet");
+	if (!get)
+		return 1;
+	struct listener l;
+	container_listener(ctr, &l);
+	json_t *port = json_object_get(get, "port");
+	int pn = -1;
+	if (json_is_integer(port)) {
+		pn = (int)json_integer_value(port);
+	} else if (json_is_string(port)) {
+		size_t i;
+		json_t *p;
+		json_array_foreach(json_object_get(ctr, "ports"), i, p)
+			if (jstr(p, "name") && !strcmp(jstr(p, "name"), json_string_value(port)))
+				pn = (int)json_integer_value(json_object_get(p, "containerPort"));
+	}
+	const char *path = jstr(get, "path");
+	return pn == l.port && answers_ok(&l, path && *path ? path : "/");
+}
+
 /* The hook pod_admit calls (lock held): a container of a model image runs
- * the model server. */
+ * the model server, and is ready only when its readiness probe reaches
+ * it (a probe on another port or path fails for ever). */
 void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps)
 {
-	(void)pod;
+	json_t *ctrs = json_object_get(json_object_get(pod, "spec"), "containers");
 	for (int i = ps->ninit; i < ps->nctr; i++) {
 		struct ctr *c = &ps->c[i];
 		size_t len = 0;
@@ -151,6 +199,9 @@ void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps)
 			continue;
 		c->prog = PROG_SERVER;
 		c->log_style = LOG_RUNTIME;
+		json_t *cj = json_array_get(ctrs, (size_t)(i - ps->ninit));
+		if (!sim_modelpod_probe_ok(cj, json_object_get(cj, "readinessProbe")))
+			c->ready_delay_ms = SIM_NEVER_MS;
 	}
 }
 

@@ -286,6 +286,7 @@ static const struct {
 	{ "previous", Q(previous) },
 	{ "limitBytes", Q(limit_bytes) },
 	{ "fieldValidation", Q(field_validation) },
+	{ "pretty", Q(pretty) },
 	{ NULL, 0 },
 };
 #undef Q

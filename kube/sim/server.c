@@ -39,7 +39,7 @@ struct conn_req {
 void sim_resp_json(struct sim_resp *r, int code, json_t *j)
 {
 	r->code = code;
-	r->body = json_dumps(j, JSON_COMPACT);
+	r->body = json_dumps(j, r->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 	r->len = r->body ? strlen(r->body) : 0;
 	r->ctype = "application/json";
 	json_decref(j);
@@ -412,6 +412,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 
 	struct sim_resp r;
 	memset(&r, 0, sizeof r);
+	/* The real server indents for people: curl, Wget, browsers, or
+	 * ?pretty=true. */
+	static const char *const people[] = { "curl/", "Wget/", "Mozilla/", NULL };
+	for (const char *const *p = people; *p && rq.user_agent; p++)
+		if (strncmp(rq.user_agent, *p, strlen(*p)) == 0)
+			r.pretty = 1;
+	if (rq.q.pretty)
+		r.pretty = sim_query_bool(rq.q.pretty);
 	dispatch(srv, conn, &rq, cr, &r);
 	enum MHD_Result ret = send_resp(conn, &r);
 	free(r.body);

@@ -55,7 +55,7 @@ struct sim_query {
 		*rv_match, *timeout_seconds, *bookmarks, *propagation, *grace,
 		*field_manager, *force, *dry_run, *include_object, *container,
 		*follow, *tail_lines, *since_seconds, *since_time, *timestamps,
-		*previous, *limit_bytes, *field_validation;
+		*previous, *limit_bytes, *field_validation, *pretty;
 };
 
 void sim_query_set(struct sim_query *q, const char *key, const char *value);
@@ -95,6 +95,7 @@ struct sim_resp {
 	const char *ctype;
 	long long retry_after; /* seconds; 0: no Retry-After */
 	json_t *warnings;      /* strings for Warning headers, or NULL; owned */
+	int pretty;            /* indent JSON (curl, browsers, ?pretty=true) */
 	/* Streaming (watch, log -f): the server calls next until it returns
 	 * -1, then done. */
 	void *stream;
@@ -121,6 +122,7 @@ struct sim_request {
 	const char *user; /* authenticated user */
 	const char *server_addr; /* "127.0.0.1:PORT" */
 	const char *user_agent;
+	int dry; /* dryRun=All: check and answer, store nothing */
 	int client_fd;           /* the client's socket, or -1 */
 };
 

@@ -292,6 +292,9 @@ int sim_builder_checksum(const json_t *init, char out[65]);
 struct sim_served *sim_served_new(void);
 void sim_served_free(struct sim_served *s);
 void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps);
+/* Whether a model container's httpGet probe reaches its server on a path
+ * the server answers 200 (pure, for tests). */
+int sim_modelpod_probe_ok(const json_t *ctr, const json_t *probe);
 /* Load a model file held in memory (through a temporary file). Caller
  * model_free()s *out. 0 / -1 with e set. */
 struct model;

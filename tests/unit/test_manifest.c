@@ -145,6 +145,16 @@ static void test_validation(void **state)
 			fail_msg("case %d: got \"%s\", want it to mention \"%s\"", i, e.msg, cases[i].want);
 		kube_manifest_clear(&m);
 	}
+	/* a refused name is shown without its escape sequences */
+	const char *esc = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+			  "\"metadata\":{\"name\":\"x\\u001b]0;pwned\\u0007\\u001b[2J\"}}";
+	struct kube_manifest m;
+	struct perr e = { { 0 } };
+	assert_int_equal(kube_manifest_parse("e.json", esc, strlen(esc), &m, &e), 0);
+	assert_int_equal(kube_manifest_validate(&m.docs[0], &e), -1);
+	assert_null(strchr(e.msg, 0x1b));
+	assert_null(strchr(e.msg, 0x07));
+	kube_manifest_clear(&m);
 }
 
 static void test_yaml_out(void **state)
