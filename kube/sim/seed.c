@@ -343,6 +343,11 @@ static int seed_demo(struct sim *s, const struct sim_opts *o, struct perr *e)
 	json_object_set_new(model, "ports",
 			    json_pack("[{s:s,s:i,s:s}]", "name", "http",
 				      "containerPort", 8080, "protocol", "TCP"));
+	/* as podium deploy runs it: served under the podium.dev/model name,
+	 * which is what compare --live and the dashboard ask the pods for */
+	json_object_set_new(model, "args",
+			    json_pack("[s,s,s,s,s]", "/models/model.safetensors", "--port", "8080",
+				      "--name", "fashion-mnist"));
 	struct {
 		const char *ns, *name;
 		int replicas;
