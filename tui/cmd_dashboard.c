@@ -150,7 +150,10 @@ const struct command cmd_dashboard_entry = {
 		"--context, --kubeconfig), or with --sim on a simulated cluster inside this\n"
 		"process, seeded with a demo. Press ? in it for the keys; man podium lists them.\n\n"
 		"  -c, --command VIEW  start in VIEW (pods, deploy, models, ... as after `:`)\n\n"
-		"`podium -c VIEW` is the same as `podium dashboard -c VIEW`.",
+		"`podium -c VIEW` is the same as `podium dashboard -c VIEW`. Without -c it opens\n"
+		"the view last shown in the context. Settings (theme, refresh, log-lines,\n"
+		"readonly, start-view, keys) are read from $XDG_CONFIG_HOME/podium/config.yaml;\n"
+		"see CONFIGURATION in podium(1).",
 	.kube_globals = 1,
 	.fn = cmd_dashboard,
 };
