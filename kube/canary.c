@@ -24,7 +24,7 @@ static const char *jstr(const json_t *o, const char *k)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
@@ -37,15 +37,20 @@ void kube_canary_info_from(const json_t *d, struct kube_canary_info *out)
 	out->exists = 1;
 	json_t *meta = json_object_get(d, "metadata");
 	json_t *spec = json_object_get(d, "spec");
-	json_t *tmpl = json_object_get(json_object_get(spec, "template"), "spec");
+	json_t *tmpl =
+		json_object_get(json_object_get(spec, "template"), "spec");
 	json_t *ctr = json_array_get(json_object_get(tmpl, "containers"), 0);
-	snprintf(out->image, sizeof out->image, "%s", jstr(ctr, "image") ? jstr(ctr, "image") : "");
-	const char *model = jstr(json_object_get(meta, "labels"), "podium.dev/model");
+	snprintf(out->image, sizeof out->image, "%s",
+		 jstr(ctr, "image") ? jstr(ctr, "image") : "");
+	const char *model =
+		jstr(json_object_get(meta, "labels"), "podium.dev/model");
 	snprintf(out->model, sizeof out->model, "%s", model ? model : "");
-	const char *sha = jstr(json_object_get(meta, "annotations"), "podium.dev/model-sha256");
+	const char *sha = jstr(json_object_get(meta, "annotations"),
+			       "podium.dev/model-sha256");
 	snprintf(out->sha256, sizeof out->sha256, "%s", sha ? sha : "");
-	json_t *port = json_object_get(json_array_get(json_object_get(ctr, "ports"), 0),
-				       "containerPort");
+	json_t *port = json_object_get(
+		json_array_get(json_object_get(ctr, "ports"), 0),
+		"containerPort");
 	if (json_is_integer(port))
 		out->port = (int)json_integer_value(port);
 	json_t *rep = json_object_get(spec, "replicas");
@@ -57,10 +62,11 @@ void kube_canary_info_from(const json_t *d, struct kube_canary_info *out)
 int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
 		     struct kube_canary_info *out, struct perr *e)
 {
-	char *path = xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns, name);
+	char *path = xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns,
+			       name);
 	struct kube_response r;
 	memset(&r, 0, sizeof r);
-	struct perr pe = { { 0 } };
+	struct perr pe = {{0}};
 	int rc = kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, &pe);
 	free(path);
 	kube_canary_info_from(NULL, out);
@@ -71,7 +77,8 @@ int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
 	} else {
 		json_t *d = json_loadb(r.body, r.len, 0, NULL);
 		if (!d) {
-			perr_set(e, "deployment %s: the answer is not JSON", name);
+			perr_set(e, "deployment %s: the answer is not JSON",
+				 name);
 			rc = -1;
 		}
 		kube_canary_info_from(d, out);
@@ -81,8 +88,9 @@ int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
 	return rc;
 }
 
-int kube_canary_wait(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
-		     void (*fn)(const char *line, void *ud), void *ud, struct perr *e)
+int kube_canary_wait(struct kube_client *c, const char *ns, const char *name,
+		     long timeout_ms, void (*fn)(const char *line, void *ud),
+		     void *ud, struct perr *e)
 {
 	long long deadline = now_ms() + timeout_ms;
 	char *last = NULL;
@@ -104,8 +112,10 @@ int kube_canary_wait(struct kube_client *c, const char *ns, const char *name, lo
 			break;
 		}
 		if (now_ms() >= deadline) {
-			perr_set(e, "deployment \"%s\" did not roll out within %lds", name,
-				 timeout_ms / 1000);
+			perr_set(e,
+				 "deployment \"%s\" did not roll out within "
+				 "%lds",
+				 name, timeout_ms / 1000);
 			break;
 		}
 		sleep_ms(250);
@@ -117,18 +127,22 @@ int kube_canary_wait(struct kube_client *c, const char *ns, const char *name, lo
 /* Is pod ready and not going away? */
 static int pod_ready(const json_t *pod)
 {
-	if (json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp"))
+	if (json_object_get(json_object_get(pod, "metadata"),
+			    "deletionTimestamp"))
 		return 0;
 	size_t i;
 	json_t *cnd;
-	json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, cnd)
-		if (jstr(cnd, "type") && !strcmp(jstr(cnd, "type"), "Ready"))
-			return jstr(cnd, "status") && !strcmp(jstr(cnd, "status"), "True");
+	json_array_foreach(
+		json_object_get(json_object_get(pod, "status"), "conditions"),
+		i, cnd) if (jstr(cnd, "type") &&
+			    !strcmp(jstr(cnd, "type"),
+				    "Ready")) return jstr(cnd, "status") &&
+		!strcmp(jstr(cnd, "status"), "True");
 	return 0;
 }
 
-char **kube_canary_targets(struct kube_client *c, const char *ns, const char *name, int port,
-			   int *n, struct perr *e)
+char **kube_canary_targets(struct kube_client *c, const char *ns,
+			   const char *name, int port, int *n, struct perr *e)
 {
 	*n = 0;
 	json_t *d = kube_rollout_get(c, ns, name, e);
@@ -146,12 +160,15 @@ char **kube_canary_targets(struct kube_client *c, const char *ns, const char *na
 		json_t *list = json_loadb(r.body, r.len, 0, NULL);
 		size_t i;
 		json_t *pod;
-		out = xcalloc(json_array_size(json_object_get(list, "items")) + 1, sizeof *out);
-		json_array_foreach(json_object_get(list, "items"), i, pod)
-			if (pod_ready(pod))
-				out[(*n)++] = xasprintf(
-					"/api/v1/namespaces/%s/pods/%s:%d/proxy", ns,
-					jstr(json_object_get(pod, "metadata"), "name"), port);
+		out = xcalloc(json_array_size(json_object_get(list, "items")) +
+				      1,
+			      sizeof *out);
+		json_array_foreach(json_object_get(list, "items"), i,
+				   pod) if (pod_ready(pod)) out[(*n)++] =
+			xasprintf(
+				"/api/v1/namespaces/%s/pods/%s:%d/proxy", ns,
+				jstr(json_object_get(pod, "metadata"), "name"),
+				port);
 		json_decref(list);
 	}
 	kube_response_free(&r);
@@ -169,17 +186,18 @@ void kube_canary_targets_free(char **t, int n)
 	free(t);
 }
 
-int kube_canary_delete(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
-		       int *existed, struct perr *e)
+int kube_canary_delete(struct kube_client *c, const char *ns, const char *name,
+		       long timeout_ms, int *existed, struct perr *e)
 {
-	char *path = xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns, name);
+	char *path = xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns,
+			       name);
 	const char *body = "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
 			   "\"propagationPolicy\":\"Foreground\"}";
 	struct kube_response r;
 	memset(&r, 0, sizeof r);
-	struct perr pe = { { 0 } };
-	int rc = kube_request(c, "DELETE", path, NULL, "application/json", body, strlen(body), &r,
-			      &pe);
+	struct perr pe = {{0}};
+	int rc = kube_request(c, "DELETE", path, NULL, "application/json", body,
+			      strlen(body), &r, &pe);
 	*existed = rc == 0;
 	long status = r.status;
 	kube_response_free(&r);
@@ -193,7 +211,8 @@ int kube_canary_delete(struct kube_client *c, const char *ns, const char *name, 
 	rc = -1;
 	for (;;) {
 		memset(&r, 0, sizeof r);
-		int g = kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, &pe);
+		int g = kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r,
+				     &pe);
 		status = r.status;
 		kube_response_free(&r);
 		if (g < 0 && status == 404) {
@@ -201,8 +220,9 @@ int kube_canary_delete(struct kube_client *c, const char *ns, const char *name, 
 			break;
 		}
 		if (now_ms() >= deadline) {
-			perr_set(e, "deployment \"%s\" was not gone within %lds", name,
-				 timeout_ms / 1000);
+			perr_set(e,
+				 "deployment \"%s\" was not gone within %lds",
+				 name, timeout_ms / 1000);
 			break;
 		}
 		sleep_ms(250);

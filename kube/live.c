@@ -25,8 +25,10 @@ char *kube_live_body(const unsigned char *pix, int n, int h, int w)
 {
 	struct dbuf b;
 	dbuf_init(&b, 0);
-	dbuf_printf(&b, "{\"inputs\":[{\"name\":\"input\",\"shape\":[%d,%d,%d],"
-			"\"datatype\":\"UINT8\",\"data\":[", n, h, w);
+	dbuf_printf(&b,
+		    "{\"inputs\":[{\"name\":\"input\",\"shape\":[%d,%d,%d],"
+		    "\"datatype\":\"UINT8\",\"data\":[",
+		    n, h, w);
 	size_t total = (size_t)n * (size_t)h * (size_t)w;
 	for (size_t i = 0; i < total; i++)
 		dbuf_printf(&b, i ? ",%u" : "%u", pix[i]);
@@ -34,8 +36,8 @@ char *kube_live_body(const unsigned char *pix, int n, int h, int w)
 	return dbuf_take(&b);
 }
 
-int kube_live_parse(const char *body, size_t len, int n, int nclass, float *probs,
-		    struct perr *e)
+int kube_live_parse(const char *body, size_t len, int n, int nclass,
+		    float *probs, struct perr *e)
 {
 	json_error_t je;
 	json_t *j = json_loadb(body, len, 0, &je);
@@ -48,7 +50,8 @@ int kube_live_parse(const char *body, size_t len, int n, int nclass, float *prob
 	size_t i;
 	json_array_foreach(outs, i, v)
 	{
-		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *name =
+			json_string_value(json_object_get(v, "name"));
 		if (name && strcmp(name, "probabilities") == 0)
 			o = v;
 	}
@@ -56,22 +59,28 @@ int kube_live_parse(const char *body, size_t len, int n, int nclass, float *prob
 		perr_set(e, "the answer has no \"probabilities\" output");
 		goto out;
 	}
-	json_t *shape = json_object_get(o, "shape"), *data = json_object_get(o, "data");
+	json_t *shape = json_object_get(o, "shape"),
+	       *data = json_object_get(o, "data");
 	if (json_array_size(shape) != 2 ||
 	    json_integer_value(json_array_get(shape, 0)) != n ||
 	    json_integer_value(json_array_get(shape, 1)) != nclass) {
-		perr_set(e, "the answer's probabilities are not of shape [%d,%d]", n, nclass);
+		perr_set(e,
+			 "the answer's probabilities are not of shape [%d,%d]",
+			 n, nclass);
 		goto out;
 	}
 	if (json_array_size(data) != (size_t)n * (size_t)nclass) {
-		perr_set(e, "the answer holds %zu probabilities, not %d", json_array_size(data),
-			 n * nclass);
+		perr_set(e, "the answer holds %zu probabilities, not %d",
+			 json_array_size(data), n * nclass);
 		goto out;
 	}
 	json_array_foreach(data, i, v)
 	{
 		if (!json_is_number(v)) {
-			perr_set(e, "probability %zu of the answer is not a number", i);
+			perr_set(
+				e,
+				"probability %zu of the answer is not a number",
+				i);
 			goto out;
 		}
 		probs[i] = (float)json_number_value(v);
@@ -129,7 +138,8 @@ static void add_error(struct kube_live_result *r, const char *msg, int images)
 			r->errors[i].count++;
 			return;
 		}
-	r->errors = xrealloc(r->errors, (size_t)(r->nerrors + 1) * sizeof *r->errors);
+	r->errors = xrealloc(r->errors,
+			     (size_t)(r->nerrors + 1) * sizeof *r->errors);
 	r->errors[r->nerrors].msg = xstrdup(msg);
 	r->errors[r->nerrors++].count = 1;
 }
@@ -148,12 +158,15 @@ static size_t collect(char *p, size_t sz, size_t n, void *ud)
 }
 
 /* Start the request for images [first, first+count) on the next target. */
-static struct xfer *start(struct kube_client *c, CURLM *m, const struct kube_live_opts *o,
-			  const unsigned char *pix, int first, int count, int seq,
-			  struct perr *e)
+static struct xfer *start(struct kube_client *c, CURLM *m,
+			  const struct kube_live_opts *o,
+			  const unsigned char *pix, int first, int count,
+			  int seq, struct perr *e)
 {
-	char *path = xasprintf("%s/v2/models/%s/infer", o->targets[seq % o->ntargets], o->model);
-	struct kube_easy *x = kube_easy_new(c, "POST", path, NULL, "application/json", e);
+	char *path = xasprintf("%s/v2/models/%s/infer",
+			       o->targets[seq % o->ntargets], o->model);
+	struct kube_easy *x =
+		kube_easy_new(c, "POST", path, NULL, "application/json", e);
 	free(path);
 	if (!x)
 		return NULL;
@@ -162,10 +175,13 @@ static struct xfer *start(struct kube_client *c, CURLM *m, const struct kube_liv
 	t->first = first;
 	t->count = count;
 	dbuf_init(&t->answer, LIVE_MAX_ANSWER);
-	t->body = kube_live_body(pix + (size_t)first * (size_t)(o->h * o->w), count, o->h, o->w);
-	x->headers = curl_slist_append(x->headers, "Content-Type: application/json");
+	t->body = kube_live_body(pix + (size_t)first * (size_t)(o->h * o->w),
+				 count, o->h, o->w);
+	x->headers =
+		curl_slist_append(x->headers, "Content-Type: application/json");
 	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(t->body));
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)strlen(t->body));
 	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, t->body);
 	curl_easy_setopt(x->curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, &t->answer);
@@ -180,13 +196,15 @@ static void finish(struct xfer *t, CURLcode rc, const struct kube_live_opts *o,
 		   struct kube_live_result *r)
 {
 	double ms = (double)(now_ms() - t->t0);
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	long status = 0;
 	curl_easy_getinfo(t->x->curl, CURLINFO_RESPONSE_CODE, &status);
 	r->requests++;
 	if (kube_easy_check(t->x, rc, t->answer.p, t->answer.len, &e) < 0) {
 		/* The model server's own {"error"} says more than its code. */
-		json_t *j = t->answer.len ? json_loadb(t->answer.p, t->answer.len, 0, NULL) : NULL;
+		json_t *j = t->answer.len ? json_loadb(t->answer.p,
+						       t->answer.len, 0, NULL)
+					  : NULL;
 		const char *me = json_string_value(json_object_get(j, "error"));
 		char msg[600];
 		if (me)
@@ -200,7 +218,8 @@ static void finish(struct xfer *t, CURLcode rc, const struct kube_live_opts *o,
 		return;
 	}
 	float *p = r->probs + (size_t)t->first * (size_t)o->nclass;
-	if (kube_live_parse(t->answer.p, t->answer.len, t->count, o->nclass, p, &e) < 0) {
+	if (kube_live_parse(t->answer.p, t->answer.len, t->count, o->nclass, p,
+			    &e) < 0) {
 		char *clean = sanitize_text(e.msg, strlen(e.msg), 0);
 		add_error(r, clean, t->count);
 		free(clean);
@@ -223,7 +242,8 @@ static void xfer_free(CURLM *m, struct xfer *t)
 }
 
 int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
-		    const unsigned char *pix, int n, struct kube_live_result *r, struct perr *e)
+		    const unsigned char *pix, int n, struct kube_live_result *r,
+		    struct perr *e)
 {
 	memset(r, 0, sizeof *r);
 	if (o->ntargets < 1 || n < 0 || o->nclass < 1) {
@@ -260,7 +280,8 @@ int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			struct xfer *t = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+					  (char **)&t);
 			finish(t, msg->data.result, o, r);
 			xfer_free(m, t);
 			running--;

@@ -647,6 +647,38 @@ static void open_build(struct dkube *k, struct res_view *rv, const struct kube_o
 }
 static void use_namespace(struct dkube *k, const char *ns, int all);
 
+static void compare_done(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	struct dkube *k = sc->k;
+	if (!ok)
+		return;
+	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
+	struct perr e = { { 0 } };
+	struct view *v = compare_view_new(k->client, sc->ns, sc->name, dl->text[0],
+					  atoi(dl->text[1]), &e);
+	if (!v) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(d, v);
+}
+
+/* c: a dialog for the local model file (the last one taken) and how many
+ * test images, then the compare view. */
+static void open_compare(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct dialog *dl = dialog_for(k, rv, o, DIALOG_TEXT, compare_done);
+	snprintf(dl->title, sizeof dl->title, "Compare %s with a local model", o->name);
+	snprintf(dl->prompt, sizeof dl->prompt, "tab: next field  enter: compare  esc: cancel");
+	dl->nfields = 2;
+	snprintf(dl->label[0], sizeof dl->label[0], "model file");
+	snprintf(dl->label[1], sizeof dl->label[1], "test images");
+	snprintf(dl->text[0], sizeof dl->text[0], "%s", k->last_model);
+	snprintf(dl->text[1], sizeof dl->text[1], "500");
+	dialog_open(k->d, dl);
+}
+
 static int kube_action(struct dash *d, struct view *v, enum action a)
 {
 	struct dkube *k = d->backend->ud;
@@ -752,7 +784,11 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		return 1;
 	}
 	case A_COMPARE:
-		dash_message(d, 1, "compare: use `podium model compare MODEL --live deploy/NAME` for now (see podium(1))");
+		if (!deploy) {
+			dash_message(d, 1, "compare: select a model deployment (:models)");
+			return 1;
+		}
+		open_compare(k, rv, o);
 		return 1;
 	case A_BUILD:
 		open_build(k, rv, o);
@@ -1182,10 +1218,11 @@ static void kube_step(struct dash *d)
 		d->dirty = 1;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
-	/* Builds go on under other views; only the top one redraws. */
+	/* Builds and compares go on under other views; only the top one
+	 * redraws. */
 	for (int i = 0; i < d->nviews; i++) {
 		int bc = 0;
-		if (build_view_step(d->views[i], &bc))
+		if (build_view_step(d->views[i], &bc) || compare_view_step(d->views[i], &bc))
 			k->streaming = 1;
 		if (bc && i == d->nviews - 1)
 			changed = 1;

@@ -40,8 +40,10 @@ static char *class_name(const struct model *m, int i)
 }
 
 static void print_report(const struct live_compare *o, const struct model *m,
-			 const struct idx_dataset *ds, const struct kube_live_result *r,
-			 const struct compare_stats *s, const int *map, const float *pl)
+			 const struct idx_dataset *ds,
+			 const struct kube_live_result *r,
+			 const struct compare_stats *s, const int *map,
+			 const float *pl)
 {
 	double p50 = kube_live_percentile(r->latency_ms, r->nlat, 50);
 	double p99 = kube_live_percentile(r->latency_ms, r->nlat, 99);
@@ -53,15 +55,22 @@ static void print_report(const struct live_compare *o, const struct model *m,
 		printf("  accuracy %.2f%%", 100 * s->acc_b);
 	printf("\nimages     %d sent, %d answered\n", r->n, r->nanswered);
 	if (s->n)
-		printf("agreement  %.2f%% (%d/%d)\n", 100 * s->agreement, s->agree, s->n);
+		printf("agreement  %.2f%% (%d/%d)\n", 100 * s->agreement,
+		       s->agree, s->n);
 	else
 		printf("agreement  - (no answers)\n");
 	if (s->n)
-		printf("probability difference: max %.6f, mean %.6f\n", s->max_abs_diff,
-		       s->mean_abs_diff);
-	printf("latency    p50 %.1f ms, p99 %.1f ms per request of up to %d images "
-	       "(%d requests, %d at a time)\n",
-	       p50, p99, o->batch, r->requests, o->concurrency);
+		printf("probability difference: max %.6f, mean %.6f\n",
+		       s->max_abs_diff, s->mean_abs_diff);
+	if (r->nlat)
+		printf("latency    p50 %.1f ms, p99 %.1f ms per request of up "
+		       "to %d images "
+		       "(%d answered of %d requests, %d at a time)\n",
+		       p50, p99, o->batch, r->nlat, r->requests,
+		       o->concurrency);
+	else
+		printf("latency    - (none of %d requests answered)\n",
+		       r->requests);
 	printf("errors     %d request%s", r->failed, r->failed == 1 ? "" : "s");
 	if (r->failed)
 		printf(" (%d images unanswered)", r->failed_images);
@@ -77,12 +86,14 @@ static void print_report(const struct live_compare *o, const struct model *m,
 		       "   index  class               local      live\n");
 		for (int i = 0; i < ntop; i++) {
 			char *cn = class_name(m, s->top[i].cls);
-			printf("  %6d  %-14.14s %9.4f %9.4f\n", map[s->top[i].index], cn,
-			       (double)s->top[i].pa, (double)s->top[i].pb);
+			printf("  %6d  %-14.14s %9.4f %9.4f\n",
+			       map[s->top[i].index], cn, (double)s->top[i].pa,
+			       (double)s->top[i].pb);
 			free(cn);
 		}
 	}
-	printf("\ndisagree on %d input%s", s->ndisagree, s->ndisagree == 1 ? "" : "s");
+	printf("\ndisagree on %d input%s", s->ndisagree,
+	       s->ndisagree == 1 ? "" : "s");
 	int shown = s->ndisagree < 50 ? s->ndisagree : 50;
 	for (int i = 0; i < shown; i++)
 		printf("%s%d", i ? " " : ": ", map[s->disagree[i]]);
@@ -95,15 +106,17 @@ static void print_report(const struct live_compare *o, const struct model *m,
 		int k = s->disagree[i], idx = map[k];
 		const float *a = pl + (size_t)k * (size_t)m->nclass;
 		const float *b = r->probs + (size_t)idx * (size_t)m->nclass;
-		int ca = eval_argmax(a, m->nclass), cb = eval_argmax(b, m->nclass);
+		int ca = eval_argmax(a, m->nclass),
+		    cb = eval_argmax(b, m->nclass);
 		char *na = class_name(m, ca), *nb = class_name(m, cb),
 		     *nl = class_name(m, ds->labels[idx]);
-		printf("\ninput %d (label %s): local %s %.2f, live %s %.2f\n", idx, nl, na,
-		       (double)a[ca], nb, (double)b[cb]);
+		printf("\ninput %d (label %s): local %s %.2f, live %s %.2f\n",
+		       idx, nl, na, (double)a[ca], nb, (double)b[cb]);
 		struct dbuf img;
 		dbuf_init(&img, 0);
-		imgdraw_render(ds->pixels + (size_t)idx * (size_t)(ds->h * ds->w), ds->h, ds->w,
-			       mode, "  ", &img);
+		imgdraw_render(ds->pixels +
+				       (size_t)idx * (size_t)(ds->h * ds->w),
+			       ds->h, ds->w, mode, "  ", &img);
 		fwrite(img.p, 1, img.len, stdout);
 		dbuf_free(&img);
 		free(na);
@@ -114,30 +127,37 @@ static void print_report(const struct live_compare *o, const struct model *m,
 }
 
 static void print_json(const struct live_compare *o, const struct model *m,
-		       const struct kube_live_result *r, const struct compare_stats *s,
-		       const int *map)
+		       const struct kube_live_result *r,
+		       const struct compare_stats *s, const int *map)
 {
 	json_t *j = json_object();
-	json_object_set_new(j, "local", json_pack("{s:s, s:s}", "model", o->model_path,
-						  "sha256", m->sha256));
+	json_object_set_new(j, "local",
+			    json_pack("{s:s, s:s}", "model", o->model_path,
+				      "sha256", m->sha256));
 	json_object_set_new(j, "live", json_pack("{s:s}", "target", o->what));
 	if (s->has_labels && s->n) {
-		json_object_set_new(json_object_get(j, "local"), "accuracy", json_real(s->acc_a));
-		json_object_set_new(json_object_get(j, "live"), "accuracy", json_real(s->acc_b));
+		json_object_set_new(json_object_get(j, "local"), "accuracy",
+				    json_real(s->acc_a));
+		json_object_set_new(json_object_get(j, "live"), "accuracy",
+				    json_real(s->acc_b));
 	}
 	json_object_set_new(j, "images", json_integer(r->n));
 	json_object_set_new(j, "answered", json_integer(r->nanswered));
 	json_object_set_new(j, "agree", json_integer(s->agree));
 	json_object_set_new(j, "agreement", json_real(s->n ? s->agreement : 0));
 	json_object_set_new(j, "max_abs_diff", json_real(s->max_abs_diff));
-	json_object_set_new(j, "latency_ms", json_pack("{s:f, s:f}", "p50",
-			    kube_live_percentile(r->latency_ms, r->nlat, 50), "p99",
-			    kube_live_percentile(r->latency_ms, r->nlat, 99)));
+	json_object_set_new(
+		j, "latency_ms",
+		json_pack("{s:f, s:f}", "p50",
+			  kube_live_percentile(r->latency_ms, r->nlat, 50),
+			  "p99",
+			  kube_live_percentile(r->latency_ms, r->nlat, 99)));
 	json_object_set_new(j, "requests", json_integer(r->requests));
 	json_t *errs = json_array();
 	for (int i = 0; i < r->nerrors; i++)
-		json_array_append_new(errs, json_pack("{s:s, s:i}", "message", r->errors[i].msg,
-						      "count", r->errors[i].count));
+		json_array_append_new(errs, json_pack("{s:s, s:i}", "message",
+						      r->errors[i].msg, "count",
+						      r->errors[i].count));
 	json_object_set_new(j, "errors", errs);
 	json_t *d = json_array();
 	for (int i = 0; i < s->ndisagree; i++)
@@ -153,11 +173,11 @@ int live_compare_run(struct kube_client *c, const struct live_compare *o,
 		     struct live_outcome *out)
 {
 	memset(out, 0, sizeof *out);
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	struct model *m = NULL;
-	struct idx_dataset ds = { 0 };
-	struct kube_live_result r = { 0 };
-	struct compare_stats s = { 0 };
+	struct idx_dataset ds = {0};
+	struct kube_live_result r = {0};
+	struct compare_stats s = {0};
 	float *pl = NULL, *pa = NULL, *pb = NULL;
 	int *map = NULL, *lab = NULL;
 	int rc = -1;
@@ -166,29 +186,39 @@ int live_compare_run(struct kube_client *c, const struct live_compare *o,
 		goto out;
 	}
 	int lrc = o->test_images || o->test_labels
-			  ? idx_dataset_load(o->test_images, o->test_labels, o->samples, &ds, &e)
-			  : idx_dataset_load_dir(o->data ? o->data : FASHION_MNIST_DIR, "t10k",
-						 o->samples, &ds, &e);
+			  ? idx_dataset_load(o->test_images, o->test_labels,
+					     o->samples, &ds, &e)
+			  : idx_dataset_load_dir(o->data ? o->data
+							 : FASHION_MNIST_DIR,
+						 "t10k", o->samples, &ds, &e);
 	if (lrc < 0) {
 		cli_error("%s", e.msg);
 		goto out;
 	}
 	if (m->arch.in_c != 1 || m->arch.in_h != ds.h || m->arch.in_w != ds.w) {
-		cli_error("the model takes [%d,%d,%d] inputs; the test set holds %dx%d images",
+		cli_error("the model takes [%d,%d,%d] inputs; the test set "
+			  "holds %dx%d images",
 			  m->arch.in_c, m->arch.in_h, m->arch.in_w, ds.h, ds.w);
 		goto out;
 	}
 	struct kube_live_opts lo = {
-		.targets = o->targets, .ntargets = o->ntargets, .model = o->served,
-		.h = ds.h, .w = ds.w, .nclass = m->nclass, .batch = o->batch,
-		.concurrency = o->concurrency, .progress = progress,
+		.targets = o->targets,
+		.ntargets = o->ntargets,
+		.model = o->served,
+		.h = ds.h,
+		.w = ds.w,
+		.nclass = m->nclass,
+		.batch = o->batch,
+		.concurrency = o->concurrency,
+		.progress = progress,
 	};
 	if (kube_live_infer(c, &lo, ds.pixels, ds.n, &r, &e) < 0) {
 		cli_error("%s", e.msg);
 		goto out;
 	}
 	pl = xmalloc(((size_t)ds.n * (size_t)m->nclass + 1) * sizeof *pl);
-	if (net_predict(m->net, ds.pixels, (size_t)ds.n, m->scaling, pl, NULL, NULL, &e) != 0) {
+	if (net_predict(m->net, ds.pixels, (size_t)ds.n, m->scaling, pl, NULL,
+			NULL, &e) != 0) {
 		cli_error("prediction failed: %s", e.msg);
 		goto out;
 	}
@@ -203,14 +233,17 @@ int live_compare_run(struct kube_client *c, const struct live_compare *o,
 	for (int i = 0; i < ds.n; i++) {
 		if (!r.answered[i])
 			continue;
-		memcpy(pa + (size_t)k * nc, pl + (size_t)i * nc, nc * sizeof *pa);
-		memcpy(pb + (size_t)k * nc, r.probs + (size_t)i * nc, nc * sizeof *pb);
+		memcpy(pa + (size_t)k * nc, pl + (size_t)i * nc,
+		       nc * sizeof *pa);
+		memcpy(pb + (size_t)k * nc, r.probs + (size_t)i * nc,
+		       nc * sizeof *pb);
 		map[k] = i;
 		lab[k] = ds.labels[i];
 		labelled &= ds.labels[i] < m->nclass;
 		k++;
 	}
-	if (k && compare_compute(pa, pb, labelled ? lab : NULL, k, m->nclass, o->top, &s, &e) < 0) {
+	if (k && compare_compute(pa, pb, labelled ? lab : NULL, k, m->nclass,
+				 o->top, &s, &e) < 0) {
 		cli_error("%s", e.msg);
 		goto out;
 	}

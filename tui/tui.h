@@ -589,7 +589,10 @@ void dialog_render(struct dialog *dl, struct dash *d, struct frame *f);
 /* How an image is drawn in text (imgdraw.c): Unicode upper half blocks
  * with 256-colour greys (two pixel rows per line), Unicode shades, or
  * ASCII shades (both one cell per two pixel rows, averaged). */
-enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII };
+enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII,
+		   /* half blocks without colour escapes (the dashboard's frame):
+		    * each pixel on or off at half brightness */
+		   IMGDRAW_HALF };
 
 /* The mode for a terminal on fd: colour only on a tty without NO_COLOR or
  * TERM=dumb, Unicode only when the locale's codeset is UTF-8 (call
@@ -646,6 +649,16 @@ struct view *build_view_new(struct kube_client *c, const char *ns, const char *m
 /* Move a build view's build on (no wait); *changed set when it did.
  * Returns 1 while it runs, 0 otherwise (or when v is no build view). */
 int build_view_step(struct view *v, int *changed);
+
+/* view_compare.c: the live predictions of Deployment ns/name compared
+ * with the model file at model_path on the first samples Fashion-MNIST
+ * test images (0: all), sent a slice at a time by compare_view_step. c
+ * borrowed. NULL with e set (no such Deployment, a bad model, no data). */
+struct view *compare_view_new(struct kube_client *c, const char *ns, const char *name,
+			      const char *model_path, int samples, struct perr *e);
+/* Send the next slice (one request); *changed set. Returns 1 while there
+ * is more to send, 0 otherwise (or when v is no compare view). */
+int compare_view_step(struct view *v, int *changed);
 
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
  * a row per change, until interrupted. name: watch that object only.

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@ struct sim_served {
 	pthread_mutex_t mu;
 	struct served *v;
 	size_t n;
-	unsigned long long rr; /* round robin over a Service's addresses */
+	/* Round robin over a Service's addresses; atomic, so picking one
+	 * under the sim lock never waits for a model being loaded. */
+	atomic_ullong rr;
 };
 
 struct sim_served *sim_served_new(void)
@@ -63,15 +66,18 @@ void sim_served_free(struct sim_served *s)
 	free(s);
 }
 
-int sim_model_from_bytes(const void *bytes, size_t len, struct model **out, struct perr *e)
+int sim_model_from_bytes(const void *bytes, size_t len, struct model **out,
+			 struct perr *e)
 {
 	*out = NULL;
 	const char *dir = getenv("TMPDIR");
-	char *path = xasprintf("%s/podium-sim-model-XXXXXX", dir && *dir ? dir : "/tmp");
+	char *path = xasprintf("%s/podium-sim-model-XXXXXX",
+			       dir && *dir ? dir : "/tmp");
 	int fd = mkstemp(path);
 	int rc = -1;
 	if (fd < 0) {
-		perr_set(e, "cannot make a temporary file in %s", dir && *dir ? dir : "/tmp");
+		perr_set(e, "cannot make a temporary file in %s",
+			 dir && *dir ? dir : "/tmp");
 		goto out;
 	}
 	size_t done = 0;
@@ -100,7 +106,7 @@ static const char *jstr(const json_t *o, const char *k)
 /* The value after flag in a container's command and args, or NULL. */
 static const char *arg_after(const json_t *ctr, const char *flag)
 {
-	const char *keys[] = { "command", "args" };
+	const char *keys[] = {"command", "args"};
 	const char *prev = NULL;
 	for (int k = 0; k < 2; k++) {
 		size_t i;
@@ -139,21 +145,23 @@ static void container_listener(const json_t *ctr, struct listener *l)
 	/* podium serve's default: the model file's base name without .ext */
 	const char *path = KUBE_MODEL_PATH;
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	snprintf(l->name, sizeof l->name, "%.*s", (int)strcspn(base, "."), base);
+	snprintf(l->name, sizeof l->name, "%.*s", (int)strcspn(base, "."),
+		 base);
 }
 
 /* Would the model server at l answer 200 to a GET of path? The paths
  * serve.c answers without a body. */
 static int answers_ok(const struct listener *l, const char *path)
 {
-	static const char *const fixed[] = { "/v2/health/ready", "/v2/health/live", "/v2",
-					     "/v2/", "/metrics", "/v1/models", NULL };
+	static const char *const fixed[] = {
+		"/v2/health/ready", "/v2/health/live", "/v2", "/v2/",
+		"/metrics",	    "/v1/models",      NULL};
 	for (int i = 0; fixed[i]; i++)
 		if (!strcmp(path, fixed[i]))
 			return 1;
 	char buf[300];
-	const char *const per_model[] = { "/v2/models/%s", "/v2/models/%s/ready", "/v1/models/%s",
-					  NULL };
+	const char *const per_model[] = {"/v2/models/%s", "/v2/models/%s/ready",
+					 "/v1/models/%s", NULL};
 	for (int i = 0; per_model[i]; i++) {
 		snprintf(buf, sizeof buf, per_model[i], l->name);
 		if (!strcmp(path, buf))
@@ -178,9 +186,12 @@ int sim_modelpod_probe_ok(const json_t *ctr, const json_t *probe)
 	} else if (json_is_string(port)) {
 		size_t i;
 		json_t *p;
-		json_array_foreach(json_object_get(ctr, "ports"), i, p)
-			if (jstr(p, "name") && !strcmp(jstr(p, "name"), json_string_value(port)))
-				pn = (int)json_integer_value(json_object_get(p, "containerPort"));
+		json_array_foreach(json_object_get(ctr, "ports"), i,
+				   p) if (jstr(p, "name") &&
+					  !strcmp(jstr(p, "name"),
+						  json_string_value(port))) pn =
+			(int)json_integer_value(
+				json_object_get(p, "containerPort"));
 	}
 	const char *path = jstr(get, "path");
 	return pn == l.port && answers_ok(&l, path && *path ? path : "/");
@@ -191,7 +202,8 @@ int sim_modelpod_probe_ok(const json_t *ctr, const json_t *probe)
  * it (a probe on another port or path fails for ever). */
 void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps)
 {
-	json_t *ctrs = json_object_get(json_object_get(pod, "spec"), "containers");
+	json_t *ctrs =
+		json_object_get(json_object_get(pod, "spec"), "containers");
 	for (int i = ps->ninit; i < ps->nctr; i++) {
 		struct ctr *c = &ps->c[i];
 		size_t len = 0;
@@ -200,7 +212,8 @@ void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps)
 		c->prog = PROG_SERVER;
 		c->log_style = LOG_RUNTIME;
 		json_t *cj = json_array_get(ctrs, (size_t)(i - ps->ninit));
-		if (!sim_modelpod_probe_ok(cj, json_object_get(cj, "readinessProbe")))
+		if (!sim_modelpod_probe_ok(
+			    cj, json_object_get(cj, "readinessProbe")))
 			c->ready_delay_ms = SIM_NEVER_MS;
 	}
 }
@@ -215,7 +228,8 @@ static int served_port(struct sim_served *sv, const void *bytes, size_t len,
 	pthread_mutex_lock(&sv->mu);
 	int port = -1;
 	for (size_t i = 0; i < sv->n; i++)
-		if (!strcmp(sv->v[i].sha, sha) && !strcmp(sv->v[i].name, name)) {
+		if (!strcmp(sv->v[i].sha, sha) &&
+		    !strcmp(sv->v[i].name, name)) {
 			port = sv->v[i].port;
 			goto out;
 		}
@@ -223,7 +237,10 @@ static int served_port(struct sim_served *sv, const void *bytes, size_t len,
 	if (sim_model_from_bytes(bytes, len, &m, e) < 0)
 		goto out;
 	struct serve_opts o = {
-		.listen = "127.0.0.1", .port = 0, .name = name, .threads = 2,
+		.listen = "127.0.0.1",
+		.port = 0,
+		.name = name,
+		.threads = 2,
 		.max_batch = 1024,
 	};
 	struct serve *srv = NULL;
@@ -242,7 +259,8 @@ out:
 }
 
 /* "NAME", "NAME:PORT" or "SCHEME:NAME:PORT" as the proxy takes them. */
-static void split_name(const char *id, char *name, size_t nn, char *port, size_t np)
+static void split_name(const char *id, char *name, size_t nn, char *port,
+		       size_t np)
 {
 	const char *a = strchr(id, ':');
 	const char *b = a ? strchr(a + 1, ':') : NULL;
@@ -270,11 +288,13 @@ struct target {
 };
 
 /* Fill t for pod (lock held): the container listening on port. */
-static void target_pod(struct sim *s, const json_t *pod, int port, struct target *t)
+static void target_pod(struct sim *s, const json_t *pod, int port,
+		       struct target *t)
 {
 	json_t *spec = json_object_get(pod, "spec");
 	json_t *status = json_object_get(pod, "status");
-	snprintf(t->ip, sizeof t->ip, "%s", jstr(status, "podIP") ? jstr(status, "podIP") : "");
+	snprintf(t->ip, sizeof t->ip, "%s",
+		 jstr(status, "podIP") ? jstr(status, "podIP") : "");
 	t->port = port;
 	size_t i;
 	json_t *c;
@@ -289,8 +309,10 @@ static void target_pod(struct sim *s, const json_t *pod, int port, struct target
 		if (l.port != port)
 			continue;
 		/* Only a running container accepts connections. */
-		json_t *cs = json_array_get(json_object_get(status, "containerStatuses"), i);
-		t->running = json_object_get(json_object_get(cs, "state"), "running") != NULL;
+		json_t *cs = json_array_get(
+			json_object_get(status, "containerStatuses"), i);
+		t->running = json_object_get(json_object_get(cs, "state"),
+					     "running") != NULL;
 		if (!t->running)
 			return;
 		t->l = l;
@@ -310,10 +332,14 @@ static int pod_port(const json_t *pod, const char *port)
 		return n > 0 && n < 65536 ? (int)n : -1;
 	size_t i, j;
 	json_t *c, *p;
-	json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c)
-		json_array_foreach(json_object_get(c, "ports"), j, p)
-			if (!strcmp(jstr(p, "name") ? jstr(p, "name") : "", port))
-				return (int)json_integer_value(json_object_get(p, "containerPort"));
+	json_array_foreach(
+		json_object_get(json_object_get(pod, "spec"), "containers"), i,
+		c)
+		json_array_foreach(
+			json_object_get(c, "ports"), j,
+			p) if (!strcmp(jstr(p, "name") ? jstr(p, "name") : "",
+				       port)) return (int)
+			json_integer_value(json_object_get(p, "containerPort"));
 	return -1;
 }
 
@@ -324,7 +350,8 @@ static void unavailable(struct sim_status *st, const char *fmt, const char *arg)
 
 /* Resolve a Service proxy to one ready endpoint (lock held). */
 static int resolve_service(struct sim *s, struct sim_served *sv, const char *ns,
-			   const char *id, struct target *t, struct sim_status *st)
+			   const char *id, struct target *t,
+			   struct sim_status *st)
 {
 	char name[254], port[64];
 	split_name(id, name, sizeof name, port, sizeof port);
@@ -341,57 +368,69 @@ static int resolve_service(struct sim *s, struct sim_served *sv, const char *ns,
 		size_t i;
 		json_t *p;
 		int found = 0;
-		json_array_foreach(json_object_get(json_object_get(svc, "spec"), "ports"), i, p)
-			if (json_integer_value(json_object_get(p, "port")) == num) {
-				snprintf(port, sizeof port, "%s",
-					 jstr(p, "name") ? jstr(p, "name") : "");
-				found = 1;
-				break;
-			}
+		json_array_foreach(
+			json_object_get(json_object_get(svc, "spec"), "ports"),
+			i,
+			p) if (json_integer_value(json_object_get(p, "port")) ==
+			       num)
+		{
+			snprintf(port, sizeof port, "%s",
+				 jstr(p, "name") ? jstr(p, "name") : "");
+			found = 1;
+			break;
+		}
 		if (!found) {
-			sim_status_set(st, 503, "ServiceUnavailable",
-				       "no service port %ld found for service \"%s\"", num, name);
+			sim_status_set(
+				st, 503, "ServiceUnavailable",
+				"no service port %ld found for service \"%s\"",
+				num, name);
 			return -1;
 		}
 	}
-	json_t *eps = sim_store_get(s, sim_kind_find("", "endpoints"), ns, name);
+	json_t *eps =
+		sim_store_get(s, sim_kind_find("", "endpoints"), ns, name);
 	/* Every ready address with the named port, in order. */
 	json_t *cand = json_array();
 	size_t i, j, k;
 	json_t *sub, *p, *a;
 	json_array_foreach(json_object_get(eps, "subsets"), i, sub)
 		json_array_foreach(json_object_get(sub, "ports"), j, p)
-		{
-			if (strcmp(jstr(p, "name") ? jstr(p, "name") : "", port))
-				continue;
-			json_array_foreach(json_object_get(sub, "addresses"), k, a)
-				json_array_append_new(cand, json_pack("{s:O, s:I}", "a", a, "port",
-								      json_integer_value(json_object_get(p, "port"))));
-		}
+	{
+		if (strcmp(jstr(p, "name") ? jstr(p, "name") : "", port))
+			continue;
+		json_array_foreach(json_object_get(sub, "addresses"), k, a)
+			json_array_append_new(
+				cand,
+				json_pack("{s:O, s:I}", "a", a, "port",
+					  json_integer_value(
+						  json_object_get(p, "port"))));
+	}
 	size_t n = json_array_size(cand);
 	if (!n) {
 		json_decref(cand);
-		unavailable(st, "no endpoints available for service \"%s\"", id);
+		unavailable(st, "no endpoints available for service \"%s\"",
+			    id);
 		return -1;
 	}
-	pthread_mutex_lock(&sv->mu);
-	size_t pick = (size_t)(sv->rr++ % n);
-	pthread_mutex_unlock(&sv->mu);
+	size_t pick = (size_t)(atomic_fetch_add(&sv->rr, 1) % n);
 	json_t *c = json_array_get(cand, pick);
 	json_t *addr = json_object_get(c, "a");
 	int pport = (int)json_integer_value(json_object_get(c, "port"));
 	const char *pod_name = jstr(json_object_get(addr, "targetRef"), "name");
-	json_t *pod = pod_name ? sim_store_get(s, sim_kind_find("", "pods"), ns, pod_name) : NULL;
+	json_t *pod = pod_name ? sim_store_get(s, sim_kind_find("", "pods"), ns,
+					       pod_name)
+			       : NULL;
 	if (pod)
 		target_pod(s, pod, pport, t);
-	snprintf(t->ip, sizeof t->ip, "%s", jstr(addr, "ip") ? jstr(addr, "ip") : "");
+	snprintf(t->ip, sizeof t->ip, "%s",
+		 jstr(addr, "ip") ? jstr(addr, "ip") : "");
 	t->port = pport;
 	json_decref(cand);
 	return 0;
 }
 
-static int resolve_pod(struct sim *s, const char *ns, const char *id, struct target *t,
-		       struct sim_status *st)
+static int resolve_pod(struct sim *s, const char *ns, const char *id,
+		       struct target *t, struct sim_status *st)
 {
 	char name[254], port[64];
 	split_name(id, name, sizeof name, port, sizeof port);
@@ -429,7 +468,8 @@ static const char *const answer_types[] = {
 };
 
 /* Send the request on to the model server at port; fill r. */
-static void forward(struct sim_request *rq, int port, struct sim_resp *r, struct sim_status *st)
+static void forward(struct sim_request *rq, int port, struct sim_resp *r,
+		    struct sim_status *st)
 {
 	CURL *cu = curl_easy_init();
 	struct dbuf b;
@@ -448,13 +488,17 @@ static void forward(struct sim_request *rq, int port, struct sim_resp *r, struct
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &b);
-	if (rq->body_len || !strcmp(rq->method, "POST") || !strcmp(rq->method, "PUT")) {
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+	if (rq->body_len || !strcmp(rq->method, "POST") ||
+	    !strcmp(rq->method, "PUT")) {
+		curl_easy_setopt(cu, CURLOPT_POSTFIELDS,
+				 rq->body ? rq->body : "");
+		curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)rq->body_len);
 	}
 	CURLcode rc = curl_easy_perform(cu);
 	if (rc != CURLE_OK) {
-		sim_status_set(st, 503, "ServiceUnavailable", "error trying to reach service: %s",
+		sim_status_set(st, 503, "ServiceUnavailable",
+			       "error trying to reach service: %s",
 			       curl_easy_strerror(rc));
 		goto out;
 	}
@@ -465,7 +509,8 @@ static void forward(struct sim_request *rq, int port, struct sim_resp *r, struct
 	r->code = (int)code;
 	r->ctype = answer_types[0];
 	for (int i = 0; ctype && answer_types[i]; i++)
-		if (!strncmp(ctype, answer_types[i], strcspn(answer_types[i], ";")))
+		if (!strncmp(ctype, answer_types[i],
+			     strcspn(answer_types[i], ";")))
 			r->ctype = answer_types[i];
 	r->len = b.len;
 	r->body = dbuf_take(&b);
@@ -481,22 +526,24 @@ void sim_api_proxy(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim *s = rq->sim;
 	struct sim_served *sv = sim_world(s)->served;
-	struct sim_status st = { 0 };
+	struct sim_status st = {0};
 	struct target t;
 	memset(&t, 0, sizeof t);
 	int svc = !strcmp(rq->route.kind->plural, "services");
 	sim_lock(s);
-	int rc = svc ? resolve_service(s, sv, rq->route.ns, rq->route.name, &t, &st)
+	int rc = svc ? resolve_service(s, sv, rq->route.ns, rq->route.name, &t,
+				       &st)
 		     : resolve_pod(s, rq->route.ns, rq->route.name, &t, &st);
 	sim_unlock(s);
 	if (rc < 0)
 		goto status;
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	int port = t.model ? served_port(sv, t.model, t.len, t.l.name, &e) : -1;
 	if (port < 0) {
 		/* Nothing listens there: the dial is refused. */
 		sim_status_set(&st, 503, "ServiceUnavailable",
-			       "error trying to reach service: dial tcp %s:%d: connect: "
+			       "error trying to reach service: dial tcp %s:%d: "
+			       "connect: "
 			       "connection refused",
 			       t.ip, t.port);
 		goto status;

@@ -268,10 +268,14 @@ static void dispatch(struct sim_server *srv, struct MHD_Connection *conn,
 	switch (rq->route.type) {
 	case SIM_ROUTE_COLLECTION:
 	case SIM_ROUTE_OBJECT:
-		/* A proxied body is the backend's business, not the API's. */
+		/* A proxied body is the backend's business, not the API's. No
+		 * Content-Type reads as JSON, the first serializer
+		 * (NegotiateInputSerializer): kubectl 1.20's create
+		 * configmap/secret sends none. */
 		if (rq->body_len && strcmp(rq->route.sub, "proxy") != 0 &&
 		    (strcmp(rq->method, "POST") == 0 ||
 				     strcmp(rq->method, "PUT") == 0) &&
+		    rq->ctype && *rq->ctype &&
 		    !sim_media_is(rq->ctype, "application/json") &&
 		    !sim_media_is(rq->ctype, "application/yaml") &&
 		    !sim_media_is(rq->ctype, "application/vnd.kubernetes.protobuf")) {

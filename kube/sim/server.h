@@ -129,6 +129,8 @@ struct sim_request {
 /* Discovery (discovery.c): /version, /api, /apis, group lists, resource
  * lists, health. */
 void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r);
+/* /openapi/v2 in protobuf (openapi_pb.c). */
+void sim_openapi_v2_pb_resp(struct sim_resp *r);
 /* The Kubernetes API proper (api.c). */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r);
 /* Pod logs (logs.c): text, or a stream with follow=true. */

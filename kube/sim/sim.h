@@ -376,6 +376,11 @@ json_t *sim_table(const struct sim_kind *k, json_t *items, int include_object,
 json_t *sim_openapi_v2(void);
 json_t *sim_openapi_v3_index(void);
 json_t *sim_openapi_v3(const char *group_version_path); /* "api/v1", "apis/apps/v1" */
+/* The v2 document as gnostic's openapi.v2.Document protobuf (openapi_pb.c),
+ * served when Accept asks for SIM_OPENAPI_V2_PB first: *out caller frees. */
+#define SIM_OPENAPI_V2_PB "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+void sim_openapi_v2_pb(const json_t *doc, char **out, size_t *len);
+int sim_openapi_pb_wanted(const char *accept);
 
 /* Strict field validation (fieldValidation=Strict or Warn, which kubectl
  * 1.32 sends because the OpenAPI documents advertise it): appends to

@@ -20,8 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a guard past the end catches a write beyond n x nclass */
 	float *p = malloc((total + 1) * sizeof *p);
 	p[total] = -7.0f;
-	struct perr e = { { 0 } };
-	int rc = kube_live_parse((const char *)data + 2, size - 2, n, nclass, p, &e);
+	struct perr e = {{0}};
+	int rc = kube_live_parse((const char *)data + 2, size - 2, n, nclass, p,
+				 &e);
 	if (rc < 0 && !perr_isset(&e))
 		abort();
 	if (p[total] != -7.0f)

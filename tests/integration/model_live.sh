@@ -51,16 +51,19 @@ out=$("$PODIUM" build "$T/B.safetensors" --image registry.local/models/a:2 --wai
 # init container fails, the Job fails with BackoffLimitExceeded, nothing
 # is pushed.
 sum=$(sha256sum "$T/A.safetensors" | cut -d' ' -f1)
-cat >"$T/bad.yaml" <<EOF
+# bad_build NAME SHA: a build Job of the bytes "not a model" whose init
+# container checks them against SHA.
+bad_build() {
+	cat <<EOF
 apiVersion: v1
 kind: ConfigMap
-metadata: {name: podium-build-bad-0}
+metadata: {name: podium-build-$1-0}
 binaryData: {model.safetensors.000: $(printf 'not a model' | base64)}
 data: {Dockerfile: "FROM ghcr.io/podium/runtime:0.1.0\n"}
 ---
 apiVersion: batch/v1
 kind: Job
-metadata: {name: podium-build-bad}
+metadata: {name: podium-build-$1}
 spec:
   backoffLimit: 0
   template:
@@ -69,34 +72,53 @@ spec:
       initContainers:
       - name: context
         image: busybox:1.36
-        command: [sh, -c, "set -e; cat /chunks/model.safetensors.* > /workspace/model.safetensors; echo '$sum  /workspace/model.safetensors' | sha256sum -c -"]
+        command: [sh, -c, "set -e; cat /chunks/model.safetensors.* > /workspace/model.safetensors; echo '$2  /workspace/model.safetensors' | sha256sum -c -"]
         volumeMounts: [{name: chunks, mountPath: /chunks}, {name: workspace, mountPath: /workspace}]
       containers:
       - name: build
         image: moby/buildkit:v0.16.0-rootless
         command: [buildctl-daemonless.sh]
-        args: [build, --frontend, dockerfile.v0, --local, context=/workspace, --output, "type=image,name=registry.local/models/bad:1,push=true"]
+        args: [build, --frontend, dockerfile.v0, --local, context=/workspace, --output, "type=image,name=registry.local/models/$1:1,push=true"]
         volumeMounts: [{name: workspace, mountPath: /workspace}]
       volumes:
       - name: chunks
-        projected: {sources: [{configMap: {name: podium-build-bad-0}}]}
+        projected: {sources: [{configMap: {name: podium-build-$1-0}}]}
       - {name: workspace, emptyDir: {}}
 EOF
-kubectl apply -f "$T/bad.yaml" >/dev/null || fail "creating the bad build"
-kubectl wait --for=condition=Failed job/podium-build-bad --timeout=60s >/dev/null ||
-	fail "the bad build did not fail: $(kubectl get job podium-build-bad -o yaml)"
-reason=$(kubectl get job podium-build-bad -o jsonpath='{.status.conditions[?(@.type=="Failed")].reason}')
-[ "$reason" = BackoffLimitExceeded ] || fail "bad build failed with '$reason'"
+}
+# failed_job NAME: the Job failed as the Job controller fails it.
+failed_job() {
+	kubectl wait --for=condition=Failed "job/podium-build-$1" --timeout=60s >/dev/null ||
+		fail "build $1 did not fail: $(kubectl get job "podium-build-$1" -o yaml)"
+	local reason
+	reason=$(kubectl get job "podium-build-$1" -o jsonpath='{.status.conditions[?(@.type=="Failed")].reason}')
+	[ "$reason" = BackoffLimitExceeded ] || fail "build $1 failed with '$reason'"
+}
+# not_pushed NAME: a pod of registry.local/models/NAME:1 cannot pull it.
+not_pushed() {
+	kubectl run "pull-$1" --image "registry.local/models/$1:1" >/dev/null || fail "kubectl run"
+	sim_wait "ErrImagePull for $1:1" sh -c \
+		"kubectl get pod pull-$1 -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}' | grep -q ImagePull" ||
+		fail "$1:1 is in the registry"
+}
+# The bytes do not match the checksum: the init container fails.
+bad_build bad "$sum" | kubectl apply -f - >/dev/null || fail "creating the bad build"
+failed_job bad
 pod=$(kubectl get pods -l job-name=podium-build-bad -o name | head -1)
 log=$(kubectl logs "$pod" -c context)
 grep -q 'model.safetensors: FAILED' <<<"$log" || fail "init container log: $log"
 code=$(kubectl get "$pod" -o jsonpath='{.status.initContainerStatuses[0].state.terminated.exitCode}')
 [ "$code" = 1 ] || fail "init container exit code '$code'"
-# ... and bad:1 was never pushed: a pod of it cannot pull.
-kubectl run badimg --image registry.local/models/bad:1 >/dev/null || fail "kubectl run"
-sim_wait "ErrImagePull for bad:1" sh -c \
-	"kubectl get pod badimg -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}' | grep -q ImagePull" ||
-	fail "bad:1 is in the registry"
+not_pushed bad
+# The checksum matches but the bytes are no model: the builder fails.
+bad_build nomodel "$(printf 'not a model' | sha256sum | cut -d' ' -f1)" | kubectl apply -f - >/dev/null ||
+	fail "creating the nomodel build"
+failed_job nomodel
+pod=$(kubectl get pods -l job-name=podium-build-nomodel -o name | head -1)
+log=$(kubectl logs "$pod" -c build)
+grep -q '^error: failed to solve: model.safetensors is not a model podium serves' <<<"$log" ||
+	fail "builder log: $log"
+not_pushed nomodel
 
 # --- a deployment serving A ---------------------------------------------
 "$PODIUM" deploy fash --image registry.local/models/a:1 --model "$T/A.safetensors" >/dev/null ||
@@ -122,6 +144,28 @@ grep -q 'error trying to reach service: dial tcp [0-9.]*:80: connect: connection
 out=$(kubectl get --raw /api/v1/namespaces/default/services/fash/proxy/ 2>&1) && fail "no port answered"
 grep -q 'no endpoints available for service "fash"' <<<"$out" || fail "unnamed port: $out"
 
+# readiness follows the probe: one on a port the server does not listen on
+# never passes, while the same pod probed on its port becomes ready
+for probe in good:8080 bad:9999; do
+	kubectl apply -f - >/dev/null <<EOF || fail "pod ${probe%%:*}"
+apiVersion: v1
+kind: Pod
+metadata: {name: probe-${probe%%:*}}
+spec:
+  containers:
+  - name: model-server
+    image: registry.local/models/a:1
+    args: [/models/model.safetensors, --port, "8080", --name, A]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /v2/health/ready, port: ${probe#*:}}, periodSeconds: 1}
+EOF
+done
+kubectl wait --for=condition=Ready pod/probe-good --timeout=30s >/dev/null || fail "probe-good not ready"
+sleep 0.5
+[ "$(kubectl get pod probe-bad -o jsonpath='{.status.containerStatuses[0].ready}')" = false ] ||
+	fail "a probe on port 9999 passed"
+[ "$(kubectl get pod probe-bad -o jsonpath='{.status.phase}')" = Running ] || fail "probe-bad not running"
+
 # --- live compare ---------------------------------------------------------
 out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/fash --samples 500 \
 	--min-agreement 0.999) || fail "compare A live: $out"
@@ -133,6 +177,19 @@ out=$("$PODIUM" model compare "$T/B.safetensors" --live deploy/fash --samples 50
 grep -q 'is below --min-agreement' <<<"$out" || fail "compare B: $out"
 grep -q '^input [0-9]* (label ' <<<"$out" || fail "no disagreeing input drawn: $out"
 out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/nosuch 2>&1) && fail "nosuch: $out"
+out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/fash --samples 100 -o json) ||
+	fail "compare -o json: $out"
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["agreement"] == 1.0 and d["answered"] == 100 and d["errors"] == [], d' <<<"$out" ||
+	fail "compare -o json: $out"
+# pods that are no model server: every request fails, and each is counted
+"$PODIUM" deploy plain --image nginx:1.25 --replicas 1 >/dev/null || fail "deploy plain"
+kubectl rollout status deploy/plain --timeout 60s >/dev/null || fail "plain never became ready"
+out=$("$PODIUM" model compare "$T/A.safetensors" --live deploy/plain --samples 100 2>&1) &&
+	fail "nginx pods answered: $out"
+grep -q '^errors     2 requests (100 images unanswered)' <<<"$out" || fail "errors: $out"
+grep -q '^     2x Error from server (ServiceUnavailable): error trying to reach service: dial tcp [0-9.]*:8080: connect: connection refused' \
+	<<<"$out" || fail "error lines: $out"
+grep -q 'no image was answered by deploy/plain' <<<"$out" || fail "no-answer: $out"
 
 # --- gated rollouts ----------------------------------------------------------
 image() { kubectl get deploy fash -o jsonpath='{.spec.template.spec.containers[0].image}'; }

@@ -20,6 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*"; exit 1; }
+. "$TOP/tests/lib/kubectl.sh"
 
 # start NAME ARGS...: run `podium sim ARGS` and wait for its URL line.
 start() {
@@ -82,15 +83,27 @@ spec:
         image: nginx:1.25
         ports: [{containerPort: 80}]
 EOF
-# kubectl validates the manifest against the served /openapi/v3 first.
+# kubectl validates the manifest first: 1.32 asks /openapi/v3 whether the
+# server validates (fieldValidation=Strict), 1.20 validates on its own
+# against /openapi/v2 in protobuf.
 out=$(k create -f "$TMP/web.yaml") || fail "create -f: $out"
 [ "$out" = "deployment.apps/web created" ] || fail "create said: $out"
 out=$(k create -f "$TMP/web.yaml" 2>&1) && fail "second create succeeded"
 echo "$out" | grep -q 'deployments.apps "web" already exists' || fail "AlreadyExists: $out"
 sed 's/replicas: 3/replicass: 3/; s/name: web/name: typo/' "$TMP/web.yaml" >"$TMP/typo.yaml"
 out=$(k create -f "$TMP/typo.yaml" 2>&1) && fail "a manifest with an unknown field was created"
-echo "$out" | grep -q 'strict decoding error: unknown field "spec.replicass"' ||
-	fail "unknown field said: $out"
+if kubectl_before 25; then
+	echo "$out" | grep -q 'ValidationError(Deployment.spec): unknown field "replicass" in io.k8s.api.apps.v1.DeploymentSpec' ||
+		fail "unknown field said: $out"
+	# what 1.20 validates on its own: types, and required fields
+	sed 's/replicas: 3/replicas: "3"/; s/name: web/name: typed/' "$TMP/web.yaml" >"$TMP/typed.yaml"
+	out=$(k create -f "$TMP/typed.yaml" 2>&1) && fail "a manifest with a string for replicas was created"
+	echo "$out" | grep -q 'ValidationError(Deployment.spec.replicas): invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got "string", expected "integer"' ||
+		fail "wrong type said: $out"
+else
+	echo "$out" | grep -q 'strict decoding error: unknown field "spec.replicass"' ||
+		fail "unknown field said: $out"
+fi
 
 ready3() { k get deployment web -o jsonpath='{.status.readyReplicas}' | grep -qx 3; }
 wait_for "web 3/3 ready" ready3

@@ -74,8 +74,8 @@ static void req(struct fixture *f, const char *method, const char *path,
 		snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", auth);
 		h = curl_slist_append(h, hdr);
 	}
-	if (ctype) {
-		snprintf(hdr, sizeof hdr, "Content-Type: %s", ctype);
+	if (ctype) { /* "": no Content-Type at all */
+		snprintf(hdr, sizeof hdr, *ctype ? "Content-Type: %s" : "Content-Type:%s", ctype);
 		h = curl_slist_append(h, hdr);
 	}
 	if (accept) {
@@ -716,6 +716,21 @@ static void test_bad_input(void **state)
 	const char *yaml = "metadata: [unclosed\n  name: x\n";
 	req(f, "POST", path, TOKEN, "application/yaml", yaml, strlen(yaml), NULL, 0, &r);
 	assert_int_equal(r.code, 400);
+	done(&r);
+	/* no Content-Type is JSON, as kubectl 1.20's create configmap sends */
+	const char *bare = "{\"metadata\":{\"name\":\"no-ctype\"},\"data\":{\"a\":\"b\"}}";
+	req(f, "POST", "/api/v1/namespaces/default/configmaps", TOKEN, "", bare,
+	    strlen(bare), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	done(&r);
+	/* /openapi/v2 in protobuf when asked for, JSON otherwise */
+	req(f, "GET", "/openapi/v2", TOKEN, NULL, NULL, 0, SIM_OPENAPI_V2_PB, 0, &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, "application/octet-stream");
+	assert_true(r.body.len > 10000 && !memcmp(r.body.p, "\x0a\x03" "2.0", 5));
+	done(&r);
+	req(f, "GET", "/openapi/v2", TOKEN, NULL, NULL, 0, "application/json", 0, &r);
+	assert_string_equal(r.ctype, "application/json");
 	done(&r);
 	req(f, "POST", path, TOKEN, "text/plain", "hello", 5, NULL, 0, &r);
 	assert_int_equal(r.code, 415);
