@@ -591,7 +591,8 @@ void dialog_render(struct dialog *dl, struct dash *d, struct frame *f);
  * ASCII shades (both one cell per two pixel rows, averaged). */
 enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII,
 		   /* half blocks without colour escapes (the dashboard's frame):
-		    * each pixel on or off at half brightness */
+		    * each pixel on or off, on from a faint grey (40 of 255),
+		    * so a garment shows as its silhouette */
 		   IMGDRAW_HALF };
 
 /* The mode for a terminal on fd: colour only on a tty without NO_COLOR or
