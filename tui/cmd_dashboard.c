@@ -124,9 +124,7 @@ static int cmd_dashboard(struct app *app, int argc, char **argv)
 	d.cfg = &cfg;
 	/* flags, then the environment, then the file */
 	d.readonly = app->g.readonly || cfg.readonly;
-	d.theme_name = app->g.theme && *app->g.theme ? app->g.theme
-		       : getenv("PODIUM_THEME") && *getenv("PODIUM_THEME") ? getenv("PODIUM_THEME")
-		       : cfg.theme[0] ? cfg.theme : NULL;
+	d.theme_name = config_theme(&cfg, app->g.theme);
 	if (dash_kube_open(&d, client, start, &e) < 0)
 		goto out;
 	if (cfg_bad)
@@ -152,7 +150,10 @@ const struct command cmd_dashboard_entry = {
 		"--context, --kubeconfig), or with --sim on a simulated cluster inside this\n"
 		"process, seeded with a demo. Press ? in it for the keys; man podium lists them.\n\n"
 		"  -c, --command VIEW  start in VIEW (pods, deploy, models, ... as after `:`)\n\n"
-		"`podium -c VIEW` is the same as `podium dashboard -c VIEW`.",
+		"`podium -c VIEW` is the same as `podium dashboard -c VIEW`. Without -c it opens\n"
+		"the view last shown in the context. Settings (theme, refresh, log-lines,\n"
+		"readonly, start-view, keys) are read from $XDG_CONFIG_HOME/podium/config.yaml;\n"
+		"see CONFIGURATION in podium(1).",
 	.kube_globals = 1,
 	.fn = cmd_dashboard,
 };

@@ -228,7 +228,24 @@ static void render_status(struct dash *d, struct frame *f)
 		frame_put(f, y, 0, d->msg, -1, d->msg_error ? TH_ERROR : TH_OK);
 		return;
 	}
-	frame_put(f, y, 0, "? help  : command  / filter  esc back  :q quit", -1, TH_HELP_KEY);
+	/* the keys in effect, as the configuration may have moved them */
+	const struct keymap *km = d->cfg ? &d->cfg->keys : NULL;
+	static const struct { enum action a; const char *what; } hints[] = {
+		{ A_HELP, "help" }, { A_COMMAND, "command" }, { A_FILTER, "filter" },
+		{ A_BACK, "back" },
+	};
+	char line[256] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+		char label[32];
+		keys_label_for(km, hints[i].a, label, sizeof label);
+		if (label[0] && len < sizeof line)
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s %s  ", label,
+						hints[i].what);
+	}
+	if (len < sizeof line)
+		snprintf(line + len, sizeof line - len, ":q quit");
+	frame_put(f, y, 0, line, -1, TH_HELP_KEY);
 }
 
 void dash_render(struct dash *d, struct frame *f)

@@ -65,8 +65,7 @@ struct dkube {
 	long refresh_ms;       /* changes are taken at most this often */
 	long tick_ms;          /* ages move on: a redraw this often */
 	char view[32];         /* the resource view at the root (a : command) */
-	struct dash_state *state; /* the last view per context */
-	char *state_file;
+	char *state_file;      /* the last view per context */
 	long long hold_until;  /* changes wait in the sockets until then */
 };
 
@@ -946,11 +945,21 @@ static const char *current_context(struct dkube *k)
 	return c ? c : "";
 }
 
+/* Merge this context's view into the file as it is now (another dashboard
+ * may have written other contexts since this one started). */
 static void save_state(struct dkube *k)
 {
+	if (!k->state_file || !k->view[0])
+		return;
+	struct dash_state *st = xcalloc(1, sizeof *st);
 	struct perr e = { { 0 } };
-	if (k->state_file && k->state->n && state_save(k->state_file, k->state, &e) < 0)
+	if (state_load(k->state_file, st, &e) < 0)
+		memset(st, 0, sizeof *st); /* unreadable: written anew */
+	state_set(st, current_context(k), k->view);
+	perr_clear(&e);
+	if (state_save(k->state_file, st, &e) < 0)
 		dash_message(k->d, 1, "%s", e.msg);
+	free(st);
 }
 
 static void set_header(struct dkube *k)
@@ -1023,7 +1032,7 @@ static int switch_context(struct dkube *k, const char *name)
 		struct view *v = d->views[--d->nviews];
 		v->ops->free(v);
 	}
-	/* the live figures hold a cache of the old set and its client */
+	/* the models view's figures scrape through the old client */
 	view_models_free(k->models);
 	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
@@ -1111,10 +1120,8 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 		return;
 	}
 	set_root(d, v);
-	if (c->kind == CMDK_VIEW) {
+	if (c->kind == CMDK_VIEW)
 		snprintf(k->view, sizeof k->view, "%s", c->name);
-		state_set(k->state, current_context(k), c->name);
-	}
 }
 
 static void update_header(struct dash *d, struct dkube *k)
@@ -1271,11 +1278,7 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 	k->all_ns = d->app && d->app->g.all_namespaces;
 	k->ns_chosen = d->app && d->app->g.namespace;
 	set_header(k);
-	k->state = xcalloc(1, sizeof *k->state);
 	k->state_file = state_path();
-	struct perr se = { { 0 } };
-	if (k->state_file && state_load(k->state_file, k->state, &se) < 0)
-		dash_message(d, 1, "%s (the last views are forgotten)", se.msg);
 	k->models = view_models_new(client, k->ws);
 	struct dash_backend *b = xcalloc(1, sizeof *b);
 	b->wait = kube_wait;
@@ -1286,10 +1289,19 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 	d->backend = b;
 	/* -c, else the configured start view, else where this context was
 	 * left, else models */
+	char last[32] = "";
 	if (!start && strcmp(cfg->start_view, "last") != 0)
 		start = cfg->start_view;
-	if (!start)
-		start = state_get(k->state, current_context(k));
+	if (!start && k->state_file) {
+		struct dash_state *st = xcalloc(1, sizeof *st);
+		struct perr se = { { 0 } };
+		if (state_load(k->state_file, st, &se) < 0)
+			dash_message(d, 1, "%s (the last views are forgotten)", se.msg);
+		else if (state_get(st, current_context(k)))
+			snprintf(last, sizeof last, "%s", state_get(st, current_context(k)));
+		free(st);
+		start = last[0] ? last : NULL;
+	}
 	const struct dash_cmd *c = dash_cmd_find(start ? start : "models");
 	if (!c || (c->kind != CMDK_VIEW && c->kind != CMDK_NS))
 		c = dash_cmd_find("models");
@@ -1307,11 +1319,10 @@ void dash_kube_close(struct dash *d)
 		v->ops->free(v);
 	}
 	dialog_close(d);
-	view_models_free(k->models);
 	save_state(k);
+	view_models_free(k->models);
 	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
-	free(k->state);
 	free(k->state_file);
 	free(k);
 	free(d->backend);

@@ -10,9 +10,11 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 struct term {
@@ -34,6 +36,78 @@ static struct term *the_term;
 static void fatal_restore(void)
 {
 	term_close(the_term);
+}
+
+/* The crash path. A handler may not call curses, so what giving the
+ * terminal back takes is prepared while it opens: the modes it had before
+ * curses (tcsetattr is async-signal-safe) and the bytes that leave the
+ * alternate screen and show the cursor again (write is). The previous
+ * handlers (the default, or a sanitizer's report) then run as they would
+ * have. */
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+#define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
+static struct sigaction crash_prev[NCRASH];
+static struct termios crash_tio;
+static int crash_tio_ok;
+static char crash_reset[256];
+static size_t crash_reset_len;
+static volatile sig_atomic_t crash_armed;
+
+static void crash_handler(int sig)
+{
+	if (crash_armed) {
+		crash_armed = 0;
+		if (crash_tio_ok)
+			tcsetattr(0, TCSANOW, &crash_tio);
+		if (write(1, crash_reset, crash_reset_len) < 0) {
+			/* nothing more can be done for the terminal */
+		}
+	}
+	for (size_t i = 0; i < NCRASH; i++)
+		if (crash_signals[i] == sig)
+			sigaction(sig, &crash_prev[i], NULL);
+	raise(sig);
+}
+
+/* Append terminfo capability cap to the reset bytes, without its padding
+ * ("$<5>"), if the terminal has it. */
+static void crash_add(const char *cap)
+{
+	const char *v = tigetstr(cap);
+	if (!v || v == (const char *)-1)
+		return;
+	for (; *v && crash_reset_len + 1 < sizeof crash_reset; v++) {
+		if (v[0] == '$' && v[1] == '<' && strchr(v, '>')) {
+			v = strchr(v, '>');
+			continue;
+		}
+		crash_reset[crash_reset_len++] = *v;
+	}
+}
+
+static void crash_arm(void)
+{
+	crash_reset_len = 0;
+	crash_add("sgr0");
+	crash_add("cnorm");
+	crash_add("rmkx");
+	crash_add("rmcup");
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = crash_handler;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i], &sa, &crash_prev[i]);
+	crash_armed = 1;
+}
+
+static void crash_disarm(void)
+{
+	if (!crash_armed)
+		return;
+	crash_armed = 0;
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i], &crash_prev[i], NULL);
 }
 
 static attr_t style_attrs(const struct theme_style *st, short pair)
@@ -84,6 +158,7 @@ struct term *term_open(const struct theme *t, int *utf8, struct perr *e)
 	/* newterm, not initscr: initscr prints its own error and exits on a
 	 * TERM the terminfo database does not know. */
 	const char *tname = getenv("TERM");
+	crash_tio_ok = tcgetattr(0, &crash_tio) == 0;
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
 		perr_set(e, "cannot start curses on this terminal (TERM=%s is not in the terminfo "
@@ -108,6 +183,7 @@ struct term *term_open(const struct theme *t, int *utf8, struct perr *e)
 	tm->utf8 = *utf8;
 	the_term = tm;
 	x_set_fatal_hook(fatal_restore);
+	crash_arm();
 	cbreak();
 	noecho();
 	nonl();
@@ -124,6 +200,7 @@ void term_close(struct term *tm)
 	if (!tm || !tm->open)
 		return;
 	tm->open = 0;
+	crash_disarm();
 	curs_set(1);
 	endwin();
 	delscreen(tm->screen);

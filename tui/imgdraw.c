@@ -57,7 +57,7 @@ void imgdraw_render(const unsigned char *pix, int h, int w,
 			if (mode == IMGDRAW_HALF) {
 				static const char *const half[] = { " ", "\u2584", "\u2580",
 								    "\u2588" };
-				dbuf_puts(out, half[(top >= 128) * 2 + (bot >= 128)]);
+				dbuf_puts(out, half[(top >= 40) * 2 + (bot >= 40)]);
 				continue;
 			}
 			int avg = (top + bot + 1) / 2;

@@ -157,6 +157,17 @@ enum action keymap_bound(const struct keymap *km, int key, unsigned scopes)
 	return A_NONE;
 }
 
+void keys_label_for(const struct keymap *km, enum action a, char *buf, size_t n)
+{
+	for (int i = 0; km && i < km->n; i++)
+		if (km->b[i].action == a) {
+			keys_label(km->b[i].key, buf, n);
+			return;
+		}
+	const struct keydef *k = keys_for_action(a);
+	snprintf(buf, n, "%s", k ? k->label : "");
+}
+
 enum action keys_lookup(const struct keymap *km, int key, unsigned scopes)
 {
 	/* An override acts in the scopes its action's table keys act in, and

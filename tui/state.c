@@ -41,7 +41,8 @@ const char *state_get(const struct dash_state *st, const char *context)
 
 void state_set(struct dash_state *st, const char *context, const char *view)
 {
-	if (!context || !*context || strlen(context) >= sizeof st->ctx[0].context || !view)
+	if (!context || !*context ||
+	    strlen(context) >= sizeof st->ctx[0].context || !view)
 		return;
 	int i;
 	for (i = 0; i < st->n; i++)
@@ -49,23 +50,27 @@ void state_set(struct dash_state *st, const char *context, const char *view)
 			break;
 	if (i == st->n) {
 		if (st->n == STATE_MAX_CONTEXTS) { /* forget the oldest */
-			memmove(&st->ctx[0], &st->ctx[1], sizeof st->ctx[0] * (STATE_MAX_CONTEXTS - 1));
+			memmove(&st->ctx[0], &st->ctx[1],
+				sizeof st->ctx[0] * (STATE_MAX_CONTEXTS - 1));
 			i = --st->n;
 		}
 		st->n++;
-		snprintf(st->ctx[i].context, sizeof st->ctx[i].context, "%s", context);
+		snprintf(st->ctx[i].context, sizeof st->ctx[i].context, "%s",
+			 context);
 	}
 	snprintf(st->ctx[i].view, sizeof st->ctx[i].view, "%s", view);
 }
 
 static const char *scalar(yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+	return n && n->type == YAML_SCALAR_NODE
+		       ? (const char *)n->data.scalar.value
+		       : NULL;
 }
 
 /* contexts: {NAME: {view: pods}} */
-int state_parse(const char *text, size_t n, const char *source, struct dash_state *st,
-		struct perr *e)
+int state_parse(const char *text, size_t n, const char *source,
+		struct dash_state *st, struct perr *e)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -76,32 +81,43 @@ int state_parse(const char *text, size_t n, const char *source, struct dash_stat
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, n);
 	if (!yaml_parser_load(&parser, &doc)) {
-		perr_set(e, "%s:%zu:%zu: %s", source, parser.problem_mark.line + 1,
-			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
+		perr_set(e, "%s:%zu:%zu: %s", source,
+			 parser.problem_mark.line + 1,
+			 parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "invalid YAML");
 		yaml_parser_delete(&parser);
 		return -1;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	for (yaml_node_pair_t *pr = root && root->type == YAML_MAPPING_NODE
-					    ? root->data.mapping.pairs.start : NULL;
+					    ? root->data.mapping.pairs.start
+					    : NULL;
 	     pr && pr < root->data.mapping.pairs.top; pr++) {
 		const char *key = scalar(yaml_document_get_node(&doc, pr->key));
 		yaml_node_t *ctxs = yaml_document_get_node(&doc, pr->value);
-		if (!key || strcmp(key, "contexts") || ctxs->type != YAML_MAPPING_NODE)
+		if (!key || strcmp(key, "contexts") ||
+		    ctxs->type != YAML_MAPPING_NODE)
 			continue;
 		for (yaml_node_pair_t *c = ctxs->data.mapping.pairs.start;
 		     c < ctxs->data.mapping.pairs.top; c++) {
-			const char *name = scalar(yaml_document_get_node(&doc, c->key));
+			const char *name =
+				scalar(yaml_document_get_node(&doc, c->key));
 			yaml_node_t *m = yaml_document_get_node(&doc, c->value);
 			if (!name || m->type != YAML_MAPPING_NODE)
 				continue;
 			for (yaml_node_pair_t *f = m->data.mapping.pairs.start;
 			     f < m->data.mapping.pairs.top; f++) {
-				const char *fk = scalar(yaml_document_get_node(&doc, f->key));
-				const char *fv = scalar(yaml_document_get_node(&doc, f->value));
-				const struct dash_cmd *dc = fv && !strchr(fv, ' ') ? dash_cmd_find(fv) : NULL;
+				const char *fk = scalar(
+					yaml_document_get_node(&doc, f->key));
+				const char *fv = scalar(
+					yaml_document_get_node(&doc, f->value));
+				const struct dash_cmd *dc =
+					fv && !strchr(fv, ' ')
+						? dash_cmd_find(fv)
+						: NULL;
 				/* only what the dashboard could have written */
-				if (fk && !strcmp(fk, "view") && dc && dc->kind == CMDK_VIEW)
+				if (fk && !strcmp(fk, "view") && dc &&
+				    dc->kind == CMDK_VIEW)
 					state_set(st, name, dc->name);
 			}
 		}
@@ -172,7 +188,8 @@ int state_save(const char *path, const struct dash_state *st, struct perr *e)
 		return -1;
 	struct dbuf b;
 	dbuf_init(&b, 0);
-	dbuf_puts(&b, "# written by podium: the last view of each context\ncontexts:\n");
+	dbuf_puts(&b, "# written by podium: the last view of each "
+		      "context\ncontexts:\n");
 	for (int i = 0; i < st->n; i++) {
 		dbuf_puts(&b, "  ");
 		put_quoted(&b, st->ctx[i].context);

@@ -233,6 +233,8 @@ const char *keys_action_name(enum action a);
 enum action keys_action_find(const char *name);
 /* The scopes the table's keys for a act in (0: no key does a). */
 unsigned keys_action_scopes(enum action a);
+/* The label of the first key that does a, as km rebinds it ("" if none). */
+void keys_label_for(const struct keymap *km, enum action a, char *buf, size_t n);
 /* A key from its label ("D", "ctrl-x", "esc", "pgdn", "space"), or -1;
  * and back. */
 int keys_parse(const char *s);
@@ -382,6 +384,9 @@ void config_defaults(struct config *c);
  * failure c holds the defaults and e says file:line:col what is wrong. */
 int config_parse(const char *text, size_t n, const char *source,
 		 struct config *c, struct perr *e);
+/* The theme to use: flag (--theme), else PODIUM_THEME, else the file's,
+ * else NULL (the default). Borrowed. */
+const char *config_theme(const struct config *c, const char *flag);
 /* The configuration file's path (caller frees), or NULL without HOME. */
 char *config_path(void);
 /* Load config_path(): 0 with the file's settings, or the defaults when
@@ -586,7 +591,8 @@ void dialog_render(struct dialog *dl, struct dash *d, struct frame *f);
  * ASCII shades (both one cell per two pixel rows, averaged). */
 enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII,
 		   /* half blocks without colour escapes (the dashboard's frame):
-		    * each pixel on or off at half brightness */
+		    * each pixel on or off, on from a faint grey (40 of 255),
+		    * so a garment shows as its silhouette */
 		   IMGDRAW_HALF };
 
 /* The mode for a terminal on fd: colour only on a tty without NO_COLOR or

@@ -64,6 +64,13 @@ e2e_keys Enter
 e2e_wait "deployments@models" || fail "enter on a namespace did not reopen deployments in it"
 e2e_wait "ns models" || fail "the header does not show the namespace"
 e2e_wait "fashion-mnist" || fail "the models namespace's deployment is not listed"
+e2e_type ":ns default"; e2e_keys Enter
+e2e_wait "deployments@default" || fail ":ns NAME did not reopen the view in NAME"
+e2e_wait "ns default" || fail "the header does not follow :ns NAME"
+e2e_type ":ns all"; e2e_keys Enter
+e2e_wait "deployments@all" || fail ":ns all did not reopen the view in every namespace"
+e2e_type ":ns models"; e2e_keys Enter
+e2e_wait "deployments@models" || fail ":ns models did not switch back"
 
 # ---- the last view per context comes back
 e2e_type ":pods"; e2e_keys Enter
@@ -71,6 +78,8 @@ e2e_wait "pods@models" || fail "no pods view"
 quit
 grep -q "view: pods" "$E2E_TMP/state/podium/state.yaml" || fail "state.yaml does not remember pods: $(cat "$E2E_TMP/state/podium/state.yaml")"
 ls "$E2E_TMP/state/podium" | grep -q tmp && fail "a temporary state file was left"
+grep -A1 '^  "other":' "$E2E_TMP/state/podium/state.yaml" | grep -q "view: deployments" ||
+	fail "state.yaml does not remember the other context's view: $(cat "$E2E_TMP/state/podium/state.yaml")"
 new_server; E2E_ENV="KUBECONFIG=$KCS" e2e_start 140 30 "$PODIUM"
 e2e_wait "pods@default" || fail "the last view of the context was not restored"
 quit
@@ -79,11 +88,12 @@ new_server; E2E_ENV="KUBECONFIG=$KCS" e2e_start 140 30 "$PODIUM" -c svc
 e2e_wait "services@default" || fail "-c did not win over the remembered view"
 quit
 
-# ---- config.yaml: key overrides act and show in help; log-lines; start-view
+# ---- config.yaml: key overrides act and show in help; readonly; start-view
 mkdir -p "$E2E_TMP/config/podium"
 cat >"$E2E_TMP/config/podium/config.yaml" <<'YAML'
 start-view: deploy
 refresh: 200ms
+readonly: true
 keys:
   describe: D
   help: [F1, h]
@@ -92,6 +102,7 @@ sed -i 's/F1, //' "$E2E_TMP/config/podium/config.yaml"
 new_server; E2E_ENV="KUBECONFIG=$KCS" e2e_start 140 40 "$PODIUM"
 e2e_wait "deployments@default" || fail "start-view: deploy was not used"
 e2e_wait "web" || fail "no deployments"
+e2e_wait "READONLY" || fail "readonly: true did not make the dashboard read-only"
 e2e_type "/web"; e2e_keys Enter
 e2e_wait_gone "broken" || fail "no filter"
 e2e_keys d
@@ -99,7 +110,9 @@ sleep 0.5
 e2e_screen | grep -q "describe:web" && fail "d still describes after describe was rebound"
 e2e_keys D
 e2e_wait "describe:web" || fail "D does not describe"
-e2e_keys Escape h
+e2e_keys Escape s
+e2e_wait "--readonly" || fail "readonly: true did not refuse scale"
+e2e_keys h
 e2e_wait "describe the selection" || fail "h does not open help"
 e2e_screen | grep -qE '^  D +describe the selection' || fail "help does not show D for describe"
 e2e_screen | grep -qE '^  d +describe the selection' && fail "help still shows d for describe"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # robust.sh - made for SSH, in tmux against `podium sim`: SIGTERM exits 0
-# with the terminal restored; when the terminal goes away (the tmux server
+# with the terminal restored, and a crash (SIGSEGV, SIGABRT) restores it too; when the terminal goes away (the tmux server
 # killed: the pty closed) the dashboard exits instead of spinning, with
 # SIGHUP and with SIGHUP blocked (only the end of input tells it); resize
 # down to 40x10 (a dialog open) and smaller and back; NO_COLOR, TERM=xterm
@@ -67,6 +67,19 @@ e2e_wait "[exited 0]" || fail "SIGTERM did not exit 0"
 restored || fail "the terminal was not restored after SIGTERM"
 gone "$pid" 3
 tmx kill-server
+
+# ---- a crash (SIGSEGV, SIGABRT) gives the terminal back too
+for sig in SEGV ABRT; do
+	new_server; e2e_start 100 30 "$PODIUM" --kubeconfig "$KC"
+	e2e_wait "models@all" || fail "no models view"
+	pid=$(dash_pid); [ -n "$pid" ] || fail "cannot find the dashboard"
+	kill -$sig "$pid"
+	e2e_wait "[exited " || fail "SIG$sig did not end the dashboard"
+	e2e_screen | grep -q "exited 0" && fail "SIG$sig: exit status 0"
+	restored || fail "the terminal was not restored after SIG$sig"
+	gone "$pid" 3
+	tmx kill-server
+done
 
 # ---- the terminal goes away: SIGHUP, then no process left, no spinning
 new_server; e2e_start 100 30 "$PODIUM" --kubeconfig "$KC"
@@ -178,4 +191,17 @@ e2e_keys Escape; e2e_type ":q"; e2e_keys Enter
 e2e_wait "[exited 0]" || fail "did not exit 0 under LANG=C"
 tmx pipe-pane -t t
 grep -qaP '[\x80-\xff]' "$out" && fail "LANG=C: a UTF-8 message reached the terminal as UTF-8"
+tmx kill-server
+# the models view's sparklines and figures, and the help screen
+out=$E2E_TMP/bytes.models
+new_server; E2E_ENV="LANG=C LC_ALL=C" e2e_start 160 30 "$PODIUM" --kubeconfig "$KC" -c models
+tmx pipe-pane -t t -o "cat >> $out"
+e2e_wait "fashion-mnist" 20 || fail "no model deployment under LANG=C"
+sleep 3
+e2e_keys '?'
+e2e_wait "command mode" || fail "no help under LANG=C"
+e2e_keys Escape; e2e_type ":q"; e2e_keys Enter
+e2e_wait "[exited 0]" || fail "did not exit 0 under LANG=C (models)"
+tmx pipe-pane -t t
+grep -qaP '[\x80-\xff]' "$out" && fail "LANG=C: the models view wrote bytes above 0x7f"
 echo "robust e2e ok"
