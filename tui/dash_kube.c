@@ -7,7 +7,8 @@
  *
  * Views hold the cache's items as an array that is only valid until the
  * cache next changes; caches change only inside kube_watchset_step, and
- * every view whose cache changed takes a fresh array right after it.
+ * every view whose cache changed takes a fresh array right after it
+ * (changes may wait for the next refresh only while no item was freed).
  */
 #define _GNU_SOURCE /* mkstemps */
 #include "tui/tui.h"
@@ -38,6 +39,7 @@ struct res_view {
 	const struct kube_item **items;
 	size_t nitems;
 	unsigned long long seen;
+	int dropped;    /* the cache freed an item of items: refresh now */
 	struct tview_src src;
 	const char *cols[RES_MAX_COLS];
 	unsigned char wide[RES_MAX_COLS];
@@ -222,8 +224,18 @@ static void setup_columns(struct res_view *rv)
 
 /* ---- resource views ------------------------------------------------- */
 
+/* A DELETED item is freed when this returns: the view must let go of it
+ * at this step rather than hold changes back for the next refresh. */
+static void res_changed(void *ctx, enum kube_event_type t, const struct kube_item *it)
+{
+	(void)it;
+	if (t == KUBE_EVENT_DELETED)
+		((struct res_view *)ctx)->dropped = 1;
+}
+
 static void res_refresh(struct res_view *rv)
 {
+	rv->dropped = 0;
 	free(rv->items);
 	rv->items = NULL;
 	rv->nitems = kube_cache_items(rv->cache, &rv->items);
@@ -299,6 +311,8 @@ static int res_watch(struct res_view *rv)
 		.project = project,
 		.project_free = project_free,
 		.project_ctx = (void *)rv->kind,
+		.on_change = res_changed,
+		.change_ctx = rv,
 	};
 	rv->cache = kube_watchset_add(rv->k->ws, &spec);
 	free(path);
@@ -801,7 +815,8 @@ static void kube_step(struct dash *d)
 		struct res_view *rv = as_res(d->views[i]);
 		if (!rv || !rv->cache || kube_cache_changes(rv->cache) == rv->seen)
 			continue;
-		if (now - k->refreshed < REFRESH_MS && kube_cache_synced(rv->cache) && rv->nitems) {
+		if (now - k->refreshed < REFRESH_MS && kube_cache_synced(rv->cache) && rv->nitems &&
+		    !rv->dropped) {
 			k->pending = 1;
 			continue;
 		}
