@@ -1011,7 +1011,7 @@ void kube_table_clear(struct kube_table *t)
  * `podium get` should not build a jansson tree of it to print a few cells
  * per row. */
 
-/* A Table cell as kubectl's table printer shows it (%v). */
+/* A Table cell as kubectl's table printer shows it (%v); v is a token. */
 static char *table_cell(struct kube_val v)
 {
 	switch (v_type(v)) {

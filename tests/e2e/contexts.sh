@@ -28,7 +28,7 @@ new_server() { NSRV=$((NSRV + 1)); E2E_SOCK="podium-e2e-$$-$NSRV"; }
 quit() {
 	e2e_keys Escape; e2e_type ":q"; e2e_keys Enter
 	e2e_wait "[exited 0]" || fail ":q did not exit 0"
-	tmx kill-server
+	e2e_stop
 }
 
 # ---- :ctx lists, enter switches in place
@@ -58,8 +58,10 @@ e2e_screen | grep -q "ctx podium-sim" || fail "a failed switch left the context"
 # ---- :ns lists namespaces, enter switches and reopens the view
 e2e_type ":ns"; e2e_keys Enter
 e2e_wait "namespaces" || fail ":ns did not list namespaces"
+e2e_wait "kube-system" || fail "the namespaces are not listed"
 e2e_type "/models"; e2e_keys Enter
 e2e_wait_gone "kube-system" || fail "the namespace filter did not apply"
+e2e_wait "Active" || fail "the filter hid the models namespace"
 e2e_keys Enter
 e2e_wait "deployments@models" || fail "enter on a namespace did not reopen deployments in it"
 e2e_wait "ns models" || fail "the header does not show the namespace"

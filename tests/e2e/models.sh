@@ -13,7 +13,10 @@ E2E_EXTRA_CLEANUP=sim_cleanup
 [ -d /usr/share/datasets/fashion-mnist ] || { echo "no Fashion-MNIST data set"; exit 77; }
 command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
 
-A=$E2E_TMP/a.safetensors B=$E2E_TMP/b.safetensors
+# Short paths: the dialogs show them whole in their fields.
+MD=$(mktemp -d /tmp/pm.XXXXXX)
+E2E_EXTRA_CLEANUP='sim_cleanup; rm -rf "$MD"'
+A=$MD/a.safetensors B=$MD/b.safetensors
 "$PODIUM" model train --limit 2000 --epochs 1 --seed 1 -o "$A" >/dev/null 2>&1 || { echo "cannot train model A"; exit 1; }
 "$PODIUM" model train --limit 1000 --epochs 1 --seed 2 -o "$B" >/dev/null 2>&1 || { echo "cannot train model B"; exit 1; }
 SHA=$("$PODIUM" model info "$A" 2>/dev/null | grep -o '[0-9a-f]\{64\}' | head -1)
@@ -44,16 +47,22 @@ e2e_screen | grep -E "fashion-mnist .* [0-9]+m +[0-9]+(Mi|Ki) " >/dev/null || e2
 # requests through the service proxy show as a rate and a p99
 body=$E2E_TMP/infer.json
 python3 -c "import json; print(json.dumps({'inputs':[{'name':'input','shape':[1,784],'datatype':'FP32','data':[0.0]*784}]}))" >"$body"
-for i in $(seq 1 40); do
-	curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data @"$body" \
+# Requests go on while the view reads (a rate needs two readings with
+# requests between them); bounded in count and time.
+(for i in $(seq 1 400); do
+	curl -s -m 5 -o /dev/null -X POST -H 'Content-Type: application/json' --data @"$body" \
 		"$URL/api/v1/namespaces/models/services/fashion-mnist:8080/proxy/v2/models/fashion-mnist/infer"
 	sleep 0.05
-done
+done) &
+LOAD=$!
 ok=0
-for i in $(seq 1 100); do
+# The view reads /metrics every 3 s and needs two readings for a rate;
+# a loaded machine may take several rounds.
+for i in $(seq 1 300); do
 	if e2e_screen | grep -E "fashion-mnist .* [0-9.]+ +[0-9.]+ms " >/dev/null; then ok=1; break; fi
 	sleep 0.1
 done
+kill $LOAD 2>/dev/null; wait $LOAD 2>/dev/null
 [ $ok = 1 ] || fail "no request rate and p99 after /infer requests"
 
 # c: compare with the served model: 100% agreement

@@ -66,7 +66,7 @@ kill -TERM "$pid"
 e2e_wait "[exited 0]" || fail "SIGTERM did not exit 0"
 restored || fail "the terminal was not restored after SIGTERM"
 gone "$pid" 3
-tmx kill-server
+e2e_stop
 
 # ---- a crash (SIGSEGV, SIGABRT) gives the terminal back too
 for sig in SEGV ABRT; do
@@ -78,14 +78,14 @@ for sig in SEGV ABRT; do
 	e2e_screen | grep -q "exited 0" && fail "SIG$sig: exit status 0"
 	restored || fail "the terminal was not restored after SIG$sig"
 	gone "$pid" 3
-	tmx kill-server
+	e2e_stop
 done
 
 # ---- the terminal goes away: SIGHUP, then no process left, no spinning
 new_server; e2e_start 100 30 "$PODIUM" --kubeconfig "$KC"
 e2e_wait "models@all" || fail "no models view"
 pid=$(dash_pid); [ -n "$pid" ] || fail "cannot find the dashboard"
-tmx kill-server
+e2e_stop
 gone "$pid" 5
 
 # ---- the same with SIGHUP blocked: only the end of input says it
@@ -93,7 +93,7 @@ new_server; e2e_start 100 30 python3 -c "'import os, signal, sys; signal.pthread
 e2e_wait "models@all" || fail "no models view (SIGHUP blocked)"
 pid=$(dash_pid); [ -n "$pid" ] || fail "cannot find the dashboard"
 grep -q '^SigBlk:.*[13579bdf]$' "/proc/$pid/status" || fail "SIGHUP is not blocked in the dashboard"
-tmx kill-server
+e2e_stop
 gone "$pid" 5
 echo "terminal gone: the dashboard exits, with and without SIGHUP"
 
@@ -119,7 +119,7 @@ tmx resize-window -t t -x 120 -y 32
 e2e_wait "deployments@default" || fail "not redrawn after resize"
 e2e_type ":q"; e2e_keys Enter
 e2e_wait "[exited 0]" || fail ":q did not exit 0 after resizing"
-tmx kill-server
+e2e_stop
 
 # ---- colours: what each terminal can show, and nothing it cannot
 # bytes ENV...: the raw output of a dashboard with a scale dialog open.
@@ -137,7 +137,7 @@ bytes() {
 	e2e_keys Escape; e2e_type ":q"; e2e_keys Enter
 	e2e_wait "[exited 0]" >/dev/null || fail "did not exit 0 ($*)"
 	tmx pipe-pane -t t
-	tmx kill-server
+	e2e_stop
 	BYTES=$out
 }
 # SGR sequences that set a colour: 30-37/40-47/90-97/100-107, 38;5;N, 48;5;N
@@ -163,7 +163,7 @@ for t in dumb no-such-terminal; do
 	e2e_wait "[exited 1]" || fail "TERM=$t did not exit 1"
 	e2e_screen | grep -q "^podium: .*TERM=$t" || fail "TERM=$t: no podium: line"
 	restored || fail "TERM=$t: the terminal was not restored"
-	tmx kill-server
+	e2e_stop
 done
 
 # ---- LANG=C: ASCII lines and marks, and never a byte above 0x7f, even
@@ -191,7 +191,7 @@ e2e_keys Escape; e2e_type ":q"; e2e_keys Enter
 e2e_wait "[exited 0]" || fail "did not exit 0 under LANG=C"
 tmx pipe-pane -t t
 grep -qaP '[\x80-\xff]' "$out" && fail "LANG=C: a UTF-8 message reached the terminal as UTF-8"
-tmx kill-server
+e2e_stop
 # the models view's sparklines and figures, and the help screen
 out=$E2E_TMP/bytes.models
 new_server; E2E_ENV="LANG=C LC_ALL=C" e2e_start 160 30 "$PODIUM" --kubeconfig "$KC" -c models

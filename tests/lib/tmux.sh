@@ -29,6 +29,18 @@ e2e_start() {
 
 e2e_screen() { tmx capture-pane -p -t t; }
 
+# e2e_stop: end the session and its tmux server, and wait until the server
+# is gone (a new session on a dying server fails with "server exited
+# unexpectedly").
+e2e_stop() {
+	tmx kill-server 2>/dev/null
+	local i
+	for ((i = 0; i < 100; i++)); do
+		tmx has-session 2>/dev/null || return 0
+		sleep 0.02
+	done
+}
+
 # e2e_keys KEYS...: tmux send-keys (names like Escape, Enter, C-d work).
 e2e_keys() { tmx send-keys -t t "$@"; }
 # e2e_type TEXT: literal text.
