@@ -6,6 +6,7 @@
 #   make bench      the benchmarks under tests/bench (print figures)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make fuzz-ci    each libFuzzer target for FUZZ_CI_SECONDS (15) on the corpus
+#   make valgrind   the integration tests with podium under valgrind memcheck
 #   make deps       apt-get install every Debian package used (idempotent)
 #   make run        the dashboard on the embedded simulated cluster
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, themes)
@@ -72,6 +73,11 @@ check:
 
 bench: all
 	tests/bench/run-benches.sh $(BUILD)
+
+# Every podium the integration tests run goes through tests/valgrind/podium
+# (memcheck, tests/valgrind.supp); VG_TESTS="name ..." runs only those.
+valgrind: all
+	tests/valgrind.sh $(BUILD)
 
 # libFuzzer targets, built with clang: the library sources once into
 # $(BUILD)/fuzz/obj (clang may differ from the compiler of the archive), then

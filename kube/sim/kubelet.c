@@ -972,7 +972,10 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 	}
 	json_t *meta = json_object_get(pod, "metadata");
 	int deleting = json_object_get(meta, "deletionTimestamp") != NULL;
-	const char *uid = meta_str(pod, "uid");
+	/* A copy: admitting or removing the pod replaces or frees its object,
+	 * and the uid string with it. */
+	char uid[128];
+	snprintf(uid, sizeof uid, "%s", meta_str(pod, "uid") ? meta_str(pod, "uid") : "");
 	struct pod_state *ps = smap_get(&w->pods, uid);
 	if (!ps) {
 		if (!jstr(json_object_get(pod, "spec"), "nodeName")) {

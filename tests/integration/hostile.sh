@@ -7,8 +7,8 @@
 # messages (names and values the server refuses); podium get -o wide,
 # describe, logs and events and the error lines are then read byte by byte:
 # no ESC, no other C0 but newline, no DEL, no C1, no bidi control, valid
-# UTF-8. (Invalid UTF-8 cannot travel in the API's JSON; the sanitiser's own
-# tests and fuzz_sanitize cover it, and logs/raw below feeds it too.)
+# UTF-8. Invalid UTF-8 cannot travel in the API's JSON: a small server
+# sends all the payloads as raw bytes, as a log and as a 500 answer.
 set -u
 : "${PODIUM:?}" "${TOP:?}"
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
@@ -79,5 +79,55 @@ for f in "$H"/*; do
 		run "apply bad name ($k)" apply -f "bad-name-$k.json"
 		[ -s err ] || fail "apply of a bad name ($k) gave no error"
 	fi
+done
+# Raw bytes (invalid UTF-8 too) straight from a server: a log, and an error
+# answer that is no JSON at all.
+cat >raw_server.py <<'PY'
+import http.server, os, sys
+h = sys.argv[1]
+raw = b"\n".join(open(os.path.join(h, f), "rb").read() for f in sorted(os.listdir(h)) if f != "README") + b"\n"
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        body, code, ctype = raw, 500, "application/json"
+        if path.endswith("/log"):
+            code, ctype = 200, "text/plain"
+        elif path == "/api/v1/namespaces/default/pods/somepod":
+            code = 200
+            body = (b'{"kind":"Pod","apiVersion":"v1","metadata":{"name":"somepod","namespace":"default"},'
+                    b'"spec":{"containers":[{"name":"c","image":"busybox"}]},"status":{"phase":"Running"}}')
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open("raw.port", "w").write(str(s.server_port))
+s.serve_forever()
+PY
+python3 raw_server.py "$H" &
+RAW=$!
+trap 'kill $RAW 2>/dev/null; sim_cleanup; rm -rf "$T"' EXIT
+sim_wait "the raw server" test -s raw.port || exit 1
+cat >raw.kc <<KC
+apiVersion: v1
+kind: Config
+clusters: [{name: r, cluster: {server: "http://127.0.0.1:$(cat raw.port)"}}]
+users: [{name: u, user: {}}]
+contexts: [{name: r, context: {cluster: r, user: u, namespace: default}}]
+current-context: r
+KC
+rawp() { timeout 30 "$PODIUM" --kubeconfig raw.kc "$@"; }
+rawp logs somepod >out 2>err
+clean out "raw logs (stdout)"
+clean err "raw logs (stderr)"
+grep -q "invalid" out || fail "the raw log did not come through: $(head -c 300 out)"
+for args in "get pods" "get pods -o wide" "describe pod x" "events"; do
+	rawp $args >out 2>err
+	clean out "raw 500 answer to $args (stdout)"
+	clean err "raw 500 answer to $args (stderr)"
+	checked=$((checked + 1))
 done
 echo "ok: $checked podium runs, every stdout and stderr clean"
