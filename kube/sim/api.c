@@ -391,13 +391,19 @@ static int check_body(struct sim_request *rq, json_t *obj, int need_name,
 	return 0;
 }
 
+/* dryRun: only "All" is a value; 0, or -1 with a 400 in st. */
 static int dry_run(struct sim_request *rq, struct sim_status *st)
 {
-	if (rq->q.dry_run && *rq->q.dry_run) {
-		sim_status_bad_request(st, "dryRun is not supported by the "
-					   "simulated cluster");
-		return 1;
+	const char *v = rq->q.dry_run;
+	rq->dry = 0;
+	if (!v || !*v)
+		return 0;
+	if (strcmp(v, "All") != 0) {
+		sim_status_bad_request(st, "dryRun: Unsupported value: \"%.64s\": "
+					   "supported values: \"All\"", v);
+		return -1;
 	}
+	rq->dry = 1;
 	return 0;
 }
 
@@ -465,16 +471,17 @@ static void handle_create(struct sim_request *rq, struct sim_resp *r)
 	struct sim_status st = { 0 };
 	json_t *obj = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
 	json_t *out = NULL;
-	if (!obj || check_body(rq, obj, 0, &st) < 0 || dry_run(rq, &st) ||
+	if (!obj || check_body(rq, obj, 0, &st) < 0 ||
 	    field_validation(rq, obj, r, &st) < 0)
 		goto fail;
 	sim_lock(rq->sim);
 	managed_update(rq, NULL, obj);
-	int rc = sim_store_create(rq->sim, rq->route.kind,
-				  rq->route.has_ns ? rq->route.ns : NULL, obj, &out,
-				  &st);
+	int rc = (rq->dry ? sim_store_create_dry : sim_store_create)(
+		rq->sim, rq->route.kind, rq->route.has_ns ? rq->route.ns : NULL, obj,
+		&out, &st);
 	obj = NULL;
-	json_incref(out);
+	if (!rq->dry)
+		json_incref(out);
 	sim_unlock(rq->sim);
 	if (rc < 0)
 		goto fail;
@@ -537,12 +544,13 @@ static void store_update(struct sim_request *rq, json_t *obj, int created,
 								  rq->route.name),
 			       obj);
 	if (created)
-		rc = sim_store_create(rq->sim, rq->route.kind, rq->route.ns, obj, &out,
-				      &st);
+		rc = (rq->dry ? sim_store_create_dry : sim_store_create)(
+			rq->sim, rq->route.kind, rq->route.ns, obj, &out, &st);
 	else
-		rc = sim_store_update(rq->sim, rq->route.kind, rq->route.ns, obj, &out,
-				      &st);
-	json_incref(out);
+		rc = (rq->dry ? sim_store_update_dry : sim_store_update)(
+			rq->sim, rq->route.kind, rq->route.ns, obj, &out, &st);
+	if (!rq->dry)
+		json_incref(out);
 	sim_unlock(rq->sim);
 	if (rc < 0) {
 		sim_resp_status(r, &st);
@@ -561,7 +569,7 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *body = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
-	if (!body || check_body(rq, body, 1, &st) < 0 || dry_run(rq, &st) ||
+	if (!body || check_body(rq, body, 1, &st) < 0 ||
 	    field_validation(rq, body, r, &st) < 0)
 		goto fail;
 	sim_lock(rq->sim);
@@ -670,7 +678,7 @@ static void handle_apply(struct sim_request *rq, struct sim_resp *r)
 		goto fail;
 	}
 	cfg = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
-	if (!cfg || dry_run(rq, &st))
+	if (!cfg)
 		goto fail;
 	if (!json_is_object(cfg)) {
 		sim_status_bad_request(&st, "the object provided is not a JSON object");
@@ -732,7 +740,7 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 		return;
 	}
 	patch = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
-	if (!patch || dry_run(rq, &st))
+	if (!patch)
 		goto fail;
 	sim_lock(rq->sim);
 	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
@@ -811,11 +819,6 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (json_is_true(orphan) && !p)
 			o->propagation = "Orphan";
 	}
-	if (dry_run(rq, st)) {
-		json_decref(*body);
-		*body = NULL;
-		return -1;
-	}
 	return 0;
 }
 
@@ -851,6 +854,26 @@ static int preconditions(struct sim_request *rq, const json_t *body,
 	return 0;
 }
 
+/* What a delete would answer, without deleting (lock held): pods and
+ * namespaces answer with the object, the rest with the Success Status. */
+static int dry_delete(struct sim_request *rq, json_t **out, struct sim_status *st)
+{
+	const struct sim_kind *k = rq->route.kind;
+	json_t *obj = sim_store_get(rq->sim, k, rq->route.ns, rq->route.name);
+	if (!obj) {
+		sim_status_not_found(st, k, rq->route.name);
+		return -1;
+	}
+	if (!k->group[0] && (strcmp(k->kind, "Pod") == 0 || strcmp(k->kind, "Namespace") == 0)) {
+		*out = json_incref(obj);
+		return 0;
+	}
+	json_t *det = sim_status_details(k, rq->route.name);
+	json_object_set(det, "uid", json_object_get(json_object_get(obj, "metadata"), "uid"));
+	*out = sim_status_success_json(det);
+	return 0;
+}
+
 static void handle_delete(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
@@ -860,7 +883,9 @@ static void handle_delete(struct sim_request *rq, struct sim_resp *r)
 		goto fail;
 	sim_lock(rq->sim);
 	int rc = preconditions(rq, body, &st);
-	if (rc == 0)
+	if (rc == 0 && rq->dry)
+		rc = dry_delete(rq, &out, &st);
+	else if (rc == 0)
 		rc = sim_store_delete_grace(rq->sim, rq->route.kind, rq->route.ns,
 					    rq->route.name, o.propagation, o.grace,
 					    &out, &st);
@@ -900,6 +925,10 @@ static void handle_delete_collection(struct sim_request *rq, struct sim_resp *r)
 		if (!sim_selector_match(label, obj) || !sim_selector_match(field, obj))
 			continue;
 		json_t *out = NULL;
+		if (rq->dry) {
+			json_array_append(items, obj);
+			continue;
+		}
 		if (sim_store_delete_grace(rq->sim, k, meta_str(obj, "namespace"),
 					   meta_str(obj, "name"), o.propagation,
 					   o.grace, &out, NULL) == 0 &&
@@ -1022,6 +1051,12 @@ static const struct {
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	const struct sim_route *rt = &rq->route;
+	struct sim_status st = { 0 };
+	if (dry_run(rq, &st) < 0) {
+		sim_resp_status(r, &st);
+		sim_status_clear(&st);
+		return;
+	}
 	if (strcmp(rt->kind->group, "metrics.k8s.io") == 0) {
 		handle_metrics(rq, r);
 		return;

@@ -122,6 +122,7 @@ struct sim_request {
 	const char *user; /* authenticated user */
 	const char *server_addr; /* "127.0.0.1:PORT" */
 	const char *user_agent;
+	int dry; /* dryRun=All: check and answer, store nothing */
 	int client_fd;           /* the client's socket, or -1 */
 };
 

@@ -128,6 +128,14 @@ void sim_watch_expire_all(struct sim *s);
 
 /* ---- store internals (store.c) ---- */
 
+/* Dry runs (dryRun=All): every check and default of sim_store_create and
+ * sim_store_update, nothing stored, no event; *out is a new reference the
+ * caller frees. Take ownership of obj. */
+int sim_store_create_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st);
+int sim_store_update_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st);
+
 /* Build the object and the bucket array; called by sim_new. */
 void sim_store_init(struct sim *s);
 void sim_store_fini(struct sim *s);

@@ -573,9 +573,9 @@ static int check_namespace(struct sim *s, const struct sim_kind *k,
 	return 0;
 }
 
-/* Create with system fields, defaults and validation; takes ownership. */
-int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
-		     json_t *obj, json_t **out, struct sim_status *st)
+/* Create, or with dry only check and show it (then *out is the caller's). */
+static int create_impl(struct sim *s, const struct sim_kind *k, const char *ns,
+		       json_t *obj, json_t **out, struct sim_status *st, int dry)
 {
 	int rc = -1;
 	char buf[64], av[64];
@@ -653,6 +653,13 @@ int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
 		goto out_ns;
 	}
 
+	if (dry) {
+		sim_canonical_order(obj);
+		if (out)
+			*out = json_incref(obj);
+		rc = 0;
+		goto out_ns;
+	}
 	struct sim_bucket *b = bucket(s, k);
 	int found;
 	name = meta_str(obj, "name");
@@ -671,6 +678,20 @@ out_ns:
 out:
 	json_decref(obj);
 	return rc;
+}
+
+/* Create with system fields, defaults and validation; takes ownership. */
+int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
+		     json_t *obj, json_t **out, struct sim_status *st)
+{
+	return create_impl(s, k, ns, obj, out, st, 0);
+}
+
+/* The dry run of a create: checked and shown, not stored. */
+int sim_store_create_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st)
+{
+	return create_impl(s, k, ns, obj, out, st, 1);
 }
 
 /* The parts of an object that an update may not change. */
@@ -703,9 +724,10 @@ static int same_object(const json_t *a, const json_t *b)
 	return eq;
 }
 
-/* Replace, with the stale-resourceVersion 409; takes ownership. */
-int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
-		     json_t *obj, json_t **out, struct sim_status *st)
+/* Replace, or with dry only check and show it (then *out is the
+ * caller's). */
+static int update_impl(struct sim *s, const struct sim_kind *k, const char *ns,
+		       json_t *obj, json_t **out, struct sim_status *st, int dry)
 {
 	int rc = -1;
 	char av[64];
@@ -765,6 +787,12 @@ int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
 			json_object_get(json_object_get(old, "metadata"),
 					"resourceVersion"));
 	sim_canonical_order(obj);
+	if (dry) {
+		if (out)
+			*out = json_incref(obj);
+		rc = 0;
+		goto out;
+	}
 	if (same_object(obj, old)) {
 		if (out)
 			*out = old;
@@ -783,6 +811,20 @@ int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
 out:
 	json_decref(obj);
 	return rc;
+}
+
+/* Replace, with the stale-resourceVersion 409; takes ownership. */
+int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
+		     json_t *obj, json_t **out, struct sim_status *st)
+{
+	return update_impl(s, k, ns, obj, out, st, 0);
+}
+
+/* The dry run of an update: checked and shown, not stored. */
+int sim_store_update_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st)
+{
+	return update_impl(s, k, ns, obj, out, st, 1);
 }
 
 static void namespace_finish(struct sim *s, const char *ns);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # sim_kubectl.sh - the real kubectl against `podium sim`, over TLS with a
 # bearer token and with a client certificate: get (table, -o wide, -o json,
-# -o yaml, -A, -l, -w), create -f, typed creates, scale, describe, rollout
-# status, restart, history and undo, client-side and server-side apply
-# (with a conflict), logs (-f, --tail, --since), top, get
-# events, the progress deadline, delete with cascading, faults, and a
-# wrong token refused. Each step asserts the output or the state.
+# -o yaml, -A, -l, -w, --sort-by), create -f, typed creates, scale,
+# describe, rollout status, restart, history and undo, client-side and
+# server-side apply (with a conflict), diff and server dry runs, logs (-f,
+# --tail, --since, --timestamps), top, get events, the progress deadline,
+# delete with cascading, faults, and a wrong token refused. Each step
+# asserts the output or the state.
 set -u
 command -v kubectl >/dev/null || { echo "kubectl not installed"; exit 77; }
 TMP=${PODIUM_TEST_TMP:-/tmp}/sim_kubectl.$$
@@ -155,6 +156,11 @@ k get deployment web -o jsonpath='{.spec.template.metadata.annotations}' |
 sed 's/replicas: 3/replicas: 4/' "$TMP/web.yaml" >"$TMP/web4.yaml"
 k apply -f "$TMP/web4.yaml" 2>/dev/null | grep -q 'configured' || fail "apply configured"
 k apply -f "$TMP/web4.yaml" | grep -q 'unchanged' || fail "apply unchanged"
+# kubectl diff and --dry-run=server: dryRun=All answers, stores nothing.
+k diff -f "$TMP/web4.yaml" >/dev/null || fail "diff of an applied manifest found changes"
+k diff -f "$TMP/web.yaml" | grep -q '^+  replicas: 3' || fail "diff shows no change of replicas"
+k apply --dry-run=server -f "$TMP/web.yaml" | grep -q 'server dry run' || fail "dry-run=server"
+[ "$(k get deployment web -o jsonpath='{.spec.replicas}')" = 4 ] || fail "a dry run changed replicas"
 
 # Server-side apply, a second manager's conflict, then forced.
 out=$(k apply --server-side -f "$TMP/web4.yaml") || fail "apply --server-side: $out"

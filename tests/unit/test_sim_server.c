@@ -652,6 +652,56 @@ static void test_logs(void **state)
 	done(&r);
 }
 
+/* dryRun=All: every check and default, the answer, and nothing stored. */
+static void test_dry_run(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	const char *cm = "{\"metadata\":{\"name\":\"dry\"},\"data\":{\"a\":\"1\"}}";
+	const char *col = "/api/v1/namespaces/default/configmaps";
+	char path[256];
+	snprintf(path, sizeof path, "%s?dryRun=All", col);
+	req(f, "POST", path, TOKEN, "application/json", cm, strlen(cm), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	json_t *j = reply_json(&r);
+	assert_int_equal(strlen(json_string_value(json_object_get(json_object_get(j, "metadata"),
+								  "uid"))),
+			 36);
+	json_decref(j);
+	done(&r);
+	get(f, "/api/v1/namespaces/default/configmaps/dry", &r);
+	assert_int_equal(r.code, 404);
+	done(&r);
+	req(f, "POST", col, TOKEN, "application/json", cm, strlen(cm), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	done(&r);
+	const char *mp = "{\"data\":{\"a\":\"2\"}}";
+	req(f, "PATCH", "/api/v1/namespaces/default/configmaps/dry?dryRun=All", TOKEN,
+	    "application/merge-patch+json", mp, strlen(mp), NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	j = reply_json(&r);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "a")), "2");
+	json_decref(j);
+	done(&r);
+	req(f, "DELETE", "/api/v1/namespaces/default/configmaps/dry?dryRun=All", TOKEN, NULL,
+	    NULL, 0, NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+	get(f, "/api/v1/namespaces/default/configmaps/dry", &r);
+	j = reply_json(&r);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "a")), "1");
+	json_decref(j);
+	done(&r);
+	req(f, "DELETE", "/api/v1/namespaces/default/configmaps/dry?dryRun=Maybe", TOKEN, NULL,
+	    NULL, 0, NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+	req(f, "DELETE", "/api/v1/namespaces/default/configmaps/dry", TOKEN, NULL, NULL, 0,
+	    NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -1053,6 +1103,7 @@ int main(void)
 		cmocka_unit_test(test_protobuf_create),
 		cmocka_unit_test(test_server_side_apply),
 		cmocka_unit_test(test_logs),
+		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_slow_watcher),
