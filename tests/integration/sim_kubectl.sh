@@ -100,6 +100,10 @@ if kubectl_before 25; then
 	out=$(k create -f "$TMP/typed.yaml" 2>&1) && fail "a manifest with a string for replicas was created"
 	echo "$out" | grep -q 'ValidationError(Deployment.spec.replicas): invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got "string", expected "integer"' ||
 		fail "wrong type said: $out"
+	grep -v 'selector:' "$TMP/web.yaml" | sed 's/name: web/name: noselector/' >"$TMP/nosel.yaml"
+	out=$(k create -f "$TMP/nosel.yaml" 2>&1) && fail "a Deployment without a selector was created"
+	echo "$out" | grep -q 'ValidationError(Deployment.spec): missing required field "selector" in io.k8s.api.apps.v1.DeploymentSpec' ||
+		fail "missing selector said: $out"
 else
 	echo "$out" | grep -q 'strict decoding error: unknown field "spec.replicass"' ||
 		fail "unknown field said: $out"

@@ -357,6 +357,13 @@ static void test_served_document(void **state)
 	assert_string_equal(json_string_value(json_object_get(gvk, "group")), "apps");
 	assert_string_equal(json_string_value(json_object_get(gvk, "kind")), "Deployment");
 	assert_string_equal(json_string_value(json_object_get(gvk, "version")), "v1");
+	/* and the required fields it reports missing */
+	json_t *req = json_object_get(json_object_get(json_object_get(back, "definitions"),
+						      "io.k8s.api.apps.v1.DeploymentSpec"),
+				      "required");
+	assert_int_equal(json_array_size(req), 2);
+	assert_string_equal(json_string_value(json_array_get(req, 0)), "selector");
+	assert_string_equal(json_string_value(json_array_get(req, 1)), "template");
 	json_decref(back);
 	json_decref(doc);
 }
