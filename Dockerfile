@@ -24,7 +24,9 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
         libopenblas0-pthread libcurl4 libyaml-0-2 libjansson4 libmicrohttpd12 \
         zlib1g libncursesw6 libtinfo6 libgnutls30 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --uid 10001 --user-group --no-create-home --home-dir /models podium \
+    && groupadd --gid 10001 podium \
+    && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /models \
+        --shell /usr/sbin/nologin podium \
     && mkdir -p /models
 COPY --from=build /out/usr/local/ /usr/local/
 USER 10001:10001

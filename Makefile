@@ -120,7 +120,7 @@ endef
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
 	libjansson-dev libopenblas-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev libgnutls28-dev \
-	tmux openssl dataset-fashion-mnist clang libclang-rt-14-dev valgrind
+	tmux openssl dataset-fashion-mnist clang libclang-rt-14-dev valgrind python3 curl procps bc
 BENCH_PKGS := python3-torch hyperfine
 deps:
 	@missing=""; for p in $(DEB_PKGS) $(if $(BENCH),$(BENCH_PKGS)); do \

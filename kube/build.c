@@ -225,31 +225,67 @@ static int job_outcome(json_t *job, char *why, size_t n)
 	return 0;
 }
 
-int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
-		   size_t model_len, const struct kube_build_watch *w, struct perr *e)
+/* A build under way: what kube_build_step needs between looks. */
+struct kube_build {
+	struct kube_client *c; /* borrowed */
+	char *id, *ns, *image;
+	int nchunks, made;     /* ConfigMaps to delete when it ends */
+	char *job_name, *job_one, *pods_path, *pod_query, *log_path;
+	size_t log_seen;
+	long long next_ms;
+	int ended;
+};
+
+void kube_build_free(struct kube_build *b)
+{
+	if (!b)
+		return;
+	free(b->id);
+	free(b->ns);
+	free(b->image);
+	free(b->job_name);
+	free(b->job_one);
+	free(b->pods_path);
+	free(b->pod_query);
+	free(b->log_path);
+	free(b);
+}
+
+const char *kube_build_job_name(const struct kube_build *b)
+{
+	return b ? b->job_name : "";
+}
+
+struct kube_build *kube_build_start(struct kube_client *c, const struct kube_build_opts *o,
+				    const void *model, size_t model_len,
+				    const struct kube_build_watch *w, struct perr *e)
 {
 	if (kube_build_validate(o, model_len, e) < 0)
-		return -1;
-	int nchunks = kube_build_chunks(model_len);
+		return NULL;
+	struct kube_build *b = xcalloc(1, sizeof *b);
+	b->c = c;
+	b->id = xstrdup(o->id);
+	b->ns = xstrdup(o->namespace);
+	b->image = xstrdup(o->image);
+	b->nchunks = kube_build_chunks(model_len);
 	char *cm_path = xasprintf("/api/v1/namespaces/%s/configmaps", o->namespace);
 	char *job_path = xasprintf("/apis/batch/v1/namespaces/%s/jobs", o->namespace);
-	char *job_name = xasprintf("podium-build-%s", o->id);
-	char *job_one = xasprintf("%s/%s", job_path, job_name);
-	char *pods_path = xasprintf("/api/v1/namespaces/%s/pods", o->namespace);
-	char *pod_query = xasprintf("labelSelector=job-name%%3D%s", job_name);
-	char *log_path = NULL;
-	int rc = -1, made = 0;
+	b->job_name = xasprintf("podium-build-%s", o->id);
+	b->job_one = xasprintf("%s/%s", job_path, b->job_name);
+	b->pods_path = xasprintf("/api/v1/namespaces/%s/pods", o->namespace);
+	b->pod_query = xasprintf("labelSelector=job-name%%3D%s", b->job_name);
 	char uid[64] = "";
+	int ok = 0;
 
-	for (int i = 0; i < nchunks; i++) {
+	for (int i = 0; i < b->nchunks; i++) {
 		json_t *cm = kube_build_configmap(o, i, model, model_len);
 		int r = create(c, cm_path, cm, NULL, e);
 		json_decref(cm);
 		if (r < 0)
 			goto out;
-		made = i + 1;
+		b->made = i + 1;
 		if (w && w->progress)
-			w->progress(w->ud, KUBE_BUILD_CONTEXT, i + 1, nchunks, NULL);
+			w->progress(w->ud, KUBE_BUILD_CONTEXT, i + 1, b->nchunks, NULL);
 	}
 	json_t *job = kube_build_job(o, model_len);
 	int r = create(c, job_path, job, uid, e);
@@ -257,14 +293,14 @@ int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const
 	if (r < 0)
 		goto out;
 	if (w && w->progress)
-		w->progress(w->ud, KUBE_BUILD_JOB, 0, 0, job_name);
+		w->progress(w->ud, KUBE_BUILD_JOB, 0, 0, b->job_name);
 	/* The context now belongs to the Job: deleting the Job (or its TTL)
 	 * collects the ConfigMaps even if this process is gone. */
-	for (int i = 0; i < nchunks && uid[0]; i++) {
+	for (int i = 0; i < b->nchunks && uid[0]; i++) {
 		char *p = xasprintf("%s/podium-build-%s-%d", cm_path, o->id, i);
 		json_t *patch = json_pack("{s:{s:[{s:s, s:s, s:s, s:s}]}}", "metadata",
 					  "ownerReferences", "apiVersion", "batch/v1", "kind", "Job",
-					  "name", job_name, "uid", uid);
+					  "name", b->job_name, "uid", uid);
 		char *body = json_dumps(patch, JSON_COMPACT);
 		struct kube_response resp;
 		memset(&resp, 0, sizeof resp);
@@ -276,83 +312,123 @@ int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const
 		json_decref(patch);
 		free(p);
 	}
-	if (!w || !w->wait) {
-		rc = 0;
-		made = 0; /* the Job owns them now; nothing to clean */
-		goto out;
+	ok = 1;
+out:
+	free(cm_path);
+	free(job_path);
+	if (!ok) {
+		if (b->made)
+			cleanup(c, o, b->made);
+		kube_build_free(b);
+		return NULL;
 	}
+	return b;
+}
 
-	long long deadline = now_ms() + (w->timeout_ms > 0 ? w->timeout_ms : 600000);
-	size_t log_seen = 0;
+/* The build ended (either way): its context goes. */
+static void build_end(struct kube_build *b)
+{
+	struct kube_build_opts o = { .id = b->id, .namespace = b->ns };
+	if (b->made)
+		cleanup(b->c, &o, b->made);
+	b->made = 0;
+	b->ended = 1;
+}
+
+int kube_build_step(struct kube_build *b, const struct kube_build_watch *w, long long now,
+		    struct perr *e)
+{
+	if (b->ended)
+		return -1;
+	if (now < b->next_ms)
+		return 0;
+	b->next_ms = now + 500;
 	char why[512] = "";
-	int outcome = 0;
-	while (!outcome) {
+	json_t *j = get_json(b->c, b->job_one, NULL, e);
+	if (!j) {
+		build_end(b);
+		return -1;
+	}
+	int outcome = job_outcome(j, why, sizeof why);
+	json_decref(j);
+	if (!b->log_path) {
+		json_t *pods = get_json(b->c, b->pods_path, b->pod_query, e);
+		if (!pods) {
+			build_end(b);
+			return -1;
+		}
+		json_t *pod = json_array_get(json_object_get(pods, "items"), 0);
+		const char *pn = json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
+		if (pn) {
+			b->log_path = xasprintf("%s/%s/log", b->pods_path, pn);
+			if (w && w->progress)
+				w->progress(w->ud, KUBE_BUILD_POD, 0, 0, pn);
+		}
+		json_decref(pods);
+	}
+	if (b->log_path) {
+		/* The builder's log only grows while it runs: hand over what
+		 * is new since the last look. */
+		struct kube_response lr;
+		memset(&lr, 0, sizeof lr);
+		struct perr le = { { 0 } };
+		if (kube_request(b->c, "GET", b->log_path, "container=build", NULL, NULL, 0, &lr, &le) == 0 &&
+		    lr.body && lr.len > b->log_seen) {
+			char *text = sanitize_text(lr.body + b->log_seen, lr.len - b->log_seen, 1);
+			if (w && w->progress)
+				w->progress(w->ud, KUBE_BUILD_LOG, 0, 0, text);
+			free(text);
+			b->log_seen = lr.len;
+		}
+		kube_response_free(&lr);
+	}
+	if (outcome == 0)
+		return 0;
+	build_end(b);
+	if (outcome < 0) {
+		perr_set(e, "the build failed: %s (kubectl logs job/%s -c build)", why, b->job_name);
+		return -1;
+	}
+	if (w && w->progress)
+		w->progress(w->ud, KUBE_BUILD_DONE, 0, 0, b->image);
+	return 1;
+}
+
+int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
+		   size_t model_len, const struct kube_build_watch *w, struct perr *e)
+{
+	struct kube_build *b = kube_build_start(c, o, model, model_len, w, e);
+	if (!b)
+		return -1;
+	int rc = 0;
+	if (!w || !w->wait) {
+		kube_build_free(b); /* the Job owns the ConfigMaps now */
+		return 0;
+	}
+	long long deadline = now_ms() + (w->timeout_ms > 0 ? w->timeout_ms : 600000);
+	for (;;) {
 		if (w->cancelled && w->cancelled(w->ud)) {
-			perr_set(e, "interrupted: the build Job %s goes on; delete it to stop it", job_name);
-			made = 0;
-			goto out;
+			perr_set(e, "interrupted: the build Job %s goes on; delete it to stop it", b->job_name);
+			rc = -1;
+			break;
 		}
 		if (now_ms() > deadline) {
 			perr_set(e, "the build did not finish in time: the Job %s goes on (kubectl logs job/%s)",
-				 job_name, job_name);
-			made = 0;
-			goto out;
+				 b->job_name, b->job_name);
+			rc = -1;
+			break;
 		}
-		json_t *j = get_json(c, job_one, NULL, e);
-		if (!j)
-			goto out;
-		outcome = job_outcome(j, why, sizeof why);
-		json_decref(j);
-		if (!log_path) {
-			json_t *pods = get_json(c, pods_path, pod_query, e);
-			if (!pods)
-				goto out;
-			json_t *pod = json_array_get(json_object_get(pods, "items"), 0);
-			const char *pn = json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
-			if (pn) {
-				log_path = xasprintf("%s/%s/log", pods_path, pn);
-				if (w->progress)
-					w->progress(w->ud, KUBE_BUILD_POD, 0, 0, pn);
-			}
-			json_decref(pods);
+		int r = kube_build_step(b, w, now_ms(), e);
+		if (r != 0) {
+			rc = r > 0 ? 0 : -1;
+			break;
 		}
-		if (log_path) {
-			/* The builder's log only grows while it runs: print what
-			 * is new since the last look. */
-			struct kube_response lr;
-			memset(&lr, 0, sizeof lr);
-			struct perr le = { { 0 } };
-			if (kube_request(c, "GET", log_path, "container=build", NULL, NULL, 0, &lr, &le) == 0 &&
-			    lr.body && lr.len > log_seen) {
-				char *text = sanitize_text(lr.body + log_seen, lr.len - log_seen, 1);
-				if (w->progress)
-					w->progress(w->ud, KUBE_BUILD_LOG, 0, 0, text);
-				free(text);
-				log_seen = lr.len;
-			}
-			kube_response_free(&lr);
-		}
-		if (!outcome) {
-			struct timespec ts = { 0, 500 * 1000 * 1000 };
+		long long wait = b->next_ms - now_ms();
+		if (wait > 0) {
+			struct timespec ts = { 0, (long)(wait > 500 ? 500 : wait) * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (outcome < 0) {
-		perr_set(e, "the build failed: %s (kubectl logs job/%s -c build)", why, job_name);
-		goto out;
-	}
-	if (w->progress)
-		w->progress(w->ud, KUBE_BUILD_DONE, 0, 0, o->image);
-	rc = 0;
-out:
-	if (made)
-		cleanup(c, o, made);
-	free(cm_path);
-	free(job_path);
-	free(job_name);
-	free(job_one);
-	free(pods_path);
-	free(pod_query);
-	free(log_path);
+	kube_build_free(b); /* interrupted or late: the Job goes on with its context */
 	return rc;
 }

@@ -62,8 +62,12 @@ static json_t *labels(const struct kube_deploy_opts *o, int with_track)
 	json_t *l = json_pack("{s:s, s:s, s:s}", "app.kubernetes.io/name", o->name,
 			      "app.kubernetes.io/managed-by", "podium", "podium.dev/model",
 			      o->model ? o->model : o->name);
+	/* A label value holds at most 63 characters: the label carries the
+	 * checksum's first 32 hex digits (enough to select by), the
+	 * annotation of the same name the whole of it. */
 	if (o->model_sha256)
-		json_object_set_new(l, "podium.dev/model-sha256", json_string(o->model_sha256));
+		json_object_set_new(l, "podium.dev/model-sha256",
+				    json_stringn(o->model_sha256, KUBE_SHA_LABEL_LEN));
 	if (with_track)
 		json_object_set_new(l, "podium.dev/track",
 				    json_string(o->canary ? "canary" : "stable"));
@@ -108,6 +112,10 @@ json_t *kube_deploy_deployment(const struct kube_deploy_opts *o)
 		"spec", "automountServiceAccountToken", 0, "securityContext", "runAsNonRoot", 1,
 		"runAsUser", 10001, "seccompProfile", "type", "RuntimeDefault", "containers",
 		container);
+	if (o->model_sha256) {
+		json_t *ann = json_object_get(json_object_get(d, "metadata"), "annotations");
+		json_object_set_new(ann, "podium.dev/model-sha256", json_string(o->model_sha256));
+	}
 	free(dname);
 	free(cause);
 	return d;

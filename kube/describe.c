@@ -1,8 +1,8 @@
 /*
- * describe.c - kubectl describe's text for pods, deployments, replicasets
- * and services (and the metadata and events of any other kind), written
- * as kubectl's describers in k8s.io/kubectl/pkg/describe write it:
- * tab-separated cells, indented by
+ * describe.c - kubectl describe's text for pods, deployments, replicasets,
+ * services, jobs, configmaps and secrets (and the metadata and events of
+ * any other kind), written as kubectl's describers in
+ * k8s.io/kubectl/pkg/describe write it: tab-separated cells, indented by
  * levels of two spaces, a form feed where kubectl flushes its tabwriter.
  * The caller aligns it with the tabwriter (minwidth 0, padding 2). Every
  * string from the cluster is sanitised here.
@@ -1011,6 +1011,137 @@ static void describe_service(struct kube_client *c, struct dw *d, const json_t *
 	tmp_free(&tmp);
 }
 
+/* describeJob */
+static void describe_job(struct kube_client *c, struct dw *d, const json_t *job, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(job, "metadata"), *spec = jg(job, "spec"), *st = jg(job, "status");
+	char when[64];
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	char *sel = selector_string(jg(spec, "selector"));
+	w(d, 0, "Selector:\t%s\n", sel);
+	free(sel);
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	controlled_by(d, meta);
+	if (json_is_integer(jg(spec, "parallelism")))
+		w(d, 0, "Parallelism:\t%lld\n", (long long)json_integer_value(jg(spec, "parallelism")));
+	if (json_is_integer(jg(spec, "completions")))
+		w(d, 0, "Completions:\t%lld\n", (long long)json_integer_value(jg(spec, "completions")));
+	else
+		w(d, 0, "Completions:\t<unset>\n");
+	if (json_is_string(jg(spec, "completionMode")))
+		w(d, 0, "Completion Mode:\t%s\n", S(jg(spec, "completionMode")));
+	if (json_is_boolean(jg(spec, "suspend")))
+		w(d, 0, "Suspend:\t%s\n", json_is_true(jg(spec, "suspend")) ? "true" : "false");
+	if (json_is_integer(jg(spec, "backoffLimit")))
+		w(d, 0, "Backoff Limit:\t%lld\n", (long long)json_integer_value(jg(spec, "backoffLimit")));
+	if (json_is_integer(jg(spec, "ttlSecondsAfterFinished")))
+		w(d, 0, "TTL Seconds After Finished:\t%lld\n", (long long)json_integer_value(jg(spec, "ttlSecondsAfterFinished")));
+	if (jg(st, "startTime")) {
+		rfc1123z(jg(st, "startTime"), when, sizeof when);
+		w(d, 0, "Start Time:\t%s\n", when);
+	}
+	if (jg(st, "completionTime")) {
+		rfc1123z(jg(st, "completionTime"), when, sizeof when);
+		w(d, 0, "Completed At:\t%s\n", when);
+	}
+	long long t0, t1;
+	if (kube_parse_time(json_string_value(jg(st, "startTime")), &t0) == 0 &&
+	    kube_parse_time(json_string_value(jg(st, "completionTime")), &t1) == 0) {
+		char dur[32];
+		kube_human_duration(t1 - t0, dur, sizeof dur);
+		w(d, 0, "Duration:\t%s\n", dur);
+	}
+	if (json_is_integer(jg(spec, "activeDeadlineSeconds")))
+		w(d, 0, "Active Deadline Seconds:\t%llds\n", (long long)json_integer_value(jg(spec, "activeDeadlineSeconds")));
+	if (json_is_integer(jg(st, "ready")))
+		w(d, 0, "Pods Statuses:\t%lld Active (%lld Ready) / %lld Succeeded / %lld Failed\n",
+		  (long long)json_integer_value(jg(st, "active")), (long long)json_integer_value(jg(st, "ready")),
+		  (long long)json_integer_value(jg(st, "succeeded")), (long long)json_integer_value(jg(st, "failed")));
+	else
+		w(d, 0, "Pods Statuses:\t%lld Active / %lld Succeeded / %lld Failed\n",
+		  (long long)json_integer_value(jg(st, "active")), (long long)json_integer_value(jg(st, "succeeded")),
+		  (long long)json_integer_value(jg(st, "failed")));
+	describe_pod_template(d, jg(spec, "template"));
+	json_t *events = fetch_events(c, job, "Job", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+/* describeConfigMap; keys sorted (kubectl walks a Go map). */
+static void describe_configmap(struct kube_client *c, struct dw *d, const json_t *cm, struct perr *e)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(cm, "metadata");
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	w(d, 0, "\nData\n====\n");
+	size_t n;
+	const char **keys = sorted_keys(jg(cm, "data"), &n);
+	for (size_t i = 0; i < n; i++) {
+		char *k = safe_str(keys[i]);
+		const char *v = json_string_value(jg(jg(cm, "data"), keys[i]));
+		char *sv = sanitize_text(v ? v : "", v ? strlen(v) : 0, 1);
+		w(d, 0, "%s:\n----\n%s\n\n", k, sv);
+		free(sv);
+		free(k);
+	}
+	free(keys);
+	w(d, 0, "\nBinaryData\n====\n");
+	keys = sorted_keys(jg(cm, "binaryData"), &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = json_string_value(jg(jg(cm, "binaryData"), keys[i]));
+		size_t len = 0;
+		char *bin = v ? kube_base64_decode(v, strlen(v), &len) : NULL;
+		free(bin);
+		char *k = safe_str(keys[i]);
+		w(d, 0, "%s: %zu bytes\n", k, len);
+		free(k);
+	}
+	free(keys);
+	w(d, 0, "\n");
+	json_t *events = fetch_events(c, cm, "ConfigMap", e);
+	if (events)
+		describe_events(d, events);
+	json_decref(events);
+	tmp_free(&tmp);
+}
+
+/* describeSecret: the size of each value, never the value (kubectl shows
+ * service-account tokens; Podium shows Secrets by name only). */
+static void describe_secret(struct dw *d, const json_t *sec)
+{
+	struct tmpstr tmp = { { 0 }, 0 };
+	const json_t *meta = jg(sec, "metadata");
+	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
+	w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
+	labels_multiline(d, "", "Labels", jg(meta, "labels"));
+	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
+	w(d, 0, "\nType:\t%s\n", S(jg(sec, "type")));
+	w(d, 0, "\nData\n====\n");
+	size_t n;
+	const char **keys = sorted_keys(jg(sec, "data"), &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = json_string_value(jg(jg(sec, "data"), keys[i]));
+		size_t len = 0;
+		char *bin = v ? kube_base64_decode(v, strlen(v), &len) : NULL;
+		if (bin)
+			memset(bin, 0, len);
+		free(bin);
+		char *k = safe_str(keys[i]);
+		w(d, 0, "%s:\t%zu bytes\n", k, len);
+		free(k);
+	}
+	free(keys);
+	tmp_free(&tmp);
+}
+
 /* Any other kind: what every object has, then its events. */
 static void describe_generic(struct kube_client *c, struct dw *d, const json_t *obj, const char *kind,
 			     struct perr *e)
@@ -1052,6 +1183,12 @@ char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char
 				describe_replicaset(c, &d, obj, &ev);
 			else if (!strcmp(k->kind, "Service"))
 				describe_service(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "Job"))
+				describe_job(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "ConfigMap"))
+				describe_configmap(c, &d, obj, &ev);
+			else if (!strcmp(k->kind, "Secret"))
+				describe_secret(&d, obj);
 			else
 				describe_generic(c, &d, obj, k->kind, &ev);
 			out = dbuf_take(&d.b);

@@ -26,6 +26,8 @@ int kube_parse_duration(const char *s, long *ms, struct perr *e)
 	char *end;
 	double v = strtod(s, &end);
 	if (*end == '\0' && end != s && isdigit((unsigned char)s[0])) {
+		if (!(v <= 1e9)) /* "1e400": no long holds it */
+			goto bad;
 		*ms = (long)(v * 1000);
 		return 0;
 	}

@@ -40,7 +40,7 @@ static int fail(struct jtok_parser *p, const char *what)
 	return -1;
 }
 
-static uint32_t push(struct jtok_parser *p, enum jtok_type type)
+static inline uint32_t push(struct jtok_parser *p, enum jtok_type type)
 {
 	struct jtok_doc *d = p->d;
 	if (d->n == d->cap) {
@@ -57,8 +57,11 @@ static uint32_t push(struct jtok_parser *p, enum jtok_type type)
 	return (uint32_t)d->n++;
 }
 
-static void skip_ws(struct jtok_parser *p)
+static inline void skip_ws(struct jtok_parser *p)
 {
+	/* most JSON from the API server is compact: one test and out */
+	if (p->i < p->n && p->s[p->i] > ' ')
+		return;
 	while (p->i < p->n) {
 		unsigned char c = p->s[p->i];
 		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
@@ -128,6 +131,27 @@ static int parse_string(struct jtok_parser *p)
 	size_t n = p->n, i = p->i;
 	int escaped = 0;
 	for (;;) {
+		/* Eight bytes at a time, looking for a quote, backslash,
+		 * control or non-ASCII byte: each test sets the high bit of
+		 * such a byte (and maybe of later ones, by a borrow), so the
+		 * lowest bit set is the first special byte, read as little
+		 * endian. */
+		while (i + 8 <= n) {
+			const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			w = __builtin_bswap64(w);
+#endif
+			uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+			uint64_t special = (w | ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) |
+					    ((w - ones * 0x20) & ~w)) & high;
+			if (special) {
+				i += (size_t)__builtin_ctzll(special) >> 3;
+				break;
+			}
+			i += 8;
+		}
 		while (i < n && !str_special[s[i]])
 			i++;
 		if (i >= n) {
@@ -483,6 +507,15 @@ char *jtok_str(const struct jtok_doc *d, int tok)
 	return out;
 }
 
+size_t jtok_str_copy(const struct jtok_doc *d, int tok, char *out)
+{
+	if (tok < 0 || (size_t)tok >= d->n || d->t[tok].type != JTOK_STRING) {
+		out[0] = '\0';
+		return 0;
+	}
+	return unescape(d, &d->t[tok], out);
+}
+
 int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s)
 {
 	if (tok < 0 || (size_t)tok >= d->n || d->t[tok].type != JTOK_STRING)
@@ -518,15 +551,18 @@ int jtok_int(const struct jtok_doc *d, int tok, long long *out)
 }
 
 /* Build the jansson value for token i; sets *next to the token after it. */
-static json_t *to_json(const struct jtok_doc *d, uint32_t i)
+static json_t *to_json(const struct jtok_doc *d, uint32_t i, const char *skip)
 {
 	const struct jtok *t = &d->t[i];
 	switch ((enum jtok_type)t->type) {
 	case JTOK_OBJECT: {
 		json_t *o = json_object();
 		for (uint32_t k = i + 1; k < t->next; k = d->t[k + 1].next) {
+			if (skip && jtok_str_eq(d, (int)k, skip))
+				continue;
 			char *key = jtok_str(d, (int)k);
-			json_object_set_new(o, key, to_json(d, k + 1));
+			/* set_new_nocheck: keys were validated as UTF-8 already */
+			json_object_set_new_nocheck(o, key, to_json(d, k + 1, skip));
 			free(key);
 		}
 		return o;
@@ -534,7 +570,7 @@ static json_t *to_json(const struct jtok_doc *d, uint32_t i)
 	case JTOK_ARRAY: {
 		json_t *a = json_array();
 		for (uint32_t k = i + 1; k < t->next; k = d->t[k].next)
-			json_array_append_new(a, to_json(d, k));
+			json_array_append_new(a, to_json(d, k, skip));
 		return a;
 	}
 	case JTOK_STRING: {
@@ -568,5 +604,12 @@ json_t *jtok_to_json(const struct jtok_doc *d, int tok)
 {
 	if (tok < 0 || (size_t)tok >= d->n)
 		return NULL;
-	return to_json(d, (uint32_t)tok);
+	return to_json(d, (uint32_t)tok, NULL);
+}
+
+json_t *jtok_to_json_skip(const struct jtok_doc *d, int tok, const char *skip)
+{
+	if (tok < 0 || (size_t)tok >= d->n)
+		return NULL;
+	return to_json(d, (uint32_t)tok, skip);
 }

@@ -289,6 +289,9 @@ struct kube_column {
 	int wide;         /* shown only with -o wide */
 };
 
+/* An object being projected, in either form (opaque: resources.c). */
+struct kube_val;
+
 /* One kind of object. Adding a kind is one entry in kube_kinds[]. */
 struct kube_kind {
 	const char *kind;        /* Deployment */
@@ -299,13 +302,21 @@ struct kube_kind {
 	const char *short_names; /* "deploy" (comma separated) */
 	int namespaced;
 	const struct kube_column *columns; /* NAME first; ends with name NULL */
-	/* Fill cols[1..] (cols[0] is the name) from obj, each a new sanitised
+	/* Fill cols[1..] (cols[0] is the name) from obj (a jansson tree or
+	 * tokens, read through resources.c's accessors), each a new sanitised
 	 * string; now (Unix seconds) for ages. */
-	void (*project)(const struct json_t *obj, long long now, char **cols);
+	void (*project)(const struct kube_val *obj, long long now, char **cols);
 	int hide_name; /* kubectl prints no NAME column (events) */
 	/* The time the kind is sorted by (events: last seen); NULL: created. */
-	long long (*when)(const struct json_t *obj);
+	long long (*when)(const struct kube_val *obj);
+	/* An alias kind over another resource ("models": deployments) lists
+	 * only the objects matching this label selector, in its own columns;
+	 * NULL for ordinary kinds. */
+	const char *selector;
 };
+/* The selector to send for k combined with the user's (either may be
+ * NULL): "podium.dev/model,app=x". Caller frees; NULL when both are. */
+char *kube_kind_selector(const struct kube_kind *k, const char *user);
 
 extern const struct kube_kind kube_kinds[]; /* ends with kind == NULL */
 /* Resolve a name as kubectl does: pods, pod, po, Pod, deploy,
@@ -347,6 +358,12 @@ struct kube_obj {
  * object with metadata.name). Clear with kube_obj_clear. */
 int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
 		     struct kube_obj *out);
+struct jtok_doc;
+/* The same from the tokens of an object (obj, a token of d), without a
+ * jansson tree: exactly what kube_obj_project gives for the same JSON
+ * (when it has no repeated member names). 0 / -1. */
+int kube_obj_project_tok(const struct kube_kind *k, const struct jtok_doc *d, int obj,
+			 long long now, struct kube_obj *out);
 void kube_obj_clear(struct kube_obj *o);
 
 /* Rows for display: the server's Table form when it sent one, else a list
@@ -414,10 +431,11 @@ int kube_get_row(struct kube_client *c, const struct kube_kind *k, const char *n
 int kube_events(struct kube_client *c, const char *ns, const char *selector, long long now,
 		struct kube_table *t, struct perr *e);
 
-/* kubectl describe's text for one object (pods, deployments, replicasets
- * and services in full; other kinds: metadata and events): cells separated by tabs, '\f' where
- * kubectl flushes its tabwriter. Align with tabwriter (minwidth 0, padding
- * 2). now for ages. Caller frees; NULL on error. (describe.c) */
+/* kubectl describe's text for one object (in full for pods, deployments,
+ * replicasets, services, jobs, configmaps, and secrets with value sizes
+ * only; other kinds: metadata and events): cells separated by tabs, '\f'
+ * where kubectl flushes its tabwriter. Align with tabwriter (minwidth 0,
+ * padding 2). now for ages. Caller frees; NULL on error. (describe.c) */
 char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		    const char *name, long long now, struct perr *e);
 
@@ -530,6 +548,9 @@ char *kube_json_to_yaml(struct json_t *doc, struct perr *e);
 /* A model server on a cluster (deploy.c): a Deployment of the model image
  * and a Service in front of it. */
 #define KUBE_MODEL_PATH "/models/model.safetensors" /* where model images hold it */
+/* Hex digits of the model's SHA-256 in the podium.dev/model-sha256 label
+ * (label values are at most 63 characters); the annotation holds all 64. */
+#define KUBE_SHA_LABEL_LEN 32
 struct kube_deploy_opts {
 	const char *name;         /* Deployment and Service */
 	const char *namespace;    /* NULL: default */
@@ -606,6 +627,60 @@ struct kube_build_watch {
  * failure says the builder's reason. 0 / -1. */
 int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
 		   size_t model_len, const struct kube_build_watch *w, struct perr *e);
+/* kube_build_run in steps, for a caller with its own loop (the dashboard).
+ * Start: validate, create the context and the Job (w->progress told; wait
+ * and timeout ignored). c borrowed; free with kube_build_free. NULL with
+ * e set (what was made is deleted). */
+struct kube_build;
+struct kube_build *kube_build_start(struct kube_client *c, const struct kube_build_opts *o,
+				    const void *model, size_t model_len,
+				    const struct kube_build_watch *w, struct perr *e);
+/* One look at the Job, its pod and the builder's log (at most every
+ * 500 ms; sooner does nothing): 0 still running, 1 pushed, -1 failed (e
+ * set). On 1 or -1 the context ConfigMaps are deleted. */
+int kube_build_step(struct kube_build *b, const struct kube_build_watch *w, long long now,
+		    struct perr *e);
+/* "podium-build-ID" (borrowed). */
+const char *kube_build_job_name(const struct kube_build *b);
+/* Frees b; a build still running goes on in the cluster (its Job owns
+ * the context). Accepts NULL. */
+void kube_build_free(struct kube_build *b);
+
+/* A model server's /metrics, as the dashboard reads it (prom.c). */
+#define KUBE_PROM_MAX_BUCKETS 32
+enum { KUBE_PROM_HAS_REQUESTS = 1, KUBE_PROM_HAS_HISTOGRAM = 2 };
+struct kube_prom_scrape {
+	int found;          /* KUBE_PROM_HAS_* */
+	double requests;    /* podium_requests_total of infer and v1_predict */
+	double errors;      /* of those, answers that were not 2xx */
+	int nbuckets;       /* podium_inference_duration_seconds_bucket */
+	double le[KUBE_PROM_MAX_BUCKETS];    /* ascending; the last +Inf */
+	double count[KUBE_PROM_MAX_BUCKETS]; /* cumulative */
+	double hist_count, hist_sum;
+};
+/* Decode Prometheus text (version 0.0.4) from a model server. 0, or -1
+ * with e set when it holds none of podium's series. */
+int kube_prom_parse(const char *text, size_t len, struct kube_prom_scrape *out, struct perr *e);
+/* What happened between two scrapes of one server into *out; a counter
+ * that went down (a restart) counts from zero. Returns 1 on a reset. */
+int kube_prom_delta(const struct kube_prom_scrape *prev, const struct kube_prom_scrape *cur,
+		    struct kube_prom_scrape *out);
+/* Add s into sum (several pods of one Deployment). */
+void kube_prom_add(struct kube_prom_scrape *sum, const struct kube_prom_scrape *s);
+/* Prometheus' histogram_quantile(q) over cumulative buckets (le ascending,
+ * the last +Inf); NaN when there is no observation. */
+double kube_prom_quantile(double q, const double *le, const double *count, int n);
+
+/* One pod's usage from metrics.k8s.io (podmetrics.c). */
+struct kube_pod_usage {
+	char ns[64], name[256]; /* sanitised */
+	double cpu_cores;       /* summed over containers */
+	double mem_bytes;
+	int has_cpu, has_mem;
+};
+/* Decode a PodMetricsList. *out (caller frees) holds *n pods. 0 / -1. */
+int kube_podmetrics_parse(const char *body, size_t len, struct kube_pod_usage **out, size_t *n,
+			  struct perr *e);
 
 /* ---- end resources, requests, operations ---- */
 
@@ -649,12 +724,17 @@ int jtok_path(const struct jtok_doc *d, int tok, const char *const *keys);
 int jtok_child(const struct jtok_doc *d, int tok, int cur);
 /* The unescaped string (caller frees), or NULL if tok is not a string. */
 char *jtok_str(const struct jtok_doc *d, int tok);
+/* Unescape string tok into out, which has room for its raw length + 1
+ * (d->t[tok].len + 1); "" when tok is not a string. Returns the length. */
+size_t jtok_str_copy(const struct jtok_doc *d, int tok, char *out);
 /* Non-zero when tok is a string equal to s. */
 int jtok_str_eq(const struct jtok_doc *d, int tok, const char *s);
 /* An integer number token into *out; 0 / -1. */
 int jtok_int(const struct jtok_doc *d, int tok, long long *out);
 /* The subtree at tok as a new jansson value (caller decrefs), NULL if none. */
 struct json_t *jtok_to_json(const struct jtok_doc *d, int tok);
+/* The same without any member named skip, at any depth. */
+struct json_t *jtok_to_json_skip(const struct jtok_doc *d, int tok, const char *skip);
 
 /* watch.c: the watch-stream decoder. */
 #define KUBE_WATCH_MAX_LINE (16u * 1024u * 1024u) /* default per-event cap */
@@ -735,7 +815,8 @@ struct kube_cache_spec {
 	unsigned page_limit;        /* 0: 500 */
 	unsigned timeout_s;         /* WATCH timeoutSeconds base; 0: 300 */
 	size_t max_line;            /* watch event cap; 0: KUBE_WATCH_MAX_LINE */
-	kube_project_fn project;    /* one of project, project_json, or none */
+	kube_project_fn project;    /* one of project, project_json, or none;
+				     * project_json's object lacks managedFields */
 	kube_project_json_fn project_json;
 	kube_project_free_fn project_free;
 	void *project_ctx;
@@ -965,5 +1046,82 @@ char *kube_op_logs(struct kube_client *c, const char *ns, const char *pod,
  * server's refusal in e. */
 int kube_op_apply_yaml(struct kube_client *c, const char *ns, const char *yaml,
 		       struct perr *e);
+
+/* ---- live predictions and gated model rollouts (live.c, canary.c) ---- */
+
+/* Where and how live.c sends images: each target is a proxy base path
+ * (".../services/NAME:PORT/proxy" or ".../pods/NAME:PORT/proxy"), used
+ * in turn; the images are UINT8 [N,H,W] as the model server takes them. */
+struct kube_live_opts {
+	const char *const *targets; /* borrowed */
+	int ntargets;
+	const char *model;          /* the served model's name in URLs */
+	int h, w, nclass;
+	int batch;                  /* images per request; 0: 64 */
+	int concurrency;            /* requests in flight; 0: 4 */
+	void (*progress)(int done, int total, void *ud); /* may be NULL */
+	void *ud;
+};
+/* One error the pods or the proxy gave, and how many requests got it. */
+struct kube_live_error {
+	char *msg; /* sanitised */
+	int count;
+};
+struct kube_live_result {
+	int n, nclass;
+	float *probs;            /* [n][nclass]; zero rows where unanswered */
+	unsigned char *answered; /* [n] */
+	int nanswered;
+	double *latency_ms;      /* of each answered request */
+	int nlat;
+	int requests, failed, failed_images;
+	struct kube_live_error *errors;
+	int nerrors;
+};
+/* Send n images (pix [n][h][w], borrowed) through the targets, batched,
+ * concurrency requests at a time. 0 when every request was made (failed
+ * answers are counted in r, not an error); -1 with e when requests could
+ * not be made. Free r with kube_live_result_free in both cases. */
+int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
+		    const unsigned char *pix, int n, struct kube_live_result *r, struct perr *e);
+void kube_live_result_free(struct kube_live_result *r);
+/* The v2 infer body for n UINT8 images of h x w. Caller frees. */
+char *kube_live_body(const unsigned char *pix, int n, int h, int w);
+/* The "probabilities" output of a v2 answer for n images into probs
+ * [n][nclass]. 0 / -1 with e naming what is wrong. */
+int kube_live_parse(const char *body, size_t len, int n, int nclass, float *probs,
+		    struct perr *e);
+/* The p-th percentile (nearest rank) of v[0..n); 0 when n is 0. */
+double kube_live_percentile(const double *v, int n, double p);
+
+/* A model Deployment as a rollout sees it (canary.c). */
+struct kube_canary_info {
+	int exists;
+	char image[512];
+	char model[128];  /* podium.dev/model label */
+	char sha256[65];  /* podium.dev/model-sha256 annotation */
+	int port;         /* first container port; 8080 when none */
+	int replicas, ready;
+};
+/* From a Deployment object (NULL: absent). */
+void kube_canary_info_from(const struct json_t *d, struct kube_canary_info *out);
+/* GET Deployment ns/name: 0 (out->exists 0 when it is not there), -1 with e. */
+int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
+		     struct kube_canary_info *out, struct perr *e);
+/* Poll until Deployment ns/name has rolled out (kubectl's rollout status),
+ * each new status line to fn. 0, or -1 with e (deadline, timeout). */
+int kube_canary_wait(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
+		     void (*fn)(const char *line, void *ud), void *ud, struct perr *e);
+/* The proxy base paths of the ready pods of Deployment ns/name on port
+ * (*n of them). Free with kube_canary_targets_free; NULL with e. */
+char **kube_canary_targets(struct kube_client *c, const char *ns, const char *name, int port,
+			   int *n, struct perr *e);
+void kube_canary_targets_free(char **t, int n);
+/* Delete Deployment ns/name (foreground) and wait until it is gone;
+ * *existed says whether there was one. 0 / -1 with e. */
+int kube_canary_delete(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
+		       int *existed, struct perr *e);
+
+/* ---- end live predictions and gated model rollouts ---- */
 
 #endif

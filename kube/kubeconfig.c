@@ -640,7 +640,7 @@ static const char *kc_sa_dir(void)
 
 /* The in-cluster service account as a context "in-cluster", as
  * rest.InClusterConfig builds it; 0 when not in a cluster. */
-static int kc_in_cluster(struct kube_config *cfg, struct perr *e)
+static int kc_in_cluster(struct kube_config *cfg)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
@@ -681,7 +681,6 @@ static int kc_in_cluster(struct kube_config *cfg, struct perr *e)
 		free(ns);
 	}
 	free(nsfile);
-	(void)e;
 	cfg->clusters = xrealloc(cfg->clusters, (cfg->nclusters + 1) * sizeof *cfg->clusters);
 	cfg->clusters[cfg->nclusters++] = c;
 	cfg->users = xrealloc(cfg->users, (cfg->nusers + 1) * sizeof *cfg->users);
@@ -733,9 +732,8 @@ struct kube_config *kube_config_load(const struct kube_config_opts *o, struct pe
 				goto fail;
 		}
 	}
-	if (cfg->nclusters == 0 && cfg->ncontexts == 0 && cfg->nusers == 0 &&
-	    kc_in_cluster(cfg, e) < 0)
-		goto fail;
+	if (cfg->nclusters == 0 && cfg->ncontexts == 0 && cfg->nusers == 0)
+		kc_in_cluster(cfg);
 	return cfg;
 fail:
 	kube_config_free(cfg);

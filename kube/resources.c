@@ -4,6 +4,9 @@
  * kubectl's printers.go), and the projection of an object into the slim
  * struct kube_obj that the rest of Podium sees. The server's Table form,
  * when it sends one, takes precedence over the kind's own columns.
+ * Projections read an object as a jansson tree or as jtok tokens (watch
+ * lines, LIST pages) through one set of accessors, so each kind's columns
+ * are written once and the two forms give the same cells.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "kube/kube.h"
@@ -11,35 +14,265 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* ---- reading json ---- */
+/* ---- reading an object in either form ----
+ *
+ * Every kind's columns are written once, against these accessors, and read
+ * either a jansson tree (kube_obj_project: get, describe, the Table path)
+ * or the tokens of a watch line or LIST page (kube_obj_project_tok: the
+ * caches), which spares building a tree per event. They answer as jansson
+ * does: a missing member or a value of another type reads as absent, "" or
+ * 0, so the two forms give the same cells. */
 
-/* The value at a path of object keys (NULL-terminated), or NULL. */
-static json_t *jget(const json_t *o, ...)
+/* The document being read, and room for the strings unescaped from it. */
+struct vsrc {
+	const struct jtok_doc *d; /* token form; NULL for jansson */
+	char fixed[2048];         /* token strings, while they fit ... */
+	size_t used;
+	char **heap;              /* ... then one allocation each */
+	size_t nheap;
+};
+
+/* A value: present when its token (t >= 0) or its json (j) is. */
+struct kube_val {
+	struct vsrc *s;
+	const json_t *j;
+	int t;
+};
+
+static void vsrc_init(struct vsrc *s, const struct jtok_doc *d)
 {
-	va_list ap;
-	va_start(ap, o);
-	const json_t *cur = o;
-	const char *key;
-	while (cur && (key = va_arg(ap, const char *)))
-		cur = json_object_get(cur, key);
-	va_end(ap);
-	return (json_t *)cur;
+	s->d = d;
+	s->used = 0;
+	s->heap = NULL;
+	s->nheap = 0;
 }
 
-static const char *jstr(const json_t *v)
+/* Strings handed out live until here: one projection's worth, bounded by
+ * the lookups the columns make, not by anything the object repeats. */
+static void vsrc_free(struct vsrc *s)
 {
-	const char *s = json_string_value(v);
+	for (size_t i = 0; i < s->nheap; i++)
+		free(s->heap[i]);
+	free(s->heap);
+}
+
+static char *vsrc_alloc(struct vsrc *s, size_t n)
+{
+	if (n <= sizeof s->fixed - s->used) {
+		char *p = s->fixed + s->used;
+		s->used += n;
+		return p;
+	}
+	s->heap = xrealloc(s->heap, (s->nheap + 1) * sizeof *s->heap);
+	return s->heap[s->nheap++] = xmalloc(n);
+}
+
+static struct kube_val v_none(struct vsrc *s)
+{
+	return (struct kube_val){ s, NULL, -1 };
+}
+
+static int v_present(struct kube_val v)
+{
+	return v.s->d ? v.t >= 0 : v.j != NULL;
+}
+
+/* The value's type as a jtok type (both numbers are JTOK_NUMBER); 0 when
+ * absent. */
+static int v_type(struct kube_val v)
+{
+	if (v.s->d)
+		return v.t >= 0 ? v.s->d->t[v.t].type : 0;
+	static const int of_json[] = {
+		[JSON_OBJECT] = JTOK_OBJECT, [JSON_ARRAY] = JTOK_ARRAY,
+		[JSON_STRING] = JTOK_STRING, [JSON_INTEGER] = JTOK_NUMBER,
+		[JSON_REAL] = JTOK_NUMBER,   [JSON_TRUE] = JTOK_TRUE,
+		[JSON_FALSE] = JTOK_FALSE,   [JSON_NULL] = JTOK_NULL,
+	};
+	return v.j ? of_json[json_typeof(v.j)] : 0;
+}
+
+/* Member key of object tok. A key written with escapes matches too, as
+ * it does in jansson, which unescapes keys. */
+static int tok_get(const struct jtok_doc *d, int obj, const char *key)
+{
+	if (obj < 0 || d->t[obj].type != JTOK_OBJECT)
+		return -1;
+	size_t kl = strlen(key);
+	uint32_t end = d->t[obj].next;
+	for (uint32_t i = (uint32_t)obj + 1; i < end; i = d->t[i + 1].next) {
+		const struct jtok *k = &d->t[i];
+		if (k->escaped ? jtok_str_eq(d, (int)i, key)
+			       : k->len == kl && memcmp(d->buf + k->start, key, kl) == 0)
+			return (int)i + 1;
+	}
+	return -1;
+}
+
+static struct kube_val v_get(struct kube_val v, const char *key)
+{
+	if (v.s->d)
+		v.t = tok_get(v.s->d, v.t, key);
+	else
+		v.j = json_object_get(v.j, key);
+	return v;
+}
+
+/* The value at a path of member names (NULL-terminated). */
+static struct kube_val v_path(struct kube_val v, ...)
+{
+	va_list ap;
+	va_start(ap, v);
+	const char *key;
+	while (v_present(v) && (key = va_arg(ap, const char *)))
+		v = v_get(v, key);
+	va_end(ap);
+	return v;
+}
+
+/* The string, or NULL when v is no string. Borrowed until vsrc_free. */
+static const char *v_strn(struct kube_val v)
+{
+	if (!v.s->d)
+		return json_string_value(v.j);
+	if (v_type(v) != JTOK_STRING)
+		return NULL;
+	char *out = vsrc_alloc(v.s, (size_t)v.s->d->t[v.t].len + 1);
+	jtok_str_copy(v.s->d, v.t, out);
+	return out;
+}
+
+static const char *v_str(struct kube_val v)
+{
+	const char *s = v_strn(v);
 	return s ? s : "";
 }
 
-static long long jint(const json_t *v)
+/* v_str(v) equals s, without copying a token string. */
+static int v_streq(struct kube_val v, const char *s)
 {
-	return json_is_integer(v) ? json_integer_value(v) : 0;
+	if (!v.s->d)
+		return strcmp(v_str(v), s) == 0;
+	if (v_type(v) != JTOK_STRING)
+		return !*s;
+	return jtok_str_eq(v.s->d, v.t, s);
+}
+
+static int v_is_int(struct kube_val v)
+{
+	long long x;
+	return v.s->d ? jtok_int(v.s->d, v.t, &x) == 0 : json_is_integer(v.j);
+}
+
+static long long v_int(struct kube_val v)
+{
+	long long x;
+	if (v.s->d)
+		return jtok_int(v.s->d, v.t, &x) == 0 ? x : 0;
+	return json_is_integer(v.j) ? json_integer_value(v.j) : 0;
+}
+
+static int v_true(struct kube_val v)
+{
+	return v_type(v) == JTOK_TRUE;
+}
+
+/* Members of an object, elements of an array; 0 for anything else. */
+static size_t v_osize(struct kube_val v)
+{
+	if (!v.s->d)
+		return json_object_size(v.j);
+	return v_type(v) == JTOK_OBJECT ? v.s->d->t[v.t].count : 0;
+}
+
+static size_t v_asize(struct kube_val v)
+{
+	if (!v.s->d)
+		return json_array_size(v.j);
+	return v_type(v) == JTOK_ARRAY ? v.s->d->t[v.t].count : 0;
+}
+
+/* Walking an array's elements or an object's members in order. */
+struct v_iter {
+	struct kube_val c;
+	size_t i;  /* jansson array: next index */
+	int cur;   /* tokens: the last child */
+	void *ji;  /* jansson object: the iterator */
+	int done;
+};
+
+static struct v_iter v_iter(struct kube_val c)
+{
+	return (struct v_iter){ c, 0, -1, NULL, 0 };
+}
+
+/* The next element of an array (nothing for a non-array): 1, or 0. */
+static int v_arr_next(struct v_iter *it, struct kube_val *out)
+{
+	*out = it->c;
+	if (!it->c.s->d) {
+		if (it->i >= json_array_size(it->c.j))
+			return 0;
+		out->j = json_array_get(it->c.j, it->i++);
+		return 1;
+	}
+	if (it->done || v_type(it->c) != JTOK_ARRAY)
+		return 0;
+	it->cur = jtok_child(it->c.s->d, it->c.t, it->cur);
+	if (it->cur < 0) {
+		it->done = 1;
+		return 0;
+	}
+	out->t = it->cur;
+	return 1;
+}
+
+/* The next member of an object (nothing for a non-object): 1 with *key
+ * (borrowed until vsrc_free) and *out, or 0. */
+static int v_obj_next(struct v_iter *it, const char **key, struct kube_val *out)
+{
+	*out = it->c;
+	if (!it->c.s->d) {
+		it->ji = it->done ? json_object_iter_next((json_t *)it->c.j, it->ji)
+				  : json_object_iter((json_t *)it->c.j);
+		it->done = 1;
+		if (!it->ji)
+			return 0;
+		*key = json_object_iter_key(it->ji);
+		out->j = json_object_iter_value(it->ji);
+		return 1;
+	}
+	if (it->done || v_type(it->c) != JTOK_OBJECT)
+		return 0;
+	it->cur = jtok_child(it->c.s->d, it->c.t, it->cur);
+	if (it->cur < 0) {
+		it->done = 1;
+		return 0;
+	}
+	out->t = it->cur;
+	*key = v_str(*out);
+	out->t = it->cur + 1;
+	return 1;
+}
+
+#define v_array_foreach(arr, it, el) for (struct v_iter it = v_iter(arr); v_arr_next(&it, &(el));)
+#define v_object_foreach(obj, it, key, el) \
+	for (struct v_iter it = v_iter(obj); v_obj_next(&it, &(key), &(el));)
+
+/* The elements of an array, for walking it backwards (caller frees). */
+static struct kube_val *v_elems(struct kube_val arr, size_t *n)
+{
+	struct kube_val *out = xcalloc(v_asize(arr) + 1, sizeof *out), el;
+	*n = 0;
+	v_array_foreach(arr, it, el)
+		out[(*n)++] = el;
+	return out;
 }
 
 /* A new sanitised copy of s (a cell); "<none>" when empty and none set. */
@@ -62,30 +295,30 @@ static char *cellf(const char *fmt, ...)
 	return c;
 }
 
-static char *age(const json_t *ts, long long now)
+static char *age(struct kube_val ts, long long now)
 {
 	long long t;
-	if (kube_parse_time(json_string_value(ts), &t) < 0)
+	if (kube_parse_time(v_strn(ts), &t) < 0)
 		return xstrdup("<unknown>");
 	char buf[32];
 	kube_human_duration(now - t, buf, sizeof buf);
 	return xstrdup(buf);
 }
 
-static char *creation_age(const json_t *o, long long now)
+static char *creation_age(struct kube_val o, long long now)
 {
-	return age(jget(o, "metadata", "creationTimestamp", NULL), now);
+	return age(v_path(o, "metadata", "creationTimestamp", NULL), now);
 }
 
 /* Container names or images of a pod template spec, comma separated. */
-static char *containers(const json_t *spec, const char *field)
+static char *containers(struct kube_val spec, const char *field)
 {
 	struct dbuf b;
 	dbuf_init(&b, 0);
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(spec, "containers"), i, c)
-		dbuf_printf(&b, "%s%s", i ? "," : "", jstr(json_object_get(c, field)));
+	size_t i = 0;
+	struct kube_val c;
+	v_array_foreach(v_get(spec, "containers"), it, c)
+		dbuf_printf(&b, "%s%s", i++ ? "," : "", v_str(v_get(c, field)));
 	char *s = cell(b.p, 1);
 	dbuf_free(&b);
 	return s;
@@ -96,35 +329,31 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* metav1.FormatLabelSelector: requirements sorted by key. */
-static char *selector(const json_t *sel)
+/* metav1.FormatLabelSelector of matchLabels and matchExpressions:
+ * requirements sorted by key. */
+static char *selector_of(struct kube_val labels, struct kube_val exprs)
 {
-	if (!json_is_object(sel))
-		return xstrdup("<none>");
-	size_t n = json_object_size(json_object_get(sel, "matchLabels")) +
-		   json_array_size(json_object_get(sel, "matchExpressions"));
+	size_t n = v_osize(labels) + v_asize(exprs);
 	char **req = xcalloc(n + 1, sizeof *req);
 	size_t k = 0;
 	const char *key;
-	json_t *v;
-	json_object_foreach(json_object_get(sel, "matchLabels"), key, v)
-		req[k++] = xasprintf("%s=%s", key, jstr(v));
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(sel, "matchExpressions"), i, x) {
-		const char *op = jstr(json_object_get(x, "operator"));
-		const char *xk = jstr(json_object_get(x, "key"));
+	struct kube_val v, x;
+	v_object_foreach(labels, it, key, v)
+		req[k++] = xasprintf("%s=%s", key, v_str(v));
+	v_array_foreach(exprs, it, x) {
+		struct kube_val op = v_get(x, "operator");
+		const char *xk = v_str(v_get(x, "key"));
 		struct dbuf vals;
 		dbuf_init(&vals, 0);
-		size_t j;
-		json_t *s;
-		json_array_foreach(json_object_get(x, "values"), j, s)
-			dbuf_printf(&vals, "%s%s", j ? "," : "", jstr(s));
-		if (strcmp(op, "In") == 0)
+		size_t j = 0;
+		struct kube_val s;
+		v_array_foreach(v_get(x, "values"), vit, s)
+			dbuf_printf(&vals, "%s%s", j++ ? "," : "", v_str(s));
+		if (v_streq(op, "In"))
 			req[k++] = xasprintf("%s in (%s)", xk, vals.p ? vals.p : "");
-		else if (strcmp(op, "NotIn") == 0)
+		else if (v_streq(op, "NotIn"))
 			req[k++] = xasprintf("%s notin (%s)", xk, vals.p ? vals.p : "");
-		else if (strcmp(op, "Exists") == 0)
+		else if (v_streq(op, "Exists"))
 			req[k++] = xstrdup(xk);
 		else
 			req[k++] = xasprintf("!%s", xk);
@@ -133,7 +362,7 @@ static char *selector(const json_t *sel)
 	qsort(req, k, sizeof *req, cmp_str);
 	struct dbuf b;
 	dbuf_init(&b, 0);
-	for (i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++) {
 		dbuf_printf(&b, "%s%s", i ? "," : "", req[i]);
 		free(req[i]);
 	}
@@ -143,50 +372,58 @@ static char *selector(const json_t *sel)
 	return s;
 }
 
+/* A LabelSelector object; "<none>" when there is none. */
+static char *selector(struct kube_val sel)
+{
+	if (v_type(sel) != JTOK_OBJECT)
+		return xstrdup("<none>");
+	return selector_of(v_get(sel, "matchLabels"), v_get(sel, "matchExpressions"));
+}
+
 /* ---- projections, one per kind (kubectl's printers.go) ---- */
 
-static int pod_ready_condition(const json_t *pod)
+static int pod_ready_condition(struct kube_val pod)
 {
-	size_t i;
-	json_t *c;
-	json_array_foreach(jget(pod, "status", "conditions", NULL), i, c)
-		if (strcmp(jstr(json_object_get(c, "type")), "Ready") == 0 &&
-		    strcmp(jstr(json_object_get(c, "status")), "True") == 0)
+	struct kube_val c;
+	v_array_foreach(v_path(pod, "status", "conditions", NULL), it, c)
+		if (v_streq(v_get(c, "type"), "Ready") && v_streq(v_get(c, "status"), "True"))
 			return 1;
 	return 0;
 }
 
 /* printPod: READY STATUS RESTARTS AGE | IP NODE NOMINATED-NODE READINESS-GATES */
-static void project_pod(const json_t *pod, long long now, char **cols)
+static void project_pod(const struct kube_val *obj, long long now, char **cols)
 {
-	const json_t *st = json_object_get(pod, "status");
+	struct kube_val pod = *obj;
+	struct kube_val st = v_get(pod, "status");
 	char reason[256];
-	snprintf(reason, sizeof reason, "%s", jstr(json_object_get(st, "phase")));
-	if (*jstr(json_object_get(st, "reason")))
-		snprintf(reason, sizeof reason, "%s", jstr(json_object_get(st, "reason")));
+	snprintf(reason, sizeof reason, "%s", v_str(v_get(st, "phase")));
+	const char *st_reason = v_str(v_get(st, "reason"));
+	if (*st_reason)
+		snprintf(reason, sizeof reason, "%s", st_reason);
 	long long restarts = 0;
 	int ready = 0, initializing = 0;
-	size_t total = json_array_size(jget(pod, "spec", "containers", NULL));
-	size_t ninit = json_array_size(jget(pod, "spec", "initContainers", NULL));
-	const json_t *inits = json_object_get(st, "initContainerStatuses");
-	for (size_t i = 0; i < json_array_size(inits); i++) {
-		const json_t *c = json_array_get(inits, i);
-		restarts += jint(json_object_get(c, "restartCount"));
-		const json_t *term = jget(c, "state", "terminated", NULL);
-		const json_t *wait = jget(c, "state", "waiting", NULL);
-		if (term && jint(json_object_get(term, "exitCode")) == 0)
+	size_t total = v_asize(v_path(pod, "spec", "containers", NULL));
+	size_t ninit = v_asize(v_path(pod, "spec", "initContainers", NULL));
+	struct kube_val c;
+	size_t i = 0;
+	for (struct v_iter it = v_iter(v_get(st, "initContainerStatuses")); v_arr_next(&it, &c); i++) {
+		restarts += v_int(v_get(c, "restartCount"));
+		struct kube_val term = v_path(c, "state", "terminated", NULL);
+		struct kube_val wait = v_path(c, "state", "waiting", NULL);
+		if (v_present(term) && v_int(v_get(term, "exitCode")) == 0)
 			continue;
-		if (term) {
-			const char *r = jstr(json_object_get(term, "reason"));
+		const char *wait_reason = v_str(v_get(wait, "reason"));
+		if (v_present(term)) {
+			const char *r = v_str(v_get(term, "reason"));
 			if (*r)
 				snprintf(reason, sizeof reason, "Init:%s", r);
-			else if (jint(json_object_get(term, "signal")))
-				snprintf(reason, sizeof reason, "Init:Signal:%lld", jint(json_object_get(term, "signal")));
+			else if (v_int(v_get(term, "signal")))
+				snprintf(reason, sizeof reason, "Init:Signal:%lld", v_int(v_get(term, "signal")));
 			else
-				snprintf(reason, sizeof reason, "Init:ExitCode:%lld", jint(json_object_get(term, "exitCode")));
-		} else if (wait && *jstr(json_object_get(wait, "reason")) &&
-			   strcmp(jstr(json_object_get(wait, "reason")), "PodInitializing") != 0) {
-			snprintf(reason, sizeof reason, "Init:%s", jstr(json_object_get(wait, "reason")));
+				snprintf(reason, sizeof reason, "Init:ExitCode:%lld", v_int(v_get(term, "exitCode")));
+		} else if (v_present(wait) && *wait_reason && strcmp(wait_reason, "PodInitializing") != 0) {
+			snprintf(reason, sizeof reason, "Init:%s", wait_reason);
 		} else {
 			snprintf(reason, sizeof reason, "Init:%zu/%zu", i, ninit);
 		}
@@ -196,177 +433,196 @@ static void project_pod(const json_t *pod, long long now, char **cols)
 	if (!initializing) {
 		restarts = 0;
 		int running = 0;
-		const json_t *cs = json_object_get(st, "containerStatuses");
-		for (size_t i = json_array_size(cs); i-- > 0;) {
-			const json_t *c = json_array_get(cs, i);
-			restarts += jint(json_object_get(c, "restartCount"));
-			const json_t *wait = jget(c, "state", "waiting", NULL);
-			const json_t *term = jget(c, "state", "terminated", NULL);
-			if (wait && *jstr(json_object_get(wait, "reason")))
-				snprintf(reason, sizeof reason, "%s", jstr(json_object_get(wait, "reason")));
-			else if (term && *jstr(json_object_get(term, "reason")))
-				snprintf(reason, sizeof reason, "%s", jstr(json_object_get(term, "reason")));
-			else if (term && jint(json_object_get(term, "signal")))
-				snprintf(reason, sizeof reason, "Signal:%lld", jint(json_object_get(term, "signal")));
-			else if (term)
-				snprintf(reason, sizeof reason, "ExitCode:%lld", jint(json_object_get(term, "exitCode")));
-			else if (json_is_true(json_object_get(c, "ready")) && jget(c, "state", "running", NULL)) {
+		size_t n;
+		struct kube_val *cs = v_elems(v_get(st, "containerStatuses"), &n);
+		while (n-- > 0) {
+			c = cs[n];
+			restarts += v_int(v_get(c, "restartCount"));
+			struct kube_val wait = v_path(c, "state", "waiting", NULL);
+			struct kube_val term = v_path(c, "state", "terminated", NULL);
+			const char *wait_reason = v_str(v_get(wait, "reason"));
+			const char *term_reason = v_str(v_get(term, "reason"));
+			if (v_present(wait) && *wait_reason)
+				snprintf(reason, sizeof reason, "%s", wait_reason);
+			else if (v_present(term) && *term_reason)
+				snprintf(reason, sizeof reason, "%s", term_reason);
+			else if (v_present(term) && v_int(v_get(term, "signal")))
+				snprintf(reason, sizeof reason, "Signal:%lld", v_int(v_get(term, "signal")));
+			else if (v_present(term))
+				snprintf(reason, sizeof reason, "ExitCode:%lld", v_int(v_get(term, "exitCode")));
+			else if (v_true(v_get(c, "ready")) && v_present(v_path(c, "state", "running", NULL))) {
 				running = 1;
 				ready++;
 			}
 		}
+		free(cs);
 		if (strcmp(reason, "Completed") == 0 && running)
 			snprintf(reason, sizeof reason, "%s", pod_ready_condition(pod) ? "Running" : "NotReady");
 	}
-	if (jget(pod, "metadata", "deletionTimestamp", NULL))
+	if (v_present(v_path(pod, "metadata", "deletionTimestamp", NULL)))
 		snprintf(reason, sizeof reason, "%s",
-			 strcmp(jstr(json_object_get(st, "reason")), "NodeLost") == 0 ? "Unknown" : "Terminating");
+			 v_streq(v_get(st, "reason"), "NodeLost") ? "Unknown" : "Terminating");
 	cols[1] = cellf("%d/%zu", ready, total);
 	cols[2] = cell(reason, 0);
 	cols[3] = cellf("%lld", restarts);
 	cols[4] = creation_age(pod, now);
-	cols[5] = cell(jstr(json_object_get(st, "podIP")), 1);
-	cols[6] = cell(jstr(jget(pod, "spec", "nodeName", NULL)), 1);
-	cols[7] = cell(jstr(json_object_get(st, "nominatedNodeName")), 1);
-	size_t gates = json_array_size(jget(pod, "spec", "readinessGates", NULL));
-	if (gates) {
+	cols[5] = cell(v_str(v_get(st, "podIP")), 1);
+	cols[6] = cell(v_str(v_path(pod, "spec", "nodeName", NULL)), 1);
+	cols[7] = cell(v_str(v_get(st, "nominatedNodeName")), 1);
+	struct kube_val gates = v_path(pod, "spec", "readinessGates", NULL);
+	if (v_asize(gates)) {
 		size_t ok = 0;
-		const json_t *conds = json_object_get(st, "conditions");
-		for (size_t g = 0; g < gates; g++) {
-			const char *type = jstr(jget(json_array_get(jget(pod, "spec", "readinessGates", NULL), g),
-						     "conditionType", NULL));
-			for (size_t i = 0; i < json_array_size(conds); i++) {
-				const json_t *c = json_array_get(conds, i);
-				if (strcmp(jstr(json_object_get(c, "type")), type) == 0 &&
-				    strcmp(jstr(json_object_get(c, "status")), "True") == 0)
+		struct kube_val g, cond;
+		v_array_foreach(gates, git, g) {
+			const char *type = v_str(v_get(g, "conditionType"));
+			v_array_foreach(v_get(st, "conditions"), cit, cond)
+				if (v_streq(v_get(cond, "type"), type) && v_streq(v_get(cond, "status"), "True"))
 					ok++;
-			}
 		}
-		cols[8] = cellf("%zu/%zu", ok, gates);
+		cols[8] = cellf("%zu/%zu", ok, v_asize(gates));
 	} else {
 		cols[8] = xstrdup("<none>");
 	}
 }
 
 /* printDeployment: READY UP-TO-DATE AVAILABLE AGE | CONTAINERS IMAGES SELECTOR */
-static void project_deployment(const json_t *d, long long now, char **cols)
+static void project_deployment(const struct kube_val *obj, long long now, char **cols)
 {
-	const json_t *st = json_object_get(d, "status");
-	cols[1] = cellf("%lld/%lld", jint(json_object_get(st, "readyReplicas")),
-			jint(jget(d, "spec", "replicas", NULL)));
-	cols[2] = cellf("%lld", jint(json_object_get(st, "updatedReplicas")));
-	cols[3] = cellf("%lld", jint(json_object_get(st, "availableReplicas")));
+	struct kube_val d = *obj;
+	struct kube_val st = v_get(d, "status");
+	cols[1] = cellf("%lld/%lld", v_int(v_get(st, "readyReplicas")),
+			v_int(v_path(d, "spec", "replicas", NULL)));
+	cols[2] = cellf("%lld", v_int(v_get(st, "updatedReplicas")));
+	cols[3] = cellf("%lld", v_int(v_get(st, "availableReplicas")));
 	cols[4] = creation_age(d, now);
-	const json_t *spec = jget(d, "spec", "template", "spec", NULL);
+	struct kube_val spec = v_path(d, "spec", "template", "spec", NULL);
 	cols[5] = containers(spec, "name");
 	cols[6] = containers(spec, "image");
-	cols[7] = selector(jget(d, "spec", "selector", NULL));
+	cols[7] = selector(v_path(d, "spec", "selector", NULL));
+}
+
+/* `podium get models`: a Deployment as a model server. The checksum's
+ * first 12 hex digits (from the annotation, which holds all 64, else the
+ * label's 32), the rollout revision the Deployment controller writes, and
+ * the images. MODEL SHA256 READY REVISION IMAGE AGE | SELECTOR */
+static void project_model(const struct kube_val *obj, long long now, char **cols)
+{
+	struct kube_val d = *obj;
+	const char *sha = v_str(v_path(d, "metadata", "annotations", "podium.dev/model-sha256", NULL));
+	if (!*sha)
+		sha = v_str(v_path(d, "metadata", "labels", "podium.dev/model-sha256", NULL));
+	cols[1] = cell(v_str(v_path(d, "metadata", "labels", "podium.dev/model", NULL)), 1);
+	cols[2] = *sha ? cellf("%.12s", sha) : xstrdup("<none>");
+	cols[3] = cellf("%lld/%lld", v_int(v_path(d, "status", "readyReplicas", NULL)),
+			v_int(v_path(d, "spec", "replicas", NULL)));
+	cols[4] = cell(v_str(v_path(d, "metadata", "annotations", "deployment.kubernetes.io/revision", NULL)), 1);
+	cols[5] = containers(v_path(d, "spec", "template", "spec", NULL), "image");
+	cols[6] = creation_age(d, now);
+	cols[7] = selector(v_path(d, "spec", "selector", NULL));
 }
 
 /* printReplicaSet: DESIRED CURRENT READY AGE | CONTAINERS IMAGES SELECTOR */
-static void project_replicaset(const json_t *r, long long now, char **cols)
+static void project_replicaset(const struct kube_val *obj, long long now, char **cols)
 {
-	cols[1] = cellf("%lld", jint(jget(r, "spec", "replicas", NULL)));
-	cols[2] = cellf("%lld", jint(jget(r, "status", "replicas", NULL)));
-	cols[3] = cellf("%lld", jint(jget(r, "status", "readyReplicas", NULL)));
+	struct kube_val r = *obj;
+	cols[1] = cellf("%lld", v_int(v_path(r, "spec", "replicas", NULL)));
+	cols[2] = cellf("%lld", v_int(v_path(r, "status", "replicas", NULL)));
+	cols[3] = cellf("%lld", v_int(v_path(r, "status", "readyReplicas", NULL)));
 	cols[4] = creation_age(r, now);
-	const json_t *spec = jget(r, "spec", "template", "spec", NULL);
+	struct kube_val spec = v_path(r, "spec", "template", "spec", NULL);
 	cols[5] = containers(spec, "name");
 	cols[6] = containers(spec, "image");
-	cols[7] = selector(jget(r, "spec", "selector", NULL));
+	cols[7] = selector(v_path(r, "spec", "selector", NULL));
 }
 
-static void join_strings(struct dbuf *b, const json_t *arr)
+static void join_strings(struct dbuf *b, struct kube_val arr)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-		dbuf_printf(b, "%s%s", b->len ? "," : "", jstr(v));
+	struct kube_val v;
+	v_array_foreach(arr, it, v)
+		dbuf_printf(b, "%s%s", b->len ? "," : "", v_str(v));
 }
 
 /* printService: TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE | SELECTOR */
-static void project_service(const json_t *s, long long now, char **cols)
+static void project_service(const struct kube_val *obj, long long now, char **cols)
 {
-	const json_t *spec = json_object_get(s, "spec");
-	const char *type = jstr(json_object_get(spec, "type"));
+	struct kube_val s = *obj;
+	struct kube_val spec = v_get(s, "spec");
+	const char *type = v_str(v_get(spec, "type"));
 	cols[1] = cell(type, 0);
-	cols[2] = cell(jstr(json_object_get(spec, "clusterIP")), 1);
+	cols[2] = cell(v_str(v_get(spec, "clusterIP")), 1);
 	struct dbuf b;
 	dbuf_init(&b, 0);
 	if (strcmp(type, "ExternalName") == 0) {
-		dbuf_puts(&b, jstr(json_object_get(spec, "externalName")));
+		dbuf_puts(&b, v_str(v_get(spec, "externalName")));
 	} else if (strcmp(type, "LoadBalancer") == 0) {
-		size_t i;
-		json_t *ing;
-		json_array_foreach(jget(s, "status", "loadBalancer", "ingress", NULL), i, ing) {
-			const char *v = *jstr(json_object_get(ing, "ip")) ? jstr(json_object_get(ing, "ip"))
-									   : jstr(json_object_get(ing, "hostname"));
+		struct kube_val ing;
+		v_array_foreach(v_path(s, "status", "loadBalancer", "ingress", NULL), it, ing) {
+			const char *ip = v_str(v_get(ing, "ip"));
+			const char *v = *ip ? ip : v_str(v_get(ing, "hostname"));
 			dbuf_printf(&b, "%s%s", b.len ? "," : "", v);
 		}
-		join_strings(&b, json_object_get(spec, "externalIPs"));
+		join_strings(&b, v_get(spec, "externalIPs"));
 		if (!b.len)
 			dbuf_puts(&b, "<pending>");
 	} else {
-		join_strings(&b, json_object_get(spec, "externalIPs"));
+		join_strings(&b, v_get(spec, "externalIPs"));
 	}
 	cols[3] = cell(b.p, 1);
 	dbuf_reset(&b);
-	size_t i;
-	json_t *p;
-	json_array_foreach(json_object_get(spec, "ports"), i, p) {
-		const char *proto = *jstr(json_object_get(p, "protocol")) ? jstr(json_object_get(p, "protocol")) : "TCP";
-		if (jint(json_object_get(p, "nodePort")))
-			dbuf_printf(&b, "%s%lld:%lld/%s", i ? "," : "", jint(json_object_get(p, "port")),
-				    jint(json_object_get(p, "nodePort")), proto);
+	size_t i = 0;
+	struct kube_val p;
+	v_array_foreach(v_get(spec, "ports"), it, p) {
+		const char *proto = v_str(v_get(p, "protocol"));
+		if (!*proto)
+			proto = "TCP";
+		if (v_int(v_get(p, "nodePort")))
+			dbuf_printf(&b, "%s%lld:%lld/%s", i ? "," : "", v_int(v_get(p, "port")),
+				    v_int(v_get(p, "nodePort")), proto);
 		else
-			dbuf_printf(&b, "%s%lld/%s", i ? "," : "", jint(json_object_get(p, "port")), proto);
+			dbuf_printf(&b, "%s%lld/%s", i ? "," : "", v_int(v_get(p, "port")), proto);
+		i++;
 	}
 	cols[4] = cell(b.p, 1);
 	dbuf_free(&b);
 	cols[5] = creation_age(s, now);
 	/* The selector of a Service is a plain map: sorted k=v. */
-	json_t *sel = json_object_get(spec, "selector");
-	if (json_object_size(sel)) {
-		json_t *wrapped = json_pack("{s:O}", "matchLabels", sel);
-		cols[6] = selector(wrapped);
-		json_decref(wrapped);
-	} else {
-		cols[6] = xstrdup("<none>");
-	}
+	struct kube_val sel = v_get(spec, "selector");
+	cols[6] = v_osize(sel) ? selector_of(sel, v_none(s.s)) : xstrdup("<none>");
 }
 
 /* When an event was last seen: lastTimestamp, else eventTime, else
  * firstTimestamp, else its creation. */
-static const json_t *event_last_seen(const json_t *ev)
+static struct kube_val event_last_seen(struct kube_val ev)
 {
-	const json_t *ts = json_object_get(ev, "lastTimestamp");
-	if (!json_is_string(ts))
-		ts = json_object_get(ev, "eventTime");
-	if (!json_is_string(ts))
-		ts = json_object_get(ev, "firstTimestamp");
-	if (!json_is_string(ts))
-		ts = jget(ev, "metadata", "creationTimestamp", NULL);
+	struct kube_val ts = v_get(ev, "lastTimestamp");
+	if (v_type(ts) != JTOK_STRING)
+		ts = v_get(ev, "eventTime");
+	if (v_type(ts) != JTOK_STRING)
+		ts = v_get(ev, "firstTimestamp");
+	if (v_type(ts) != JTOK_STRING)
+		ts = v_path(ev, "metadata", "creationTimestamp", NULL);
 	return ts;
 }
 
-static long long event_when(const json_t *ev)
+static long long event_when(const struct kube_val *ev)
 {
 	long long t;
-	return kube_parse_time(json_string_value(event_last_seen(ev)), &t) == 0 ? t : 0;
+	return kube_parse_time(v_strn(event_last_seen(*ev)), &t) == 0 ? t : 0;
 }
 
 /* kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE */
-static void project_event(const json_t *ev, long long now, char **cols)
+static void project_event(const struct kube_val *obj, long long now, char **cols)
 {
+	struct kube_val ev = *obj;
 	cols[1] = age(event_last_seen(ev), now);
-	cols[2] = cell(jstr(json_object_get(ev, "type")), 0);
-	cols[3] = cell(jstr(json_object_get(ev, "reason")), 0);
+	cols[2] = cell(v_str(v_get(ev, "type")), 0);
+	cols[3] = cell(v_str(v_get(ev, "reason")), 0);
 	char kind[128];
-	snprintf(kind, sizeof kind, "%s", jstr(jget(ev, "involvedObject", "kind", NULL)));
+	snprintf(kind, sizeof kind, "%s", v_str(v_path(ev, "involvedObject", "kind", NULL)));
 	for (char *c = kind; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
-	cols[4] = cellf("%s/%s", kind, jstr(jget(ev, "involvedObject", "name", NULL)));
-	const char *msg = jstr(json_object_get(ev, "message"));
+	cols[4] = cellf("%s/%s", kind, v_str(v_path(ev, "involvedObject", "name", NULL)));
+	const char *msg = v_str(v_get(ev, "message"));
 	size_t n = strcspn(msg, "\n");
 	char *first = xstrndup(msg, n);
 	cols[5] = cell(first, 0);
@@ -374,20 +630,21 @@ static void project_event(const json_t *ev, long long now, char **cols)
 }
 
 /* printJob: COMPLETIONS DURATION AGE | CONTAINERS IMAGES SELECTOR */
-static void project_job(const json_t *j, long long now, char **cols)
+static void project_job(const struct kube_val *obj, long long now, char **cols)
 {
-	long long succeeded = jint(jget(j, "status", "succeeded", NULL));
-	const json_t *completions = jget(j, "spec", "completions", NULL);
-	long long par = jint(jget(j, "spec", "parallelism", NULL));
-	if (json_is_integer(completions))
-		cols[1] = cellf("%lld/%lld", succeeded, jint(completions));
+	struct kube_val j = *obj;
+	long long succeeded = v_int(v_path(j, "status", "succeeded", NULL));
+	struct kube_val completions = v_path(j, "spec", "completions", NULL);
+	long long par = v_int(v_path(j, "spec", "parallelism", NULL));
+	if (v_is_int(completions))
+		cols[1] = cellf("%lld/%lld", succeeded, v_int(completions));
 	else if (par > 1)
 		cols[1] = cellf("%lld/1 of %lld", succeeded, par);
 	else
 		cols[1] = cellf("%lld/1", succeeded);
 	long long start, end;
-	if (kube_parse_time(json_string_value(jget(j, "status", "startTime", NULL)), &start) == 0) {
-		if (kube_parse_time(json_string_value(jget(j, "status", "completionTime", NULL)), &end) < 0)
+	if (kube_parse_time(v_strn(v_path(j, "status", "startTime", NULL)), &start) == 0) {
+		if (kube_parse_time(v_strn(v_path(j, "status", "completionTime", NULL)), &end) < 0)
 			end = now;
 		char buf[32];
 		kube_human_duration(end - start, buf, sizeof buf);
@@ -396,82 +653,81 @@ static void project_job(const json_t *j, long long now, char **cols)
 		cols[2] = xstrdup("");
 	}
 	cols[3] = creation_age(j, now);
-	const json_t *spec = jget(j, "spec", "template", "spec", NULL);
+	struct kube_val spec = v_path(j, "spec", "template", "spec", NULL);
 	cols[4] = containers(spec, "name");
 	cols[5] = containers(spec, "image");
-	cols[6] = selector(jget(j, "spec", "selector", NULL));
+	cols[6] = selector(v_path(j, "spec", "selector", NULL));
 }
 
-static void project_namespace(const json_t *n, long long now, char **cols)
+static void project_namespace(const struct kube_val *obj, long long now, char **cols)
 {
-	cols[1] = cell(jstr(jget(n, "status", "phase", NULL)), 0);
-	cols[2] = creation_age(n, now);
+	cols[1] = cell(v_str(v_path(*obj, "status", "phase", NULL)), 0);
+	cols[2] = creation_age(*obj, now);
 }
 
-static void project_configmap(const json_t *c, long long now, char **cols)
+static void project_configmap(const struct kube_val *obj, long long now, char **cols)
 {
-	cols[1] = cellf("%zu", json_object_size(json_object_get(c, "data")) +
-				       json_object_size(json_object_get(c, "binaryData")));
-	cols[2] = creation_age(c, now);
+	cols[1] = cellf("%zu", v_osize(v_get(*obj, "data")) + v_osize(v_get(*obj, "binaryData")));
+	cols[2] = creation_age(*obj, now);
 }
 
 /* Secrets: names, type and how many keys; the values are never read. */
-static void project_secret(const json_t *s, long long now, char **cols)
+static void project_secret(const struct kube_val *obj, long long now, char **cols)
 {
-	cols[1] = cell(jstr(json_object_get(s, "type")), 0);
-	cols[2] = cellf("%zu", json_object_size(json_object_get(s, "data")));
-	cols[3] = creation_age(s, now);
+	cols[1] = cell(v_str(v_get(*obj, "type")), 0);
+	cols[2] = cellf("%zu", v_osize(v_get(*obj, "data")));
+	cols[3] = creation_age(*obj, now);
 }
 
 /* printNode: STATUS ROLES AGE VERSION | INTERNAL-IP EXTERNAL-IP OS-IMAGE
  * KERNEL-VERSION CONTAINER-RUNTIME */
-static void project_node(const json_t *n, long long now, char **cols)
+static void project_node(const struct kube_val *obj, long long now, char **cols)
 {
+	struct kube_val n = *obj;
 	const char *ready = "Unknown";
-	size_t i;
-	json_t *c;
-	json_array_foreach(jget(n, "status", "conditions", NULL), i, c)
-		if (strcmp(jstr(json_object_get(c, "type")), "Ready") == 0)
-			ready = strcmp(jstr(json_object_get(c, "status")), "True") == 0 ? "Ready" : "NotReady";
-	cols[1] = json_is_true(jget(n, "spec", "unschedulable", NULL)) ? cellf("%s,SchedulingDisabled", ready)
-									 : xstrdup(ready);
+	struct kube_val c;
+	v_array_foreach(v_path(n, "status", "conditions", NULL), it, c)
+		if (v_streq(v_get(c, "type"), "Ready"))
+			ready = v_streq(v_get(c, "status"), "True") ? "Ready" : "NotReady";
+	cols[1] = v_true(v_path(n, "spec", "unschedulable", NULL)) ? cellf("%s,SchedulingDisabled", ready)
+								   : xstrdup(ready);
 	/* roles: node-role.kubernetes.io/ROLE labels and kubernetes.io/role */
 	const char *key;
-	json_t *v;
+	struct kube_val v;
 	char *roles[64];
 	size_t nr = 0;
-	json_object_foreach(jget(n, "metadata", "labels", NULL), key, v) {
+	v_object_foreach(v_path(n, "metadata", "labels", NULL), it, key, v) {
 		if (nr == 64)
 			break;
 		if (strncmp(key, "node-role.kubernetes.io/", 24) == 0 && key[24])
 			roles[nr++] = xstrdup(key + 24);
-		else if (strcmp(key, "kubernetes.io/role") == 0 && *jstr(v))
-			roles[nr++] = xstrdup(jstr(v));
+		else if (strcmp(key, "kubernetes.io/role") == 0 && *v_str(v))
+			roles[nr++] = xstrdup(v_str(v));
 	}
 	qsort(roles, nr, sizeof *roles, cmp_str);
 	struct dbuf b;
 	dbuf_init(&b, 0);
-	for (i = 0; i < nr; i++) {
+	for (size_t i = 0; i < nr; i++) {
 		dbuf_printf(&b, "%s%s", i ? "," : "", roles[i]);
 		free(roles[i]);
 	}
 	cols[2] = cell(b.p, 1);
 	dbuf_free(&b);
 	cols[3] = creation_age(n, now);
-	cols[4] = cell(jstr(jget(n, "status", "nodeInfo", "kubeletVersion", NULL)), 0);
+	cols[4] = cell(v_str(v_path(n, "status", "nodeInfo", "kubeletVersion", NULL)), 0);
 	const char *internal = "", *external = "";
-	json_array_foreach(jget(n, "status", "addresses", NULL), i, c) {
-		if (strcmp(jstr(json_object_get(c, "type")), "InternalIP") == 0 && !*internal)
-			internal = jstr(json_object_get(c, "address"));
-		if (strcmp(jstr(json_object_get(c, "type")), "ExternalIP") == 0 && !*external)
-			external = jstr(json_object_get(c, "address"));
+	v_array_foreach(v_path(n, "status", "addresses", NULL), it, c) {
+		if (v_streq(v_get(c, "type"), "InternalIP") && !*internal)
+			internal = v_str(v_get(c, "address"));
+		if (v_streq(v_get(c, "type"), "ExternalIP") && !*external)
+			external = v_str(v_get(c, "address"));
 	}
 	cols[5] = cell(internal, 1);
 	cols[6] = cell(external, 1);
-	const json_t *info = jget(n, "status", "nodeInfo", NULL);
-	cols[7] = cell(jstr(json_object_get(info, "osImage")), 1);
-	cols[8] = cell(jstr(json_object_get(info, "kernelVersion")), 1);
-	cols[9] = cell(jstr(json_object_get(info, "containerRuntimeVersion")), 1);
+	struct kube_val info = v_path(n, "status", "nodeInfo", NULL);
+	cols[7] = cell(v_str(v_get(info, "osImage")), 1);
+	cols[8] = cell(v_str(v_get(info, "kernelVersion")), 1);
+	cols[9] = cell(v_str(v_get(info, "containerRuntimeVersion")), 1);
 }
 
 /* ---- the table ---- */
@@ -483,6 +739,10 @@ static const struct kube_column pod_cols[] = {
 static const struct kube_column deploy_cols[] = {
 	{ "NAME", 0 }, { "READY", 0 }, { "UP-TO-DATE", 0 }, { "AVAILABLE", 0 }, { "AGE", 0 },
 	{ "CONTAINERS", 1 }, { "IMAGES", 1 }, { "SELECTOR", 1 }, { NULL, 0 },
+};
+static const struct kube_column model_cols[] = {
+	{ "NAME", 0 }, { "MODEL", 0 }, { "SHA256", 0 }, { "READY", 0 }, { "REVISION", 0 },
+	{ "IMAGE", 0 }, { "AGE", 0 }, { "SELECTOR", 1 }, { NULL, 0 },
 };
 static const struct kube_column rs_cols[] = {
 	{ "NAME", 0 }, { "DESIRED", 0 }, { "CURRENT", 0 }, { "READY", 0 }, { "AGE", 0 },
@@ -518,18 +778,32 @@ static const struct kube_column node_cols[] = {
 };
 
 const struct kube_kind kube_kinds[] = {
-	{ "Pod", "", "v1", "pods", "pod", "po", 1, pod_cols, project_pod, 0, NULL },
-	{ "Deployment", "apps", "v1", "deployments", "deployment", "deploy", 1, deploy_cols, project_deployment, 0, NULL },
-	{ "ReplicaSet", "apps", "v1", "replicasets", "replicaset", "rs", 1, rs_cols, project_replicaset, 0, NULL },
-	{ "Service", "", "v1", "services", "service", "svc", 1, svc_cols, project_service, 0, NULL },
-	{ "Event", "", "v1", "events", "event", "ev", 1, event_cols, project_event, 1, event_when },
-	{ "Job", "batch", "v1", "jobs", "job", "", 1, job_cols, project_job, 0, NULL },
-	{ "Namespace", "", "v1", "namespaces", "namespace", "ns", 0, ns_cols, project_namespace, 0, NULL },
-	{ "ConfigMap", "", "v1", "configmaps", "configmap", "cm", 1, cm_cols, project_configmap, 0, NULL },
-	{ "Secret", "", "v1", "secrets", "secret", "", 1, secret_cols, project_secret, 0, NULL },
-	{ "Node", "", "v1", "nodes", "node", "no", 0, node_cols, project_node, 0, NULL },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL },
+	{ "Pod", "", "v1", "pods", "pod", "po", 1, pod_cols, project_pod, 0, NULL, NULL },
+	{ "Deployment", "apps", "v1", "deployments", "deployment", "deploy", 1, deploy_cols, project_deployment, 0, NULL, NULL },
+	{ "ReplicaSet", "apps", "v1", "replicasets", "replicaset", "rs", 1, rs_cols, project_replicaset, 0, NULL, NULL },
+	{ "Service", "", "v1", "services", "service", "svc", 1, svc_cols, project_service, 0, NULL, NULL },
+	{ "Event", "", "v1", "events", "event", "ev", 1, event_cols, project_event, 1, event_when, NULL },
+	{ "Job", "batch", "v1", "jobs", "job", "", 1, job_cols, project_job, 0, NULL, NULL },
+	{ "Namespace", "", "v1", "namespaces", "namespace", "ns", 0, ns_cols, project_namespace, 0, NULL, NULL },
+	{ "ConfigMap", "", "v1", "configmaps", "configmap", "cm", 1, cm_cols, project_configmap, 0, NULL, NULL },
+	{ "Secret", "", "v1", "secrets", "secret", "", 1, secret_cols, project_secret, 0, NULL, NULL },
+	{ "Node", "", "v1", "nodes", "node", "no", 0, node_cols, project_node, 0, NULL, NULL },
+	/* An alias over deployments: found by "models" after the Deployment
+	 * entry has answered "deployments". */
+	{ "Deployment", "apps", "v1", "deployments", "deployment", "models,model", 1, model_cols,
+	  project_model, 0, NULL, "podium.dev/model" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL },
 };
+
+char *kube_kind_selector(const struct kube_kind *k, const char *user)
+{
+	const char *own = k ? k->selector : NULL;
+	if (own && user && *user)
+		return xasprintf("%s,%s", own, user);
+	if (own)
+		return xstrdup(own);
+	return user && *user ? xstrdup(user) : NULL;
+}
 
 size_t kube_kind_ncols(const struct kube_kind *k)
 {
@@ -642,49 +916,77 @@ void kube_obj_clear(struct kube_obj *o)
 }
 
 /* name, namespace, uid, resourceVersion, labels, creation time. */
-static int obj_metadata(const json_t *meta, struct kube_obj *o)
+static int obj_metadata(struct kube_val meta, struct kube_obj *o)
 {
-	const char *name = json_string_value(json_object_get(meta, "name"));
+	const char *name = v_strn(v_get(meta, "name"));
 	if (!name)
 		return -1;
 	o->name = cell(name, 0);
-	o->namespace = cell(jstr(json_object_get(meta, "namespace")), 0);
-	o->uid = cell(jstr(json_object_get(meta, "uid")), 0);
-	o->resource_version = cell(jstr(json_object_get(meta, "resourceVersion")), 0);
-	if (kube_parse_time(json_string_value(json_object_get(meta, "creationTimestamp")), &o->created) < 0)
+	o->namespace = cell(v_str(v_get(meta, "namespace")), 0);
+	o->uid = cell(v_str(v_get(meta, "uid")), 0);
+	o->resource_version = cell(v_str(v_get(meta, "resourceVersion")), 0);
+	if (kube_parse_time(v_strn(v_get(meta, "creationTimestamp")), &o->created) < 0)
 		o->created = 0;
-	o->deleting = json_object_get(meta, "deletionTimestamp") != NULL;
-	const json_t *labels = json_object_get(meta, "labels");
-	if (json_object_size(labels)) {
-		o->labels = xcalloc(json_object_size(labels), sizeof *o->labels);
+	o->deleting = v_present(v_get(meta, "deletionTimestamp"));
+	struct kube_val labels = v_get(meta, "labels");
+	size_t n = v_osize(labels);
+	if (n) {
+		o->labels = xcalloc(n, sizeof *o->labels);
 		const char *k;
-		json_t *v;
-		json_object_foreach((json_t *)labels, k, v) {
+		struct kube_val v;
+		v_object_foreach(labels, it, k, v) {
+			if (o->nlabels == n)
+				break;
 			o->labels[o->nlabels].key = cell(k, 0);
-			o->labels[o->nlabels].value = cell(jstr(v), 0);
+			o->labels[o->nlabels].value = cell(v_str(v), 0);
 			o->nlabels++;
 		}
 	}
 	return 0;
 }
 
-int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
-		     struct kube_obj *out)
+/* The projection of obj, in whichever form it comes. */
+static int obj_project(const struct kube_kind *k, struct kube_val obj, long long now,
+		       struct kube_obj *out)
 {
 	memset(out, 0, sizeof *out);
-	if (!json_is_object(obj) || obj_metadata(json_object_get(obj, "metadata"), out) < 0) {
+	if (v_type(obj) != JTOK_OBJECT || obj_metadata(v_get(obj, "metadata"), out) < 0) {
 		kube_obj_clear(out);
 		return -1;
 	}
 	out->ncols = kube_kind_ncols(k);
 	out->cols = xcalloc(out->ncols, sizeof *out->cols);
 	out->cols[0] = xstrdup(out->name);
-	k->project(obj, now, out->cols);
-	out->time = k->when ? k->when(obj) : out->created;
+	k->project(&obj, now, out->cols);
+	out->time = k->when ? k->when(&obj) : out->created;
 	for (size_t i = 0; i < out->ncols; i++) /* a projection left a cell out */
 		if (!out->cols[i])
 			out->cols[i] = xstrdup("");
 	return 0;
+}
+
+int kube_obj_project(const struct kube_kind *k, const struct json_t *obj, long long now,
+		     struct kube_obj *out)
+{
+	struct vsrc s;
+	vsrc_init(&s, NULL);
+	int rc = obj_project(k, (struct kube_val){ &s, obj, -1 }, now, out);
+	vsrc_free(&s);
+	return rc;
+}
+
+int kube_obj_project_tok(const struct kube_kind *k, const struct jtok_doc *d, int obj,
+			 long long now, struct kube_obj *out)
+{
+	if (obj < 0 || (size_t)obj >= d->n) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	struct vsrc s;
+	vsrc_init(&s, d);
+	int rc = obj_project(k, (struct kube_val){ &s, NULL, obj }, now, out);
+	vsrc_free(&s);
+	return rc;
 }
 
 void kube_table_clear(struct kube_table *t)
@@ -703,12 +1005,19 @@ void kube_table_clear(struct kube_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* A Table cell as kubectl's table printer shows it (%v). */
-static char *table_cell(const json_t *v)
+/* ---- the server's Table and List answers ----
+ *
+ * Read from tokens too: a page of 500 pods is megabytes of JSON, and
+ * `podium get` should not build a jansson tree of it to print a few cells
+ * per row. */
+
+/* A Table cell as kubectl's table printer shows it (%v); v is a token. */
+static char *table_cell(struct kube_val v)
 {
-	if (json_is_string(v)) {
+	switch (v_type(v)) {
+	case JTOK_STRING: {
 		/* multi-line strings show their first line and "..." */
-		const char *s = json_string_value(v);
+		const char *s = v_str(v);
 		size_t n = strcspn(s, "\n");
 		if (s[n]) {
 			char *first = xasprintf("%.*s...", (int)n, s);
@@ -718,18 +1027,31 @@ static char *table_cell(const json_t *v)
 		}
 		return cell(s, 0);
 	}
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
-	if (json_is_boolean(v))
-		return xstrdup(json_is_true(v) ? "true" : "false");
-	if (!v || json_is_null(v))
+	case JTOK_NUMBER: {
+		if (v_is_int(v))
+			return xasprintf("%lld", v_int(v));
+		const struct jtok *t = &v.s->d->t[v.t];
+		char *num = xstrndup(v.s->d->buf + t->start, t->len);
+		char *c = xasprintf("%g", strtod(num, NULL));
+		free(num);
+		return c;
+	}
+	case JTOK_TRUE:
+		return xstrdup("true");
+	case JTOK_FALSE:
+		return xstrdup("false");
+	case JTOK_OBJECT:
+	case JTOK_ARRAY: {
+		json_t *j = jtok_to_json(v.s->d, v.t);
+		char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		json_decref(j);
+		char *c = cell(s, 0);
+		free(s);
+		return c;
+	}
+	default: /* absent, null */
 		return xstrdup("");
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	char *c = cell(s, 0);
-	free(s);
-	return c;
+	}
 }
 
 static void table_set_headers(struct kube_table *t, size_t n)
@@ -739,41 +1061,47 @@ static void table_set_headers(struct kube_table *t, size_t n)
 	t->wide = xcalloc(n, sizeof *t->wide);
 }
 
-static int table_from_server(const struct kube_kind *k, const json_t *root, struct kube_table *t,
+static int table_from_server(const struct kube_kind *k, struct kube_val root, struct kube_table *t,
 			     struct perr *e)
 {
-	const json_t *defs = json_object_get(root, "columnDefinitions");
-	size_t n = json_array_size(defs);
+	struct kube_val defs = v_get(root, "columnDefinitions");
+	size_t n = v_asize(defs);
 	if (!n) {
 		perr_set(e, "the server's Table for %s has no columns", k->plural);
 		return -1;
 	}
 	if (!t->headers) {
 		table_set_headers(t, n);
-		for (size_t i = 0; i < n; i++) {
-			const json_t *d = json_array_get(defs, i);
-			char *h = cell(jstr(json_object_get(d, "name")), 0);
+		size_t i = 0;
+		struct kube_val d;
+		v_array_foreach(defs, it, d) {
+			char *h = cell(v_str(v_get(d, "name")), 0);
 			for (char *c = h; *c; c++)
 				*c = (char)toupper((unsigned char)*c);
 			t->headers[i] = h;
-			t->wide[i] = jint(json_object_get(d, "priority")) > 0;
+			t->wide[i] = v_int(v_get(d, "priority")) > 0;
+			i++;
 		}
 		t->from_server = 1;
 	} else if (t->ncols != n || !t->from_server) {
 		perr_set(e, "the pages of the %s list have different columns", k->plural);
 		return -1;
 	}
-	const json_t *rows = json_object_get(root, "rows");
-	t->rows = xrealloc(t->rows, (t->nrows + json_array_size(rows) + 1) * sizeof *t->rows);
-	size_t i;
-	json_t *row;
-	json_array_foreach(rows, i, row) {
+	struct kube_val rows = v_get(root, "rows");
+	t->rows = xrealloc(t->rows, (t->nrows + v_asize(rows) + 1) * sizeof *t->rows);
+	struct kube_val row;
+	v_array_foreach(rows, it, row) {
+		/* each row's strings are its own: scratch stays one row big */
+		struct vsrc src;
+		vsrc_init(&src, root.s->d);
+		row.s = &src;
 		struct kube_obj *o = &t->rows[t->nrows];
 		memset(o, 0, sizeof *o);
-		const json_t *cells = json_object_get(row, "cells");
-		if (obj_metadata(jget(row, "object", "metadata", NULL), o) < 0) {
+		size_t nc;
+		struct kube_val *cells = v_elems(v_get(row, "cells"), &nc);
+		if (obj_metadata(v_path(row, "object", "metadata", NULL), o) < 0) {
 			/* no object metadata: the first cell is the name */
-			o->name = table_cell(json_array_get(cells, 0));
+			o->name = table_cell(nc ? cells[0] : v_none(&src));
 			o->namespace = xstrdup("");
 			o->uid = xstrdup("");
 			o->resource_version = xstrdup("");
@@ -782,13 +1110,15 @@ static int table_from_server(const struct kube_kind *k, const json_t *root, stru
 		o->ncols = n;
 		o->cols = xcalloc(n, sizeof *o->cols);
 		for (size_t c = 0; c < n; c++)
-			o->cols[c] = table_cell(json_array_get(cells, c));
+			o->cols[c] = table_cell(c < nc ? cells[c] : v_none(&src));
+		free(cells);
+		vsrc_free(&src);
 		t->nrows++;
 	}
 	return 0;
 }
 
-static int table_from_list(const struct kube_kind *k, const json_t *root, long long now,
+static int table_from_list(const struct kube_kind *k, struct kube_val root, long long now,
 			   struct kube_table *t, struct perr *e)
 {
 	size_t n = kube_kind_ncols(k);
@@ -802,16 +1132,15 @@ static int table_from_list(const struct kube_kind *k, const json_t *root, long l
 		perr_set(e, "the pages of the %s list have different columns", k->plural);
 		return -1;
 	}
-	const json_t *items = json_object_get(root, "items");
-	if (!json_is_array(items)) {
+	struct kube_val items = v_get(root, "items");
+	if (v_type(items) != JTOK_ARRAY) {
 		perr_set(e, "the answer is not a list of %s (no items)", k->plural);
 		return -1;
 	}
-	t->rows = xrealloc(t->rows, (t->nrows + json_array_size(items) + 1) * sizeof *t->rows);
-	size_t i;
-	json_t *it;
-	json_array_foreach(items, i, it)
-		if (kube_obj_project(k, it, now, &t->rows[t->nrows]) == 0)
+	t->rows = xrealloc(t->rows, (t->nrows + v_asize(items) + 1) * sizeof *t->rows);
+	struct kube_val it;
+	v_array_foreach(items, iter, it)
+		if (kube_obj_project_tok(k, root.s->d, it.t, now, &t->rows[t->nrows]) == 0)
 			t->nrows++;
 	return 0;
 }
@@ -819,30 +1148,34 @@ static int table_from_list(const struct kube_kind *k, const json_t *root, long l
 int kube_table_parse(const struct kube_kind *k, const char *body, size_t len, long long now,
 		     struct kube_table *t, struct perr *e)
 {
-	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je);
-	if (!json_is_object(root)) {
-		perr_set(e, "the server's answer for %s is not JSON (line %d: %s)", k->plural, je.line,
-			 root ? "not an object" : je.text);
-		json_decref(root);
+	struct jtok_doc d = { 0 };
+	struct perr je = { { 0 } };
+	if (jtok_parse(&d, body, len, &je) < 0 || d.t[0].type != JTOK_OBJECT) {
+		perr_set(e, "the server's answer for %s is not JSON (%s)", k->plural,
+			 d.n ? "not an object" : je.msg);
+		jtok_doc_free(&d);
 		return -1;
 	}
+	struct vsrc s;
+	vsrc_init(&s, &d);
+	struct kube_val root = { &s, NULL, 0 };
 	t->kind = k;
 	int rc;
-	if (strcmp(jstr(json_object_get(root, "kind")), "Table") == 0)
+	if (v_streq(v_get(root, "kind"), "Table"))
 		rc = table_from_server(k, root, t, e);
 	else
 		rc = table_from_list(k, root, now, t, e);
 	if (rc == 0) {
-		const json_t *meta = json_object_get(root, "metadata");
+		struct kube_val meta = v_get(root, "metadata");
 		free(t->resource_version);
 		free(t->continue_token);
-		t->resource_version = xstrdup(jstr(json_object_get(meta, "resourceVersion")));
-		const char *cont = jstr(json_object_get(meta, "continue"));
+		t->resource_version = xstrdup(v_str(v_get(meta, "resourceVersion")));
+		const char *cont = v_str(v_get(meta, "continue"));
 		t->continue_token = *cont ? xstrdup(cont) : NULL;
-		const json_t *rem = json_object_get(meta, "remainingItemCount");
-		t->remaining = json_is_integer(rem) ? json_integer_value(rem) : -1;
+		struct kube_val rem = v_get(meta, "remainingItemCount");
+		t->remaining = v_is_int(rem) ? v_int(rem) : -1;
 	}
-	json_decref(root);
+	vsrc_free(&s);
+	jtok_doc_free(&d);
 	return rc;
 }

@@ -99,11 +99,11 @@ struct kube_cache *kube_watchset_add(struct kube_watchset *ws, const struct kube
 	return en->cache;
 }
 
-static void *project_kind(void *ctx, struct json_t *obj)
+static void *project_kind(void *ctx, const struct jtok_doc *d, int obj)
 {
 	const struct kube_kind *k = ctx;
 	struct kube_obj *o = xcalloc(1, sizeof *o);
-	if (kube_obj_project(k, obj, (long long)time(NULL), o) < 0) {
+	if (kube_obj_project_tok(k, d, obj, (long long)time(NULL), o) < 0) {
 		free(o);
 		return NULL;
 	}
@@ -131,7 +131,7 @@ struct kube_cache *kube_cache_new_fields(struct kube_watchset *ws, const struct 
 		.path = path,
 		.label_selector = selector,
 		.field_selector = field_selector,
-		.project_json = project_kind,
+		.project = project_kind,
 		.project_free = project_kind_free,
 		.project_ctx = (void *)kind,
 	};

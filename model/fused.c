@@ -95,24 +95,28 @@ size_t fused_scratch_size(const struct conv_shape *cs)
 /* z [K][OH*W] = conv(x) + b: four filters at a time share each input
  * load (named accumulators: an array indexed in a loop ends up in memory),
  * then one at a time for the rest. */
-INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
-			    const float *w, const float *b, float *z, int k, int kend)
+INLINE void wide_conv_range_k(const struct conv_shape *cs, const float *x,
+			      const float *w, const float *b, float *z, int k, int kend,
+			      const int KH, const int KW)
 {
-	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
+	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * KH * KW;
 	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
 	for (; k + 4 <= kend; k += 4) {
 		const float *w0 = w + (size_t)k * ckk, *w1 = w0 + ckk, *w2 = w1 + ckk,
 			    *w3 = w2 + ckk;
 		float *z0 = z + k * zp, *z1 = z0 + zp, *z2 = z1 + zp, *z3 = z2 + zp;
+		/* the last chunk overlaps the one before rather than going
+		 * scalar: recomputing a few outputs gives the same values */
 		int t = 0;
-		for (; t + VW <= L; t += VW) {
+		for (; L >= VW && t < L; t += VW) {
+			t = t + VW > L ? L - VW : t;
 			vf a0 = vsplat(b[k]), a1 = vsplat(b[k + 1]), a2 = vsplat(b[k + 2]),
 			   a3 = vsplat(b[k + 3]);
 			int r = 0;
 			for (int c = 0; c < cs->c; c++)
-				for (int i = 0; i < cs->kh; i++) {
+				for (int i = 0; i < KH; i++) {
 					const float *src = x + c * plane + (size_t)i * W + t;
-					for (int j = 0; j < cs->kw; j++, r++) {
+					for (int j = 0; j < KW; j++, r++) {
 						vf xv = vload(src + j);
 						a0 += w0[r] * xv;
 						a1 += w1[r] * xv;
@@ -130,8 +134,8 @@ INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
 				float acc = b[k + m];
 				int r = 0;
 				for (int c = 0; c < cs->c; c++)
-					for (int i = 0; i < cs->kh; i++)
-						for (int j = 0; j < cs->kw; j++, r++)
+					for (int i = 0; i < KH; i++)
+						for (int j = 0; j < KW; j++, r++)
 							acc += w0[m * ckk + r] *
 							       x[c * plane + (size_t)i * W + t + j];
 				z[(k + m) * zp + t] = acc;
@@ -141,12 +145,13 @@ INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
 		const float *wk = w + (size_t)k * ckk;
 		float *zk = z + k * zp;
 		int t = 0;
-		for (; t + VW <= L; t += VW) {
+		for (; L >= VW && t < L; t += VW) {
+			t = t + VW > L ? L - VW : t;
 			vf a0 = vsplat(b[k]);
 			int r = 0;
 			for (int c = 0; c < cs->c; c++)
-				for (int i = 0; i < cs->kh; i++)
-					for (int j = 0; j < cs->kw; j++, r++)
+				for (int i = 0; i < KH; i++)
+					for (int j = 0; j < KW; j++, r++)
 						a0 += wk[r] * vload(x + c * plane + (size_t)i * W + t + j);
 			vstore(zk + t, a0);
 		}
@@ -154,12 +159,23 @@ INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
 			float acc = b[k];
 			int r = 0;
 			for (int c = 0; c < cs->c; c++)
-				for (int i = 0; i < cs->kh; i++)
-					for (int j = 0; j < cs->kw; j++, r++)
+				for (int i = 0; i < KH; i++)
+					for (int j = 0; j < KW; j++, r++)
 						acc += wk[r] * x[c * plane + (size_t)i * W + t + j];
 			zk[t] = acc;
 		}
 	}
+}
+
+/* The 3x3 kernel (the reference network's) with its sizes known to the
+ * compiler, so the taps unroll; any other size through the general loops. */
+INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
+			    const float *w, const float *b, float *z, int k, int kend)
+{
+	if (cs->kh == 3 && cs->kw == 3)
+		wide_conv_range_k(cs, x, w, b, z, k, kend, 3, 3);
+	else
+		wide_conv_range_k(cs, x, w, b, z, k, kend, cs->kh, cs->kw);
 }
 
 INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
@@ -489,7 +505,9 @@ void fused_forward_filters(const struct conv_shape *cs, const struct pool_shape 
 	wide_forward(cs, ps, x, w, b, z, y, arg, fused_isa(FUSED_ISA_BEST), k0, k1);
 }
 
-/* Per image: z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
+/* Per image, by the fastest route that applies: the wide kernels with the
+ * vectorised 2x2 pool; the wide conv with any non-overlapping pool; or
+ * (strided convs) z [K,OH,OW] = W x im2col(x) + b in scratch, then pool. */
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
 		   float *y, int32_t *arg, float *scratch, int isa)

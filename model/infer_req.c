@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_MAX_DEPTH 64     /* skipped values nested deeper are refused */
-#define DATA_MAX_DEPTH 8      /* "data" / "instances" nesting */
+#define JSON_MAX_DEPTH 64 /* skipped values nested deeper are refused */
+#define DATA_MAX_DEPTH 8  /* "data" / "instances" nesting */
 #define SHAPE_MAX_DIMS 8
-#define STR_MAX 4096          /* id, names, datatypes */
-#define NO_INDEX ((size_t)-1)
+#define STR_MAX	       4096 /* id, names, datatypes */
+#define NO_INDEX       ((size_t)-1)
 
 /* A cursor over the body; the first error stops everything. */
 struct jp {
@@ -39,10 +39,10 @@ struct jp {
 struct data_acc {
 	float *v;
 	size_t n, cap, max;
-	size_t max_batch;          /* for the message when max is hit */
-	int leaf;                  /* depth of the arrays holding numbers; -1 */
+	size_t max_batch;	   /* for the message when max is hit */
+	int leaf;		   /* depth of the arrays holding numbers; -1 */
 	long dims[DATA_MAX_DEPTH]; /* -1: no array at that depth closed yet */
-	size_t bad_u8;             /* first value not an integer 0..255 */
+	size_t bad_u8;		   /* first value not an integer 0..255 */
 	double bad_u8_val;
 };
 
@@ -78,8 +78,8 @@ static int syntax(struct jp *j, const char *what)
 
 static void ws(struct jp *j)
 {
-	while (j->p < j->end &&
-	       (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
+				 *j->p == '\n' || *j->p == '\r'))
 		j->p++;
 }
 
@@ -231,31 +231,43 @@ static int parse_string(struct jp *j, struct dbuf *out, const char *what)
 		int r = 0;
 		if (c == '\\') {
 			if (j->end - j->p < 2)
-				return fail(j, "not JSON: body ends inside a string");
+				return fail(
+					j,
+					"not JSON: body ends inside a string");
 			char esc = j->p[1];
 			const char *map = strchr("\"\\/bfnrt", esc);
 			if (esc && map) {
 				static const char dec[] = "\"\\/\b\f\n\r\t";
 				if (out)
-					r = dbuf_append(out, &dec[map - "\"\\/bfnrt"], 1);
+					r = dbuf_append(
+						out, &dec[map - "\"\\/bfnrt"],
+						1);
 				j->p += 2;
 			} else if (esc == 'u') {
 				unsigned cp, lo;
-				if (j->end - j->p < 6 || hex4(j->p + 2, &cp) < 0)
+				if (j->end - j->p < 6 ||
+				    hex4(j->p + 2, &cp) < 0)
 					return syntax(j, "bad \\u escape");
 				j->p += 6;
 				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (j->end - j->p < 6 || j->p[0] != '\\' ||
-					    j->p[1] != 'u' || hex4(j->p + 2, &lo) < 0 ||
+					if (j->end - j->p < 6 ||
+					    j->p[0] != '\\' || j->p[1] != 'u' ||
+					    hex4(j->p + 2, &lo) < 0 ||
 					    lo < 0xdc00 || lo > 0xdfff)
-						return syntax(j, "unpaired surrogate in \\u escape");
+						return syntax(
+							j, "unpaired surrogate "
+							   "in \\u escape");
 					j->p += 6;
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					     (lo - 0xdc00);
 				} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-					return syntax(j, "unpaired surrogate in \\u escape");
+					return syntax(j, "unpaired surrogate "
+							 "in \\u escape");
 				}
 				if (out && cp == 0)
-					return fail(j, "%s holds a NUL character", what);
+					return fail(j,
+						    "%s holds a NUL character",
+						    what);
 				if (out)
 					r = put_utf8(out, cp);
 			} else {
@@ -275,7 +287,8 @@ static int parse_string(struct jp *j, struct dbuf *out, const char *what)
 			j->p += n;
 		}
 		if (r < 0)
-			return fail(j, "%s is longer than %d bytes", what, STR_MAX);
+			return fail(j, "%s is longer than %d bytes", what,
+				    STR_MAX);
 	}
 }
 
@@ -301,7 +314,7 @@ static int take_string(struct jp *j, char **out, const char *what)
 }
 
 static const double pow10_exact[] = {
-	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
@@ -371,7 +384,8 @@ static int parse_number(struct jp *j, double *v)
 	double d;
 	if (m == 0) {
 		d = 0.0;
-	} else if (!inexact && m < (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+	} else if (!inexact && m < (1ull << 53) && exp10 >= -22 &&
+		   exp10 <= 22) {
 		d = exp10 < 0 ? (double)m / pow10_exact[-exp10]
 			      : (double)m * pow10_exact[exp10];
 	} else {
@@ -389,10 +403,12 @@ static int parse_number(struct jp *j, double *v)
 static int skip_value(struct jp *j, int depth)
 {
 	if (depth > JSON_MAX_DEPTH)
-		return fail(j, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+		return fail(j, "JSON nested deeper than %d levels",
+			    JSON_MAX_DEPTH);
 	ws(j);
 	if (j->p >= j->end)
-		return fail(j, "not JSON: body ends where a value was expected");
+		return fail(j,
+			    "not JSON: body ends where a value was expected");
 	char c = *j->p;
 	if (c == '{') {
 		j->p++;
@@ -402,7 +418,8 @@ static int skip_value(struct jp *j, int depth)
 			int r = parse_string(j, NULL, "key");
 			if (r == -2)
 				return syntax(j, "expected a key");
-			if (r < 0 || expect(j, ':') < 0 || skip_value(j, depth + 1) < 0)
+			if (r < 0 || expect(j, ':') < 0 ||
+			    skip_value(j, depth + 1) < 0)
 				return -1;
 			if ((r = next_or_close(j, '}')) <= 0)
 				return r;
@@ -423,10 +440,11 @@ static int skip_value(struct jp *j, int depth)
 	if (c == '"') {
 		return parse_string(j, NULL, "string");
 	}
-	static const char *const lits[] = { "true", "false", "null" };
+	static const char *const lits[] = {"true", "false", "null"};
 	for (size_t i = 0; i < sizeof lits / sizeof *lits; i++) {
 		size_t n = strlen(lits[i]);
-		if ((size_t)(j->end - j->p) >= n && memcmp(j->p, lits[i], n) == 0) {
+		if ((size_t)(j->end - j->p) >= n &&
+		    memcmp(j->p, lits[i], n) == 0) {
 			j->p += n;
 			return 0;
 		}
@@ -457,11 +475,14 @@ static void acc_free(struct data_acc *a)
  * rather than calling them bad JSON. */
 static int nonfinite_literal(struct jp *j, const struct data_acc *a)
 {
-	static const char *const lits[] = { "NaN", "Infinity", "-Infinity" };
+	static const char *const lits[] = {"NaN", "Infinity", "-Infinity"};
 	for (size_t i = 0; i < sizeof lits / sizeof *lits; i++) {
 		size_t n = strlen(lits[i]);
-		if ((size_t)(j->end - j->p) >= n && memcmp(j->p, lits[i], n) == 0)
-			return fail(j, "data holds %s at element %zu: values must be finite",
+		if ((size_t)(j->end - j->p) >= n &&
+		    memcmp(j->p, lits[i], n) == 0)
+			return fail(j,
+				    "data holds %s at element %zu: values must "
+				    "be finite",
 				    lits[i], a->n);
 	}
 	return 0;
@@ -471,10 +492,13 @@ static int acc_push(struct jp *j, struct data_acc *a, double d)
 {
 	float f = (float)d;
 	if (!isfinite(f))
-		return fail(j, "data value %g at element %zu is out of FP32 range",
+		return fail(j,
+			    "data value %g at element %zu is out of FP32 range",
 			    d, a->n);
 	if (a->n == a->max)
-		return fail(j, "data holds more than %zu values: a batch over --max-batch %zu",
+		return fail(j,
+			    "data holds more than %zu values: a batch over "
+			    "--max-batch %zu",
 			    a->max, a->max_batch);
 	if (a->n == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 1024;
@@ -483,7 +507,8 @@ static int acc_push(struct jp *j, struct data_acc *a, double d)
 		a->v = xrealloc(a->v, a->cap * sizeof *a->v);
 	}
 	/* (int) rather than floor(): floor is a libm call without SSE4.1 */
-	if (a->bad_u8 == NO_INDEX && !(d >= 0 && d <= 255 && d == (double)(int)d)) {
+	if (a->bad_u8 == NO_INDEX &&
+	    !(d >= 0 && d <= 255 && d == (double)(int)d)) {
 		a->bad_u8 = a->n;
 		a->bad_u8_val = d;
 	}
@@ -496,11 +521,13 @@ static int acc_push(struct jp *j, struct data_acc *a, double d)
 static int parse_data(struct jp *j, struct data_acc *a, int depth)
 {
 	if (depth >= DATA_MAX_DEPTH)
-		return fail(j, "data nested deeper than %d levels", DATA_MAX_DEPTH);
+		return fail(j, "data nested deeper than %d levels",
+			    DATA_MAX_DEPTH);
 	ws(j);
 	if (j->p >= j->end || *j->p != '[')
-		return fail(j, depth ? "data must hold numbers or arrays of numbers"
-				     : "data must be an array");
+		return fail(
+			j, depth ? "data must hold numbers or arrays of numbers"
+				 : "data must be an array");
 	j->p++;
 	long count = 0;
 	int kind = 0; /* 1 numbers, 2 arrays */
@@ -509,7 +536,9 @@ static int parse_data(struct jp *j, struct data_acc *a, int depth)
 			ws(j);
 			if (j->p < j->end && *j->p == '[') {
 				if (kind == 1)
-					return fail(j, "data mixes numbers and arrays at depth %d",
+					return fail(j,
+						    "data mixes numbers and "
+						    "arrays at depth %d",
 						    depth + 1);
 				kind = 2;
 				if (parse_data(j, a, depth + 1) < 0)
@@ -517,25 +546,37 @@ static int parse_data(struct jp *j, struct data_acc *a, int depth)
 			} else {
 				double d;
 				if (kind == 2)
-					return fail(j, "data mixes numbers and arrays at depth %d",
+					return fail(j,
+						    "data mixes numbers and "
+						    "arrays at depth %d",
 						    depth + 1);
 				kind = 1;
 				if (a->leaf < 0)
 					a->leaf = depth;
 				else if (a->leaf != depth)
-					return fail(j, "data is ragged: numbers at depths %d and %d",
+					return fail(j,
+						    "data is ragged: numbers "
+						    "at depths %d and %d",
 						    a->leaf + 1, depth + 1);
-				/* Small non-negative integers (UINT8 pixels) skip the
-				 * general number parser: half the parse time. */
+				/* Small non-negative integers (UINT8 pixels)
+				 * skip the general number parser: half the
+				 * parse time. */
 				const char *p = j->p, *end = j->end;
 				int quick = 0;
 				if (p < end && (unsigned)(*p - '0') < 10) {
 					unsigned v = (unsigned)(*p++ - '0');
 					if (v)
-						while (p < end && (unsigned)(*p - '0') < 10 && v < 100000)
-							v = v * 10 + (unsigned)(*p++ - '0');
-					quick = p == end || !(*p == '.' || *p == 'e' || *p == 'E' ||
-							      (unsigned)(*p - '0') < 10);
+						while (p < end &&
+						       (unsigned)(*p - '0') <
+							       10 &&
+						       v < 100000)
+							v = v * 10 +
+							    (unsigned)(*p++ -
+								       '0');
+					quick = p == end ||
+						!(*p == '.' || *p == 'e' ||
+						  *p == 'E' ||
+						  (unsigned)(*p - '0') < 10);
 					if (quick) {
 						d = v;
 						j->p = p;
@@ -543,12 +584,16 @@ static int parse_data(struct jp *j, struct data_acc *a, int depth)
 				}
 				if (!quick) {
 					if (j->p < end &&
-					    (*j->p == 'N' || *j->p == 'I' || *j->p == '-') &&
+					    (*j->p == 'N' || *j->p == 'I' ||
+					     *j->p == '-') &&
 					    nonfinite_literal(j, a) < 0)
 						return -1;
 					int r = parse_number(j, &d);
 					if (r == -2)
-						return fail(j, "data must hold numbers (element %zu is not one)",
+						return fail(j,
+							    "data must hold "
+							    "numbers (element "
+							    "%zu is not one)",
 							    a->n);
 					if (r < 0)
 						return -1;
@@ -567,7 +612,9 @@ static int parse_data(struct jp *j, struct data_acc *a, int depth)
 	if (a->dims[depth] < 0)
 		a->dims[depth] = count;
 	else if (a->dims[depth] != count)
-		return fail(j, "data is ragged: arrays at depth %d have %ld and %ld elements",
+		return fail(j,
+			    "data is ragged: arrays at depth %d have %ld and "
+			    "%ld elements",
 			    depth + 1, a->dims[depth], count);
 	return 0;
 }
@@ -598,7 +645,8 @@ static int finish(const struct infer_spec *s, const long *shape, int ndim,
 
 	/* only the messages need the shape as text; the success path must
 	 * not pay for a printf */
-#define SHAPE_STR() shape_str(sh, sizeof sh, v1 ? shape + 1 : shape, v1 ? ndim - 1 : ndim)
+#define SHAPE_STR()                                                            \
+	shape_str(sh, sizeof sh, v1 ? shape + 1 : shape, v1 ? ndim - 1 : ndim)
 	if (ndim == 4 && shape[1] == C && shape[2] == H && shape[3] == W)
 		lay = NCHW;
 	else if (ndim == 4 && shape[1] == H && shape[2] == W && shape[3] == C)
@@ -611,18 +659,25 @@ static int finish(const struct infer_spec *s, const long *shape, int ndim,
 		char hw[40] = "";
 		SHAPE_STR();
 		if (C == 1)
-			snprintf(hw, sizeof hw, ", [%s%ld,%ld]", v1 ? "" : "N,", H, W);
-		snprintf(want, sizeof want, "[%s%ld,%ld,%ld], [%s%ld,%ld,%ld]%s or [%s%ld]",
+			snprintf(hw, sizeof hw, ", [%s%ld,%ld]", v1 ? "" : "N,",
+				 H, W);
+		snprintf(want, sizeof want,
+			 "[%s%ld,%ld,%ld], [%s%ld,%ld,%ld]%s or [%s%ld]",
 			 v1 ? "" : "N,", C, H, W, v1 ? "" : "N,", H, W, C, hw,
 			 v1 ? "" : "N,", C * H * W);
-		perr_set(e, "%s %s does not fit the model's input [%ld,%ld,%ld]: use %s",
+		perr_set(e,
+			 "%s %s does not fit the model's input [%ld,%ld,%ld]: "
+			 "use %s",
 			 v1 ? "instance shape" : "shape", sh, C, H, W, want);
 		return -1;
 	}
 	long n = shape[0];
 	if (n < 1) {
 		SHAPE_STR();
-		perr_set(e, v1 ? "\"instances\" is empty" : "shape %s has no images", sh);
+		perr_set(e,
+			 v1 ? "\"instances\" is empty"
+			    : "shape %s has no images",
+			 sh);
 		return -1;
 	}
 	if ((size_t)n > s->max_batch) {
@@ -636,23 +691,27 @@ static int finish(const struct infer_spec *s, const long *shape, int ndim,
 		int nd = a->leaf + 1;
 		for (int i = 0; i < nd; i++)
 			nested[i] = a->dims[i];
-		if (nd != ndim || memcmp(nested, shape, (size_t)nd * sizeof *shape)) {
+		if (nd != ndim ||
+		    memcmp(nested, shape, (size_t)nd * sizeof *shape)) {
 			char ns[160];
 			SHAPE_STR();
 			shape_str(ns, sizeof ns, nested, nd);
-			perr_set(e, "data nested as %s does not match shape %s", ns, sh);
+			perr_set(e, "data nested as %s does not match shape %s",
+				 ns, sh);
 			return -1;
 		}
 	}
 	if (a->n != need) {
 		SHAPE_STR();
-		perr_set(e, "data has %zu values but shape %s needs %zu", a->n, sh,
-			 need);
+		perr_set(e, "data has %zu values but shape %s needs %zu", a->n,
+			 sh, need);
 		return -1;
 	}
 	if (u8 && a->bad_u8 != NO_INDEX) {
-		perr_set(e, "UINT8 data must be integers 0..255: element %zu is %g",
-			 a->bad_u8, a->bad_u8_val);
+		perr_set(
+			e,
+			"UINT8 data must be integers 0..255: element %zu is %g",
+			a->bad_u8, a->bad_u8_val);
 		return -1;
 	}
 #undef SHAPE_STR
@@ -663,8 +722,10 @@ static int finish(const struct infer_spec *s, const long *shape, int ndim,
 		for (long i = 0; i < n; i++)
 			for (long c = 0; c < C; c++)
 				for (long p = 0; p < H * W; p++)
-					x[(size_t)(i * C * H * W + c * H * W + p)] =
-						a->v[(size_t)(i * H * W * C + p * C + c)];
+					x[(size_t)(i * C * H * W + c * H * W +
+						   p)] =
+						a->v[(size_t)(i * H * W * C +
+							      p * C + c)];
 		free(a->v);
 	} else {
 		x = a->v;
@@ -692,7 +753,8 @@ static int parse_shape(struct jp *j, struct v2_input *in)
 		double d;
 		int r = parse_number(j, &d);
 		if (r == -2 || (r == 0 && (d < 0 || d != floor(d) || d > 1e9)))
-			return fail(j, "\"shape\" must hold non-negative integers");
+			return fail(
+				j, "\"shape\" must hold non-negative integers");
 		if (r < 0)
 			return -1;
 		if (in->ndim == SHAPE_MAX_DIMS)
@@ -737,11 +799,13 @@ static int parse_input(struct jp *j, const struct infer_spec *s,
 			int dup = 0;
 			if (key_is(&k, "name")) {
 				dup = have_name++;
-				if (!dup && take_string(j, &name, "input \"name\"") < 0)
+				if (!dup &&
+				    take_string(j, &name, "input \"name\"") < 0)
 					goto out;
 			} else if (key_is(&k, "datatype")) {
 				dup = have_dt++;
-				if (!dup && take_string(j, &in->datatype, "\"datatype\"") < 0)
+				if (!dup && take_string(j, &in->datatype,
+							"\"datatype\"") < 0)
 					goto out;
 			} else if (key_is(&k, "shape")) {
 				dup = in->has_shape++;
@@ -799,7 +863,8 @@ static int parse_outputs(struct jp *j, unsigned *mask)
 				if (parse_key(j, &k) < 0)
 					goto out;
 				if (key_is(&k, "name")) {
-					if (take_string(j, &name, "output \"name\"") < 0)
+					if (take_string(j, &name,
+							"output \"name\"") < 0)
 						goto out;
 				} else if (skip_value(j, 3) < 0) {
 					goto out;
@@ -821,7 +886,9 @@ static int parse_outputs(struct jp *j, unsigned *mask)
 			*mask |= INFER_OUT_LABEL;
 		} else {
 			char *clean = sanitize_text(name, strlen(name), 0);
-			fail(j, "unknown output \"%.64s\": the model has \"probabilities\" and \"label\"",
+			fail(j,
+			     "unknown output \"%.64s\": the model has "
+			     "\"probabilities\" and \"label\"",
 			     clean);
 			free(clean);
 			goto out;
@@ -843,13 +910,15 @@ out:
 static int at_end(struct jp *j)
 {
 	ws(j);
-	return j->p == j->end ? 0 : syntax(j, "trailing characters after the object");
+	return j->p == j->end
+		       ? 0
+		       : syntax(j, "trailing characters after the object");
 }
 
-int infer_req_parse_v2(const struct infer_spec *s, const char *body,
-		       size_t len, struct infer_req *r, struct perr *e)
+int infer_req_parse_v2(const struct infer_spec *s, const char *body, size_t len,
+		       struct infer_req *r, struct perr *e)
 {
-	struct jp j = { body, body + len, body, e };
+	struct jp j = {body, body + len, body, e};
 	struct dbuf k;
 	struct v2_input in;
 	char *id = NULL;
@@ -862,7 +931,8 @@ int infer_req_parse_v2(const struct infer_spec *s, const char *body,
 	memset(r, 0, sizeof *r);
 	ws(&j);
 	if (j.p >= j.end) {
-		perr_set(e, "empty body: expected a JSON object with \"inputs\"");
+		perr_set(e,
+			 "empty body: expected a JSON object with \"inputs\"");
 		goto out;
 	}
 	if (*j.p != '{') {
@@ -890,7 +960,11 @@ int infer_req_parse_v2(const struct infer_spec *s, const char *body,
 					}
 					for (;;) {
 						if (++ninputs > 1) {
-							fail(&j, "the model takes 1 input; the request has more");
+							fail(&j,
+							     "the model takes "
+							     "1 input; the "
+							     "request has "
+							     "more");
 							goto out;
 						}
 						if (parse_input(&j, s, &in) < 0)
@@ -932,8 +1006,12 @@ int infer_req_parse_v2(const struct infer_spec *s, const char *body,
 	}
 	int u8 = strcmp(in.datatype, "UINT8") == 0;
 	if (!u8 && strcmp(in.datatype, "FP32") != 0) {
-		char *clean = sanitize_text(in.datatype, strlen(in.datatype), 0);
-		perr_set(e, "datatype \"%.32s\" is not supported: use FP32 or UINT8", clean);
+		char *clean =
+			sanitize_text(in.datatype, strlen(in.datatype), 0);
+		perr_set(e,
+			 "datatype \"%.32s\" is not supported: use FP32 or "
+			 "UINT8",
+			 clean);
 		free(clean);
 		goto out;
 	}
@@ -959,10 +1037,10 @@ out:
 	return rc;
 }
 
-int infer_req_parse_v1(const struct infer_spec *s, const char *body,
-		       size_t len, struct infer_req *r, struct perr *e)
+int infer_req_parse_v1(const struct infer_spec *s, const char *body, size_t len,
+		       struct infer_req *r, struct perr *e)
 {
-	struct jp j = { body, body + len, body, e };
+	struct jp j = {body, body + len, body, e};
 	struct dbuf k;
 	struct data_acc a;
 	int have = 0, rc = -1;
@@ -972,7 +1050,8 @@ int infer_req_parse_v1(const struct infer_spec *s, const char *body,
 	memset(r, 0, sizeof *r);
 	ws(&j);
 	if (j.p >= j.end) {
-		perr_set(e, "empty body: expected a JSON object with \"instances\"");
+		perr_set(e, "empty body: expected a JSON object with "
+			    "\"instances\"");
 		goto out;
 	}
 	if (*j.p != '{') {
@@ -986,12 +1065,14 @@ int infer_req_parse_v1(const struct infer_spec *s, const char *body,
 				goto out;
 			if (key_is(&k, "instances")) {
 				if (have++) {
-					fail(&j, "body has \"instances\" twice");
+					fail(&j,
+					     "body has \"instances\" twice");
 					goto out;
 				}
 				ws(&j);
 				if (j.p >= j.end || *j.p != '[') {
-					fail(&j, "\"instances\" must be an array of images");
+					fail(&j, "\"instances\" must be an "
+						 "array of images");
 					goto out;
 				}
 				if (parse_data(&j, &a, 0) < 0)
@@ -1053,11 +1134,21 @@ int infer_req_json_string(struct dbuf *b, const char *s)
 		size_t n = 2;
 		esc[0] = '\\';
 		switch (*p) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
 		default:
 			if (*p < 0x20 || *p == 0x7f) {
 				memcpy(esc, "\\u00", 4);
@@ -1099,8 +1190,10 @@ char *infer_req_v2_reply(const struct infer_req *r, const float *probs,
 	}
 	dbuf_puts(&b, ",\"outputs\":[");
 	if (r->outputs & INFER_OUT_PROBS) {
-		dbuf_printf(&b, "{\"name\":\"probabilities\",\"datatype\":\"FP32\","
-				"\"shape\":[%zu,%d],\"data\":[", r->n, classes);
+		dbuf_printf(&b,
+			    "{\"name\":\"probabilities\",\"datatype\":\"FP32\","
+			    "\"shape\":[%zu,%d],\"data\":[",
+			    r->n, classes);
 		for (size_t i = 0; i < r->n * (size_t)classes; i++) {
 			if (i)
 				dbuf_append(&b, ",", 1);
@@ -1110,8 +1203,10 @@ char *infer_req_v2_reply(const struct infer_req *r, const float *probs,
 		sep = ",";
 	}
 	if (r->outputs & INFER_OUT_LABEL) {
-		dbuf_printf(&b, "%s{\"name\":\"label\",\"datatype\":\"INT64\","
-				"\"shape\":[%zu],\"data\":[", sep, r->n);
+		dbuf_printf(&b,
+			    "%s{\"name\":\"label\",\"datatype\":\"INT64\","
+			    "\"shape\":[%zu],\"data\":[",
+			    sep, r->n);
 		for (size_t i = 0; i < r->n; i++) {
 			const float *p = probs + i * (size_t)classes;
 			int best = 0;

@@ -31,13 +31,14 @@ static const char *const endpoint_names[METRICS_N_ENDPOINTS] = {
 
 /* The status codes the server answers with; anything else counts as the
  * last entry's "other". */
-static const int codes[] = { 200, 400, 404, 405, 413, 500, 503, 0 };
+static const int codes[] = {200, 400, 404, 405, 413, 500, 503, 0};
 #define N_CODES (sizeof codes / sizeof *codes)
 
 /* Latency bucket bounds in seconds: a single image takes well under a
  * millisecond, a batch of 256 tens of milliseconds. */
-static const double bounds[] = { 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-				 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+static const double bounds[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005,
+				0.01,	 0.025,	 0.05,	0.1,	0.25,
+				0.5,	 1,	 2.5};
 #define N_BOUNDS (sizeof bounds / sizeof *bounds)
 
 struct metrics {
@@ -79,7 +80,8 @@ void metrics_free(struct metrics *m)
 
 const char *metrics_endpoint_name(enum metrics_endpoint ep)
 {
-	return (unsigned)ep < METRICS_N_ENDPOINTS ? endpoint_names[ep] : "other";
+	return (unsigned)ep < METRICS_N_ENDPOINTS ? endpoint_names[ep]
+						  : "other";
 }
 
 void metrics_request(struct metrics *m, enum metrics_endpoint ep, int status)
@@ -130,7 +132,8 @@ char *metrics_render(struct metrics *m)
 	label(&b, m->sha256);
 	dbuf_printf(&b, "\",podium_version=\"%s\"} 1\n", PODIUM_VERSION);
 
-	dbuf_puts(&b, "# HELP podium_requests_total HTTP requests answered, by endpoint and status code.\n"
+	dbuf_puts(&b, "# HELP podium_requests_total HTTP requests answered, by "
+		      "endpoint and status code.\n"
 		      "# TYPE podium_requests_total counter\n");
 	for (int e = 0; e < METRICS_N_ENDPOINTS; e++)
 		for (size_t c = 0; c < N_CODES; c++) {
@@ -142,30 +145,40 @@ char *metrics_render(struct metrics *m)
 				snprintf(code, sizeof code, "%d", codes[c]);
 			else
 				snprintf(code, sizeof code, "other");
-			dbuf_printf(&b, "podium_requests_total{endpoint=\"%s\",code=\"%s\"} %llu\n",
+			dbuf_printf(&b,
+				    "podium_requests_total{endpoint=\"%s\","
+				    "code=\"%s\"} %llu\n",
 				    endpoint_names[e], code, v);
 		}
 
-	dbuf_puts(&b, "# HELP podium_inference_duration_seconds Time to answer an inference request (parse, forward pass, reply).\n"
+	dbuf_puts(&b, "# HELP podium_inference_duration_seconds Time to answer "
+		      "an inference request (parse, forward pass, reply).\n"
 		      "# TYPE podium_inference_duration_seconds histogram\n");
 	unsigned long long cum = 0;
 	for (size_t i = 0; i <= N_BOUNDS; i++) {
 		cum += atomic_load(&m->buckets[i]);
 		if (i < N_BOUNDS)
-			dbuf_printf(&b, "podium_inference_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			dbuf_printf(&b,
+				    "podium_inference_duration_seconds_bucket{"
+				    "le=\"%g\"} %llu\n",
 				    bounds[i], cum);
 		else
-			dbuf_printf(&b, "podium_inference_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+			dbuf_printf(&b,
+				    "podium_inference_duration_seconds_bucket{"
+				    "le=\"+Inf\"} %llu\n",
 				    cum);
 	}
 	/* _count is the +Inf bucket so the two always agree in one scrape */
-	dbuf_printf(&b, "podium_inference_duration_seconds_sum %.9f\n"
-			"podium_inference_duration_seconds_count %llu\n",
+	dbuf_printf(&b,
+		    "podium_inference_duration_seconds_sum %.9f\n"
+		    "podium_inference_duration_seconds_count %llu\n",
 		    (double)atomic_load(&m->sum_ns) / 1e9, cum);
 
-	dbuf_printf(&b, "# HELP podium_images_inferred_total Images run through the network.\n"
-			"# TYPE podium_images_inferred_total counter\n"
-			"podium_images_inferred_total %llu\n",
+	dbuf_printf(&b,
+		    "# HELP podium_images_inferred_total Images run through "
+		    "the network.\n"
+		    "# TYPE podium_images_inferred_total counter\n"
+		    "podium_images_inferred_total %llu\n",
 		    atomic_load(&m->images));
 	return dbuf_take(&b);
 }

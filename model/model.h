@@ -276,6 +276,10 @@ void maxpool_backward(const struct pool_shape *s, int n, const float *dy,
 /* x [N,in], w [out,in], b [out] -> y [N,out]. */
 void dense_forward(int n, int in, int out, const float *x, const float *w,
 		   const float *b, float *y);
+/* One image's share of a dense layer by input columns: y [out] =
+ * w[:, c0..c1) x[c0..c1), no bias. */
+void dense_forward_cols(int in, int out, int c0, int c1, const float *x,
+			const float *w, float *y);
 /* dy [N,out] -> dw [out,in], db [out] (overwritten), dx [N,in] when not
  * NULL (overwritten). */
 void dense_backward(int n, int in, int out, const float *x, const float *w,
@@ -303,15 +307,17 @@ struct adam {
 void adam_step(const struct adam *a, long t, float *w, const float *g,
 	       float *m, float *v, size_t count);
 
-/* A fixed pool of threads for data parallelism (workers.c). */
+/* A fixed pool of threads sharing out tasks (workers.c). */
 struct workers;
-typedef void (*workers_fn)(void *arg, int id);
+/* Task task of a run, executed by thread self (0: the caller; use self
+ * only to pick per-thread scratch: which thread runs a task varies). */
+typedef void (*workers_fn)(void *arg, int task, int self);
 /* size threads in all, the caller's included (size-1 spawned). Caller
  * frees with workers_free (accepts NULL). */
 struct workers *workers_new(int size);
 int workers_size(const struct workers *w);
-/* Run fn(arg, id) for id 0..n-1 (n clamped to the size; id 0 on the
- * calling thread) and return when all are done. */
+/* Run fn for tasks 0..n-1, claimed by whichever thread is free (the
+ * calling one included), and return when all are done. */
 void workers_run(struct workers *w, int n, workers_fn fn, void *arg);
 void workers_free(struct workers *w);
 
@@ -659,13 +665,13 @@ char *metrics_render(struct metrics *m);
 const char *metrics_endpoint_name(enum metrics_endpoint ep);
 
 /* The HTTP model server (serve.c): KServe v2, v1 / TF-Serving REST and
- * /metrics on libmicrohttpd, a thread per connection and a pool of
- * networks (one per inference worker) copied from the model's. */
+ * /metrics on libmicrohttpd: a pool of threads, each with its own copy of
+ * the model's network. */
 struct serve_opts {
 	const char *listen;  /* numeric IPv4 or IPv6 address; NULL: 0.0.0.0 */
 	int port;            /* 0: any free port (serve_port says which) */
 	const char *name;    /* the model's name in URLs */
-	int threads;         /* inference workers (networks); >= 1 */
+	int threads;         /* server threads, one network each; >= 1 */
 	size_t max_batch;    /* images per request; >= 1 */
 	size_t max_body;     /* request body bytes; 0: from max_batch */
 	int max_conns;       /* open connections; 0: 256 */

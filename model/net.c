@@ -5,8 +5,17 @@
  * forward, backward and Adam steps that allocate nothing.
  *
  * Activations: relu and flatten work in place on the previous layer's
- * buffer (relu's backward needs only its output), so the reference
- * network keeps one [N,32,26,26] buffer, not three.
+ * buffer (relu's backward needs only its output); a conv -> relu ->
+ * maxpool block runs fused (fused.c) and keeps no conv output at all.
+ *
+ * Threads: a batch is cut into as many slices as threads, each slice's
+ * forward and backward pass run as one task on the worker pool, with its
+ * own gradient array; the arrays are then summed in slice order and the
+ * Adam step split by parameter ranges. The cut depends only on the batch
+ * size and thread count, so results are reproducible for a given count.
+ * A single image instead shares out its big layers (filters, rows).
+ * Only the pool and the slices' buffers grow after net_new, once, when a
+ * larger thread count is first seen.
  */
 #include <cblas.h>
 #include <math.h>
@@ -29,10 +38,11 @@ struct net_layer {
 	int fused; /* conv2d: this, the relu and the maxpool after it run as one */
 };
 
-/* One worker's share of a batch and what it owns. */
+/* Slice i of a batch (task i of a run) and thread i's scratch. */
 struct net_slice {
-	float *scratch; /* im2col / fused conv scratch, one image */
-	float *grads;   /* parameter gradients of this slice (worker 0: n->grads) */
+	float *scratch; /* thread i's im2col / fused conv scratch, one image */
+	float *grads;   /* parameter gradients of slice i (slice 0: n->grads) */
+	float *part;    /* task i's share of a dense layer's output, one image */
 	int first, count;
 	double loss;
 	int correct;
@@ -53,6 +63,7 @@ struct net {
 	struct adam adam;
 	long step;
 	size_t scratch_size;     /* floats of one worker's scratch */
+	int max_units;           /* widest dense layer */
 	float *xbuf;             /* [max_batch, in_size]: scaled input */
 	unsigned char *ybuf;     /* [max_batch]: labels of a shuffled batch */
 	struct workers *pool;    /* grown to the thread count on first use */
@@ -140,6 +151,8 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 			break;
 		case LAYER_DENSE: {
 			int ws[2] = { l->spec.units, c };
+			if (l->spec.units > n->max_units)
+				n->max_units = l->spec.units;
 			add_tensor(n, l->spec.name, "weight", 2, ws);
 			add_tensor(n, l->spec.name, "bias", 1, &l->spec.units);
 			c = l->spec.units;
@@ -166,6 +179,7 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 	n->n_slices = 1;
 	n->slices[0].grads = n->grads;
 	n->slices[0].scratch = xcalloc(n->scratch_size + 1, sizeof(float));
+	n->slices[0].part = xcalloc((size_t)n->max_units + 1, sizeof(float));
 	n->xbuf = xmalloc(mb * n->in_size * sizeof(float));
 	n->ybuf = xmalloc(mb);
 
@@ -224,6 +238,7 @@ void net_free(struct net *n)
 	workers_free(n->pool);
 	for (int i = 0; i < n->n_slices; i++) {
 		free(n->slices[i].scratch);
+		free(n->slices[i].part);
 		if (i)
 			free(n->slices[i].grads);
 	}
@@ -320,19 +335,37 @@ int net_get_threads(void)
 }
 
 /* One image, filters k0..k1 of a fused conv block per worker. */
-static void split_conv_job(void *arg, int id)
+static void split_conv_job(void *arg, int id, int self)
 {
 	struct net *n = arg;
 	struct net_layer *l = n->split_layer, *p = l + 2;
 	int k0 = l->cs.k * id / n->threads, k1 = l->cs.k * (id + 1) / n->threads;
 	fused_forward_filters(&l->cs, &p->ps, n->split_in, l->w, l->b, p->out, p->arg,
-			      n->slices[id].scratch, k0, k1);
+			      n->slices[self].scratch, k0, k1);
+}
+
+/* One image through conv -> relu -> maxpool -> flatten -> dense with one
+ * barrier: task id convolves its block of filters, then multiplies its
+ * part of the flattened output (C,H,W order: a filter's outputs are
+ * contiguous) with the matching columns of the dense weights, which are
+ * then its own to read (half the weights per core for two threads). */
+static void split_conv_dense_job(void *arg, int id, int self)
+{
+	struct net *n = arg;
+	struct net_layer *l = n->split_layer, *p = l + 2, *d = l + 4;
+	int k0 = l->cs.k * id / n->threads, k1 = l->cs.k * (id + 1) / n->threads;
+	int q = p->ps.oh * p->ps.ow;
+	fused_forward_filters(&l->cs, &p->ps, n->split_in, l->w, l->b, p->out, p->arg,
+			      n->slices[self].scratch, k0, k1);
+	dense_forward_cols((int)d->in_size, d->spec.units, k0 * q, k1 * q, p->out, d->w,
+			   n->slices[id].part);
 }
 
 /* One image, a block of a dense layer's rows per worker (multiples of
  * four: the matrix-vector kernel's step). */
-static void split_dense_job(void *arg, int id)
+static void split_dense_job(void *arg, int id, int self)
 {
+	(void)self;
 	struct net *n = arg;
 	struct net_layer *l = n->split_layer;
 	int units = l->spec.units, in = (int)l->in_size;
@@ -359,7 +392,22 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 		size_t cnt = (size_t)count * l->out_size;
 		switch (l->spec.type) {
 		case LAYER_CONV2D:
-			if (l->fused && split && fused_splits(&l->cs, &l[2].ps)) {
+			if (l->fused && split && fused_splits(&l->cs, &l[2].ps) &&
+			    i + 4 < n->arch.n_layers - 1 && l[3].spec.type == LAYER_FLATTEN &&
+			    l[4].spec.type == LAYER_DENSE) {
+				struct net_layer *d = l + 4;
+				n->split_layer = l;
+				n->split_in = in;
+				workers_run(n->pool, n->threads, split_conv_dense_job, n);
+				/* the parts in task order: the same sum every time */
+				for (int o = 0; o < d->spec.units; o++) {
+					float acc = d->b[o];
+					for (int t = 0; t < n->threads; t++)
+						acc += n->slices[t].part[o];
+					d->out[o] = acc;
+				}
+				i += 4;
+			} else if (l->fused && split && fused_splits(&l->cs, &l[2].ps)) {
 				n->split_layer = l;
 				n->split_in = in;
 				workers_run(n->pool, n->threads, split_conv_job, n);
@@ -478,6 +526,7 @@ static int net_prepare(struct net *n, int count)
 	for (; n->n_slices < t; n->n_slices++) {
 		struct net_slice *s = &n->slices[n->n_slices];
 		s->scratch = xcalloc(n->scratch_size + 1, sizeof(float));
+		s->part = xcalloc((size_t)n->max_units + 1, sizeof(float));
 		s->grads = xcalloc(n->n_floats, sizeof(float));
 	}
 	n->threads = t < count ? t : count;
@@ -506,11 +555,11 @@ static void blas_leave(int t)
 		openblas_set_num_threads(t);
 }
 
-static void forward_job(void *arg, int id)
+static void forward_job(void *arg, int id, int self)
 {
 	struct net *n = arg;
 	struct net_slice *s = &n->slices[id];
-	forward_layers(n, n->x, s->first, s->count, s->scratch, 0);
+	forward_layers(n, n->x, s->first, s->count, n->slices[self].scratch, 0);
 	const struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
 	loss_softmax(s->count, n->classes, lg->out + (size_t)s->first * n->classes,
 		     n->probs + (size_t)s->first * n->classes);
@@ -536,25 +585,30 @@ int net_forward(struct net *n, const float *x, int count, float *probs)
 	return 0;
 }
 
-static void train_job(void *arg, int id)
+/* Slice id's forward, loss and backward. Its gradients go to the
+ * slice's own array (summed later in slice order), its temporaries to the
+ * running thread's scratch. */
+static void train_job(void *arg, int id, int self)
 {
 	struct net *n = arg;
 	struct net_slice *s = &n->slices[id];
 	struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
 	struct net_layer *sm = &n->layers[n->arch.n_layers - 1];
 	size_t off = (size_t)s->first * n->classes;
-	forward_layers(n, n->x, s->first, s->count, s->scratch, 0);
+	float *scratch = n->slices[self].scratch;
+	forward_layers(n, n->x, s->first, s->count, scratch, 0);
 	s->loss = loss_softmax_xent(s->count, n->classes, lg->out + off,
 				    n->labels + s->first, 1.0f / n->count,
 				    sm->out + off, lg->dout + off, &s->correct);
-	backward_layers(n, n->x, s->first, s->count, s->grads, s->scratch);
+	backward_layers(n, n->x, s->first, s->count, s->grads, scratch);
 }
 
 /* Sum the slices' gradients (in slice order: reproducible) into worker
  * 0's array and, when training, take the Adam step; each worker on its own
  * range of parameters. */
-static void update_job(void *arg, int id)
+static void update_job(void *arg, int id, int self)
 {
+	(void)self;
 	struct net *n = arg;
 	size_t lo = n->n_floats * id / n->threads;
 	size_t hi = n->n_floats * (id + 1) / n->threads;

@@ -60,8 +60,7 @@ static void progress(void *ud, enum kube_build_phase ph, int i, int n, const cha
 	}
 }
 
-/* podium-build-<model>-<5 random>: a DNS-1123 label of at most 63. */
-static char *build_id(const char *path)
+char *cmd_build_id(const char *path)
 {
 	char *copy = xstrdup(path);
 	char *base = basename(copy);
@@ -142,7 +141,7 @@ static int cmd_build(struct app *app, int argc, char **argv)
 		goto out;
 	if (read_file(path, KUBE_BUILD_MAX_MODEL + 1, &bytes, &len, &e) < 0)
 		goto out;
-	id = build_id(path);
+	id = cmd_build_id(path);
 	o.id = id;
 	o.model_sha256 = m->sha256;
 	o.namespace = "default";

@@ -7,6 +7,7 @@
 #include "tui/tui.h"
 #include "kube/kube.h"
 #include "kube/sim/sim.h"
+#include "model/model.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +38,9 @@ static int random_token(char out[33], struct perr *e)
 struct embedded {
 	struct sim *sim;
 	struct sim_server *srv;
+	char *model; /* the demo model's bytes */
+	size_t model_len;
+	char sha[65];
 };
 
 static struct kube_client *start_sim(struct app *app, struct embedded *em, struct perr *e)
@@ -45,6 +49,22 @@ static struct kube_client *start_sim(struct app *app, struct embedded *em, struc
 	char token[33];
 	if (random_token(token, e) < 0)
 		return NULL;
+	/* The demo's model deployment serves a real model when one can be
+	 * had; without the data set the demo runs without it. */
+	struct perr me = { { 0 } };
+	char *mpath = demo_model_path(!isatty(2), &me);
+	struct model *m = NULL;
+	if (mpath && read_file(mpath, 64 << 20, &em->model, &em->model_len, &me) == 0 &&
+	    model_load(mpath, NULL, &m, &me) == 0) {
+		so.demo_model = em->model;
+		so.demo_model_len = em->model_len;
+		snprintf(em->sha, sizeof em->sha, "%s", m->sha256);
+		so.demo_model_sha256 = em->sha;
+	} else {
+		fprintf(stderr, "podium: the demo runs without a model: %s\n", me.msg);
+	}
+	model_free(m);
+	free(mpath);
 	em->sim = sim_new(&so, e);
 	if (!em->sim || sim_start_controllers(em->sim, e) < 0)
 		return NULL;
@@ -93,13 +113,22 @@ static int cmd_dashboard(struct app *app, int argc, char **argv)
 	}
 	if (!client)
 		goto out;
+	/* A bad configuration file is shown on the status line: the
+	 * dashboard starts with the defaults all the same. */
+	struct config cfg;
+	struct perr ce = { { 0 } };
+	int cfg_bad = config_load(&cfg, &ce) < 0;
 	struct dash d;
 	memset(&d, 0, sizeof d);
 	d.app = app;
-	d.readonly = app->g.readonly;
-	d.theme_name = app->g.theme;
+	d.cfg = &cfg;
+	/* flags, then the environment, then the file */
+	d.readonly = app->g.readonly || cfg.readonly;
+	d.theme_name = config_theme(&cfg, app->g.theme);
 	if (dash_kube_open(&d, client, start, &e) < 0)
 		goto out;
+	if (cfg_bad)
+		dash_message(&d, 1, "%s; using the defaults", ce.msg);
 	if (dash_run(&d, &e) == 0)
 		rc = EXIT_OK;
 	dash_kube_close(&d);
@@ -109,6 +138,7 @@ out:
 	kube_client_free(client);
 	sim_server_stop(em.srv);
 	sim_free(em.sim);
+	free(em.model);
 	return rc;
 }
 
@@ -120,7 +150,10 @@ const struct command cmd_dashboard_entry = {
 		"--context, --kubeconfig), or with --sim on a simulated cluster inside this\n"
 		"process, seeded with a demo. Press ? in it for the keys; man podium lists them.\n\n"
 		"  -c, --command VIEW  start in VIEW (pods, deploy, models, ... as after `:`)\n\n"
-		"`podium -c VIEW` is the same as `podium dashboard -c VIEW`.",
+		"`podium -c VIEW` is the same as `podium dashboard -c VIEW`. Without -c it opens\n"
+		"the view last shown in the context. Settings (theme, refresh, log-lines,\n"
+		"readonly, start-view, keys) are read from $XDG_CONFIG_HOME/podium/config.yaml;\n"
+		"see CONFIGURATION in podium(1).",
 	.kube_globals = 1,
 	.fn = cmd_dashboard,
 };

@@ -1,7 +1,8 @@
 /*
  * cmd_describe.c - `podium describe KIND NAME`: kubectl describe's sections
- * for pods, deployments, replicasets and services, and the metadata and
- * events of other kinds, aligned as kubectl aligns them.
+ * for pods, deployments, replicasets, services, jobs, configmaps and
+ * secrets (sizes, never values), and the metadata and events of other
+ * kinds, aligned as kubectl aligns them.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tui/tui.h"
@@ -73,9 +74,9 @@ const struct command cmd_describe_entry = {
 	.help = "Show one object as kubectl describe does. Pods: node, status, IPs, owner,\n"
 		"containers (image, ports, state, resources, probes, environment, mounts),\n"
 		"conditions, volumes, QoS, events. Deployments: selector, replicas, strategy,\n"
-		"pod template, conditions, old and new ReplicaSets, events. ReplicaSets and\n"
-		"Services as kubectl shows them too. Other kinds: name, namespace, labels,\n"
-		"annotations and events.",
+		"pod template, conditions, old and new ReplicaSets, events. ReplicaSets,\n"
+		"Services, Jobs, ConfigMaps and Secrets (value sizes only) as kubectl shows\n"
+		"them too. Other kinds: name, namespace, labels, annotations and events.",
 	.kube_globals = 1,
 	.fn = cmd_describe,
 };

@@ -75,7 +75,7 @@ static int get_named(struct kube_client *c, const struct kube_kind *k, const cha
 	for (size_t i = 0; i < n; i++) {
 		struct kube_table t;
 		struct perr e = { { 0 } };
-		if (kube_get_row(c, k, ns, names[i], out != OUT_NAME, &t, &e) < 0) {
+		if (kube_get_row(c, k, ns, names[i], out != OUT_NAME && !k->selector, &t, &e) < 0) {
 			cli_error("%s", e.msg);
 			failed = 1;
 			continue;
@@ -114,7 +114,9 @@ static int get_list(struct kube_client *c, const struct kube_kind *k, const char
 		    const char *selector, enum get_output out)
 {
 	struct perr e = { { 0 } };
-	struct kube_list_opts o = { .ns = ns, .selector = selector, .table = out == OUT_TABLE || out == OUT_WIDE };
+	/* An alias kind (models) prints its own columns, not the server's. */
+	struct kube_list_opts o = { .ns = ns, .selector = selector,
+				    .table = (out == OUT_TABLE || out == OUT_WIDE) && !k->selector };
 	if (out == OUT_JSON || out == OUT_YAML) {
 		char *json = kube_list_json(c, k, &o, &e);
 		if (!json) {
@@ -196,6 +198,7 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		names[n++] = argv[i];
 	int rc = EXIT_FAIL;
 	struct kube_client *c = NULL;
+	char *sel = NULL;
 	const struct kube_kind *k = kube_kind_find(kind_arg);
 	if (!k) {
 		cli_error("the server doesn't have a resource type \"%s\"", kind_arg);
@@ -209,6 +212,7 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		rc = cli_usage(&cmd_get_entry, "a name and a label selector cannot be given together");
 		goto out;
 	}
+	sel = kube_kind_selector(k, app->g.selector);
 	c = cli_kube_connect(app);
 	if (!c)
 		goto out;
@@ -219,13 +223,14 @@ static int cmd_get(struct app *app, int argc, char **argv)
 		goto out;
 	}
 	if (watch)
-		rc = get_watch(c, k, n ? cli_kube_namespace(c) : ns, app->g.selector, n ? names[0] : NULL,
+		rc = get_watch(c, k, n ? cli_kube_namespace(c) : ns, sel, n ? names[0] : NULL,
 			       out == OUT_WIDE, out == OUT_NAME, watch_only, events);
 	else if (n)
 		rc = get_named(c, k, cli_kube_namespace(c), names, n, out, 0);
 	else
-		rc = get_list(c, k, ns, app->g.selector, out);
+		rc = get_list(c, k, ns, sel, out);
 out:
+	free(sel);
 	kube_client_free(c);
 	free(names);
 	free(kind_arg);
@@ -238,7 +243,8 @@ const struct command cmd_get_entry = {
 	.summary = "list or show objects, as kubectl get",
 	.help = "Show objects of one kind: pods (po), deployments (deploy), replicasets (rs),\n"
 		"services (svc), events (ev), jobs, namespaces (ns), configmaps (cm), secrets,\n"
-		"nodes (no); also as deployments.apps. Without a name, every object of the kind\n"
+		"nodes (no); models: the deployments labelled podium.dev/model, with MODEL,\n"
+		"SHA256 (of the model file), READY, REVISION and IMAGE; also as deployments.apps. Without a name, every object of the kind\n"
 		"in the namespace (-A: in all namespaces; -l: those matching a label selector),\n"
 		"fetched in pages of 500. Tables show kubectl's columns; -o wide adds more,\n"
 		"-o json and -o yaml print the objects, -o name prints kind/name.\n"

@@ -40,7 +40,9 @@ struct margs {
 	int npos;
 	const char *data, *train_images, *train_labels, *test_images,
 		*test_labels, *images, *labels, *pgm, *range, *arch, *output;
-	long index, top, epochs, batch, seed, threads, limit;
+	const char *live, *ns, *kubeconfig, *context; /* compare --live */
+	struct app *app;
+	long index, top, epochs, batch, seed, threads, limit, samples, concurrency;
 	double lr, vsplit, min_agreement;
 };
 
@@ -104,6 +106,13 @@ static const struct mopt compare_opts[] = {
 	{ "limit", 0, L(limit) },
 	{ "min-agreement", 0, D(min_agreement) },
 	{ "top", 0, L(top) },
+	{ "live", 0, S(live) },
+	{ "samples", 0, L(samples) },
+	{ "batch", 0, L(batch) },
+	{ "concurrency", 0, L(concurrency) },
+	{ "namespace", 'n', S(ns) },
+	{ "kubeconfig", 0, S(kubeconfig) },
+	{ "context", 0, S(context) },
 	{ "threads", 0, L(threads) },
 	{ "arch", 0, S(arch) },
 	{ "output", 'o', S(output) },
@@ -789,11 +798,44 @@ out:
 
 /* ---- compare ---- */
 
+/* compare MODEL --live deploy/NAME: the rest is in cmd_rollout_model.c. */
+static int compare_live(struct margs *a)
+{
+	int json = want_json(a);
+	if (json < 0)
+		return cli_usage(&cmd_model_entry, "-o must be table or json");
+	if (a->npos != 1)
+		return cli_usage(&cmd_model_entry, "compare --live needs one model");
+	if (a->min_agreement != -1 && (a->min_agreement < 0 || a->min_agreement > 1))
+		return cli_usage(&cmd_model_entry, "--min-agreement must be in [0, 1]");
+	if (a->samples < 0 || a->concurrency < 0 || a->batch < 1 || a->top < 0)
+		return cli_usage(&cmd_model_entry,
+				 "--samples, --concurrency, --batch and --top must be positive");
+	if ((a->test_images || a->test_labels) && (!a->test_images || !a->test_labels || a->data))
+		return cli_usage(&cmd_model_entry,
+				 "give both --test-images and --test-labels, or --data DIR");
+	if (a->ns)
+		a->app->g.namespace = a->ns;
+	if (a->kubeconfig)
+		a->app->g.kubeconfig = a->kubeconfig;
+	if (a->context)
+		a->app->g.context = a->context;
+	struct live_compare o = {
+		.data = a->data, .test_images = a->test_images, .test_labels = a->test_labels,
+		.samples = (int)(a->samples ? a->samples : 1000), .batch = (int)a->batch,
+		.concurrency = (int)(a->concurrency ? a->concurrency : 4), .top = (int)a->top,
+		.json = json,
+	};
+	return model_compare_live(a->app, a->pos[0], a->live, &o, a->min_agreement);
+}
+
 static int cmd_compare(struct margs *a)
 {
 	int json = want_json(a);
 	if (json < 0)
 		return cli_usage(&cmd_model_entry, "-o must be table or json");
+	if (a->live)
+		return compare_live(a);
 	if (a->npos != 2)
 		return cli_usage(&cmd_model_entry, "compare needs two models");
 	if (a->min_agreement != -1 && (a->min_agreement < 0 || a->min_agreement > 1))
@@ -1029,14 +1071,13 @@ static const struct model_sub model_subs[] = {
 	{ "train", train_opts, 0, 0, cmd_train },
 	{ "eval", eval_opts, 1, 1, cmd_eval },
 	{ "predict", predict_opts, 1, 1, cmd_predict },
-	{ "compare", compare_opts, 2, 2, cmd_compare },
+	{ "compare", compare_opts, 1, 2, cmd_compare },
 	{ "info", info_opts, 1, 1, cmd_info },
 	{ NULL, NULL, 0, 0, NULL },
 };
 
 static int cmd_model(struct app *app, int argc, char **argv)
 {
-	(void)app;
 	if (argc < 2)
 		return cli_usage(&cmd_model_entry, "model needs a subcommand");
 	const struct model_sub *s = model_subs;
@@ -1046,7 +1087,7 @@ static int cmd_model(struct app *app, int argc, char **argv)
 		return cli_usage(&cmd_model_entry, "unknown model subcommand '%s'", argv[1]);
 	struct margs a = {
 		.index = -1, .top = 3, .epochs = 5, .batch = 64, .seed = 1,
-		.lr = 1e-3, .min_agreement = -1,
+		.lr = 1e-3, .min_agreement = -1, .app = app,
 	};
 	if (strcmp(s->name, "compare") == 0)
 		a.top = 10;
@@ -1073,11 +1114,16 @@ const struct command cmd_model_entry = {
 		"  podium model compare A B [--data DIR | --test-images F --test-labels F]\n"
 		"        [--limit N] [--min-agreement X] [--top K] [--threads N]\n"
 		"        [--arch FILE|NAME] [-o table|json]\n"
+		"  podium model compare MODEL --live deploy/NAME [-n NS] [--data DIR |\n"
+		"        --test-images F --test-labels F] [--samples N] [--batch N]\n"
+		"        [--concurrency C] [--min-agreement X] [--top K] [-o table|json]\n"
 		"  podium model info MODEL [--arch FILE|NAME]\n\n"
 		"The data directory defaults to " FASHION_MNIST_DIR ".\n"
 		"A model is a safetensors file (man podium-model); a PyTorch state_dict\n"
 		"without podium metadata loads with --arch (default keras-mnist).\n"
-		"compare exits 1 when agreement is below --min-agreement.",
+		"compare exits 1 when agreement is below --min-agreement (a fraction, 0-1).\n"
+		"compare --live sends the test images to the Deployment's pods through the\n"
+		"API server's service proxy and compares their answers with MODEL's.",
 	.kube_globals = 0,
 	.fn = cmd_model,
 };

@@ -580,7 +580,10 @@ static int opt_value(int argc, char **argv, int *i, const char *opt, const char 
 static int cmd_rollout(struct app *app, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage(&cmd_rollout_entry, "rollout needs a subcommand: status, restart, history, undo, pause or resume");
+		return cli_usage(&cmd_rollout_entry, "rollout needs a subcommand: status, restart, history, undo, pause, resume or model");
+	/* A gated model rollout has options of its own (cmd_rollout_model.c). */
+	if (strcmp(argv[1], "model") == 0)
+		return rollout_model(app, argc - 1, argv + 1);
 	rollout_fn fn = NULL;
 	const char *sub = argv[1];
 	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
@@ -648,7 +651,8 @@ static int cmd_rollout(struct app *app, int argc, char **argv)
 
 const struct command cmd_rollout_entry = {
 	.name = "rollout",
-	.args = "status|restart|history|undo|pause|resume deployment/NAME [options]",
+	.args = "status|restart|history|undo|pause|resume deployment/NAME [options]\n"
+		"       podium rollout model NAME --image REF --model FILE [options]",
 	.summary = "manage a Deployment's rollout, as kubectl rollout does",
 	.help = "  status   follow the rollout until it finishes (--timeout D, --revision N,\n"
 		"           --watch=false); keeps going across dropped watches\n"
@@ -657,6 +661,11 @@ const struct command cmd_rollout_entry = {
 		"  undo     go back to the previous revision (--to-revision N)\n"
 		"  pause    stop rolling out template changes\n"
 		"  resume   roll them out again\n"
+		"  model    a new model image as a canary gated on live predict-and-compare:\n"
+		"           model NAME --image REF --model FILE [--canary-replicas 1]\n"
+		"           [--min-agreement 99.5] [--samples 1000] [--batch 64]\n"
+		"           [--concurrency 4] [--timeout 5m] [--data DIR | --test-images F\n"
+		"           --test-labels F]\n"
 		"The resource is deployment/NAME or deployment NAME; -n chooses the namespace.",
 	.kube_globals = 1,
 	.fn = cmd_rollout,

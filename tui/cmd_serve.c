@@ -6,8 +6,8 @@
  * when it starts listening and one when it has stopped.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "tui/tui.h"
 #include "model/model.h"
+#include "tui/tui.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -55,18 +55,18 @@ struct serve_args {
 
 static int cmd_serve(struct app *app, int argc, char **argv)
 {
-	struct serve_args a = { NULL, "0.0.0.0", NULL, 8080, 0, 256 };
+	struct serve_args a = {NULL, "0.0.0.0", NULL, 8080, 0, 256};
 	const struct {
 		const char *opt;
 		long lo, hi;
 		long *num;
 		const char **str;
 	} opts[] = {
-		{ "--port", 0, 65535, &a.port, NULL },
-		{ "--threads", 1, 256, &a.threads, NULL },
-		{ "--max-batch", 1, 65536, &a.max_batch, NULL },
-		{ "--listen", 0, 0, NULL, &a.listen },
-		{ "--name", 0, 0, NULL, &a.name },
+		{"--port", 0, 65535, &a.port, NULL},
+		{"--threads", 1, 256, &a.threads, NULL},
+		{"--max-batch", 1, 65536, &a.max_batch, NULL},
+		{"--listen", 0, 0, NULL, &a.listen},
+		{"--name", 0, 0, NULL, &a.name},
 	};
 	(void)app;
 
@@ -74,7 +74,9 @@ static int cmd_serve(struct app *app, int argc, char **argv)
 		const char *arg = argv[i];
 		if (arg[0] != '-' || strcmp(arg, "-") == 0) {
 			if (a.model)
-				return cli_usage(&cmd_serve_entry, "one model file, not '%s' too", arg);
+				return cli_usage(&cmd_serve_entry,
+						 "one model file, not '%s' too",
+						 arg);
 			a.model = arg;
 			continue;
 		}
@@ -89,36 +91,43 @@ static int cmd_serve(struct app *app, int argc, char **argv)
 			}
 		}
 		if (k == n)
-			return cli_usage(&cmd_serve_entry, "unknown option '%s'", arg);
+			return cli_usage(&cmd_serve_entry,
+					 "unknown option '%s'", arg);
 		if (!val) {
 			if (i + 1 >= argc)
-				return cli_usage(&cmd_serve_entry, "%s needs a value", opts[k].opt);
+				return cli_usage(&cmd_serve_entry,
+						 "%s needs a value",
+						 opts[k].opt);
 			val = argv[++i];
 		}
-		if (opts[k].num && parse_int(val, opts[k].lo, opts[k].hi, opts[k].num) < 0)
-			return cli_usage(&cmd_serve_entry, "%s must be a number %ld..%ld, not '%s'",
-					 opts[k].opt, opts[k].lo, opts[k].hi, val);
+		if (opts[k].num &&
+		    parse_int(val, opts[k].lo, opts[k].hi, opts[k].num) < 0)
+			return cli_usage(
+				&cmd_serve_entry,
+				"%s must be a number %ld..%ld, not '%s'",
+				opts[k].opt, opts[k].lo, opts[k].hi, val);
 		if (opts[k].str)
 			*opts[k].str = val;
 	}
 	if (!a.model)
-		return cli_usage(&cmd_serve_entry, "which model file? (podium serve MODEL)");
+		return cli_usage(&cmd_serve_entry,
+				 "which model file? (podium serve MODEL)");
 	if (!a.threads) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		a.threads = cpus < 1 ? 1 : cpus > 4 ? 4 : cpus;
 	}
 
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	struct model *m = NULL;
 	struct serve *srv = NULL;
 	char *name = a.name ? xstrdup(a.name) : default_name(a.model);
 	int rc = EXIT_FAIL;
-	struct model_load_opts lo = { NULL, NULL, 1 };
+	struct model_load_opts lo = {NULL, NULL, 1};
 	if (model_load(a.model, &lo, &m, &e) < 0) {
 		cli_error("%s", e.msg);
 		goto out;
 	}
-	/* The server runs requests side by side, one per worker; BLAS
+	/* The server runs requests side by side, one per server thread; BLAS
 	 * threads inside each forward pass would only contend with them. */
 	net_set_threads(1);
 
@@ -145,10 +154,12 @@ static int cmd_serve(struct app *app, int argc, char **argv)
 	}
 	int v6 = strchr(a.listen, ':') != NULL;
 	fprintf(stderr,
-		"podium serve: listening on http://%s%s%s:%d (model %s version %s, "
-		"%ld workers, max batch %ld, body limit %zu bytes)\n",
+		"podium serve: listening on http://%s%s%s:%d (model %s version "
+		"%s, "
+		"%ld threads, max batch %ld, body limit %zu bytes)\n",
 		v6 ? "[" : "", a.listen, v6 ? "]" : "", serve_port(srv), name,
-		serve_version(srv), a.threads, a.max_batch, serve_max_body(srv));
+		serve_version(srv), a.threads, a.max_batch,
+		serve_max_body(srv));
 
 	int sig = 0;
 	while (sigwait(&stop, &sig) != 0)
@@ -167,18 +178,27 @@ out:
 
 const struct command cmd_serve_entry = {
 	.name = "serve",
-	.args = "MODEL [--port 8080] [--listen ADDR] [--name NAME] [--threads N] [--max-batch N]",
+	.args = "MODEL [--port 8080] [--listen ADDR] [--name NAME] [--threads "
+		"N] [--max-batch N]",
 	.summary = "serve a model over HTTP (KServe v2, v1, /metrics)",
-	.help = "Serve the model file MODEL over HTTP: the Open Inference Protocol (KServe v2:\n"
-		"/v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/ready],\n"
-		"POST /v2/models/NAME/infer), the v1 / TF-Serving REST form (GET /v1/models/NAME,\n"
-		"POST /v1/models/NAME:predict) and /metrics in Prometheus text format.\n\n"
+	.help = "Serve the model file MODEL over HTTP: the Open Inference "
+		"Protocol (KServe v2:\n"
+		"/v2/health/live, /v2/health/ready, /v2, "
+		"/v2/models/NAME[/ready],\n"
+		"POST /v2/models/NAME/infer), the v1 / TF-Serving REST form "
+		"(GET /v1/models/NAME,\n"
+		"POST /v1/models/NAME:predict) and /metrics in Prometheus text "
+		"format.\n\n"
 		"  --port N       TCP port (default 8080; 0 picks a free one)\n"
-		"  --listen ADDR  numeric address to listen on (default 0.0.0.0)\n"
-		"  --name NAME    the model's name in URLs (default: the file's base name)\n"
-		"  --threads N    inference workers, one network each (default: CPUs, at most 4)\n"
+		"  --listen ADDR  numeric address to listen on (default "
+		"0.0.0.0)\n"
+		"  --name NAME    the model's name in URLs (default: the "
+		"file's base name)\n"
+		"  --threads N    server threads, one network each "
+		"(default: CPUs, at most 4)\n"
 		"  --max-batch N  most images in one request (default 256)\n\n"
-		"SIGTERM or SIGINT stops it gracefully: readiness turns 503, requests in\n"
+		"SIGTERM or SIGINT stops it gracefully: readiness turns 503, "
+		"requests in\n"
 		"flight finish, and it exits 0.",
 	.kube_globals = 0,
 	.fn = cmd_serve,

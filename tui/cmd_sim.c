@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include "kube/sim/sim.h"
+#include "model/model.h"
 
 extern const struct command cmd_sim_entry;
 
 struct sim_args {
 	struct sim_opts o;
 	struct sim_server_opts so;
+	const char *demo_model; /* --demo-model FILE */
 };
 
 /* A number option in [min,max]; 0 / -1 (usage error printed). */
@@ -100,6 +102,7 @@ static int cmd_sim_fault(struct app *app, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Fill a from the arguments: 0, or the usage exit status (line printed). */
 static int parse_args(int argc, char **argv, struct sim_args *a)
 {
 	memset(a, 0, sizeof *a);
@@ -115,6 +118,9 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			a->so.client_cert = 1;
 		} else if (strcmp(argv[i], "--demo") == 0) {
 			a->o.demo = 1;
+		} else if ((v = opt_value("--demo-model", argc, argv, &i, &missing))) {
+			a->demo_model = v;
+			a->o.demo = 1;
 		} else if ((v = opt_value("--listen", argc, argv, &i, &missing))) {
 			a->so.listen = v;
 		} else if ((v = opt_value("--token", argc, argv, &i, &missing))) {
@@ -127,17 +133,17 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			a->so.kubeconfig_out = v;
 		} else if ((v = opt_value("--seed-pods", argc, argv, &i, &missing))) {
 			if (num_arg("--seed-pods", v, 0, 1000000, &d) < 0)
-				return -1;
+				return EXIT_USAGE;
 			a->o.seed_pods = (int)d;
 		} else if ((v = opt_value("--speed", argc, argv, &i, &missing))) {
 			if (num_arg("--speed", v, 0.01, 10000, &d) < 0)
-				return -1;
+				return EXIT_USAGE;
 			a->o.speed = d;
 		} else if ((v = opt_value("--faults", argc, argv, &i, &missing))) {
 			a->o.faults = v;
 		} else if ((v = opt_value("--seed", argc, argv, &i, &missing))) {
 			if (num_arg("--seed", v, 0, 4294967295.0, &d) < 0)
-				return -1;
+				return EXIT_USAGE;
 			a->o.seed = (unsigned)d;
 		} else if (missing) {
 			return cli_usage(&cmd_sim_entry, "option %s needs a value", argv[i]);
@@ -155,8 +161,9 @@ static int cmd_sim(struct app *app, int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "fault") == 0)
 		return cmd_sim_fault(app, argc - 1, argv + 1);
 	struct sim_args a;
-	if (parse_args(argc, argv, &a) < 0)
-		return EXIT_USAGE;
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
 
 	/* Signals are taken by sigwait here: block them before any thread
 	 * starts, so that every thread inherits the mask. */
@@ -169,15 +176,35 @@ static int cmd_sim(struct app *app, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct perr e = { { 0 } };
+	/* --demo-model: the demo's model deployment serves this file, as the
+	 * embedded `podium --sim` serves its trained demo model. */
+	char *model_bytes = NULL, sha[65] = "";
+	size_t model_len = 0;
+	if (a.demo_model) {
+		struct model *m = NULL;
+		if (model_load(a.demo_model, NULL, &m, &e) < 0 ||
+		    read_file(a.demo_model, 64 << 20, &model_bytes, &model_len, &e) < 0) {
+			cli_error("%s", e.msg);
+			model_free(m);
+			return EXIT_FAIL;
+		}
+		snprintf(sha, sizeof sha, "%s", m->sha256);
+		model_free(m);
+		a.o.demo_model = model_bytes;
+		a.o.demo_model_len = model_len;
+		a.o.demo_model_sha256 = sha;
+	}
 	struct sim *s = sim_new(&a.o, &e);
 	if (!s) {
 		cli_error("%s", e.msg);
+		free(model_bytes);
 		return EXIT_FAIL;
 	}
 	struct sim_server *srv = NULL;
 	if (sim_start_controllers(s, &e) < 0 || !(srv = sim_server_start(s, &a.so, &e))) {
 		cli_error("%s", e.msg);
 		sim_free(s);
+		free(model_bytes);
 		return EXIT_FAIL;
 	}
 	/* One line, flushed: scripts and tests wait for it. */
@@ -189,6 +216,7 @@ static int cmd_sim(struct app *app, int argc, char **argv)
 	sigwait(&set, &sig);
 	sim_server_stop(srv);
 	sim_free(s);
+	free(model_bytes);
 	return EXIT_OK;
 }
 
@@ -196,6 +224,7 @@ const struct command cmd_sim_entry = {
 	.name = "sim",
 	.args = "[--listen 127.0.0.1:PORT] [--tls] [--token T] [--kubeconfig-out FILE]\n"
 		"                 [--seed-pods N] [--speed X] [--faults SPEC] [--demo]\n"
+		"                 [--demo-model FILE]\n"
 		"       podium sim fault [--kubeconfig FILE] SPEC",
 	.summary = "run the simulated cluster as an API server on loopback",
 	.help = "Serve the simulated cluster on 127.0.0.1 until interrupted (SIGINT,\n"
@@ -213,6 +242,7 @@ const struct command cmd_sim_entry = {
 		"  --speed X             simulated seconds per real second (default 1)\n"
 		"  --faults SPEC         faults from the start (as sim fault takes them)\n"
 		"  --demo                seed the demo deployments\n"
+		"  --demo-model FILE     seed the demo, its model deployment serving FILE\n"
 		"  --seed N              random seed for names\n\n"
 		"podium sim fault SPEC injects faults into a running cluster named by the\n"
 		"kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config). SPEC is a comma\n"

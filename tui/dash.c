@@ -155,10 +155,10 @@ struct view *dash_text_view(const char *title, const char *text)
 	return &t->v;
 }
 
-struct view *dash_help_view(void)
+struct view *dash_help_view(const struct keymap *km)
 {
 	struct text_view *t = (struct text_view *)dash_text_view("help", NULL);
-	help_fill(&t->tv);
+	help_fill(&t->tv, km);
 	return &t->v;
 }
 
@@ -228,7 +228,24 @@ static void render_status(struct dash *d, struct frame *f)
 		frame_put(f, y, 0, d->msg, -1, d->msg_error ? TH_ERROR : TH_OK);
 		return;
 	}
-	frame_put(f, y, 0, "? help  : command  / filter  esc back  :q quit", -1, TH_HELP_KEY);
+	/* the keys in effect, as the configuration may have moved them */
+	const struct keymap *km = d->cfg ? &d->cfg->keys : NULL;
+	static const struct { enum action a; const char *what; } hints[] = {
+		{ A_HELP, "help" }, { A_COMMAND, "command" }, { A_FILTER, "filter" },
+		{ A_BACK, "back" },
+	};
+	char line[256] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+		char label[32];
+		keys_label_for(km, hints[i].a, label, sizeof label);
+		if (label[0] && len < sizeof line)
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s %s  ", label,
+						hints[i].what);
+	}
+	if (len < sizeof line)
+		snprintf(line + len, sizeof line - len, ":q quit");
+	frame_put(f, y, 0, line, -1, TH_HELP_KEY);
 }
 
 void dash_render(struct dash *d, struct frame *f)
@@ -266,7 +283,7 @@ static void run_command(struct dash *d, const char *line)
 		d->quit = 1;
 		return;
 	case CMDK_HELP:
-		dash_push(d, dash_help_view());
+		dash_push(d, dash_help_view(d->cfg ? &d->cfg->keys : NULL));
 		return;
 	default:
 		break;
@@ -332,7 +349,7 @@ void dash_key(struct dash *d, int key)
 	}
 	struct view *v = dash_top(d);
 	unsigned scopes = v ? v->ops->scopes : 0;
-	enum action a = keys_lookup(key, scopes);
+	enum action a = keys_lookup(d->cfg ? &d->cfg->keys : NULL, key, scopes);
 	const struct keydef *kd = keys_for_action(a);
 	if (kd && kd->mutates && d->readonly) {
 		dash_message(d, 1, "--readonly: %s is disabled", kd->help);
@@ -350,7 +367,7 @@ void dash_key(struct dash *d, int key)
 		d->input[0] = '\0';
 		return;
 	case A_HELP:
-		dash_push(d, dash_help_view());
+		dash_push(d, dash_help_view(d->cfg ? &d->cfg->keys : NULL));
 		return;
 	case A_BACK:
 		if (v && v->filter_text[0] && key == K_ESC) {
@@ -381,8 +398,13 @@ int dash_run(struct dash *d, struct perr *e)
 		return -1;
 	struct theme theme;
 	struct perr te = { { 0 } };
-	if (theme_choose(d->theme_name, &theme, &te) < 0)
-		dash_message(d, 1, "%s; using the default theme", te.msg);
+	if (theme_choose(d->theme_name, &theme, &te) < 0) {
+		/* keep a message already waiting (a bad configuration file) */
+		char prev[sizeof d->msg];
+		snprintf(prev, sizeof prev, "%s", d->msg[0] ? d->msg : "");
+		dash_message(d, 1, "%s%s%s; using the default theme", prev, prev[0] ? "; " : "",
+			     te.msg);
+	}
 	d->term = term_open(&theme, &d->utf8, e);
 	if (!d->term)
 		return -1;
@@ -408,7 +430,7 @@ int dash_run(struct dash *d, struct perr *e)
 		struct pollfd pfd[2];
 		pfd[0] = (struct pollfd){ .fd = 0, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
-		long timeout = 1000;
+		long timeout = d->cfg ? d->cfg->tick_ms : 1000;
 		if (d->msg[0] && d->msg_until > now_ms())
 			timeout = d->msg_until - now_ms() + 10;
 		int n = d->backend && d->backend->wait

@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #define RES_MAX_COLS 16
-#define REFRESH_MS 100
 
 struct res_view {
 	struct view v;
@@ -46,17 +45,27 @@ struct res_view {
 	char keybuf[320]; /* src_key's answer, valid until its next call */
 };
 
-enum { COL_NAMESPACE = -1, COL_MODEL = -2, COL_SHA = -3, COL_AGE = -4 };
+enum { COL_NAMESPACE = -1, COL_MODEL = -2, COL_SHA = -3, COL_AGE = -4,
+       /* the models view's live columns (view_models.c) */
+       COL_SPARK = -5, COL_RPS = -6, COL_P99 = -7, COL_CPU = -8, COL_MEM = -9 };
 
 struct dkube {
 	struct dash *d;
-	struct kube_client *client;
+	struct kube_client *client; /* borrowed, or owned (after :ctx) */
+	struct kube_client *owned;  /* the client :ctx made, freed here */
 	struct kube_watchset *ws;
 	char ns[64];
 	int all_ns;
 	int ns_chosen; /* -n or :ns named one */
 	int log_lines;         /* a log view's buffer, in lines */
 	int streaming;         /* a log view on top is streaming */
+	struct view_models *models; /* the models view's live figures */
+	char last_model[512];  /* what the build and compare dialogs last took */
+	char last_image[512];
+	long refresh_ms;       /* changes are taken at most this often */
+	long tick_ms;          /* ages move on: a redraw this often */
+	char view[32];         /* the resource view at the root (a : command) */
+	char *state_file;      /* the last view per context */
 	long long hold_until;  /* changes wait in the sockets until then */
 };
 
@@ -65,10 +74,10 @@ static const struct kube_obj *obj_of(const struct res_view *rv, int i)
 	return rv->items[i]->proj;
 }
 
-static void *project(void *ctx, struct json_t *obj)
+static void *project(void *ctx, const struct jtok_doc *d, int obj)
 {
 	struct kube_obj *o = xcalloc(1, sizeof *o);
-	if (kube_obj_project(ctx, obj, (long long)time(NULL), o) < 0) {
+	if (kube_obj_project_tok(ctx, d, obj, (long long)time(NULL), o) < 0) {
 		free(o);
 		return NULL;
 	}
@@ -114,6 +123,16 @@ static const char *label(const struct kube_obj *o, const char *key)
 		if (strcmp(o->labels[i].key, key) == 0)
 			return o->labels[i].value;
 	return NULL;
+}
+
+/* The text of the kind's column named name ("" when there is none). */
+static const char *col_text(const struct res_view *rv, const struct kube_obj *o, const char *name)
+{
+	const struct kube_column *cols = rv->kind->columns;
+	for (size_t c = 0; o && cols[c].name && c < o->ncols; c++)
+		if (!strcmp(cols[c].name, name))
+			return o->cols[c] ? o->cols[c] : "";
+	return "";
 }
 
 /* The column a status is read from: STATUS, else READY as a/b. */
@@ -181,6 +200,10 @@ static void src_cell(void *ud, int i, int col, char *buf, size_t n)
 		const char *s = label(o, "podium.dev/model-sha256");
 		snprintf(buf, n, "%.12s", s ? s : "");
 		return;
+	} else if (m <= COL_SPARK) {
+		view_models_cell(rv->k->models, o->namespace, o->name,
+				 (enum view_models_col)(COL_SPARK - m), rv->k->d->utf8, buf, n);
+		return;
 	} else if (m == COL_AGE) {
 		kube_human_duration(o->created ? (long long)time(NULL) - o->created : 0, buf, n);
 		if (!o->created)
@@ -208,13 +231,22 @@ static void setup_columns(struct res_view *rv)
 	add_col(rv, cols[0].name, 0, 0);
 	if (!rv->ns && rv->kind->namespaced)
 		add_col(rv, "NAMESPACE", COL_NAMESPACE, 0);
-	if (rv->models) {
+	if (rv->models && !rv->kind->selector) {
 		add_col(rv, "MODEL", COL_MODEL, 0);
 		add_col(rv, "SHA256", COL_SHA, 0);
 	}
-	for (int c = 1; cols[c].name; c++)
+	for (int c = 1; cols[c].name; c++) {
+		if (rv->models && !strcmp(cols[c].name, "AGE")) {
+			add_col(rv, "REQ/S", COL_RPS, 0);
+			add_col(rv, "P99", COL_P99, 0);
+			add_col(rv, "CPU", COL_CPU, 0);
+			add_col(rv, "MEM", COL_MEM, 0);
+		}
 		add_col(rv, cols[c].name, strcmp(cols[c].name, "AGE") ? c : COL_AGE,
 			rv->models && !strcmp(cols[c].name, "IMAGES") ? 0 : cols[c].wide);
+		if (rv->models && !strcmp(cols[c].name, "READY"))
+			add_col(rv, "HISTORY", COL_SPARK, 0);
+	}
 	rv->src = (struct tview_src){ rv->ncols, rv->cols, rv->wide, src_count, src_key,
 				      src_name, src_created, src_rank, src_style, src_cell, rv };
 }
@@ -295,7 +327,7 @@ static int res_watch(struct res_view *rv)
 	struct kube_cache_spec spec = {
 		.path = path,
 		.label_selector = rv->selector,
-		.project_json = project,
+		.project = project,
 		.project_free = project_free,
 		.project_ctx = (void *)rv->kind,
 	};
@@ -313,7 +345,8 @@ static struct view *res_view_new(struct dkube *k, const struct kube_kind *kind, 
 	rv->kind = kind;
 	rv->ns = kind->namespaced && ns ? xstrdup(ns) : NULL;
 	rv->models = models;
-	rv->selector = models ? xstrdup("podium.dev/model") : xstrdup(selector);
+	rv->selector = models ? xstrdup(kind->selector ? kind->selector : "podium.dev/model")
+			      : xstrdup(selector);
 	tview_init(&rv->tv);
 	setup_columns(rv);
 	snprintf(rv->v.title, sizeof rv->v.title, "%s%s%s", title,
@@ -575,6 +608,76 @@ static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj
 	free(text);
 }
 
+static void build_done(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	struct dkube *k = sc->k;
+	if (!ok)
+		return;
+	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
+	snprintf(k->last_image, sizeof k->last_image, "%s", dl->text[1]);
+	struct perr e = { { 0 } };
+	struct view *v = build_view_new(k->client, sc->ns, dl->text[0], dl->text[1], &e);
+	if (!v) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(d, v);
+}
+
+/* b: a dialog for the model file and the image, then the build view. The
+ * build goes into the selected object's namespace; the image defaults to
+ * the last one built, else a model deployment's own. */
+static void open_build(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct dialog *dl = dialog_for(k, rv, o, DIALOG_TEXT, build_done);
+	if (!rv->kind->namespaced)
+		snprintf(((struct scale_ctx *)dl->ud)->ns, sizeof ((struct scale_ctx *)dl->ud)->ns, "%s", k->ns);
+	snprintf(dl->title, sizeof dl->title, "Build a model image in %s", ((struct scale_ctx *)dl->ud)->ns);
+	snprintf(dl->prompt, sizeof dl->prompt, "tab: next field  enter: build  esc: cancel");
+	dl->nfields = 2;
+	snprintf(dl->label[0], sizeof dl->label[0], "model file");
+	snprintf(dl->label[1], sizeof dl->label[1], "image");
+	snprintf(dl->text[0], sizeof dl->text[0], "%s", k->last_model);
+	const char *img = rv->models ? col_text(rv, o, "IMAGE") : "";
+	snprintf(dl->text[1], sizeof dl->text[1], "%s", k->last_image[0] ? k->last_image : img);
+	dl->field = dl->text[0][0] ? 1 : 0;
+	dialog_open(k->d, dl);
+}
+static void use_namespace(struct dkube *k, const char *ns, int all);
+
+static void compare_done(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	struct dkube *k = sc->k;
+	if (!ok)
+		return;
+	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
+	struct perr e = { { 0 } };
+	struct view *v = compare_view_new(k->client, sc->ns, sc->name, dl->text[0],
+					  atoi(dl->text[1]), &e);
+	if (!v) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(d, v);
+}
+
+/* c: a dialog for the local model file (the last one taken) and how many
+ * test images, then the compare view. */
+static void open_compare(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct dialog *dl = dialog_for(k, rv, o, DIALOG_TEXT, compare_done);
+	snprintf(dl->title, sizeof dl->title, "Compare %s with a local model", o->name);
+	snprintf(dl->prompt, sizeof dl->prompt, "tab: next field  enter: compare  esc: cancel");
+	dl->nfields = 2;
+	snprintf(dl->label[0], sizeof dl->label[0], "model file");
+	snprintf(dl->label[1], sizeof dl->label[1], "test images");
+	snprintf(dl->text[0], sizeof dl->text[0], "%s", k->last_model);
+	snprintf(dl->text[1], sizeof dl->text[1], "500");
+	dialog_open(k->d, dl);
+}
+
 static int kube_action(struct dash *d, struct view *v, enum action a)
 {
 	struct dkube *k = d->backend->ud;
@@ -607,10 +710,10 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		else if (is_kind(rv, "Pod"))
 			open_logs(k, rv, o);
 		else if (is_kind(rv, "Namespace")) {
-			snprintf(k->ns, sizeof k->ns, "%s", o->name);
-			k->all_ns = 0;
-			dash_message(d, 0, "namespace %s", o->name);
-			snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", o->name);
+			/* the views reopen: o goes with this view's cache */
+			char ns[64];
+			snprintf(ns, sizeof ns, "%s", o->name);
+			use_namespace(k, ns, 0);
 		}
 		return 1;
 	case A_DESCRIBE:
@@ -648,7 +751,7 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		snprintf(dl->title, sizeof dl->title, "Scale %s", o->name);
 		snprintf(dl->prompt, sizeof dl->prompt, "Replicas (up/down or digits):");
 		/* READY is "ready/desired": start from the desired count. */
-		const char *ready = o->ncols > 1 && o->cols[1] ? o->cols[1] : "";
+		const char *ready = col_text(rv, o, "READY");
 		snprintf(dl->input, sizeof dl->input, "%ld",
 			 strchr(ready, '/') ? atol(strchr(ready, '/') + 1) : 1);
 		dialog_open(d, dl);
@@ -680,10 +783,14 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		return 1;
 	}
 	case A_COMPARE:
+		if (!deploy) {
+			dash_message(d, 1, "compare: select a model deployment (:models)");
+			return 1;
+		}
+		open_compare(k, rv, o);
+		return 1;
 	case A_BUILD:
-		dash_message(d, 1, "%s: use `podium %s` for now (see podium(1))",
-			     a == A_COMPARE ? "compare" : "build",
-			     a == A_COMPARE ? "model compare MODEL --live deploy/NAME" : "build");
+		open_build(k, rv, o);
 		return 1;
 	default:
 		return 0;
@@ -692,31 +799,312 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 
 /* ---- commands, the loop's hooks ------------------------------------------- */
 
+/* ---- contexts: the kubeconfig's, one switched to in place ------------ */
+
+struct ctx_row {
+	char *name, *cluster, *user, *ns;
+	int current;
+};
+
+struct ctx_view {
+	struct view v;
+	struct dkube *k;
+	struct ctx_row *rows;
+	int n;
+	struct tview tv;
+	struct tview_src src;
+};
+
+static const char *const ctx_cols[] = { "", "NAME", "CLUSTER", "USER", "NAMESPACE" };
+
+static int ctx_count(void *ud)
+{
+	return ((struct ctx_view *)ud)->n;
+}
+
+static const char *ctx_name(void *ud, int i)
+{
+	return ((struct ctx_view *)ud)->rows[i].name;
+}
+
+static void ctx_cell(void *ud, int i, int col, char *buf, size_t n)
+{
+	const struct ctx_row *r = &((struct ctx_view *)ud)->rows[i];
+	const char *v = col == 0 ? (r->current ? "*" : "") : col == 1 ? r->name
+		      : col == 2 ? r->cluster : col == 3 ? r->user : r->ns;
+	char *clean = sanitize_text(v ? v : "", strlen(v ? v : ""), 0);
+	snprintf(buf, n, "%s", clean);
+	free(clean);
+}
+
+static enum theme_elem ctx_style(void *ud, int i)
+{
+	return ((struct ctx_view *)ud)->rows[i].current ? TH_OK : TH_TABLE_ROW;
+}
+
+static void ctx_render(struct view *v, struct dash *d, struct frame *f, int y, int h)
+{
+	struct ctx_view *cv = (struct ctx_view *)v;
+	tview_render(&cv->tv, &cv->src, f, 0, y, f->w, h, d->utf8);
+}
+
+static void ctx_filter(struct view *v, struct dash *d, const char *text)
+{
+	(void)d;
+	struct ctx_view *cv = (struct ctx_view *)v;
+	tview_set_filter(&cv->tv, &cv->src, text);
+}
+
+static void ctx_free(struct view *v)
+{
+	struct ctx_view *cv = (struct ctx_view *)v;
+	for (int i = 0; i < cv->n; i++) {
+		free(cv->rows[i].name);
+		free(cv->rows[i].cluster);
+		free(cv->rows[i].user);
+		free(cv->rows[i].ns);
+	}
+	free(cv->rows);
+	tview_free(&cv->tv);
+	free(cv);
+}
+
+static int switch_context(struct dkube *k, const char *name);
+
+static int ctx_act(struct view *v, struct dash *d, enum action a)
+{
+	struct ctx_view *cv = (struct ctx_view *)v;
+	if (a != A_ENTER)
+		return tview_action(&cv->tv, &cv->src, a, d->body_h);
+	int i = tview_selected(&cv->tv);
+	if (i < 0)
+		return 1;
+	/* switching frees this view: nothing of cv after it */
+	char *name = xstrdup(cv->rows[i].name);
+	switch_context(cv->k, name);
+	free(name);
+	return 1;
+}
+
+static const struct view_ops ctx_ops = {
+	.scopes = SCOPE_TABLE,
+	.render = ctx_render,
+	.act = ctx_act,
+	.filter = ctx_filter,
+	.free = ctx_free,
+};
+
+static struct kube_config *load_kubeconfig(struct dkube *k, struct perr *e)
+{
+	struct kube_config_opts o = { .kubeconfig = k->d->app ? k->d->app->g.kubeconfig : NULL };
+	return kube_config_load(&o, e);
+}
+
+static struct view *ctx_view_new(struct dkube *k, struct perr *e)
+{
+	struct kube_config *cfg = load_kubeconfig(k, e);
+	if (!cfg)
+		return NULL;
+	size_t n = 0;
+	const char *const *names = kube_config_contexts(cfg, &n);
+	const char *cur = kube_client_conn(k->client)->context;
+	struct ctx_view *cv = xcalloc(1, sizeof *cv);
+	cv->v.ops = &ctx_ops;
+	cv->k = k;
+	cv->rows = xcalloc(n ? n : 1, sizeof *cv->rows);
+	for (size_t i = 0; i < n; i++) {
+		struct ctx_row *r = &cv->rows[cv->n++];
+		r->name = xstrdup(names[i]);
+		r->current = cur && !strcmp(cur, names[i]);
+		/* cluster, user and namespace as the context resolves; a context
+		 * that does not resolve is still listed (enter says why) */
+		struct perr re = { { 0 } };
+		struct kube_conn *conn = kube_config_resolve(cfg, names[i], NULL, &re);
+		if (conn) {
+			r->cluster = xstrdup(conn->cluster ? conn->cluster : "");
+			r->user = xstrdup(conn->user ? conn->user : "");
+			r->ns = xstrdup(conn->namespace ? conn->namespace : "");
+		}
+		kube_conn_free(conn);
+	}
+	kube_config_free(cfg);
+	cv->src = (struct tview_src){ 5, ctx_cols, NULL, ctx_count, ctx_name, ctx_name, NULL, NULL,
+				      ctx_style, ctx_cell, cv };
+	tview_init(&cv->tv);
+	tview_refresh(&cv->tv, &cv->src);
+	for (int i = 0; i < cv->tv.n; i++)
+		if (cv->rows[cv->tv.order[i]].current)
+			cv->tv.sel = i;
+	snprintf(cv->v.title, sizeof cv->v.title, "contexts [%d]", cv->n);
+	return &cv->v;
+}
+
+static const char *current_context(struct dkube *k)
+{
+	const char *c = kube_client_conn(k->client)->context;
+	return c ? c : "";
+}
+
+/* Merge this context's view into the file as it is now (another dashboard
+ * may have written other contexts since this one started). */
+static void save_state(struct dkube *k)
+{
+	if (!k->state_file || !k->view[0])
+		return;
+	struct dash_state *st = xcalloc(1, sizeof *st);
+	struct perr e = { { 0 } };
+	if (state_load(k->state_file, st, &e) < 0)
+		memset(st, 0, sizeof *st); /* unreadable: written anew */
+	state_set(st, current_context(k), k->view);
+	perr_clear(&e);
+	if (state_save(k->state_file, st, &e) < 0)
+		dash_message(k->d, 1, "%s", e.msg);
+	free(st);
+}
+
+static void set_header(struct dkube *k)
+{
+	struct dash *d = k->d;
+	const struct kube_conn *conn = kube_client_conn(k->client);
+	snprintf(d->hdr.context, sizeof d->hdr.context, "%s", conn->context ? conn->context : "");
+	snprintf(d->hdr.cluster, sizeof d->hdr.cluster, "%s", conn->cluster ? conn->cluster : "");
+	snprintf(d->hdr.user, sizeof d->hdr.user, "%s", conn->user ? conn->user : "");
+	snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
+	d->hdr.watches[0] = '\0';
+}
+
+static void kube_command(struct dash *d, const struct dash_cmd *c, const char *arg);
+
+/* Open the root view again (after the namespace or context changed). */
+static void reopen(struct dkube *k)
+{
+	const struct dash_cmd *c = dash_cmd_find(k->view[0] ? k->view : "models");
+	kube_command(k->d, c ? c : dash_cmd_find("models"), NULL);
+}
+
+static void use_namespace(struct dkube *k, const char *ns, int all)
+{
+	if (!all)
+		snprintf(k->ns, sizeof k->ns, "%s", ns);
+	k->all_ns = all;
+	k->ns_chosen = 1;
+	snprintf(k->d->hdr.namespace, sizeof k->d->hdr.namespace, "%s", all ? "all" : k->ns);
+	reopen(k);
+	dash_message(k->d, 0, "namespace %s", k->d->hdr.namespace);
+}
+
+/* A client for context name, as kubectl would make it with --context. */
+static struct kube_client *client_for(struct dkube *k, const char *name, struct perr *e)
+{
+	struct app *app = k->d->app;
+	struct kube_client_opts co = { .log_file = app ? app->g.log_file : NULL };
+	struct perr de = { { 0 } };
+	if (app && app->g.request_timeout &&
+	    kube_parse_duration(app->g.request_timeout, &co.timeout_ms, &de) < 0) {
+		perr_set(e, "--request-timeout: %s", de.msg);
+		return NULL;
+	}
+	struct kube_config *cfg = load_kubeconfig(k, e);
+	if (!cfg)
+		return NULL;
+	struct kube_conn *conn = kube_config_resolve(cfg, name, NULL, e);
+	kube_config_free(cfg);
+	return conn ? kube_client_new(conn, &co, e) : NULL;
+}
+
+/* Switch to context name in place: a new client and watch set, the views
+ * reopened in the context's namespace. The old ones stay if it fails. */
+static int switch_context(struct dkube *k, const char *name)
+{
+	struct dash *d = k->d;
+	struct perr e = { { 0 } };
+	struct kube_client *c = client_for(k, name, &e);
+	struct kube_watchset *ws = c ? kube_watchset_new(c) : NULL;
+	if (!ws) {
+		dash_message(d, 1, "%s", c ? "cannot start curl" : e.msg);
+		kube_client_free(c);
+		return -1;
+	}
+	save_state(k);
+	/* views hold the old watch set's caches and the old client */
+	dialog_close(d);
+	while (d->nviews > 0) {
+		struct view *v = d->views[--d->nviews];
+		v->ops->free(v);
+	}
+	/* the models view's figures scrape through the old client */
+	view_models_free(k->models);
+	kube_watchset_free(k->ws);
+	kube_client_free(k->owned);
+	k->ws = ws;
+	k->client = k->owned = c;
+	k->models = view_models_new(c, ws);
+	const struct kube_conn *conn = kube_client_conn(c);
+	snprintf(k->ns, sizeof k->ns, "%s", conn->namespace && *conn->namespace ? conn->namespace : "default");
+	k->all_ns = 0;
+	k->ns_chosen = 0;
+	k->hold_until = 0;
+	k->streaming = 0;
+	set_header(k);
+	reopen(k);
+	if (kube_client_warning(c))
+		dash_message(d, 1, "context %s: warning: %s", name, kube_client_warning(c));
+	else
+		dash_message(d, 0, "context %s", name);
+	return 0;
+}
+
+/* ---- commands, the loop's hooks ------------------------------------------- */
+
+/* Replace the whole stack with v, as k9s does for a view command. */
+static void set_root(struct dash *d, struct view *v)
+{
+	dialog_close(d);
+	while (d->nviews > 0) {
+		struct view *old = d->views[--d->nviews];
+		old->ops->free(old);
+	}
+	dash_push(d, v);
+}
+
 static void kube_command(struct dash *d, const struct dash_cmd *c, const char *arg)
 {
 	struct dkube *k = d->backend->ud;
 	if (c->kind == CMDK_NS && arg) {
 		if (!strcmp(arg, "all") || !strcmp(arg, "-A")) {
-			k->all_ns = 1;
-		} else {
-			struct perr e = { { 0 } };
-			if (kube_validate_name(KUBE_NAME_DNS1123_LABEL, "Namespace", arg, &e) < 0) {
-				dash_message(d, 1, "%s", e.msg);
-				return;
-			}
-			snprintf(k->ns, sizeof k->ns, "%s", arg);
-			k->all_ns = 0;
-			k->ns_chosen = 1;
+			use_namespace(k, NULL, 1);
+			return;
 		}
-		snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
-		dash_message(d, 0, "namespace %s: views opened from now on use it", d->hdr.namespace);
+		struct perr e = { { 0 } };
+		if (kube_validate_name(KUBE_NAME_DNS1123_LABEL, "Namespace", arg, &e) < 0) {
+			dash_message(d, 1, "%s", e.msg);
+			return;
+		}
+		use_namespace(k, arg, 0);
 		return;
 	}
 	if (c->kind == CMDK_CTX) {
-		dash_message(d, 1, "contexts: restart with --context NAME (switching in place is not there yet)");
+		if (d->app && d->app->g.sim) {
+			dash_message(d, 1, "the simulated cluster has one context: %s", current_context(k));
+			return;
+		}
+		if (arg) {
+			if (strcmp(arg, current_context(k)) == 0)
+				dash_message(d, 0, "already in context %s", arg);
+			else
+				switch_context(k, arg);
+			return;
+		}
+		struct perr e = { { 0 } };
+		struct view *v = ctx_view_new(k, &e);
+		if (!v) {
+			dash_message(d, 1, "%s", e.msg);
+			return;
+		}
+		set_root(d, v);
 		return;
 	}
-	const char *kname = c->kind == CMDK_NS ? "namespaces" : !strcmp(c->name, "models") ? "deployments" : c->name;
+	const char *kname = c->kind == CMDK_NS ? "namespaces" : c->name;
 	const struct kube_kind *kind = kube_kind_find(kname);
 	if (!kind) {
 		dash_message(d, 1, "no such kind: %s", kname);
@@ -731,12 +1119,9 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 		dash_message(d, 1, "cannot watch %s", kind->plural);
 		return;
 	}
-	/* A view command replaces the stack above the root, as k9s does. */
-	while (d->nviews > 0) {
-		struct view *old = d->views[--d->nviews];
-		old->ops->free(old);
-	}
-	dash_push(d, v);
+	set_root(d, v);
+	if (c->kind == CMDK_VIEW)
+		snprintf(k->view, sizeof k->view, "%s", c->name);
 }
 
 static void update_header(struct dash *d, struct dkube *k)
@@ -768,8 +1153,8 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 		extra[i] = (struct curl_waitfd){ .fd = fds[i].fd, .events = CURL_WAIT_POLLIN };
 	long long now = now_ms();
 	/* A followed log has its own transfer: look again shortly. */
-	if (k->streaming && timeout_ms > REFRESH_MS)
-		timeout_ms = REFRESH_MS;
+	if (k->streaming && timeout_ms > k->refresh_ms)
+		timeout_ms = k->refresh_ms;
 	/* Changes are held back: wait for the keyboard alone until they are
 	 * due (curl's sockets would wake this at once). */
 	if (k->hold_until > now) {
@@ -780,6 +1165,9 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 	long long t = kube_watchset_timeout(k->ws, now);
 	if (t >= 0 && t < timeout_ms)
 		timeout_ms = (long)t;
+	/* The models view's scrapes are due soon: look again shortly. */
+	if (view_models_busy(k->models) && timeout_ms > k->refresh_ms)
+		timeout_ms = k->refresh_ms;
 	int n = kube_watchset_poll(k->ws, extra, (unsigned)nfds, (int)timeout_ms);
 	for (int i = 0; i < nfds && i < 4; i++) {
 		fds[i].revents = 0;
@@ -793,6 +1181,24 @@ static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_
 			fds[0].revents |= p.revents & (POLLHUP | POLLERR | POLLNVAL);
 	}
 	return n;
+}
+
+/* The models view's sparkline samples and live figures, while it is the
+ * view on top. 1 when a figure changed. */
+static int models_step(struct dkube *k, long long now)
+{
+	struct res_view *rv = k->d->nviews ? as_res(k->d->views[k->d->nviews - 1]) : NULL;
+	if (!rv || !rv->models || !k->models)
+		return 0;
+	view_models_mark(k->models);
+	for (size_t i = 0; i < rv->nitems; i++) {
+		const struct kube_obj *o = obj_of(rv, (int)i);
+		const char *ready = col_text(rv, o, "READY");
+		const char *slash = strchr(ready, '/');
+		view_models_sample(k->models, o->namespace, o->name, col_text(rv, o, "SELECTOR"),
+				   atoi(ready), slash ? atoi(slash + 1) : 0, now);
+	}
+	return view_models_step(k->models, rv->ns, now);
 }
 
 static void kube_step(struct dash *d)
@@ -820,10 +1226,21 @@ static void kube_step(struct dash *d)
 			if (i == d->nviews - 1)
 				d->dirty = 1;
 		}
-		k->hold_until = changed && synced ? now + REFRESH_MS : 0;
+		k->hold_until = changed && synced ? now + k->refresh_ms : 0;
 	}
+	if (models_step(k, now))
+		d->dirty = 1;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
+	/* Builds and compares go on under other views; only the top one
+	 * redraws. */
+	for (int i = 0; i < d->nviews; i++) {
+		int bc = 0;
+		if (build_view_step(d->views[i], &bc) || compare_view_step(d->views[i], &bc))
+			k->streaming = 1;
+		if (bc && i == d->nviews - 1)
+			changed = 1;
+	}
 	if (changed)
 		d->dirty = 1;
 	char old[sizeof d->hdr.watches];
@@ -831,10 +1248,9 @@ static void kube_step(struct dash *d)
 	update_header(d, k);
 	if (strcmp(old, d->hdr.watches))
 		d->dirty = 1;
-	/* Ages move on: redraw once a second even when nothing changed. */
-	static const long long tick = 1000;
-	if (now_ms() / tick != d->last_tick) {
-		d->last_tick = now_ms() / tick;
+	/* Ages move on: redraw once a tick even when nothing changed. */
+	if (now_ms() / k->tick_ms != d->last_tick) {
+		d->last_tick = now_ms() / k->tick_ms;
 		d->dirty = 1;
 	}
 }
@@ -850,15 +1266,20 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 		free(k);
 		return -1;
 	}
+	struct config defaults;
+	config_defaults(&defaults);
+	const struct config *cfg = d->cfg ? d->cfg : &defaults;
+	k->refresh_ms = cfg->refresh_ms > 0 ? cfg->refresh_ms : 100;
+	k->tick_ms = cfg->tick_ms > 0 ? cfg->tick_ms : 1000;
+	k->log_lines = cfg->log_lines;
 	const struct kube_conn *conn = kube_client_conn(client);
 	snprintf(k->ns, sizeof k->ns, "%s", d->app && d->app->g.namespace ? d->app->g.namespace
 					    : conn->namespace && *conn->namespace ? conn->namespace : "default");
 	k->all_ns = d->app && d->app->g.all_namespaces;
 	k->ns_chosen = d->app && d->app->g.namespace;
-	snprintf(d->hdr.context, sizeof d->hdr.context, "%s", conn->context ? conn->context : "");
-	snprintf(d->hdr.cluster, sizeof d->hdr.cluster, "%s", conn->cluster ? conn->cluster : "");
-	snprintf(d->hdr.user, sizeof d->hdr.user, "%s", conn->user ? conn->user : "");
-	snprintf(d->hdr.namespace, sizeof d->hdr.namespace, "%s", k->all_ns ? "all" : k->ns);
+	set_header(k);
+	k->state_file = state_path();
+	k->models = view_models_new(client, k->ws);
 	struct dash_backend *b = xcalloc(1, sizeof *b);
 	b->wait = kube_wait;
 	b->step = kube_step;
@@ -866,9 +1287,24 @@ int dash_kube_open(struct dash *d, struct kube_client *client, const char *start
 	b->action = kube_action;
 	b->ud = k;
 	d->backend = b;
+	/* -c, else the configured start view, else where this context was
+	 * left, else models */
+	char last[32] = "";
+	if (!start && strcmp(cfg->start_view, "last") != 0)
+		start = cfg->start_view;
+	if (!start && k->state_file) {
+		struct dash_state *st = xcalloc(1, sizeof *st);
+		struct perr se = { { 0 } };
+		if (state_load(k->state_file, st, &se) < 0)
+			dash_message(d, 1, "%s (the last views are forgotten)", se.msg);
+		else if (state_get(st, current_context(k)))
+			snprintf(last, sizeof last, "%s", state_get(st, current_context(k)));
+		free(st);
+		start = last[0] ? last : NULL;
+	}
 	const struct dash_cmd *c = dash_cmd_find(start ? start : "models");
-	if (!c)
-		c = dash_cmd_find("pods");
+	if (!c || (c->kind != CMDK_VIEW && c->kind != CMDK_NS))
+		c = dash_cmd_find("models");
 	kube_command(d, c, NULL);
 	return 0;
 }
@@ -883,7 +1319,11 @@ void dash_kube_close(struct dash *d)
 		v->ops->free(v);
 	}
 	dialog_close(d);
+	save_state(k);
+	view_models_free(k->models);
 	kube_watchset_free(k->ws);
+	kube_client_free(k->owned);
+	free(k->state_file);
 	free(k);
 	free(d->backend);
 	d->backend = NULL;

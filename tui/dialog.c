@@ -1,6 +1,7 @@
 /*
  * dialog.c - modal dialogs: a number (scale), a yes/no (delete), a pick
- * from a list (the revision to undo to). Drawn centred over the view.
+ * from a list (the revision to undo to), lines of text (the model file and
+ * image of a build). Drawn centred over the view.
  */
 #include "tui/tui.h"
 
@@ -69,6 +70,34 @@ void dialog_key(struct dialog *dl, struct dash *d, int key)
 		if (key == 'y' || key == 'Y')
 			finish(dl, d, 1);
 		break;
+	case DIALOG_TEXT: {
+		char *t = dl->text[dl->field];
+		size_t tl = strlen(t);
+		if (key == K_TAB || key == K_DOWN) {
+			dl->field = (dl->field + 1) % (dl->nfields ? dl->nfields : 1);
+		} else if (key == K_BTAB || key == K_UP) {
+			dl->field = (dl->field + dl->nfields - 1) % (dl->nfields ? dl->nfields : 1);
+		} else if (key == K_BACKSPACE && tl) {
+			do /* a whole UTF-8 character */
+				tl--;
+			while (tl && (t[tl] & 0xC0) == 0x80);
+			t[tl] = '\0';
+		} else if (key == K_ENTER) {
+			int empty = -1;
+			for (int i = 0; i < dl->nfields && empty < 0; i++)
+				if (!dl->text[i][0])
+					empty = i;
+			if (empty < 0)
+				finish(dl, d, 1);
+			else
+				dl->field = empty;
+			return;
+		} else if (key >= 0x20 && key < 0x100 && key != 0x7f && tl + 1 < sizeof dl->text[0]) {
+			t[tl] = (char)key;
+			t[tl + 1] = '\0';
+		}
+		break;
+	}
 	case DIALOG_PICK:
 		if ((key == K_UP || key == 'k') && dl->sel > 0)
 			dl->sel--;
@@ -83,7 +112,8 @@ void dialog_key(struct dialog *dl, struct dash *d, int key)
 
 void dialog_render(struct dialog *dl, struct dash *d, struct frame *f)
 {
-	int lines = dl->kind == DIALOG_PICK ? dl->noptions + 4 : 5;
+	int lines = dl->kind == DIALOG_PICK ? dl->noptions + 4
+		    : dl->kind == DIALOG_TEXT ? dl->nfields + 4 : 5;
 	int w = f->w - 4 < 64 ? f->w - 4 : 64;
 	if (dl->kind == DIALOG_PICK)
 		for (int i = 0; i < dl->noptions; i++) {
@@ -122,6 +152,35 @@ void dialog_render(struct dialog *dl, struct dash *d, struct frame *f)
 		break;
 	case DIALOG_CONFIRM:
 		frame_put(f, y + 2, x + 2, "y: yes   n/esc: no", w - 4, TH_DIALOG);
+		break;
+	case DIALOG_TEXT:
+		for (int i = 0; i < dl->nfields && 2 + i < lines - 1; i++) {
+			int row = y + 2 + i, lw = 0;
+			for (int j = 0; j < dl->nfields; j++) {
+				int l = (int)strlen(dl->label[j]);
+				lw = l > lw ? l : lw;
+			}
+			enum theme_elem st = i == dl->field ? TH_SELECTION : TH_DIALOG;
+			snprintf(buf, sizeof buf, "%-*s ", lw, dl->label[i]);
+			int cx = x + 2 + frame_put(f, row, x + 2, buf, w - 4, TH_DIALOG);
+			int room = x + w - 2 - cx;
+			if (room < 4)
+				continue;
+			frame_fill(f, row, cx, room, st);
+			/* the end of a long path is what one types at */
+			const char *t = dl->text[i];
+			int tw = utf8_width(t, strlen(t));
+			while (*t && tw > room - 1) {
+				size_t cl = 1;
+				while ((t[cl] & 0xC0) == 0x80)
+					cl++;
+				tw -= utf8_width(t, cl);
+				t += cl;
+			}
+			int put = frame_put(f, row, cx, t, room, st);
+			if (i == dl->field && put < room)
+				frame_put(f, row, cx + put, d->utf8 ? "\xe2\x96\x8f" : "_", 1, st);
+		}
 		break;
 	case DIALOG_PICK:
 		for (int i = 0; i < dl->noptions && 2 + i < lines - 1; i++) {

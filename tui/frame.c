@@ -206,3 +206,16 @@ char *frame_text(const struct frame *f)
 	}
 	return dbuf_take(&b);
 }
+
+const char *utf8_skip_cols(const char *p, int cols)
+{
+	int w = 0;
+	while (*p && w < cols) {
+		size_t len = 1;
+		while ((p[len] & 0xC0) == 0x80)
+			len++;
+		w += utf8_width(p, len);
+		p += len;
+	}
+	return p;
+}

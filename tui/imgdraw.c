@@ -2,8 +2,9 @@
  * imgdraw.c - an input image drawn as text, for `podium model predict`
  * and the dashboard's compare view: Unicode upper half blocks with the
  * 256-colour grey ramp (the top pixel is the foreground, the bottom one the
- * background, so one line holds two pixel rows), or shades when colour or
- * Unicode is not available. It builds text; callers decide where it goes.
+ * background, so one line holds two pixel rows), plain half blocks where
+ * only text can go (the dashboard), or shades when colour or Unicode is not
+ * available. It builds text; callers decide where it goes.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tui/tui.h"
@@ -51,6 +52,12 @@ void imgdraw_render(const unsigned char *pix, int h, int w,
 			if (mode == IMGDRAW_COLOR) {
 				dbuf_printf(out, "\x1b[38;5;%d;48;5;%dm\u2580",
 					    grey256(top), grey256(bot));
+				continue;
+			}
+			if (mode == IMGDRAW_HALF) {
+				static const char *const half[] = { " ", "\u2584", "\u2580",
+								    "\u2588" };
+				dbuf_puts(out, half[(top >= 40) * 2 + (bot >= 40)]);
 				continue;
 			}
 			int avg = (top + bot + 1) / 2;

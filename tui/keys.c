@@ -6,6 +6,8 @@
 #include "tui/tui.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #define G SCOPE_GLOBAL
 #define T SCOPE_TABLE
@@ -55,11 +57,127 @@ const struct keydef keydefs[] = {
 	{ 0, NULL, 0, A_NONE, 0, NULL },
 };
 
-enum action keys_lookup(int key, unsigned scopes)
+/* The names configuration files use for actions (`keys: {describe: D}`). */
+static const struct {
+	enum action action;
+	const char *name;
+} action_names[] = {
+	{ A_COMMAND, "command" }, { A_FILTER, "filter" }, { A_HELP, "help" },
+	{ A_BACK, "back" }, { A_UP, "up" }, { A_DOWN, "down" },
+	{ A_PGUP, "page-up" }, { A_PGDN, "page-down" }, { A_TOP, "top" },
+	{ A_BOTTOM, "bottom" }, { A_ENTER, "open" }, { A_REFRESH, "refresh" },
+	{ A_SORT_NAME, "sort-name" }, { A_SORT_AGE, "sort-age" },
+	{ A_SORT_STATUS, "sort-status" }, { A_SORT_REVERSE, "sort-reverse" },
+	{ A_DESCRIBE, "describe" }, { A_YAML, "yaml" }, { A_EDIT, "edit" },
+	{ A_LOGS, "logs" }, { A_SCALE, "scale" }, { A_RESTART, "restart" },
+	{ A_UNDO, "undo" }, { A_DELETE, "delete" }, { A_COMPARE, "compare" },
+	{ A_BUILD, "build" }, { A_EVENTS, "events" }, { A_FOLLOW, "follow" },
+	{ A_WRAP, "wrap" }, { A_TIMESTAMPS, "timestamps" }, { A_SAVE, "save" },
+	{ A_TAIL, "tail" }, { A_SINCE, "since" }, { A_NONE, NULL },
+};
+
+/* Keys by name, as labels show them; ctrl-a..ctrl-z are computed. */
+static const struct {
+	int key;
+	const char *name;
+} key_names[] = {
+	{ K_ESC, "esc" }, { K_ENTER, "enter" }, { K_TAB, "tab" },
+	{ K_BACKSPACE, "backspace" }, { K_UP, "up" }, { K_DOWN, "down" },
+	{ K_LEFT, "left" }, { K_RIGHT, "right" }, { K_PGUP, "pgup" },
+	{ K_PGDN, "pgdn" }, { K_HOME, "home" }, { K_END, "end" },
+	{ K_DEL, "del" }, { K_BTAB, "shift-tab" }, { ' ', "space" }, { 0, NULL },
+};
+
+const char *keys_action_name(enum action a)
 {
-	enum action found = A_NONE;
+	for (int i = 0; action_names[i].name; i++)
+		if (action_names[i].action == a)
+			return action_names[i].name;
+	return NULL;
+}
+
+enum action keys_action_find(const char *name)
+{
+	for (int i = 0; action_names[i].name; i++)
+		if (strcmp(action_names[i].name, name) == 0)
+			return action_names[i].action;
+	return A_NONE;
+}
+
+int keys_parse(const char *s)
+{
+	for (int i = 0; key_names[i].name; i++)
+		if (strcmp(key_names[i].name, s) == 0)
+			return key_names[i].key;
+	if (strncmp(s, "ctrl-", 5) == 0 && s[5] >= 'a' && s[5] <= 'z' && !s[6])
+		return s[5] - 'a' + 1;
+	if (s[0] > ' ' && s[0] < 0x7f && !s[1])
+		return (unsigned char)s[0];
+	return -1;
+}
+
+void keys_label(int key, char *buf, size_t n)
+{
+	for (int i = 0; key_names[i].name; i++)
+		if (key_names[i].key == key) {
+			snprintf(buf, n, "%s", key_names[i].name);
+			return;
+		}
+	if (key >= 1 && key <= 26)
+		snprintf(buf, n, "ctrl-%c", 'a' + key - 1);
+	else if (key > ' ' && key < 0x7f)
+		snprintf(buf, n, "%c", key);
+	else
+		snprintf(buf, n, "#%d", key);
+}
+
+unsigned keys_action_scopes(enum action a)
+{
+	unsigned s = 0;
 	for (const struct keydef *k = keydefs; k->key; k++)
-		if (k->key == key && (k->scopes & (scopes | SCOPE_GLOBAL)))
+		if (k->action == a)
+			s |= k->scopes;
+	return s;
+}
+
+int keymap_overrides(const struct keymap *km, enum action a)
+{
+	for (int i = 0; km && i < km->n; i++)
+		if (km->b[i].action == a)
+			return 1;
+	return 0;
+}
+
+enum action keymap_bound(const struct keymap *km, int key, unsigned scopes)
+{
+	for (int i = 0; km && i < km->n; i++)
+		if (km->b[i].key == key &&
+		    (keys_action_scopes(km->b[i].action) & (scopes | SCOPE_GLOBAL)))
+			return km->b[i].action;
+	return A_NONE;
+}
+
+void keys_label_for(const struct keymap *km, enum action a, char *buf, size_t n)
+{
+	for (int i = 0; km && i < km->n; i++)
+		if (km->b[i].action == a) {
+			keys_label(km->b[i].key, buf, n);
+			return;
+		}
+	const struct keydef *k = keys_for_action(a);
+	snprintf(buf, n, "%s", k ? k->label : "");
+}
+
+enum action keys_lookup(const struct keymap *km, int key, unsigned scopes)
+{
+	/* An override acts in the scopes its action's table keys act in, and
+	 * takes the key from whatever the table gave it to there. */
+	enum action found = keymap_bound(km, key, scopes);
+	if (found != A_NONE)
+		return found;
+	for (const struct keydef *k = keydefs; k->key; k++)
+		if (k->key == key && (k->scopes & (scopes | SCOPE_GLOBAL)) &&
+		    !keymap_overrides(km, k->action))
 			found = k->action;
 	return found;
 }

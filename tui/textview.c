@@ -94,15 +94,7 @@ void textview_render(struct textview *tv, struct frame *f, int x, int y,
 			row++;
 			if (!tv->wrap)
 				break;
-			/* advance p past the columns just drawn */
-			int cols = 0;
-			while (*p && cols < got) {
-				size_t len = 1;
-				while ((p[len] & 0xC0) == 0x80)
-					len++;
-				cols += utf8_width(p, len);
-				p += len;
-			}
+			p = utf8_skip_cols(p, got);
 		} while (*p && row < h);
 	}
 	for (; row < h; row++)
@@ -121,17 +113,43 @@ static const struct {
 	{ 0, NULL },
 };
 
-void help_fill(struct textview *tv)
+static void help_line(struct textview *tv, const char *label, const struct keydef *k)
+{
+	char *line = xasprintf("  %-8s %s%s", label, k->help,
+			       k->mutates ? " (not with --readonly)" : "");
+	textview_add(tv, line);
+	free(line);
+}
+
+void help_fill(struct textview *tv, const struct keymap *km)
 {
 	for (int g = 0; help_groups[g].title; g++) {
+		unsigned scope = help_groups[g].scope;
 		textview_add(tv, help_groups[g].title);
 		for (const struct keydef *k = keydefs; k->key; k++) {
-			if (!(k->scopes & help_groups[g].scope))
+			if (!(k->scopes & scope))
 				continue;
-			char *line = xasprintf("  %-8s %s%s", k->label, k->help,
-					       k->mutates ? " (not with --readonly)" : "");
-			textview_add(tv, line);
-			free(line);
+			if (keymap_overrides(km, k->action)) {
+				/* the rebound keys, once, where the action's first key was */
+				int seen = 0;
+				for (const struct keydef *p = keydefs; p < k; p++)
+					if (p->action == k->action && (p->scopes & scope))
+						seen = 1;
+				if (seen)
+					continue;
+				for (int i = 0; i < km->n; i++) {
+					if (km->b[i].action != k->action)
+						continue;
+					char label[32];
+					keys_label(km->b[i].key, label, sizeof label);
+					help_line(tv, label, k);
+				}
+				continue;
+			}
+			/* a key an override took in this scope no longer does this */
+			if (keymap_bound(km, k->key, k->scopes) != A_NONE)
+				continue;
+			help_line(tv, k->label, k);
 		}
 		textview_add(tv, "");
 	}

@@ -168,6 +168,8 @@ char *frame_line_text(const struct frame *f, int row);
 char *frame_text(const struct frame *f);
 /* Display columns of UTF-8 text (n bytes). */
 int utf8_width(const char *s, size_t n);
+/* The text after its first cols display columns (for wrapping). */
+const char *utf8_skip_cols(const char *p, int cols);
 
 /* ---- keys (keys.c): the key table is data; help and man page follow it */
 
@@ -206,12 +208,37 @@ struct keydef {
 
 /* The key table, terminated by key == 0. */
 extern const struct keydef keydefs[];
+
+/* Key overrides (the configuration's `keys:`): each binds a key to an
+ * action; an action with overrides loses its table keys. */
+#define KEYMAP_MAX 64
+struct keymap {
+	struct { int key; enum action action; } b[KEYMAP_MAX];
+	int n;
+};
+
 /* The action of key in a view of the given scopes (global keys always
- * apply; A_NONE if none).
- * Later entries for the same key in a narrower scope win. */
-enum action keys_lookup(int key, unsigned scopes);
+ * apply; A_NONE if none): km's overrides (NULL: none) first, then the
+ * table. Later table entries for the same key in a narrower scope win. */
+enum action keys_lookup(const struct keymap *km, int key, unsigned scopes);
 /* The key definition bound to action a (first match), or NULL. */
 const struct keydef *keys_for_action(enum action a);
+/* The override action of key in scopes, or A_NONE. */
+enum action keymap_bound(const struct keymap *km, int key, unsigned scopes);
+/* Non-zero when km rebinds action a. */
+int keymap_overrides(const struct keymap *km, enum action a);
+/* An action's name in configuration files ("describe"), or NULL; the
+ * action a name gives, or A_NONE. */
+const char *keys_action_name(enum action a);
+enum action keys_action_find(const char *name);
+/* The scopes the table's keys for a act in (0: no key does a). */
+unsigned keys_action_scopes(enum action a);
+/* The label of the first key that does a, as km rebinds it ("" if none). */
+void keys_label_for(const struct keymap *km, enum action a, char *buf, size_t n);
+/* A key from its label ("D", "ctrl-x", "esc", "pgdn", "space"), or -1;
+ * and back. */
+int keys_parse(const char *s);
+void keys_label(int key, char *buf, size_t n);
 
 /* ---- table view (tview.c): rows formatted only when visible ----------- */
 
@@ -314,9 +341,9 @@ int textview_action(struct textview *tv, enum action a, int page);
  * search are drawn in the filter style. */
 void textview_render(struct textview *tv, struct frame *f, int x, int y,
 		     int w, int h);
-/* The help text: every key of the table grouped by scope, then the
- * commands. Lines added to tv. */
-void help_fill(struct textview *tv);
+/* The help text: every key of the table grouped by scope, as km (NULL:
+ * none) rebinds them, then the commands. Lines added to tv. */
+void help_fill(struct textview *tv, const struct keymap *km);
 
 /* ---- command line (cmdline.c): `:` commands, aliases, completion ------ */
 
@@ -336,6 +363,59 @@ const struct dash_cmd *dash_cmd_find(const char *word);
  * prefix of the names and aliases it starts; returns the number of
  * candidates. */
 int dash_cmd_complete(char *line, size_t n);
+
+/* ---- configuration (config.c) and remembered state (state.c) -------- */
+
+/* $XDG_CONFIG_HOME/podium/config.yaml. Command-line flags win over the
+ * environment, which wins over the file. */
+struct config {
+	char theme[65];      /* "": not set */
+	long refresh_ms;     /* refresh: how often views take the cluster's changes */
+	long tick_ms;        /* tick: how often the screen is redrawn for ages */
+	int log_lines;       /* log-lines: a log view's buffer */
+	int readonly;        /* readonly: as --readonly */
+	char start_view[32]; /* start-view: a view name, or "last" */
+	struct keymap keys;  /* keys: action: key or [keys] */
+};
+
+/* The defaults: 100ms, 1s, 5000 lines, read-write, "last", no overrides. */
+void config_defaults(struct config *c);
+/* Parse a configuration from YAML text; source names it in errors. On
+ * failure c holds the defaults and e says file:line:col what is wrong. */
+int config_parse(const char *text, size_t n, const char *source,
+		 struct config *c, struct perr *e);
+/* The theme to use: flag (--theme), else PODIUM_THEME, else the file's,
+ * else NULL (the default). Borrowed. */
+const char *config_theme(const struct config *c, const char *flag);
+/* The configuration file's path (caller frees), or NULL without HOME. */
+char *config_path(void);
+/* Load config_path(): 0 with the file's settings, or the defaults when
+ * there is no file; -1 with the defaults and e set when the file is bad. */
+int config_load(struct config *c, struct perr *e);
+
+/* The last view per context, in $XDG_STATE_HOME/podium/state.yaml (or
+ * ~/.local/state/podium). */
+#define STATE_MAX_CONTEXTS 256
+struct dash_state {
+	struct { char context[128]; char view[32]; } ctx[STATE_MAX_CONTEXTS];
+	int n;
+};
+
+/* The state file's path (caller frees), or NULL without HOME. */
+char *state_path(void);
+/* Parse a state file; entries that are not a context and a known view are
+ * skipped. 0 / -1 with e set (st then empty). */
+int state_parse(const char *text, size_t n, const char *source,
+		struct dash_state *st, struct perr *e);
+/* Load path (no file: empty, 0). 0 / -1 with e set. */
+int state_load(const char *path, struct dash_state *st, struct perr *e);
+/* Write st to path atomically (a temporary file renamed over it),
+ * creating the directories. 0 / -1 with e set. */
+int state_save(const char *path, const struct dash_state *st, struct perr *e);
+/* The view remembered for context, or NULL (borrowed). */
+const char *state_get(const struct dash_state *st, const char *context);
+/* Remember view for context (the oldest entry goes when full). */
+void state_set(struct dash_state *st, const char *context, const char *view);
 
 /* ---- the dashboard (dash.c, dialog.c) ---------------------------------- */
 
@@ -380,7 +460,9 @@ struct dash_backend {
 
 enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
 
-enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK };
+enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK, DIALOG_TEXT };
+
+#define DIALOG_MAX_FIELDS 2
 
 /* A modal dialog; on_done runs with ok set when the user confirmed. */
 struct dialog {
@@ -390,6 +472,11 @@ struct dialog {
 	char input[32];   /* DIALOG_NUMBER */
 	char **options;   /* DIALOG_PICK, sanitised; owned */
 	int noptions, sel;
+	/* DIALOG_TEXT: nfields lines of text, tab and the arrows move
+	 * between them; enter confirms when every one is filled in */
+	int nfields, field;
+	char label[DIALOG_MAX_FIELDS][32];
+	char text[DIALOG_MAX_FIELDS][512];
 	void (*on_done)(struct dash *d, struct dialog *dl, int ok);
 	void *ud;         /* the caller's; freed by ud_free if set */
 	void (*ud_free)(void *ud);
@@ -405,6 +492,7 @@ struct dash_header {
 
 struct dash {
 	struct app *app;
+	const struct config *cfg; /* borrowed; NULL: the defaults */
 	struct term *term;
 	const char *theme_name;
 	int utf8;
@@ -439,7 +527,7 @@ void dash_message(struct dash *d, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A text view of text (sanitised); the help view from the key table. */
 struct view *dash_text_view(const char *title, const char *text);
-struct view *dash_help_view(void);
+struct view *dash_help_view(const struct keymap *km);
 
 /* Connect the dashboard to a cluster through client (borrowed; it must
  * outlive the dashboard) and open the start view (a `:` command name;
@@ -457,6 +545,39 @@ struct view *log_view_new(struct kube_client *c, const char *ns, const char *pod
  * Returns 1 while it streams, 0 otherwise (or when v is no log view). */
 int log_view_step(struct view *v, int *changed);
 
+/* ---- the models view's live figures (view_models.c) ---- */
+struct view_models;
+struct kube_watchset;
+enum view_models_col { VM_SPARK, VM_RPS, VM_P99, VM_CPU, VM_MEM };
+/* The monitor of model Deployments: c and ws borrowed (they outlive it).
+ * NULL if curl cannot start. */
+struct view_models *view_models_new(struct kube_client *c, struct kube_watchset *ws);
+void view_models_free(struct view_models *m);
+/* Before the models view reports its rows: rows not reported again are
+ * dropped at the next scrape round. */
+void view_models_mark(struct view_models *m);
+/* A model Deployment as the models view sees it now (selector "k=v,...",
+ * its ready and desired replicas); feeds the sparkline. */
+void view_models_sample(struct view_models *m, const char *ns, const char *name,
+			const char *selector, int ready, int desired, long long now);
+/* Move the scrapes on (no wait) for the pods of ns (NULL: all
+ * namespaces); 1 when a figure changed. */
+int view_models_step(struct view_models *m, const char *ns, long long now);
+/* Non-zero while a scrape is under way (the loop should look again soon). */
+int view_models_busy(const struct view_models *m);
+/* The text of a live column for ns/name ("-" when unknown). */
+void view_models_cell(const struct view_models *m, const char *ns, const char *name,
+		      enum view_models_col col, int utf8, char *buf, size_t n);
+/* A sparkline of the n values v (oldest first) scaled to max (or their
+ * maximum if higher): one of ▁▂▃▄▅▆▇█ per value, or _.-=# without UTF-8.
+ * buf always ends with a NUL. */
+void view_models_spark(const int *v, int n, int max, int utf8, char *buf, size_t size);
+
+/* The demo's model file: cached in $XDG_CACHE_HOME/podium, else trained
+ * now on part of Fashion-MNIST (a progress bar on stderr unless quiet).
+ * Caller frees the path; NULL with e set (no data set, say). */
+char *demo_model_path(int quiet, struct perr *e);
+
 /* Dialogs (dialog.c). The dashboard owns an opened dialog. */
 void dialog_open(struct dash *d, struct dialog *dl);
 void dialog_close(struct dash *d);
@@ -468,7 +589,11 @@ void dialog_render(struct dialog *dl, struct dash *d, struct frame *f);
 /* How an image is drawn in text (imgdraw.c): Unicode upper half blocks
  * with 256-colour greys (two pixel rows per line), Unicode shades, or
  * ASCII shades (both one cell per two pixel rows, averaged). */
-enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII };
+enum imgdraw_mode { IMGDRAW_COLOR, IMGDRAW_SHADES, IMGDRAW_ASCII,
+		   /* half blocks without colour escapes (the dashboard's frame):
+		    * each pixel on or off, on from a faint grey (40 of 255),
+		    * so a garment shows as its silhouette */
+		   IMGDRAW_HALF };
 
 /* The mode for a terminal on fd: colour only on a tty without NO_COLOR or
  * TERM=dumb, Unicode only when the locale's codeset is UTF-8 (call
@@ -511,6 +636,31 @@ int cli_kube_readonly(const struct app *app, const char *verb);
 char *cli_kube_obj_name(const struct kube_kind *k, const char *name);
 /* ---- end cluster commands ---- */
 
+/* cmd_build.c: the ID of a build of the model file at path: its stem and
+ * five random letters, so podium-build-ID is a DNS-1123 label of at most
+ * 63. Caller frees. */
+char *cmd_build_id(const char *path);
+
+/* view_build.c: a build of the model file at model_path pushed to image,
+ * in namespace ns, with its progress and the builder's log; the build is
+ * started here (context and Job created) and followed by build_view_step.
+ * c borrowed. NULL with e set. */
+struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+			    const char *image, struct perr *e);
+/* Move a build view's build on (no wait); *changed set when it did.
+ * Returns 1 while it runs, 0 otherwise (or when v is no build view). */
+int build_view_step(struct view *v, int *changed);
+
+/* view_compare.c: the live predictions of Deployment ns/name compared
+ * with the model file at model_path on the first samples Fashion-MNIST
+ * test images (0: all), sent a slice at a time by compare_view_step. c
+ * borrowed. NULL with e set (no such Deployment, a bad model, no data). */
+struct view *compare_view_new(struct kube_client *c, const char *ns, const char *name,
+			      const char *model_path, int samples, struct perr *e);
+/* Send the next slice (one request); *changed set. Returns 1 while there
+ * is more to send, 0 otherwise (or when v is no compare view). */
+int compare_view_step(struct view *v, int *changed);
+
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
  * a row per change, until interrupted. name: watch that object only.
  * events: kubectl's --output-watch-events (ADDED, MODIFIED, DELETED first). */
@@ -522,5 +672,37 @@ int get_watch(struct kube_client *c, const struct kube_kind *k, const char *ns,
  * the kind, and *name borrowed from argv. NULL with e set. */
 const struct kube_kind *cli_type_name(int argc, char **argv, int *i, const char **name,
 				      struct perr *e);
+
+/* ---- live compare and gated model rollouts (model-live) ---- */
+
+/* A comparison of a local model with live pods (live_compare.c). */
+struct live_compare {
+	const char *model_path;   /* the local model file */
+	const char *data;         /* test set directory, or NULL */
+	const char *test_images, *test_labels; /* or these two */
+	int samples;              /* the first N test images; 0: all */
+	int batch, concurrency, top;
+	const char *const *targets; /* proxy base paths (kube_live_opts) */
+	int ntargets;
+	const char *served;       /* the model's name in the pods' URLs */
+	const char *what;         /* how the report names the pods */
+	int json;                 /* -o json instead of the report */
+};
+struct live_outcome {
+	int n, answered, failed;
+	double agreement;         /* over the answered inputs, 0..1 */
+};
+/* Run the comparison and print its report. 0 with out filled, or -1
+ * after printing the error. */
+int live_compare_run(struct kube_client *c, const struct live_compare *o,
+		     struct live_outcome *out);
+/* `podium rollout model NAME ...` (cmd_rollout_model.c); argv[0] is
+ * "model". */
+int rollout_model(struct app *app, int argc, char **argv);
+/* `podium model compare MODEL --live deploy/NAME` (cmd_rollout_model.c). */
+int model_compare_live(struct app *app, const char *model_path, const char *target,
+		       const struct live_compare *base, double min_agreement);
+
+/* ---- end live compare and gated model rollouts ---- */
 
 #endif

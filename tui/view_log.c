@@ -90,14 +90,7 @@ static void log_render(struct view *v, struct dash *d, struct frame *f, int y, i
 			row++;
 			if (!lv->wrap)
 				break;
-			int cols = 0;
-			while (*p && cols < got) {
-				size_t len = 1;
-				while ((p[len] & 0xC0) == 0x80)
-					len++;
-				cols += utf8_width(p, len);
-				p += len;
-			}
+			p = utf8_skip_cols(p, got);
 		} while (*p && row < body);
 	}
 	for (; row < body; row++)

@@ -391,14 +391,79 @@ static int check_body(struct sim_request *rq, json_t *obj, int need_name,
 	return 0;
 }
 
+/* dryRun: only "All" is a value; 0, or -1 with a 400 in st. */
 static int dry_run(struct sim_request *rq, struct sim_status *st)
 {
-	if (rq->q.dry_run && *rq->q.dry_run) {
-		sim_status_bad_request(st, "dryRun is not supported by the "
-					   "simulated cluster");
-		return 1;
+	const char *v = rq->q.dry_run;
+	rq->dry = 0;
+	if (!v || !*v)
+		return 0;
+	if (strcmp(v, "All") != 0) {
+		sim_status_bad_request(st, "dryRun: Unsupported value: \"%.64s\": "
+					   "supported values: \"All\"", v);
+		return -1;
 	}
+	rq->dry = 1;
 	return 0;
+}
+
+/* fieldValidation: Strict refuses unknown fields with the real decoder's
+ * 400, Warn (the default) answers with a Warning header each, Ignore does
+ * neither. 0, or -1 with st set. */
+static int field_validation(struct sim_request *rq, const json_t *obj,
+			    struct sim_resp *r, struct sim_status *st)
+{
+	const char *mode = rq->q.field_validation;
+	if ((mode && strcmp(mode, "Ignore") == 0) || strcmp(rq->route.sub, "scale") == 0)
+		return 0;
+	json_t *unknown = json_array();
+	if (sim_unknown_fields(rq->route.kind, obj, unknown) > 0) {
+		if (mode && strcmp(mode, "Strict") == 0) {
+			struct dbuf b;
+			dbuf_init(&b, 900);
+			size_t i;
+			json_t *u;
+			json_array_foreach(unknown, i, u)
+				dbuf_printf(&b, "%s%s", i ? ", " : "", json_string_value(u));
+			const struct sim_kind *k = rq->route.kind;
+			sim_status_bad_request(st, "%s in version \"%s\" cannot be handled "
+						   "as a %s: strict decoding error: %s",
+					       k->kind, k->version, k->kind, b.p ? b.p : "");
+			dbuf_free(&b);
+			json_decref(unknown);
+			return -1;
+		}
+		if (!r->warnings)
+			r->warnings = json_array();
+		json_array_extend(r->warnings, unknown);
+	}
+	json_decref(unknown);
+	return 0;
+}
+
+/* The manager of a write that is not an apply: fieldManager, else the
+ * User-Agent's program name, as the real server defaults it. */
+static void manager_of(const struct sim_request *rq, char *buf, size_t n)
+{
+	const char *m = rq->q.field_manager;
+	if (m && *m) {
+		snprintf(buf, n, "%.128s", m);
+		return;
+	}
+	const char *ua = rq->user_agent ? rq->user_agent : "unknown";
+	size_t len = strcspn(ua, "/");
+	if (len > 128)
+		len = 128;
+	snprintf(buf, n, "%.*s", (int)len, ua);
+}
+
+/* managedFields for a write that is not an apply (lock held). */
+static void managed_update(struct sim_request *rq, const json_t *old, json_t *obj)
+{
+	char manager[160], now[32];
+	manager_of(rq, manager, sizeof manager);
+	sim_managed_update(rq->route.kind, old, obj, manager,
+			   sim_rfc3339(rq->sim, now, sizeof now));
 }
 
 static void handle_create(struct sim_request *rq, struct sim_resp *r)
@@ -406,14 +471,17 @@ static void handle_create(struct sim_request *rq, struct sim_resp *r)
 	struct sim_status st = { 0 };
 	json_t *obj = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
 	json_t *out = NULL;
-	if (!obj || check_body(rq, obj, 0, &st) < 0 || dry_run(rq, &st))
+	if (!obj || check_body(rq, obj, 0, &st) < 0 ||
+	    field_validation(rq, obj, r, &st) < 0)
 		goto fail;
 	sim_lock(rq->sim);
-	int rc = sim_store_create(rq->sim, rq->route.kind,
-				  rq->route.has_ns ? rq->route.ns : NULL, obj, &out,
-				  &st);
+	managed_update(rq, NULL, obj);
+	int rc = (rq->dry ? sim_store_create_dry : sim_store_create)(
+		rq->sim, rq->route.kind, rq->route.has_ns ? rq->route.ns : NULL, obj,
+		&out, &st);
 	obj = NULL;
-	json_incref(out);
+	if (!rq->dry)
+		json_incref(out);
 	sim_unlock(rq->sim);
 	if (rc < 0)
 		goto fail;
@@ -465,18 +533,24 @@ static json_t *merge_update(struct sim_request *rq, const json_t *live,
 /* Store obj as the new state of the routed object and answer with it (or
  * its Scale). Takes ownership of obj. Lock held on entry, released. */
 static void store_update(struct sim_request *rq, json_t *obj, int created,
-			 struct sim_resp *r)
+			 int applied, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *out = NULL;
 	int rc;
+	if (!applied)
+		managed_update(rq, created ? NULL : sim_store_get(rq->sim, rq->route.kind,
+								  rq->route.ns,
+								  rq->route.name),
+			       obj);
 	if (created)
-		rc = sim_store_create(rq->sim, rq->route.kind, rq->route.ns, obj, &out,
-				      &st);
+		rc = (rq->dry ? sim_store_create_dry : sim_store_create)(
+			rq->sim, rq->route.kind, rq->route.ns, obj, &out, &st);
 	else
-		rc = sim_store_update(rq->sim, rq->route.kind, rq->route.ns, obj, &out,
-				      &st);
-	json_incref(out);
+		rc = (rq->dry ? sim_store_update_dry : sim_store_update)(
+			rq->sim, rq->route.kind, rq->route.ns, obj, &out, &st);
+	if (!rq->dry)
+		json_incref(out);
 	sim_unlock(rq->sim);
 	if (rc < 0) {
 		sim_resp_status(r, &st);
@@ -495,7 +569,8 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
 	json_t *body = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
-	if (!body || check_body(rq, body, 1, &st) < 0 || dry_run(rq, &st))
+	if (!body || check_body(rq, body, 1, &st) < 0 ||
+	    field_validation(rq, body, r, &st) < 0)
 		goto fail;
 	sim_lock(rq->sim);
 	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
@@ -507,7 +582,7 @@ static void handle_update(struct sim_request *rq, struct sim_resp *r)
 	}
 	json_t *obj = merge_update(rq, live, body);
 	json_decref(body);
-	store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, 0, r);
 	return;
 fail:
 	json_decref(body);
@@ -603,12 +678,14 @@ static void handle_apply(struct sim_request *rq, struct sim_resp *r)
 		goto fail;
 	}
 	cfg = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
-	if (!cfg || dry_run(rq, &st))
+	if (!cfg)
 		goto fail;
 	if (!json_is_object(cfg)) {
 		sim_status_bad_request(&st, "the object provided is not a JSON object");
 		goto fail;
 	}
+	if (field_validation(rq, cfg, r, &st) < 0)
+		goto fail;
 	char now[32];
 	sim_lock(rq->sim);
 	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
@@ -633,12 +710,12 @@ static void handle_apply(struct sim_request *rq, struct sim_resp *r)
 	json_object_set_new(json_object_get(res, "metadata"), "name",
 			    json_string(rq->route.name));
 	if (!live) {
-		store_update(rq, res, 1, r);
+		store_update(rq, res, 1, 1, r);
 		return;
 	}
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
-	store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, 1, r);
 	return;
 fail:
 	json_decref(cfg);
@@ -663,7 +740,7 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 		return;
 	}
 	patch = sim_body_decode(rq->ctype, rq->body, rq->body_len, &st);
-	if (!patch || dry_run(rq, &st))
+	if (!patch)
 		goto fail;
 	sim_lock(rq->sim);
 	json_t *live = sim_store_get(rq->sim, rq->route.kind, rq->route.ns,
@@ -682,6 +759,11 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 			sim_status_bad_request(&st, "the patch could not be applied");
 		goto fail;
 	}
+	if (field_validation(rq, res, r, &st) < 0) {
+		sim_unlock(rq->sim);
+		json_decref(res);
+		goto fail;
+	}
 	/* The name and namespace are the URL's, whatever the patch says. */
 	if (!json_is_object(json_object_get(res, "metadata")))
 		json_object_set_new(res, "metadata", json_object());
@@ -690,7 +772,7 @@ static void handle_patch(struct sim_request *rq, struct sim_resp *r)
 	json_t *obj = merge_update(rq, live, res);
 	json_decref(res);
 	json_decref(patch);
-	store_update(rq, obj, 0, r);
+	store_update(rq, obj, 0, 0, r);
 	return;
 fail:
 	json_decref(patch);
@@ -737,11 +819,6 @@ static int delete_options(struct sim_request *rq, struct delete_opts *o,
 		if (json_is_true(orphan) && !p)
 			o->propagation = "Orphan";
 	}
-	if (dry_run(rq, st)) {
-		json_decref(*body);
-		*body = NULL;
-		return -1;
-	}
 	return 0;
 }
 
@@ -777,6 +854,26 @@ static int preconditions(struct sim_request *rq, const json_t *body,
 	return 0;
 }
 
+/* What a delete would answer, without deleting (lock held): pods and
+ * namespaces answer with the object, the rest with the Success Status. */
+static int dry_delete(struct sim_request *rq, json_t **out, struct sim_status *st)
+{
+	const struct sim_kind *k = rq->route.kind;
+	json_t *obj = sim_store_get(rq->sim, k, rq->route.ns, rq->route.name);
+	if (!obj) {
+		sim_status_not_found(st, k, rq->route.name);
+		return -1;
+	}
+	if (!k->group[0] && (strcmp(k->kind, "Pod") == 0 || strcmp(k->kind, "Namespace") == 0)) {
+		*out = json_incref(obj);
+		return 0;
+	}
+	json_t *det = sim_status_details(k, rq->route.name);
+	json_object_set(det, "uid", json_object_get(json_object_get(obj, "metadata"), "uid"));
+	*out = sim_status_success_json(det);
+	return 0;
+}
+
 static void handle_delete(struct sim_request *rq, struct sim_resp *r)
 {
 	struct sim_status st = { 0 };
@@ -786,7 +883,9 @@ static void handle_delete(struct sim_request *rq, struct sim_resp *r)
 		goto fail;
 	sim_lock(rq->sim);
 	int rc = preconditions(rq, body, &st);
-	if (rc == 0)
+	if (rc == 0 && rq->dry)
+		rc = dry_delete(rq, &out, &st);
+	else if (rc == 0)
 		rc = sim_store_delete_grace(rq->sim, rq->route.kind, rq->route.ns,
 					    rq->route.name, o.propagation, o.grace,
 					    &out, &st);
@@ -826,6 +925,10 @@ static void handle_delete_collection(struct sim_request *rq, struct sim_resp *r)
 		if (!sim_selector_match(label, obj) || !sim_selector_match(field, obj))
 			continue;
 		json_t *out = NULL;
+		if (rq->dry) {
+			json_array_append(items, obj);
+			continue;
+		}
 		if (sim_store_delete_grace(rq->sim, k, meta_str(obj, "namespace"),
 					   meta_str(obj, "name"), o.propagation,
 					   o.grace, &out, NULL) == 0 &&
@@ -941,6 +1044,11 @@ static const struct {
 	{ SIM_ROUTE_OBJECT, "scale", "GET", "get", handle_get },
 	{ SIM_ROUTE_OBJECT, "scale", "PUT", "update", handle_update },
 	{ SIM_ROUTE_OBJECT, "log", "GET", "get", sim_api_logs },
+	{ SIM_ROUTE_OBJECT, "proxy", "GET", "get", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "POST", "create", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "PUT", "update", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "DELETE", "delete", sim_api_proxy },
+	{ SIM_ROUTE_OBJECT, "proxy", "HEAD", "get", sim_api_proxy },
 	{ 0, NULL, NULL, NULL, NULL },
 };
 
@@ -948,6 +1056,12 @@ static const struct {
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r)
 {
 	const struct sim_route *rt = &rq->route;
+	struct sim_status st = { 0 };
+	if (dry_run(rq, &st) < 0) {
+		sim_resp_status(r, &st);
+		sim_status_clear(&st);
+		return;
+	}
 	if (strcmp(rt->kind->group, "metrics.k8s.io") == 0) {
 		handle_metrics(rq, r);
 		return;

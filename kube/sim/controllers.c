@@ -176,6 +176,45 @@ static void gc(struct sim *s, struct sim_world *w)
 	smap_free(&g.owner_gone);
 }
 
+/* The kubelets report their nodes every minute (lastHeartbeatTime), as a
+ * 1.20 kubelet updates NodeStatus when nothing else changes. */
+#define HEARTBEAT_MS 60000
+
+static int heartbeat_node(json_t *node, void *ud)
+{
+	struct sim *s = ud;
+	char now[32];
+	sim_rfc3339(s, now, sizeof now);
+	json_t *copy = json_deep_copy(node);
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(json_object_get(copy, "status"), "conditions"),
+			   i, c)
+		json_object_set_new(c, "lastHeartbeatTime", json_string(now));
+	struct sim_status st = { 0 };
+	/* (The list walked is a copy: updating replaces the stored node.) */
+	sim_store_update(s, sim_kind_find("", "nodes"), NULL, copy, NULL, &st);
+	sim_status_clear(&st);
+	return 0;
+}
+
+static void heartbeat(struct sim *s, struct sim_world *w)
+{
+	long long now = sim_now(s);
+	if (now < w->heartbeat_next)
+		return;
+	w->heartbeat_next = now + HEARTBEAT_MS;
+	if (!w->steps)
+		return; /* the seed just wrote them */
+	struct pod_group nodes;
+	sim_collect(s, sim_kind_find("", "nodes"), NULL, &nodes);
+	for (size_t i = 0; i < nodes.n; i++) {
+		heartbeat_node(nodes.v[i], s);
+		json_decref(nodes.v[i]);
+	}
+	free(nodes.v);
+}
+
 /* Demo churn: now and then a demo deployment is scaled or restarted, so
  * the dashboard has something to show. */
 static void churn(struct sim *s, struct sim_world *w)
@@ -222,6 +261,7 @@ void sim_controllers_step(struct sim *s)
 		return;
 	if (w->demo)
 		churn(s, w);
+	heartbeat(s, w);
 	/* Controllers react to changes; with none since the previous step
 	 * began (its own writes count) and none of them waiting on time, only
 	 * the kubelet's timers run. */

@@ -209,6 +209,10 @@ void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r)
 		sim_resp_json(r, 200, resource_list(rq->route.group, rq->route.version));
 		return;
 	case SIM_ROUTE_OPENAPI_V2:
+		if (sim_openapi_pb_wanted(rq->accept)) {
+			sim_openapi_v2_pb_resp(r);
+			return;
+		}
 		sim_resp_json(r, 200, sim_openapi_v2());
 		return;
 	case SIM_ROUTE_OPENAPI_V3_INDEX:

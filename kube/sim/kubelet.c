@@ -1,10 +1,12 @@
 /*
- * kubelet.c - the scheduler and the kubelet of the simulated Nodes.
+ * kubelet.c - the kubelet of the simulated Nodes (the scheduler, in
+ * scheduler.c, has bound each pod to one; what a container logs is in
+ * podlog.c).
  *
- * The scheduler binds each Pending pod without a node to the least loaded
- * Node. The kubelet then runs the pod's containers as a state machine over
- * simulated time: pulling (ContainerCreating) -> running -> ready after the
- * readiness delay; an image the registry lacks -> ErrImagePull, then
+ * The kubelet runs a pod's containers as a state machine over simulated
+ * time: init containers one by one to success, then the containers:
+ * pulling (ContainerCreating) -> running -> ready after the readiness
+ * delay; an image the registry lacks -> ErrImagePull, then
  * ImagePullBackOff with the real back-off (10 s doubling to 5 min); a
  * program that exits -> restarted with CrashLoopBackOff, or the pod
  * Succeeded/Failed as its restartPolicy says; a pod being deleted is
@@ -13,8 +15,8 @@
  * real kubelet's shape and records the events the real components record.
  *
  * What a container does is read from its image and command (see
- * classify()); what it logs is a pure function of the pod, the container
- * instance and time, so 10,000 pods cost no log memory until read.
+ * classify()). The kubelet acts on the store's changes and its own timers,
+ * with a full pass over every pod only when it must.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -27,9 +29,6 @@
 #define PULL_BACKOFF_MAX_MS 300000
 #define CRASH_BACKOFF_MAX_MS 300000
 #define BACKOFF_INIT_MS 10000
-#define LOG_MAX_LINES 5000 /* the ring a container's log is kept in */
-
-enum log_style { LOG_NONE, LOG_NGINX, LOG_REDIS, LOG_RUNTIME, LOG_PYHTTP };
 
 /* Images and how their default program behaves. */
 static const struct image_prog {
@@ -48,22 +47,6 @@ static const struct image_prog {
 	{ NULL, PROG_SERVER, LOG_NONE, 1 },
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -268,197 +251,19 @@ static void classify(struct ctr *c, const json_t *spec)
 				json_object_get(rp, "initialDelaySeconds"));
 }
 
-/* ---- logs ---------------------------------------------------------------- */
-
-static const char *const nginx_banner[] = {
-	"/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
-	"/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
-	"/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
-	"10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
-	"10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
-	"/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
-	"/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
-	"/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
-	"/docker-entrypoint.sh: Configuration complete; ready for start up",
-	"%s [notice] 1#1: using the \"epoll\" event method",
-	"%s [notice] 1#1: nginx/1.25.3",
-	"%s [notice] 1#1: built by gcc 12.2.0 (Debian 12.2.0-14) ",
-	"%s [notice] 1#1: OS: Linux 6.1.0-18-amd64",
-	"%s [notice] 1#1: getrlimit(RLIMIT_NOFILE): 1048576:1048576",
-	"%s [notice] 1#1: start worker processes",
-	"%s [notice] 1#1: start worker process 29",
-	"%s [notice] 1#1: start worker process 30",
-	NULL,
-};
-
-static const char *const redis_banner[] = {
-	"1:C %s # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
-	"1:C %s # Redis version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started",
-	"1:C %s # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf",
-	"1:M %s * monotonic clock: POSIX clock_gettime",
-	"1:M %s * Running mode=standalone, port=6379.",
-	"1:M %s * Server initialized",
-	"1:M %s * Ready to accept connections tcp",
-	NULL,
-};
-
-static const char *const runtime_banner[] = {
-	"podium serve " PODIUM_VERSION ": starting",
-	"podium serve: listening on 0.0.0.0:8080 (v2 inference protocol, v1 predict, /metrics)",
-	NULL,
-};
-
-static const char *const pyhttp_banner[] = {
-	"Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ...",
-	NULL,
-};
-
-static const char *const *banners[] = {
-	[LOG_NONE] = NULL, [LOG_NGINX] = nginx_banner,
-	[LOG_REDIS] = redis_banner, [LOG_RUNTIME] = runtime_banner,
-	[LOG_PYHTTP] = pyhttp_banner,
-};
-
-static const struct access {
-	const char *req;
-	int status, bytes;
-	const char *agent;
-} nginx_access[] = {
-	{ "GET / HTTP/1.1", 200, 615, "kube-probe/1.20" },
-	{ "GET / HTTP/1.1", 200, 615, "curl/8.5.0" },
-	{ "GET /favicon.ico HTTP/1.1", 404, 153, "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0" },
-	{ "GET /index.html HTTP/1.1", 200, 615, "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0" },
-	{ "HEAD / HTTP/1.1", 200, 0, "curl/8.5.0" },
-	{ "GET /healthz HTTP/1.1", 404, 153, "kube-probe/1.20" },
-	{ "POST /api/v1/items HTTP/1.1", 405, 157, "python-requests/2.31.0" },
-};
-
-/* Emits line k of an instance when the callback is set; returns its time,
- * or -1 when the instance writes no line k. */
-struct logctx {
-	const struct pod_state *ps;
-	const struct ctr *c;
-	const struct ctr_inst *in;
-	long long upto;   /* lines up to this wall ms */
-	long long skip;   /* lines to pass over (the ring's overwritten ones) */
-	long long n;      /* lines seen */
-	void (*fn)(long long, const char *, void *);
-	void *ud;
-};
-
-static void emit(struct logctx *x, long long ts, const char *line)
-{
-	if (x->fn && x->n >= x->skip)
-		x->fn(ts, line, x->ud);
-	x->n++;
-}
-
-static void run_log(struct logctx *x)
-{
-	const struct ctr *c = x->c;
-	const struct ctr_inst *in = x->in;
-	long long t = in->start_ms, upto = x->upto;
-	if (in->end_ms && in->end_ms < upto)
-		upto = in->end_ms;
-	if (!t || t > upto)
-		return;
-	char line[512], ts[64];
-	uint64_t seed = x->ps->seed ^ hash_str(0, c->name) ^
-			(uint64_t)in->start_ms;
-	const char *const *b = banners[c->log_style];
-	for (int i = 0; b && b[i]; i++) {
-		long long lt = t + 5 * i;
-		if (lt > upto)
-			return;
-		time_t tt = (time_t)(lt / 1000);
-		struct tm tm;
-		gmtime_r(&tt, &tm);
-		if (c->log_style == LOG_REDIS) {
-			strftime(ts, sizeof ts, "%d %b %Y %H:%M:%S", &tm);
-			snprintf(ts + strlen(ts), sizeof ts - strlen(ts), ".%03lld",
-				 lt % 1000);
-		} else {
-			strftime(ts, sizeof ts, "%Y/%m/%d %H:%M:%S", &tm);
-		}
-		snprintf(line, sizeof line, b[i], ts);
-		emit(x, lt, line);
-	}
-	/* The shell statements, in order; a loop body until stopped. */
-	long long lt = t + 10;
-	for (int i = 0; i < c->nsh && lt <= upto; i++) {
-		const struct sh_step *st = &c->sh[i];
-		if (st->op == 'e') {
-			emit(x, lt, st->text);
-		} else if (st->op == 'd') {
-			time_t tt = (time_t)(lt / 1000);
-			struct tm tm;
-			gmtime_r(&tt, &tm);
-			strftime(line, sizeof line, "%a %b %e %H:%M:%S UTC %Y", &tm);
-			emit(x, lt, line);
-		} else if (st->op == 's') {
-			if (st->ms < 0)
-				break;
-			lt += st->ms;
-		} else if (st->op == 'x') {
-			break;
-		}
-		if (i == c->nsh - 1 && c->loop_at >= 0) {
-			/* A body without sleeps still takes its time. */
-			long long period = 0;
-			for (int j = c->loop_at; j < c->nsh; j++)
-				if (c->sh[j].op == 's' && c->sh[j].ms > 0)
-					period += c->sh[j].ms;
-			if (!period)
-				lt += 1000;
-			i = c->loop_at - 1;
-			if (c->loop_at >= c->nsh)
-				break;
-		}
-	}
-	/* Web servers log the requests they answer, a few a minute. */
-	if (c->log_style == LOG_NGINX || c->log_style == LOG_PYHTTP) {
-		long long lt = t + 2000;
-		for (uint64_t k = 0;; k++) {
-			uint64_t r = mix(seed + k);
-			lt += 1500 + (long long)(r % 12000);
-			if (lt > upto)
-				break;
-			const struct access *a =
-				&nginx_access[(r >> 20) % (sizeof nginx_access /
-							   sizeof *nginx_access)];
-			time_t tt = (time_t)(lt / 1000);
-			struct tm tm;
-			gmtime_r(&tt, &tm);
-			unsigned o3 = (unsigned)((r >> 32) % 3), o4 = (unsigned)(1 + (r >> 40) % 250);
-			if (c->log_style == LOG_NGINX) {
-				strftime(ts, sizeof ts, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-				snprintf(line, sizeof line,
-					 "10.244.%u.%u - - [%s] \"%s\" %d %d \"-\" \"%s\" \"-\"",
-					 o3, o4, ts, a->req, a->status, a->bytes, a->agent);
-			} else {
-				/* http.server: BaseHTTPRequestHandler.log_message */
-				strftime(ts, sizeof ts, "%d/%b/%Y %H:%M:%S", &tm);
-				snprintf(line, sizeof line, "10.244.%u.%u - - [%s] \"%s\" %d -",
-					 o3, o4, ts, a->req, a->status == 405 ? 501 : a->status);
-			}
-			emit(x, lt, line);
-		}
-	}
-}
-
 /* ---- container and pod state machine ----------------------------------- */
 
 uint64_t sim_pod_seed(const struct sim_world *w, const char *ns, const char *pod)
 {
-	return mix(hash_str(w->seed, ns) ^ hash_str(7, pod));
+	return sim_mix(sim_hash_str(w->seed, ns) ^ sim_hash_str(7, pod));
 }
 
 static const char *id_of(uint64_t pod_seed, const char *ctr, int run, char buf[80])
 {
-	uint64_t h = hash_str(pod_seed, ctr) ^ (uint64_t)run;
+	uint64_t h = sim_hash_str(pod_seed, ctr) ^ (uint64_t)run;
 	snprintf(buf, 80, "containerd://");
 	for (int i = 0; i < 4; i++) {
-		h = mix(h + (uint64_t)i);
+		h = sim_mix(h + (uint64_t)i);
 		snprintf(buf + strlen(buf), 17, "%016llx", (unsigned long long)h);
 	}
 	return buf;
@@ -572,9 +377,12 @@ static void pull(struct sim *s, struct pod_state *ps, struct ctr *c,
 	ps->dirty = 1;
 }
 
+static void init_next(struct sim *s, struct pod_state *ps, long long now);
+
 static void terminate(struct sim *s, struct pod_state *ps, struct ctr *c,
 		      long long t, int code)
 {
+	sim_builder_exited(s, ps, c, code);
 	c->cur.end_ms = t;
 	c->cur.exit_code = code;
 	c->ready = 0;
@@ -582,9 +390,13 @@ static void terminate(struct sim *s, struct pod_state *ps, struct ctr *c,
 	ps->dirty = 1;
 	int again = ps->restart_policy == 'A' ||
 		    (ps->restart_policy == 'O' && code != 0);
+	if (c->init) /* an init container that succeeded is done */
+		again = code != 0 && ps->restart_policy != 'N';
 	if (!again || ps->t_delete_seen) {
 		c->st = CS_TERMINATED;
 		c->t_next = 0;
+		if (c->init && !code && !ps->t_delete_seen)
+			init_next(s, ps, t);
 		return;
 	}
 	/* The first restart is immediate; later ones back off, and a run
@@ -654,7 +466,7 @@ static void ctr_advance(struct sim *s, struct pod_state *ps, struct ctr *c,
 				/* Always pulls again; the layers are local. */
 				kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"",
 				    c->image);
-				long long took = 300 + (long long)(mix(ps->seed +
+				long long took = 300 + (long long)(sim_mix(ps->seed +
 						(uint64_t)c->restarts) % 900);
 				kev(s, ps, c, "Normal", "Pulled",
 				    "Successfully pulled image \"%s\" in %lld.%03llds",
@@ -675,6 +487,8 @@ static void ctr_advance(struct sim *s, struct pod_state *ps, struct ctr *c,
 
 static const char *ctr_waiting_reason(const struct ctr *c)
 {
+	if (c->gated)
+		return "PodInitializing";
 	switch (c->st) {
 	case CS_CREATING:
 		return c->pull_attempts ? "ImagePullBackOff" : "ContainerCreating";
@@ -795,7 +609,20 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	    failed = 0;
 	struct dbuf unready;
 	dbuf_init(&unready, 4096);
-	for (int i = 0; i < ps->nctr; i++) {
+	/* Init containers: all must have succeeded; one that failed for good
+	 * fails the pod. */
+	struct dbuf incomplete;
+	dbuf_init(&incomplete, 4096);
+	int init_failed = 0;
+	for (int i = 0; i < ps->ninit; i++) {
+		struct ctr *c = &ps->c[i];
+		if (c->st == CS_TERMINATED && !c->cur.exit_code)
+			continue;
+		dbuf_printf(&incomplete, "%s%s", incomplete.len ? " " : "", c->name);
+		if (c->st == CS_TERMINATED)
+			init_failed = 1;
+	}
+	for (int i = ps->ninit; i < ps->nctr; i++) {
 		struct ctr *c = &ps->c[i];
 		if (!c->ready) {
 			all_ready = 0;
@@ -812,7 +639,8 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	}
 	if (ps->t_delete_seen)
 		all_ready = 0;
-	const char *phase = terminated_all ? (failed ? "Failed" : "Succeeded")
+	const char *phase = init_failed ? "Failed"
+			    : terminated_all ? (failed ? "Failed" : "Succeeded")
 			    : (running && started_all) ? "Running" : "Pending";
 	if (all_ready != ps->ready) {
 		ps->ready = all_ready;
@@ -824,8 +652,17 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	fmt_time(s, ps->t_ready_change, tr);
 	json_t *conds = json_array();
 	int done = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
-	json_array_append_new(conds, cond("Initialized", 1, ti,
-					  done ? "PodCompleted" : NULL, NULL));
+	if (incomplete.len) {
+		char *im = xasprintf("containers with incomplete status: [%s]", incomplete.p);
+		fmt_time(s, ps->t_start, ti);
+		json_array_append_new(conds, cond("Initialized", 0, ti,
+						  "ContainersNotInitialized", im));
+		free(im);
+	} else {
+		json_array_append_new(conds, cond("Initialized", 1, ti,
+						  done ? "PodCompleted" : NULL, NULL));
+	}
+	dbuf_free(&incomplete);
 	char *msg = unready.len ? xasprintf("containers with unready status: [%s]",
 					    unready.p) : NULL;
 	const char *why = done ? "PodCompleted" : all_ready ? NULL : "ContainersNotReady";
@@ -837,8 +674,11 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	free(msg);
 	dbuf_free(&unready);
 
+	json_t *istat = ps->ninit ? json_array() : NULL;
+	for (int i = 0; i < ps->ninit; i++)
+		json_array_append_new(istat, ctr_status(s, ps, &ps->c[i]));
 	json_t *cstat = json_array();
-	for (int i = 0; i < ps->nctr; i++)
+	for (int i = ps->ninit; i < ps->nctr; i++)
 		json_array_append_new(cstat, ctr_status(s, ps, &ps->c[i]));
 	char st[32];
 	fmt_time(s, ps->t_start, st);
@@ -849,12 +689,15 @@ static json_t *pod_status(struct sim *s, struct pod_state *ps,
 	if (ps->node)
 		sscanf(ps->node, "sim-node-%u", &nodeidx);
 	snprintf(hostip, sizeof hostip, "10.0.0.%u", 10 + nodeidx);
-	json_t *out = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s,s:o,s:s}",
+	json_t *out = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s}",
 				"phase", phase, "conditions", conds, "hostIP",
 				hostip, "podIP", ps->ip, "podIPs", "ip", ps->ip,
-				"startTime", st, "containerStatuses", cstat,
-				"qosClass",
-				qos ? qos : qos_class(json_object_get(pod, "spec")));
+				"startTime", st);
+	if (istat)
+		json_object_set_new(out, "initContainerStatuses", istat);
+	json_object_set_new(out, "containerStatuses", cstat);
+	json_object_set_new(out, "qosClass", json_string(
+		qos ? qos : qos_class(json_object_get(pod, "spec"))));
 	return out;
 }
 
@@ -889,49 +732,54 @@ static long long pod_next(const struct pod_state *ps)
 	return n;
 }
 
-/* ---- resources ------------------------------------------------------------ */
+/* ---- starting containers in order ---------------------------------------- */
 
-/* A Kubernetes quantity: "500m", "2", "128Mi", "1Gi", "1e3". milli: the
- * value in thousandths (cpu), else in units (bytes). */
-static double quantity(const char *q, int milli)
+/* Start getting container c's image: no pull when the node holds it and
+ * the policy allows, ErrImageNeverPull under Never without it, else a
+ * pull that takes a moment. */
+static void begin_pull(struct sim *s, struct pod_state *ps, struct ctr *c,
+		       long long now)
 {
-	static const struct {
-		const char *sfx;
-		double mul;
-	} sfx[] = {
-		{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-		{ "Ti", 1099511627776.0 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
-		{ "G", 1e9 }, { "T", 1e12 }, { "m", 1e-3 }, { NULL, 1 },
-	};
-	if (!q)
-		return 0;
-	char *end;
-	double v = strtod(q, &end);
-	for (size_t i = 0; sfx[i].sfx; i++)
-		if (!strcmp(end, sfx[i].sfx)) {
-			v *= sfx[i].mul;
-			break;
-		}
-	return milli ? v * 1000.0 : v;
+	struct sim_world *w = sim_world(s);
+	c->gated = 0;
+	c->st = CS_CREATING;
+	c->t_state = now;
+	if (c->policy != 'A' && sim_node_has_image(w, ps->node, c->image)) {
+		c->present = 1;
+		c->t_next = now + 200;
+	} else if (c->policy == 'N') {
+		c->never = 1;
+		c->st = CS_PULL_ERR;
+		free(c->pull_msg);
+		c->pull_msg = xasprintf("Container image \"%s\" is not present "
+					"with pull policy of Never", c->image);
+		c->t_next = 0;
+		kev(s, ps, c, "Warning", "ErrImageNeverPull", "%s", c->pull_msg);
+	} else {
+		c->t_next = now + 800 +
+			    (long long)(sim_mix(ps->seed + sim_hash_str(0, c->name)) % 1500);
+		kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
+	}
+	ps->dirty = 1;
 }
 
-/* What a pod asks of a node: the sum of its containers' requests (a limit
- * without a request stands for it, as the API defaults it). */
-static void pod_requests(const json_t *spec, double *cpu_m, double *mem)
+/* Init containers run one after another, each to success; then the
+ * containers all start. */
+static void init_next(struct sim *s, struct pod_state *ps, long long now)
 {
-	*cpu_m = *mem = 0;
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(spec, "containers"), i, c)
-	{
-		json_t *r = json_object_get(c, "resources");
-		json_t *req = json_object_get(r, "requests");
-		json_t *lim = json_object_get(r, "limits");
-		const char *cpu = jstr(req, "cpu") ? jstr(req, "cpu") : jstr(lim, "cpu");
-		const char *m = jstr(req, "memory") ? jstr(req, "memory") : jstr(lim, "memory");
-		*cpu_m += quantity(cpu, 1);
-		*mem += quantity(m, 0);
+	for (int i = 0; i < ps->ninit; i++) {
+		struct ctr *c = &ps->c[i];
+		if (c->st == CS_TERMINATED && !c->cur.exit_code)
+			continue;
+		if (c->gated)
+			begin_pull(s, ps, c, now);
+		return;
 	}
+	if (ps->ninit)
+		ps->t_init = now;
+	for (int i = ps->ninit; i < ps->nctr; i++)
+		if (ps->c[i].gated)
+			begin_pull(s, ps, &ps->c[i], now);
 }
 
 /* The kubelet's first sight of a pod bound to its node. Pods seeded as
@@ -942,27 +790,27 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	json_t *spec = json_object_get(pod, "spec");
 	json_t *status = json_object_get(pod, "status");
 	json_t *ctrs = json_object_get(spec, "containers");
+	json_t *inits = json_object_get(spec, "initContainers");
 	struct pod_state *ps = xcalloc(1, sizeof *ps);
 	ps->ns = xstrdup(meta_str(pod, "namespace"));
 	ps->name = xstrdup(meta_str(pod, "name"));
 	ps->uid = xstrdup(meta_str(pod, "uid"));
 	ps->node = xstrdup(jstr(spec, "nodeName"));
-	pod_requests(spec, &ps->req_cpu_m, &ps->req_mem);
+	sim_pod_requests(spec, &ps->req_cpu_m, &ps->req_mem);
 	unsigned nidx;
 	ps->node_idx = ps->node && sscanf(ps->node, "sim-node-%u", &nidx) == 1 ? (int)nidx
 										: -1;
 	ps->seed = sim_pod_seed(w, ps->ns, ps->name);
 	const char *rp = jstr(spec, "restartPolicy");
 	ps->restart_policy = rp ? rp[0] : 'A';
-	ps->nctr = (int)json_array_size(ctrs);
+	ps->ninit = (int)json_array_size(inits);
+	ps->nctr = ps->ninit + (int)json_array_size(ctrs);
 	ps->c = xcalloc(ps->nctr ? (size_t)ps->nctr : 1, sizeof *ps->c);
 	const char *pip = jstr(status, "podIP");
 	if (pip) {
 		snprintf(ps->ip, sizeof ps->ip, "%s", pip);
 	} else {
-		unsigned n = w->ip_next++;
-		snprintf(ps->ip, sizeof ps->ip, "10.244.%u.%u", (n / 250) % 256,
-			 n % 250 + 2);
+		sim_world_pod_ip(w, ps->node_idx, ps->ip);
 	}
 	long long started = sim_world_parse_time(jstr(status, "startTime"));
 	int adopt = started && !strcmp(jstr(status, "phase") ? jstr(status, "phase") : "",
@@ -970,17 +818,24 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 	ps->t_start = adopt ? started : now;
 	ps->t_sched = ps->t_init = ps->t_ready_change = ps->t_start;
 	for (int i = 0; i < ps->nctr; i++) {
-		json_t *cj = json_array_get(ctrs, (size_t)i);
+		int init = i < ps->ninit;
+		json_t *cj = init ? json_array_get(inits, (size_t)i)
+				  : json_array_get(ctrs, (size_t)(i - ps->ninit));
 		struct ctr *c = &ps->c[i];
+		c->init = init;
 		c->name = xstrdup(jstr(cj, "name") ? jstr(cj, "name") : "");
 		c->image = xstrdup(jstr(cj, "image") ? jstr(cj, "image") : "");
 		classify(c, cj);
 		const char *pol = jstr(cj, "imagePullPolicy");
 		c->policy = pol ? pol[0] : 'A';
 		c->t_state = now;
-		if (adopt) {
+		if (adopt && init) {
+			/* A running pod's init containers have completed. */
+			c->cur.start_ms = c->cur.end_ms = started;
+			c->st = CS_TERMINATED;
+		} else if (adopt) {
 			json_t *cs = json_array_get(json_object_get(status,
-					"containerStatuses"), (size_t)i);
+					"containerStatuses"), (size_t)(i - ps->ninit));
 			const char *sa = jstr(json_object_get(json_object_get(cs,
 					"state"), "running"), "startedAt");
 			long long t0 = sa ? sim_world_parse_time(sa) : started;
@@ -997,34 +852,19 @@ static struct pod_state *pod_admit(struct sim *s, json_t *pod, long long now)
 					    : c->ready ? 0 : t0 + c->ready_delay_ms;
 		} else {
 			c->st = CS_CREATING;
-			if (c->policy != 'A' && sim_node_has_image(w, ps->node, c->image)) {
-				c->present = 1;
-				c->t_next = now + 200;
-			} else if (c->policy == 'N') {
-				c->never = 1;
-				c->st = CS_PULL_ERR;
-				c->pull_msg = xasprintf("Container image \"%s\" is not present "
-							"with pull policy of Never", c->image);
-				c->t_next = 0;
-			} else {
-				c->t_next = now + 800 + (long long)(mix(ps->seed + (uint64_t)i) % 1500);
-			}
+			c->gated = 1;
 		}
 	}
 	if (adopt) {
 		int r = 1;
-		for (int i = 0; i < ps->nctr; i++)
+		for (int i = ps->ninit; i < ps->nctr; i++)
 			r &= ps->c[i].ready;
 		ps->ready = r;
 		return ps;
 	}
-	for (int i = 0; i < ps->nctr; i++) {
-		struct ctr *c = &ps->c[i];
-		if (c->never)
-			kev(s, ps, c, "Warning", "ErrImageNeverPull", "%s", c->pull_msg);
-		else if (!c->present)
-			kev(s, ps, c, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
-	}
+	sim_modelpod_admit(s, pod, ps);
+	sim_builder_admit(s, pod, ps);
+	init_next(s, ps, now);
 	ps->dirty = 1;
 	return ps;
 }
@@ -1067,18 +907,8 @@ struct scan {
 	struct smap *seen;    /* incremental passes: pods already queued */
 	char **todo;          /* "ns\x1fname" of pods to act on */
 	size_t ntodo, cap;
-	size_t nodes_load[64];
-	double node_cpu[64], node_mem[64]; /* requested on each node */
+	struct sim_node_load load; /* what the pods ask of each node */
 };
-
-static void load_add(struct scan *sc, int idx, double cpu, double mem)
-{
-	if (idx < 0 || idx >= 64)
-		return;
-	sc->nodes_load[idx]++;
-	sc->node_cpu[idx] += cpu;
-	sc->node_mem[idx] += mem;
-}
 
 static void todo_add(struct scan *sc, const char *ns, const char *name)
 {
@@ -1107,11 +937,11 @@ static int scan_pod(json_t *pod, void *ud)
 	struct pod_state *ps = smap_get(&sc->w->pods, uid);
 	unsigned idx;
 	if (ps) {
-		load_add(sc, ps->node_idx, ps->req_cpu_m, ps->req_mem);
+		sim_node_load_add(&sc->load, ps->node_idx, ps->req_cpu_m, ps->req_mem);
 	} else if (node && sscanf(node, "sim-node-%u", &idx) == 1) {
 		double cpu, mem;
-		pod_requests(spec, &cpu, &mem);
-		load_add(sc, (int)idx, cpu, mem);
+		sim_pod_requests(spec, &cpu, &mem);
+		sim_node_load_add(&sc->load, (int)idx, cpu, mem);
 	}
 	if (ps) {
 		ps->gen = sc->w->gen;
@@ -1130,182 +960,6 @@ static int scan_pod(json_t *pod, void *ud)
 	return 0;
 }
 
-/* Why nodes did not fit, counted as the scheduler reports them. */
-enum misfit { MF_SELECTOR, MF_UNSCHEDULABLE, MF_PODS, MF_CPU, MF_MEMORY, MF_N };
-static const char *const misfit_words[MF_N] = {
-	[MF_SELECTOR] = "node(s) didn't match node selector",
-	[MF_UNSCHEDULABLE] = "node(s) were unschedulable",
-	[MF_PODS] = "Too many pods",
-	[MF_CPU] = "Insufficient cpu",
-	[MF_MEMORY] = "Insufficient memory",
-};
-
-struct node_pick {
-	const struct scan *sc;
-	const json_t *selector;
-	double cpu, mem;
-	char best[128];
-	size_t best_load;
-	int nodes;
-	int misfits[MF_N];
-};
-
-static int pick_node(json_t *node, void *ud)
-{
-	struct node_pick *np = ud;
-	const char *name = meta_str(node, "name");
-	if (!name)
-		return 0;
-	np->nodes++;
-	unsigned idx = 0;
-	int i = sscanf(name, "sim-node-%u", &idx) == 1 && idx < 64 ? (int)idx : -1;
-	json_t *labels = json_object_get(json_object_get(node, "metadata"), "labels");
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)np->selector, k, v)
-		if (!json_equal(v, json_object_get(labels, k))) {
-			np->misfits[MF_SELECTOR]++;
-			return 0;
-		}
-	if (json_is_true(json_object_get(json_object_get(node, "spec"), "unschedulable"))) {
-		np->misfits[MF_UNSCHEDULABLE]++;
-		return 0;
-	}
-	json_t *alloc = json_object_get(json_object_get(node, "status"), "allocatable");
-	size_t load = i >= 0 ? np->sc->nodes_load[i] : 0;
-	double used_cpu = i >= 0 ? np->sc->node_cpu[i] : 0;
-	double used_mem = i >= 0 ? np->sc->node_mem[i] : 0;
-	if (jstr(alloc, "pods") && (double)load + 1 > quantity(jstr(alloc, "pods"), 0)) {
-		np->misfits[MF_PODS]++;
-		return 0;
-	}
-	int cpu_short = jstr(alloc, "cpu") && used_cpu + np->cpu > quantity(jstr(alloc, "cpu"), 1);
-	int mem_short = jstr(alloc, "memory") &&
-			used_mem + np->mem > quantity(jstr(alloc, "memory"), 0);
-	if (cpu_short || mem_short) {
-		if (cpu_short)
-			np->misfits[MF_CPU]++;
-		if (mem_short)
-			np->misfits[MF_MEMORY]++;
-		return 0;
-	}
-	if (!np->best[0] || load < np->best_load) {
-		snprintf(np->best, sizeof np->best, "%s", name);
-		np->best_load = load;
-	}
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match
- * node selector." - the reasons sorted as the scheduler sorts them. */
-static char *unschedulable_message(const struct node_pick *np)
-{
-	char *parts[MF_N];
-	int n = 0;
-	for (int i = 0; i < MF_N; i++)
-		if (np->misfits[i])
-			parts[n++] = xasprintf("%d %s", np->misfits[i], misfit_words[i]);
-	qsort(parts, (size_t)n, sizeof *parts, cmp_str);
-	struct dbuf b;
-	dbuf_init(&b, 4096);
-	dbuf_printf(&b, "0/%d nodes are available", np->nodes);
-	for (int i = 0; i < n; i++) {
-		dbuf_printf(&b, "%s%s", i ? ", " : ": ", parts[i]);
-		free(parts[i]);
-	}
-	dbuf_puts(&b, ".");
-	return dbuf_take(&b);
-}
-
-/* The scheduler retries a pod that fits nowhere, as nodes and pods change. */
-#define RESCHEDULE_MS 5000
-
-static void unschedulable(struct sim *s, struct scan *sc, json_t *pod,
-			  const struct node_pick *np)
-{
-	char *msg = unschedulable_message(np);
-	char key[600];
-	snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
-		 meta_str(pod, "name"));
-	long long *next = xmalloc(sizeof *next);
-	*next = sc->now + RESCHEDULE_MS;
-	smap_put(&sc->w->unsched, key, next);
-	sim_event(s, pod, "Warning", "FailedScheduling", "default-scheduler", "%s", msg);
-	json_t *c = json_array_get(json_object_get(json_object_get(pod, "status"),
-						   "conditions"), 0);
-	if (c && !strcmp(jstr(c, "reason") ? jstr(c, "reason") : "", "Unschedulable") &&
-	    !strcmp(jstr(c, "message") ? jstr(c, "message") : "", msg)) {
-		free(msg);
-		return;
-	}
-	char t[32];
-	fmt_time(s, sc->now, t);
-	json_t *copy = json_deep_copy(pod);
-	json_t *status = json_object_get(copy, "status");
-	if (!json_is_object(status)) {
-		status = json_object();
-		json_object_set_new(copy, "status", status);
-	}
-	json_object_set_new(status, "phase", json_string("Pending"));
-	json_object_set_new(status, "conditions",
-			    json_pack("[o]", cond("PodScheduled", 0, t, "Unschedulable", msg)));
-	struct sim_status st = { 0 };
-	sim_store_update(s, sim_kind_find("", "pods"), meta_str(pod, "namespace"), copy,
-			 NULL, &st);
-	sim_status_clear(&st);
-	free(msg);
-}
-
-/* Bind pod to the least loaded node that fits it (node selector,
- * unschedulable, pod count, cpu and memory requests): nodeName,
- * PodScheduled, Scheduled. */
-static void schedule(struct sim *s, struct scan *sc, json_t *pod)
-{
-	json_t *spec = json_object_get(pod, "spec");
-	struct node_pick np = { .sc = sc, .selector = json_object_get(spec, "nodeSelector") };
-	pod_requests(spec, &np.cpu, &np.mem);
-	sim_store_each(s, sim_kind_find("", "nodes"), NULL, pick_node, &np);
-	if (!np.best[0]) {
-		if (np.nodes)
-			unschedulable(s, sc, pod, &np);
-		return;
-	}
-	char key[600];
-	snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
-		 meta_str(pod, "name"));
-	smap_del(&sc->w->unsched, key);
-	const struct sim_kind *pk = sim_kind_find("", "pods");
-	json_t *copy = json_deep_copy(pod);
-	json_object_set_new(json_object_get(copy, "spec"), "nodeName",
-			    json_string(np.best));
-	char t[32];
-	fmt_time(s, sc->now, t);
-	json_t *status = json_object_get(copy, "status");
-	if (!status) {
-		status = json_object();
-		json_object_set_new(copy, "status", status);
-	}
-	json_object_set_new(status, "phase", json_string("Pending"));
-	json_object_set_new(status, "conditions",
-			    json_pack("[o]", cond("PodScheduled", 1, t, NULL, NULL)));
-	struct sim_status st = { 0 };
-	json_t *out = NULL;
-	if (sim_store_update(s, pk, meta_str(pod, "namespace"), copy, &out, &st) == 0) {
-		unsigned idx;
-		if (sscanf(np.best, "sim-node-%u", &idx) == 1)
-			load_add(sc, (int)idx, np.cpu, np.mem);
-		sim_event(s, out, "Normal", "Scheduled", "default-scheduler",
-			  "Successfully assigned %s/%s to %s",
-			  meta_str(out, "namespace"), meta_str(out, "name"), np.best);
-	}
-	sim_status_clear(&st);
-}
-
 static void act(struct sim *s, struct scan *sc, const char *ns,
 		const char *name)
 {
@@ -1313,9 +967,7 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 	json_t *pod = sim_store_get(s, pk, ns, name);
 	struct sim_world *w = sc->w;
 	if (!pod) {
-		char key[600];
-		snprintf(key, sizeof key, "%s\x1f%s", ns, name);
-		smap_del(&w->unsched, key);
+		sim_schedule_forget(w, ns, name);
 		return;
 	}
 	json_t *meta = json_object_get(pod, "metadata");
@@ -1331,7 +983,7 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 			if (deleting)
 				sim_store_remove(s, pk, ns, name, &st);
 			else
-				schedule(s, sc, pod);
+				sim_schedule(s, &sc->load, pod, sc->now);
 			sim_status_clear(&st);
 			return;
 		}
@@ -1358,13 +1010,8 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 /* Earliest timer of all pods (wall ms), 0 for none. */
 static long long next_timer(struct sim_world *w)
 {
-	long long n = 0;
+	long long n = sim_schedule_next(w);
 	struct smap_ent *e;
-	for (size_t i = 0; (i = smap_next(&w->unsched, i, &e));) {
-		long long t = *(long long *)e->val;
-		if (!n || t < n)
-			n = t;
-	}
 	for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
 		long long t = pod_next(e->val);
 		if (t && (!n || t < n))
@@ -1398,15 +1045,17 @@ static void on_change(const struct sim_kind *k, const char *type, json_t *pod,
 		if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
 			return;
 		/* Waiting for its next scheduling attempt. */
-		char key[600];
-		snprintf(key, sizeof key, "%s\x1f%s", meta_str(pod, "namespace"),
-			 meta_str(pod, "name"));
-		long long *next = smap_get(&sc->w->unsched, key);
-		if (next && *next > sc->now &&
+		if (sim_schedule_waiting(sc->w, meta_str(pod, "namespace"),
+					 meta_str(pod, "name"), sc->now) &&
 		    !json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp"))
 			return;
 	}
 	todo_add(sc, meta_str(pod, "namespace"), meta_str(pod, "name"));
+}
+
+static void todo_due(const char *ns, const char *name, void *ud)
+{
+	todo_add(ud, ns, name);
 }
 
 /* Every pod the store holds, with the kubelet's states swept of pods
@@ -1457,21 +1106,13 @@ void sim_kubelet_sync(struct sim *s)
 		for (size_t i = 0; (i = smap_next(&w->pods, i, &e));) {
 			struct pod_state *ps = e->val;
 			long long next = pod_next(ps);
-			load_add(&sc, ps->node_idx, ps->req_cpu_m, ps->req_mem);
+			sim_node_load_add(&sc.load, ps->node_idx, ps->req_cpu_m, ps->req_mem);
 			if (ps->dirty || (next && next <= sc.now))
 				todo_add(&sc, ps->ns, ps->name);
 		}
 	}
 	/* Pods that fit nowhere are tried again from time to time. */
-	struct smap_ent *ue;
-	for (size_t i = 0; (i = smap_next(&w->unsched, i, &ue));) {
-		if (*(long long *)ue->val > sc.now)
-			continue;
-		const char *sep = strchr(ue->key, '\x1f');
-		char *ns = xstrndup(ue->key, (size_t)(sep - ue->key));
-		todo_add(&sc, ns, sep + 1);
-		free(ns);
-	}
+	sim_schedule_due(w, sc.now, todo_due, &sc);
 	smap_free(&seen);
 	sc.seen = NULL;
 	for (size_t i = 0; i < sc.ntodo; i++) {
@@ -1484,127 +1125,3 @@ void sim_kubelet_sync(struct sim *s)
 	w->kubelet_next = next_timer(w);
 }
 
-/* ---- logs through the API ------------------------------------------------ */
-
-static struct ctr *find_ctr(struct sim *s, const char *ns, const char *pod,
-			    const char *container, struct pod_state **psp,
-			    struct sim_status *st)
-{
-	const struct sim_kind *pk = sim_kind_find("", "pods");
-	json_t *obj = sim_store_get(s, pk, ns, pod);
-	if (!obj) {
-		if (st)
-			sim_status_not_found(st, pk, pod);
-		return NULL;
-	}
-	json_t *ctrs = json_object_get(json_object_get(obj, "spec"), "containers");
-	if (!container) {
-		if (json_array_size(ctrs) > 1) {
-			struct dbuf b;
-			dbuf_init(&b, 4096);
-			size_t i;
-			json_t *c;
-			json_array_foreach(ctrs, i, c)
-				dbuf_printf(&b, "%s%s", i ? " " : "", jstr(c, "name"));
-			if (st)
-				sim_status_set(st, 400, "BadRequest",
-					       "a container name must be specified for pod %s, choose one of: [%s]",
-					       pod, b.p ? b.p : "");
-			dbuf_free(&b);
-			return NULL;
-		}
-		container = jstr(json_array_get(ctrs, 0), "name");
-	}
-	struct pod_state *ps = smap_get(&sim_world(s)->pods, meta_str(obj, "uid"));
-	for (int i = 0; ps && container && i < ps->nctr; i++)
-		if (!strcmp(ps->c[i].name, container)) {
-			*psp = ps;
-			return &ps->c[i];
-		}
-	size_t i;
-	json_t *c;
-	json_array_foreach(ctrs, i, c)
-		if (container && !strcmp(jstr(c, "name") ? jstr(c, "name") : "", container)) {
-			if (st)
-				sim_status_set(st, 400, "BadRequest",
-					       "container \"%s\" in pod \"%s\" is waiting to start: ContainerCreating",
-					       container, pod);
-			return NULL;
-		}
-	if (st)
-		sim_status_set(st, 400, "BadRequest",
-			       "container %s is not valid for pod %s",
-			       container ? container : "", pod);
-	return NULL;
-}
-
-int sim_pod_log_lines(struct sim *s, const char *ns, const char *pod,
-		      const char *container, int previous,
-		      void (*fn)(long long ts_ms, const char *line, void *ud),
-		      void *ud, struct sim_status *st)
-{
-	struct pod_state *ps = NULL;
-	struct ctr *c = find_ctr(s, ns, pod, container, &ps, st);
-	if (!c)
-		return -1;
-	const struct ctr_inst *in = previous ? &c->prev : &c->cur;
-	if (previous && !in->start_ms) {
-		sim_status_set(st, 400, "BadRequest",
-			       "previous terminated container \"%s\" in pod \"%s\" not found",
-			       c->name, pod);
-		return -1;
-	}
-	if (!in->start_ms) {
-		const char *why = c->st == CS_PULL_ERR ? "trying and failing to pull image"
-				  : c->st == CS_PULL_BACKOFF ? "image can't be pulled"
-							     : "ContainerCreating";
-		sim_status_set(st, 400, "BadRequest",
-			       "container \"%s\" in pod \"%s\" is waiting to start: %s",
-			       c->name, pod, why);
-		return -1;
-	}
-	struct logctx x = { .ps = ps, .c = c, .in = in,
-			    .upto = sim_world_wall_ms(s) };
-	run_log(&x);
-	x.skip = x.n > LOG_MAX_LINES ? x.n - LOG_MAX_LINES : 0;
-	x.n = 0;
-	x.fn = fn;
-	x.ud = ud;
-	run_log(&x);
-	return 0;
-}
-
-long long sim_pod_log_seq(struct sim *s, const char *ns, const char *pod,
-			  const char *container)
-{
-	struct pod_state *ps = NULL;
-	struct ctr *c = find_ctr(s, ns, pod, container, &ps, NULL);
-	if (!c || !c->cur.start_ms)
-		return -1;
-	struct logctx x = { .ps = ps, .c = c, .in = &c->cur,
-			    .upto = sim_world_wall_ms(s) };
-	run_log(&x);
-	return ((long long)c->restarts << 32) | x.n;
-}
-
-static void cat_line(long long ts, const char *line, void *ud)
-{
-	(void)ts;
-	struct dbuf *b = ud;
-	dbuf_puts(b, line);
-	dbuf_puts(b, "\n");
-}
-
-char *sim_pod_logs(struct sim *s, const char *ns, const char *pod,
-		   const char *container, int previous, struct sim_status *st)
-{
-	struct dbuf b;
-	dbuf_init(&b, 0);
-	if (sim_pod_log_lines(s, ns, pod, container, previous, cat_line, &b, st) < 0) {
-		dbuf_free(&b);
-		return NULL;
-	}
-	if (!b.p)
-		return xstrdup("");
-	return dbuf_take(&b);
-}

@@ -136,6 +136,58 @@ static json_t *gvk(const char *group, const char *version, const char *kind)
 			 "version", version);
 }
 
+/* The "required" lists of the real server's documents for the types a
+ * manifest sets: kubectl 1.20 checks them itself before sending ("missing
+ * required field"). Names the type does not have are left out. */
+static const struct {
+	const char *type, *fields;
+} required[] = {
+	{ "io.k8s.api.apps.v1.DeploymentSpec", "selector,template" },
+	{ "io.k8s.api.apps.v1.ReplicaSetSpec", "selector" },
+	{ "io.k8s.api.batch.v1.JobSpec", "template" },
+	{ "io.k8s.api.core.v1.PodSpec", "containers" },
+	{ "io.k8s.api.core.v1.Container", "name" },
+	{ "io.k8s.api.core.v1.ContainerPort", "containerPort" },
+	{ "io.k8s.api.core.v1.EnvVar", "name" },
+	{ "io.k8s.api.core.v1.ServicePort", "port" },
+	{ "io.k8s.api.core.v1.Volume", "name" },
+	{ "io.k8s.api.core.v1.VolumeMount", "name,mountPath" },
+	{ "io.k8s.api.core.v1.HTTPGetAction", "port" },
+	{ "io.k8s.api.core.v1.TCPSocketAction", "port" },
+	{ "io.k8s.api.core.v1.HTTPHeader", "name,value" },
+	{ "io.k8s.api.core.v1.ConfigMapKeySelector", "key" },
+	{ "io.k8s.api.core.v1.SecretKeySelector", "key" },
+	{ "io.k8s.api.core.v1.ObjectFieldSelector", "fieldPath" },
+	{ "io.k8s.api.core.v1.ResourceFieldSelector", "resource" },
+	{ "io.k8s.api.core.v1.KeyToPath", "key,path" },
+	{ "io.k8s.api.core.v1.EndpointAddress", "ip" },
+	{ "io.k8s.api.core.v1.EndpointPort", "port" },
+	{ "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
+	  "key,operator" },
+	{ "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
+	  "apiVersion,kind,name,uid" },
+};
+
+static json_t *required_of(const struct sim_type *t)
+{
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+		if (strcmp(required[i].type, t->name))
+			continue;
+		json_t *all = split_keys(required[i].fields), *have = json_array();
+		size_t j;
+		json_t *n;
+		json_array_foreach(all, j, n)
+			if (sim_schema_field(t, json_string_value(n)))
+				json_array_append(have, n);
+		json_decref(all);
+		if (json_array_size(have))
+			return have;
+		json_decref(have);
+		return NULL;
+	}
+	return NULL;
+}
+
 static json_t *type_def(const struct sim_type *t, int v3)
 {
 	json_t *d = json_pack("{s:s,s:s}", "description", t->desc, "type",
@@ -145,6 +197,9 @@ static json_t *type_def(const struct sim_type *t, int v3)
 		for (const struct sim_field *f = t->fields; f->name; f++)
 			json_object_set_new(props, f->name, field_schema(f, v3));
 		json_object_set_new(d, "properties", props);
+		json_t *req = required_of(t);
+		if (req)
+			json_object_set_new(d, "required", req);
 	}
 	if (t->kind)
 		json_object_set_new(d, "x-kubernetes-group-version-kind",

@@ -25,6 +25,8 @@ static const char *const default_images[] = {
 	"python:latest", "python:3.12", "python:3.11", "python:3.12-slim",
 	"redis:latest", "redis:7", "redis:7.2",
 	"registry.k8s.io/pause:3.9", "k8s.gcr.io/pause:3.2",
+	/* the builders `podium build` runs */
+	"moby/buildkit:v0.16.0-rootless", "gcr.io/kaniko-project/executor:v1.23.2",
 	SIM_RUNTIME_IMAGE,
 	NULL,
 };

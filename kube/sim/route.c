@@ -285,6 +285,8 @@ static const struct {
 	{ "timestamps", Q(timestamps) },
 	{ "previous", Q(previous) },
 	{ "limitBytes", Q(limit_bytes) },
+	{ "fieldValidation", Q(field_validation) },
+	{ "pretty", Q(pretty) },
 	{ NULL, 0 },
 };
 #undef Q

@@ -234,8 +234,8 @@ static int seed_running_deployment(struct sim *s, const char *ns, const char *na
 	for (int i = 0; i < replicas && rc == 0; i++) {
 		char ip[20], node[32], pname[320], cid[80], hostip[20];
 		unsigned n = w->ip_next++;
-		snprintf(ip, sizeof ip, "10.244.%u.%u", (n / 250) % 256, n % 250 + 2);
 		int ni = 1 + (int)(n % NODES);
+		sim_world_pod_ip(w, ni, ip);
 		snprintf(node, sizeof node, "sim-node-%d", ni);
 		snprintf(hostip, sizeof hostip, "10.0.0.%d", 10 + ni);
 		/* Named here (not by generateName) so the container ID is the
@@ -325,18 +325,29 @@ static json_t *service(const char *name, const char *ns, int port, int target)
 			 "protocol", "TCP", "port", port, "targetPort", target);
 }
 
-static int seed_demo(struct sim *s, struct perr *e)
+static int seed_demo(struct sim *s, const struct sim_opts *o, struct perr *e)
 {
+	/* With a model from the caller, the model deployment runs an image
+	 * that holds it, so its pods really serve it. */
+	const char *model_image = SIM_RUNTIME_IMAGE;
+	if (o->demo_model && o->demo_model_len &&
+	    sim_registry_put(s, SIM_DEMO_MODEL_IMAGE, o->demo_model, o->demo_model_len) == 0)
+		model_image = SIM_DEMO_MODEL_IMAGE;
 	if (create(s, "", "namespaces", NULL,
 		   json_pack("{s:{s:s}}", "metadata", "name", "models"), NULL, e) < 0)
 		return -1;
 	json_t *api = container("api", "python:3.12");
 	json_object_set_new(api, "command",
 			    json_pack("[s,s,s,s]", "python", "-m", "http.server", "8000"));
-	json_t *model = container("server", SIM_RUNTIME_IMAGE);
+	json_t *model = container("server", model_image);
 	json_object_set_new(model, "ports",
 			    json_pack("[{s:s,s:i,s:s}]", "name", "http",
 				      "containerPort", 8080, "protocol", "TCP"));
+	/* as podium deploy runs it: served under the podium.dev/model name,
+	 * which is what compare --live and the dashboard ask the pods for */
+	json_object_set_new(model, "args",
+			    json_pack("[s,s,s,s,s]", "/models/model.safetensors", "--port", "8080",
+				      "--name", "fashion-mnist"));
 	struct {
 		const char *ns, *name;
 		int replicas;
@@ -359,6 +370,9 @@ static int seed_demo(struct sim *s, struct perr *e)
 			json_decref(demo[i].labels);
 			continue;
 		}
+		if (demo[i].labels && strcmp(model_image, SIM_RUNTIME_IMAGE) && o->demo_model_sha256)
+			json_object_set_new(demo[i].labels, "podium.dev/model-sha256",
+					    json_stringn(o->demo_model_sha256, 32));
 		rc = create(s, "apps", "deployments", demo[i].ns,
 			    deployment(demo[i].name, demo[i].ns, demo[i].replicas,
 				       demo[i].ctr, demo[i].labels), NULL, e);
@@ -415,7 +429,7 @@ int sim_seed(struct sim *s, const struct sim_opts *o, struct perr *e)
 		return -1;
 	if (npods > 0 && seed_load(s, npods, now, e) < 0)
 		return -1;
-	if (o && o->demo && seed_demo(s, e) < 0)
+	if (o && o->demo && seed_demo(s, o, e) < 0)
 		return -1;
 	return 0;
 }

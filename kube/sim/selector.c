@@ -34,23 +34,6 @@ struct sim_selector {
 	int fields; /* keys are field paths, values compared as strings */
 };
 
-/* The 400 the server answers with; filled here directly so this file
- * needs nothing but the struct. */
-static void bad_request(struct sim_status *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void bad_request(struct sim_status *st, const char *fmt, ...)
-{
-	if (!st || st->code)
-		return;
-	va_list ap;
-	st->code = 400;
-	snprintf(st->reason, sizeof st->reason, "BadRequest");
-	va_start(ap, fmt);
-	vsnprintf(st->message, sizeof st->message, fmt, ap);
-	va_end(ap);
-}
-
 /* Free a selector; NULL is fine. */
 void sim_selector_free(struct sim_selector *sel)
 {
@@ -416,7 +399,7 @@ struct sim_selector *sim_label_selector_parse(const char *s,
 		}
 	}
 fail:
-	bad_request(st, "%s", err);
+	sim_status_bad_request(st, "%s", err);
 	sim_selector_free(sel);
 	return NULL;
 }
@@ -469,7 +452,7 @@ static int field_supported(const struct sim_kind *k, const char *f,
 	if (!fs) {
 		if (!strcmp(f, "metadata.name") || !strcmp(f, "metadata.namespace"))
 			return 0;
-		bad_request(st,
+		sim_status_bad_request(st,
 			    "\"%s\" is not a known field selector: only "
 			    "\"metadata.name\", \"metadata.namespace\"",
 			    f);
@@ -478,7 +461,7 @@ static int field_supported(const struct sim_kind *k, const char *f,
 	for (int i = 0; fs->fields[i]; i++)
 		if (!strcmp(fs->fields[i], f))
 			return 0;
-	bad_request(st, "field label not supported: %s", f);
+	sim_status_bad_request(st, "field label not supported: %s", f);
 	return -1;
 }
 
@@ -490,7 +473,7 @@ static char *unescape(const char *s, size_t n, struct sim_status *st)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\') {
 			if (i + 1 >= n || !strchr("\\,=", s[i + 1])) {
-				bad_request(st,
+				sim_status_bad_request(st,
 					    "invalid field selector: invalid "
 					    "escape sequence: \\%.*s",
 					    i + 1 < n ? 1 : 0, s + i + 1);
@@ -499,7 +482,7 @@ static char *unescape(const char *s, size_t n, struct sim_status *st)
 			}
 			out[o++] = s[++i];
 		} else if (s[i] == ',' || s[i] == '=') {
-			bad_request(st,
+			sim_status_bad_request(st,
 				    "invalid field selector: unescaped character "
 				    "in value: %c",
 				    s[i]);
@@ -554,7 +537,7 @@ struct sim_selector *sim_field_selector_parse(const struct sim_kind *k,
 			opos = j;
 		}
 		if (!olen) {
-			bad_request(st,
+			sim_status_bad_request(st,
 				    "invalid selector: '%s'; can't understand "
 				    "'%.*s'",
 				    s, (int)tn, term);

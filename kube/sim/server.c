@@ -39,7 +39,7 @@ struct conn_req {
 void sim_resp_json(struct sim_resp *r, int code, json_t *j)
 {
 	r->code = code;
-	r->body = json_dumps(j, JSON_COMPACT);
+	r->body = json_dumps(j, r->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 	r->len = r->body ? strlen(r->body) : 0;
 	r->ctype = "application/json";
 	json_decref(j);
@@ -268,8 +268,14 @@ static void dispatch(struct sim_server *srv, struct MHD_Connection *conn,
 	switch (rq->route.type) {
 	case SIM_ROUTE_COLLECTION:
 	case SIM_ROUTE_OBJECT:
-		if (rq->body_len && (strcmp(rq->method, "POST") == 0 ||
+		/* A proxied body is the backend's business, not the API's. No
+		 * Content-Type reads as JSON, the first serializer
+		 * (NegotiateInputSerializer): kubectl 1.20's create
+		 * configmap/secret sends none. */
+		if (rq->body_len && strcmp(rq->route.sub, "proxy") != 0 &&
+		    (strcmp(rq->method, "POST") == 0 ||
 				     strcmp(rq->method, "PUT") == 0) &&
+		    rq->ctype && *rq->ctype &&
 		    !sim_media_is(rq->ctype, "application/json") &&
 		    !sim_media_is(rq->ctype, "application/yaml") &&
 		    !sim_media_is(rq->ctype, "application/vnd.kubernetes.protobuf")) {
@@ -325,6 +331,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct sim_resp *r
 	if (r->stream) {
 		struct sim_resp *heap = xmalloc(sizeof *heap);
 		*heap = *r;
+		heap->warnings = NULL;
 		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
 							 stream_reader, heap,
 							 stream_free);
@@ -340,6 +347,25 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct sim_resp *r
 				"no-cache, private");
 	if (retry[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	size_t i;
+	json_t *w;
+	json_array_foreach(r->warnings, i, w)
+	{
+		/* RFC 7234 warn-text: a quoted string. */
+		struct dbuf b;
+		dbuf_init(&b, 4096);
+		dbuf_puts(&b, "299 - \"");
+		for (const char *p = json_string_value(w); p && *p; p++) {
+			if (*p == '"' || *p == '\\')
+				dbuf_puts(&b, "\\");
+			if ((unsigned char)*p >= ' ')
+				dbuf_append(&b, p, 1);
+		}
+		dbuf_puts(&b, "\"");
+		if (b.p)
+			MHD_add_response_header(resp, "Warning", b.p);
+		dbuf_free(&b);
+	}
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)code, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -379,6 +405,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 						MHD_HTTP_HEADER_ACCEPT);
 	rq.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					       MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_USER_AGENT);
 	rq.body = cr->body.p;
 	rq.body_len = cr->body.len;
 	const union MHD_ConnectionInfo *ci =
@@ -388,9 +416,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 
 	struct sim_resp r;
 	memset(&r, 0, sizeof r);
+	/* The real server indents for people: curl, Wget, browsers, or
+	 * ?pretty=true. */
+	static const char *const people[] = { "curl/", "Wget/", "Mozilla/", NULL };
+	for (const char *const *p = people; *p && rq.user_agent; p++)
+		if (strncmp(rq.user_agent, *p, strlen(*p)) == 0)
+			r.pretty = 1;
+	if (rq.q.pretty)
+		r.pretty = sim_query_bool(rq.q.pretty);
 	dispatch(srv, conn, &rq, cr, &r);
 	enum MHD_Result ret = send_resp(conn, &r);
 	free(r.body);
+	json_decref(r.warnings);
 	return ret;
 }
 

@@ -55,7 +55,7 @@ struct sim_query {
 		*rv_match, *timeout_seconds, *bookmarks, *propagation, *grace,
 		*field_manager, *force, *dry_run, *include_object, *container,
 		*follow, *tail_lines, *since_seconds, *since_time, *timestamps,
-		*previous, *limit_bytes;
+		*previous, *limit_bytes, *field_validation, *pretty;
 };
 
 void sim_query_set(struct sim_query *q, const char *key, const char *value);
@@ -94,6 +94,8 @@ struct sim_resp {
 	size_t len;
 	const char *ctype;
 	long long retry_after; /* seconds; 0: no Retry-After */
+	json_t *warnings;      /* strings for Warning headers, or NULL; owned */
+	int pretty;            /* indent JSON (curl, browsers, ?pretty=true) */
 	/* Streaming (watch, log -f): the server calls next until it returns
 	 * -1, then done. */
 	void *stream;
@@ -119,16 +121,23 @@ struct sim_request {
 	size_t body_len;
 	const char *user; /* authenticated user */
 	const char *server_addr; /* "127.0.0.1:PORT" */
+	const char *user_agent;
+	int dry; /* dryRun=All: check and answer, store nothing */
 	int client_fd;           /* the client's socket, or -1 */
 };
 
 /* Discovery (discovery.c): /version, /api, /apis, group lists, resource
  * lists, health. */
 void sim_discovery_handle(struct sim_request *rq, struct sim_resp *r);
+/* /openapi/v2 in protobuf (openapi_pb.c). */
+void sim_openapi_v2_pb_resp(struct sim_resp *r);
 /* The Kubernetes API proper (api.c). */
 void sim_api_handle(struct sim_request *rq, struct sim_resp *r);
 /* Pod logs (logs.c): text, or a stream with follow=true. */
 void sim_api_logs(struct sim_request *rq, struct sim_resp *r);
+/* The service and pod proxy (modelpod.c): model pods answer with the
+ * model server, anything else refuses the connection. */
+void sim_api_proxy(struct sim_request *rq, struct sim_resp *r);
 /* Watches (watch.c): a streaming response for a watch request. */
 void sim_api_watch(struct sim_request *rq, struct sim_resp *r);
 

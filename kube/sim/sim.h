@@ -145,6 +145,10 @@ struct sim_opts {
 	const char *faults;/* initial fault spec, as `podium sim fault` takes */
 	unsigned seed;     /* random seed for names and churn */
 	int demo;          /* seed the demo objects the dashboard shows */
+	const void *demo_model; /* with demo: a model file the demo's model
+				   deployment serves (image SIM_DEMO_MODEL_IMAGE) */
+	size_t demo_model_len;
+	const char *demo_model_sha256; /* its label value, or NULL */
 	size_t history;    /* watch events kept for resuming; 0: 4096 */
 };
 
@@ -164,7 +168,8 @@ unsigned long long sim_rand(struct sim *s);
 int sim_start_controllers(struct sim *s, struct perr *e);
 
 /* ---- controllers (world.c, controllers.c, deployment.c, replicaset.c,
- * job.c, endpoints.c, kubelet.c, events.c, registry.c, seed.c, metrics.c) */
+ * job.c, endpoints.c, scheduler.c, kubelet.c, podlog.c, events.c,
+ * registry.c, seed.c, metrics.c) ---------------------------------------- */
 
 /* Everything the controllers, scheduler, kubelet and registry keep beside
  * the store (container states, logs, images, churn). Opaque; sim_new makes
@@ -207,11 +212,13 @@ void sim_event(struct sim *s, json_t *involved, const char *type,
 	__attribute__((format(printf, 6, 7)));
 
 /* ---- controllers' shared parts (world.c, registry.c, deployment.c,
- * events.c, kubelet.c); used across kube/sim and by its tests --------- */
+ * events.c, podlog.c); used across kube/sim and by its tests ---------- */
 
 /* Podium's runtime image: the image `podium build` bases model servers on
  * and the registry holds from the start. */
 #define SIM_RUNTIME_IMAGE "ghcr.io/podium/runtime:0.1.0"
+/* The image the demo's model deployment runs when given a model. */
+#define SIM_DEMO_MODEL_IMAGE "registry.local/models/fashion-mnist:1"
 
 /* Docker's normalisation: "nginx" -> "docker.io/library/nginx:latest".
  * Caller frees; NULL for a reference that is not one. */
@@ -369,6 +376,11 @@ json_t *sim_table(const struct sim_kind *k, json_t *items, int include_object,
 json_t *sim_openapi_v2(void);
 json_t *sim_openapi_v3_index(void);
 json_t *sim_openapi_v3(const char *group_version_path); /* "api/v1", "apis/apps/v1" */
+/* The v2 document as gnostic's openapi.v2.Document protobuf (openapi_pb.c),
+ * served when Accept asks for SIM_OPENAPI_V2_PB first: *out caller frees. */
+#define SIM_OPENAPI_V2_PB "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+void sim_openapi_v2_pb(const json_t *doc, char **out, size_t *len);
+int sim_openapi_pb_wanted(const char *accept);
 
 /* Strict field validation (fieldValidation=Strict or Warn, which kubectl
  * 1.32 sends because the OpenAPI documents advertise it): appends to

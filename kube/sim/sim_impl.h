@@ -20,8 +20,18 @@ struct sim_wev {
 	const char *type; /* "ADDED", "MODIFIED", "DELETED" */
 	char *ns;         /* "" for cluster-scoped objects */
 	json_t *obj;      /* immutable once stored */
+	json_t *prev;     /* MODIFIED: the object before; else NULL */
 	char *line;       /* the event as one JSON line, made on first use */
 	size_t line_len;
+};
+
+/* A queued event as one watcher sees it: with a selector, an object that
+ * starts matching arrives as ADDED and one that stops matching as DELETED
+ * (with its previous content), as the real watch cache sends them. */
+struct sim_wq {
+	struct sim_wev *ev;
+	const char *type;
+	int use_prev;
 };
 
 /* A watcher's filter beyond kind and namespace (selectors); returns
@@ -34,7 +44,7 @@ struct sim_watcher {
 	char *ns; /* NULL: every namespace */
 	sim_watch_match_fn match;
 	void *match_ud;
-	struct sim_wev **q; /* ring of queued events */
+	struct sim_wq *q; /* ring of queued events */
 	size_t qcap, qhead, qlen;
 	int closed; /* dropped (too slow) or closed by a fault */
 	pthread_cond_t cv;
@@ -117,6 +127,14 @@ void sim_watch_drop_all(struct sim *s);
 void sim_watch_expire_all(struct sim *s);
 
 /* ---- store internals (store.c) ---- */
+
+/* Dry runs (dryRun=All): every check and default of sim_store_create and
+ * sim_store_update, nothing stored, no event; *out is a new reference the
+ * caller frees. Take ownership of obj. */
+int sim_store_create_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st);
+int sim_store_update_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st);
 
 /* Build the object and the bucket array; called by sim_new. */
 void sim_store_init(struct sim *s);

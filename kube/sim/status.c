@@ -137,10 +137,10 @@ void sim_status_expired(struct sim_status *st, unsigned long long rv,
 		       rv, oldest);
 }
 
-/* 400 BadRequest with the message as given. */
+/* 400 BadRequest with the message as given; the first error set wins. */
 void sim_status_bad_request(struct sim_status *st, const char *fmt, ...)
 {
-	if (!st)
+	if (!st || st->code)
 		return;
 	va_list ap;
 	va_start(ap, fmt);

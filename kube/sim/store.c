@@ -105,6 +105,7 @@ static void wev_unref(struct sim_wev *ev)
 	if (!ev || --ev->refs > 0)
 		return;
 	json_decref(ev->obj);
+	json_decref(ev->prev);
 	free(ev->ns);
 	free(ev->line);
 	free(ev);
@@ -182,7 +183,7 @@ unsigned long long sim_store_rv(struct sim *s)
 /* ---- watch events ---------------------------------------------------- */
 
 static void watcher_push(struct sim *s, struct sim_watcher *w,
-			 struct sim_wev *ev)
+			 struct sim_wev *ev, const char *type, int use_prev)
 {
 	if (w->closed)
 		return;
@@ -194,24 +195,54 @@ static void watcher_push(struct sim *s, struct sim_watcher *w,
 		return;
 	}
 	ev->refs++;
-	w->q[(w->qhead + w->qlen++) % w->qcap] = ev;
+	struct sim_wq *e = &w->q[(w->qhead + w->qlen++) % w->qcap];
+	e->ev = ev;
+	e->type = type;
+	e->use_prev = use_prev;
 	pthread_cond_signal(&w->cv);
 	(void)s;
 }
 
-static int watcher_wants(const struct sim_watcher *w, const struct sim_wev *ev)
+/* Whether w sees ev, and as what (the watch cache's convertToWatchEvent):
+ * through a selector a change into it is ADDED, a change out of it is
+ * DELETED carrying the previous content. */
+static int watcher_wants(const struct sim_watcher *w, const struct sim_wev *ev,
+			 const char **type, int *use_prev)
 {
+	*type = ev->type;
+	*use_prev = 0;
 	if (w->kind != ev->kind)
 		return 0;
 	if (w->ns && ev->kind->namespaced && strcmp(w->ns, ev->ns) != 0)
 		return 0;
-	return !w->match || w->match(ev->obj, w->match_ud);
+	if (!w->match)
+		return 1;
+	int cur = w->match(ev->obj, w->match_ud);
+	if (!ev->prev)
+		return cur;
+	int old = w->match(ev->prev, w->match_ud);
+	if (cur && !old)
+		*type = "ADDED";
+	else if (!cur && old) {
+		*type = "DELETED";
+		*use_prev = 1;
+	}
+	return cur || old;
+}
+
+/* Deliver ev to w if it wants it. */
+static void offer(struct sim *s, struct sim_watcher *w, struct sim_wev *ev)
+{
+	const char *type;
+	int use_prev;
+	if (watcher_wants(w, ev, &type, &use_prev))
+		watcher_push(s, w, ev, type, use_prev);
 }
 
 /* Record a change: into the history (evicting the oldest, which raises the
  * floor watches may resume from) and into every interested watcher. */
 static void emit(struct sim *s, const struct sim_kind *k, const char *type,
-		 const char *ns, json_t *obj)
+		 const char *ns, json_t *obj, json_t *prev)
 {
 	struct sim_wev *ev = xcalloc(1, sizeof *ev);
 	ev->refs = 1;
@@ -220,6 +251,7 @@ static void emit(struct sim *s, const struct sim_kind *k, const char *type,
 	ev->type = type;
 	ev->ns = xstrdup(ns);
 	ev->obj = json_incref(obj);
+	ev->prev = json_incref(prev);
 	if (s->hist_len == s->hist_cap) {
 		struct sim_wev *old = s->hist[s->hist_head];
 		s->floor = old->rv;
@@ -229,8 +261,36 @@ static void emit(struct sim *s, const struct sim_kind *k, const char *type,
 	}
 	s->hist[(s->hist_head + s->hist_len++) % s->hist_cap] = ev;
 	for (struct sim_watcher *w = s->watchers; w; w = w->next)
-		if (watcher_wants(w, ev))
-			watcher_push(s, w, ev);
+		offer(s, w, ev);
+}
+
+/* The line for a watcher that sees ev differently (caller frees): the
+ * previous content with the event's resourceVersion when use_prev. */
+static char *wq_line(const struct sim_wq *e, size_t *len)
+{
+	json_t *obj = e->ev->obj;
+	if (e->use_prev) {
+		char rv[32];
+		snprintf(rv, sizeof rv, "%llu", e->ev->rv);
+		obj = json_deep_copy(e->ev->prev);
+		json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
+				    json_string(rv));
+	} else {
+		json_incref(obj);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(e->type));
+	json_object_set_new(o, "object", obj);
+	char *txt = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	size_t n = strlen(txt);
+	char *line = xmalloc(n + 2);
+	memcpy(line, txt, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	free(txt);
+	*len = n + 1;
+	return line;
 }
 
 static const char *wev_line(struct sim_wev *ev, size_t *len)
@@ -286,15 +346,14 @@ struct sim_watcher *sim_watch_open(struct sim *s, const struct sim_kind *k,
 			ev->type = "ADDED";
 			ev->ns = xstrdup(b->v[i].ns);
 			ev->obj = json_incref(b->v[i].obj);
-			if (watcher_wants(w, ev))
-				watcher_push(s, w, ev);
+			offer(s, w, ev);
 			wev_unref(ev);
 		}
 	} else {
 		for (size_t i = 0; i < s->hist_len; i++) {
 			struct sim_wev *ev = s->hist[(s->hist_head + i) % s->hist_cap];
-			if (ev->rv > from_rv && watcher_wants(w, ev))
-				watcher_push(s, w, ev);
+			if (ev->rv > from_rv)
+				offer(s, w, ev);
 		}
 	}
 	w->next = s->watchers;
@@ -324,17 +383,32 @@ int sim_watch_next(struct sim *s, struct sim_watcher *w, struct dbuf *out,
 		return w->closed ? -1 : 0;
 	int any = 0;
 	while (w->qlen) {
-		struct sim_wev *ev = w->q[w->qhead];
+		struct sim_wq *e = &w->q[w->qhead];
 		size_t len;
-		const char *line = wev_line(ev, &len);
-		if (any && out->max && out->len + len > out->max)
-			break;
-		if (dbuf_append(out, line, len) < 0 && any)
+		char *own = NULL;
+		const char *line;
+		if (e->use_prev || e->type != e->ev->type)
+			line = own = wq_line(e, &len);
+		else
+			line = wev_line(e->ev, &len);
+		int stop = any && out->max && out->len + len > out->max;
+		if (!stop && dbuf_append(out, line, len) < 0) {
+			/* One event larger than the caller's cap: it cannot be
+			 * sent, so the watch ends rather than skip it. */
+			stop = 1;
+			if (!any) {
+				free(own);
+				w->closed = 1;
+				return -1;
+			}
+		}
+		free(own);
+		if (stop)
 			break;
 		any = 1;
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
-		wev_unref(ev);
+		wev_unref(e->ev);
 	}
 	return 1;
 }
@@ -351,7 +425,7 @@ void sim_watch_close(struct sim *s, struct sim_watcher *w)
 		}
 	}
 	while (w->qlen) {
-		wev_unref(w->q[w->qhead]);
+		wev_unref(w->q[w->qhead].ev);
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
 	}
@@ -499,9 +573,9 @@ static int check_namespace(struct sim *s, const struct sim_kind *k,
 	return 0;
 }
 
-/* Create with system fields, defaults and validation; takes ownership. */
-int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
-		     json_t *obj, json_t **out, struct sim_status *st)
+/* Create, or with dry only check and show it (then *out is the caller's). */
+static int create_impl(struct sim *s, const struct sim_kind *k, const char *ns,
+		       json_t *obj, json_t **out, struct sim_status *st, int dry)
 {
 	int rc = -1;
 	char buf[64], av[64];
@@ -579,6 +653,13 @@ int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
 		goto out_ns;
 	}
 
+	if (dry) {
+		sim_canonical_order(obj);
+		if (out)
+			*out = json_incref(obj);
+		rc = 0;
+		goto out_ns;
+	}
 	struct sim_bucket *b = bucket(s, k);
 	int found;
 	name = meta_str(obj, "name");
@@ -587,7 +668,7 @@ int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
 	set_rv(obj, s->rv);
 	sim_canonical_order(obj);
 	bucket_insert(b, at, ns, name, obj);
-	emit(s, k, "ADDED", ns, obj);
+	emit(s, k, "ADDED", ns, obj, NULL);
 	if (out)
 		*out = obj;
 	obj = NULL;
@@ -597,6 +678,20 @@ out_ns:
 out:
 	json_decref(obj);
 	return rc;
+}
+
+/* Create with system fields, defaults and validation; takes ownership. */
+int sim_store_create(struct sim *s, const struct sim_kind *k, const char *ns,
+		     json_t *obj, json_t **out, struct sim_status *st)
+{
+	return create_impl(s, k, ns, obj, out, st, 0);
+}
+
+/* The dry run of a create: checked and shown, not stored. */
+int sim_store_create_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st)
+{
+	return create_impl(s, k, ns, obj, out, st, 1);
 }
 
 /* The parts of an object that an update may not change. */
@@ -629,9 +724,10 @@ static int same_object(const json_t *a, const json_t *b)
 	return eq;
 }
 
-/* Replace, with the stale-resourceVersion 409; takes ownership. */
-int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
-		     json_t *obj, json_t **out, struct sim_status *st)
+/* Replace, or with dry only check and show it (then *out is the
+ * caller's). */
+static int update_impl(struct sim *s, const struct sim_kind *k, const char *ns,
+		       json_t *obj, json_t **out, struct sim_status *st, int dry)
 {
 	int rc = -1;
 	char av[64];
@@ -691,6 +787,12 @@ int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
 			json_object_get(json_object_get(old, "metadata"),
 					"resourceVersion"));
 	sim_canonical_order(obj);
+	if (dry) {
+		if (out)
+			*out = json_incref(obj);
+		rc = 0;
+		goto out;
+	}
 	if (same_object(obj, old)) {
 		if (out)
 			*out = old;
@@ -700,7 +802,7 @@ int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
 	s->rv++;
 	set_rv(obj, s->rv);
 	b->v[at].obj = obj;
-	emit(s, k, "MODIFIED", ns, obj);
+	emit(s, k, "MODIFIED", ns, obj, old);
 	json_decref(old);
 	if (out)
 		*out = obj;
@@ -709,6 +811,20 @@ int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
 out:
 	json_decref(obj);
 	return rc;
+}
+
+/* Replace, with the stale-resourceVersion 409; takes ownership. */
+int sim_store_update(struct sim *s, const struct sim_kind *k, const char *ns,
+		     json_t *obj, json_t **out, struct sim_status *st)
+{
+	return update_impl(s, k, ns, obj, out, st, 0);
+}
+
+/* The dry run of an update: checked and shown, not stored. */
+int sim_store_update_dry(struct sim *s, const struct sim_kind *k, const char *ns,
+			 json_t *obj, json_t **out, struct sim_status *st)
+{
+	return update_impl(s, k, ns, obj, out, st, 1);
 }
 
 static void namespace_finish(struct sim *s, const char *ns);
@@ -731,7 +847,7 @@ int sim_store_remove(struct sim *s, const struct sim_kind *k, const char *ns,
 	set_rv(gone, s->rv);
 	char *nsdup = xstrdup(ns);
 	bucket_erase(b, at);
-	emit(s, k, "DELETED", nsdup, gone);
+	emit(s, k, "DELETED", nsdup, gone, NULL);
 	json_decref(gone);
 	if (k->namespaced)
 		namespace_finish(s, nsdup);
@@ -851,7 +967,7 @@ static json_t *mark_deleting(struct sim *s, const struct sim_kind *k,
 	s->rv++;
 	set_rv(c, s->rv);
 	b->v[at].obj = c;
-	emit(s, k, "MODIFIED", ns_key(k, ns), c);
+	emit(s, k, "MODIFIED", ns_key(k, ns), c, old);
 	json_decref(old);
 	return c;
 }

@@ -13,6 +13,7 @@
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE 1 /* timegm */
 #endif
+#include "kube/kube.h"
 #include "kube/sim/sim.h"
 
 #include <stdio.h>
@@ -84,58 +85,6 @@ static long long parse_time(const char *s)
 	return t;
 }
 
-/* k8s.io/apimachinery/pkg/util/duration.HumanDuration, to whole seconds. */
-static void human_duration(long long secs, char *buf, size_t n)
-{
-	if (secs < -1) {
-		snprintf(buf, n, "<invalid>");
-		return;
-	}
-	if (secs < 0) {
-		snprintf(buf, n, "0s");
-		return;
-	}
-	if (secs < 120) {
-		snprintf(buf, n, "%llds", secs);
-		return;
-	}
-	long long minutes = secs / 60;
-	if (minutes < 10) {
-		if (secs % 60 == 0)
-			snprintf(buf, n, "%lldm", minutes);
-		else
-			snprintf(buf, n, "%lldm%llds", minutes, secs % 60);
-		return;
-	}
-	if (minutes < 180) {
-		snprintf(buf, n, "%lldm", minutes);
-		return;
-	}
-	long long hours = secs / 3600;
-	if (hours < 8) {
-		if (minutes % 60 == 0)
-			snprintf(buf, n, "%lldh", hours);
-		else
-			snprintf(buf, n, "%lldh%lldm", hours, minutes % 60);
-	} else if (hours < 48) {
-		snprintf(buf, n, "%lldh", hours);
-	} else if (hours < 24 * 8) {
-		if (hours % 24 == 0)
-			snprintf(buf, n, "%lldd", hours / 24);
-		else
-			snprintf(buf, n, "%lldd%lldh", hours / 24, hours % 24);
-	} else if (hours < 24 * 365 * 2) {
-		snprintf(buf, n, "%lldd", hours / 24);
-	} else if (hours < 24 * 365 * 8) {
-		long long dy = (hours / 24) % 365;
-		if (dy == 0)
-			snprintf(buf, n, "%lldy", hours / 24 / 365);
-		else
-			snprintf(buf, n, "%lldy%lldd", hours / 24 / 365, dy);
-	} else {
-		snprintf(buf, n, "%lldy", hours / 24 / 365);
-	}
-}
 
 /* translateTimestampSince: "<unknown>" for a zero time. */
 static json_t *since(const char *ts, long long now)
@@ -144,7 +93,7 @@ static json_t *since(const char *ts, long long now)
 	char buf[32];
 	if (t < 0)
 		return json_string("<unknown>");
-	human_duration(now - t, buf, sizeof buf);
+	kube_human_duration(now - t, buf, sizeof buf);
 	return json_string(buf);
 }
 
@@ -604,7 +553,7 @@ static void job_row(json_t *row, json_t *cells, const json_t *obj,
 	long long end = parse_time(str_at(status, "completionTime"));
 	char dur[32] = "";
 	if (start >= 0)
-		human_duration((end >= 0 ? end : now) - start, dur, sizeof dur);
+		kube_human_duration((end >= 0 ? end : now) - start, dur, sizeof dur);
 	json_array_append_new(cells, json_string(dur));
 	json_array_append_new(cells, age(obj, now));
 	container_cells(cells, template_spec(obj));

@@ -179,6 +179,8 @@ struct sim_world *sim_world_new(struct sim *s, const struct sim_opts *o)
 	smap_init(&w->node_images, NULL);
 	w->ev_max = 2000;
 	w->ev_ring = xcalloc(w->ev_max, sizeof *w->ev_ring);
+	w->builds = sim_builds_new();
+	w->served = sim_served_new();
 	return w;
 }
 
@@ -186,6 +188,8 @@ void sim_world_free(struct sim_world *w)
 {
 	if (!w)
 		return;
+	sim_served_free(w->served);
+	sim_builds_free(w->builds);
 	sim_registry_free(w->reg);
 	smap_free(&w->pods);
 	smap_free(&w->ev_keys);
@@ -364,6 +368,36 @@ json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
 void sim_dirty_free(struct sim_dirty *d)
 {
 	smap_free(&d->m);
+}
+
+/* ---- mixing ---------------------------------------------------------------- */
+
+uint64_t sim_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+uint64_t sim_hash_str(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* ---- pod addresses ------------------------------------------------------- */
+
+void sim_world_pod_ip(struct sim_world *w, int idx, char out[20])
+{
+	if (idx < 1 || idx >= 64)
+		idx = 1;
+	unsigned c = w->node_ips[idx]++;
+	unsigned third = ((unsigned)idx - 1 + 3 * (c / 253)) % 256;
+	snprintf(out, 20, "10.244.%u.%u", third, c % 253 + 2);
 }
 
 /* ---- images on nodes ------------------------------------------------------ */

@@ -30,6 +30,9 @@ void smap_del(struct smap *m, const char *key);
 /* Iteration: for (i = 0; (i = smap_next(m, i, &e)) ...) */
 size_t smap_next(const struct smap *m, size_t i, struct smap_ent **e);
 
+/* What a container's log looks like (podlog.c). */
+enum log_style { LOG_NONE, LOG_NGINX, LOG_REDIS, LOG_RUNTIME, LOG_PYHTTP };
+
 /* How a container's program behaves, from its image and command. */
 enum prog_kind {
 	PROG_SERVER,   /* runs until stopped: nginx, redis, the runtime */
@@ -83,6 +86,8 @@ struct ctr {
 	char policy;         /* imagePullPolicy: 'A'lways, 'I'fNotPresent, 'N'ever */
 	int present;         /* the node holds the image: no pull */
 	int never;           /* Never, and the node lacks it: ErrImageNeverPull */
+	int init;            /* an init container */
+	int gated;           /* waiting for the init containers before it */
 	char *pull_msg;      /* the last pull error, or NULL */
 	struct ctr_inst cur, prev; /* prev.start_ms 0: no previous */
 };
@@ -92,7 +97,7 @@ struct pod_state {
 	int node_idx;        /* N of sim-node-N, or -1 */
 	double req_cpu_m, req_mem; /* resource requests: millicores, bytes */
 	unsigned long long seed;
-	int nctr;
+	int nctr, ninit;     /* c[0..ninit) are the init containers, in order */
 	struct ctr *c;
 	char restart_policy; /* 'A'lways, 'O'nFailure, 'N'ever */
 	long long t_start, t_sched, t_init, t_ready_change, t_cready_change;
@@ -111,7 +116,8 @@ struct sim_world {
 	unsigned seed;
 	struct smap pods;    /* uid -> struct pod_state */
 	unsigned gen;
-	unsigned ip_next;
+	unsigned ip_next;    /* pods placed by the seed, round robin */
+	unsigned node_ips[64]; /* pod addresses given out on each node */
 	/* events: aggregation key -> "ns/name"; oldest first ring */
 	struct smap sigs;    /* uid -> struct sig: what a controller last saw */
 	struct smap ev_keys;
@@ -121,6 +127,7 @@ struct sim_world {
 	/* demo churn */
 	int demo;
 	long long churn_next;
+	long long heartbeat_next; /* sim_now of the nodes' next heartbeat */
 	unsigned long steps;
 	/* Idle steps are nearly free: the store's version after the last
 	 * step, whether some controller waits on time rather than on a
@@ -137,6 +144,8 @@ struct sim_world {
 	unsigned long long dep_rv;     /* store version at the deployment pass */
 	unsigned long long gc_rv;      /* the same for the garbage collector */
 	unsigned long long ep_rv;      /* and for the endpoints controller */
+	struct sim_builds *builds;  /* builder.c: pushes waiting on a builder */
+	struct sim_served *served;  /* modelpod.c: the model servers running */
 	struct smap dep_timed; /* deployment uid -> "ns\x1fname": deadline running */ /* RS uid -> "ns\x1fname": waiting on minReadySeconds */
 };
 
@@ -174,11 +183,51 @@ json_t *sim_dirty_get(struct sim *s, const struct sim_kind *k,
 		      const struct smap_ent *e, char **ns);
 void sim_dirty_free(struct sim_dirty *d);
 
+/* Deterministic mixing for names, logs and IDs: a 64-bit finaliser, and
+ * FNV-1a continued from h over s. */
+uint64_t sim_mix(uint64_t x);
+uint64_t sim_hash_str(uint64_t h, const char *s);
+
+/* ---- the scheduler (scheduler.c) ---- */
+
+#define SIM_MAX_NODES 64 /* sim-node-1 .. sim-node-63 */
+
+/* What the pods bound to each node ask of it. */
+struct sim_node_load {
+	size_t pods[SIM_MAX_NODES];
+	double cpu_m[SIM_MAX_NODES], mem[SIM_MAX_NODES];
+};
+void sim_node_load_add(struct sim_node_load *l, int node_idx, double cpu_m,
+		       double mem);
+/* A Kubernetes quantity ("500m", "2", "128Mi", "1Gi"): milli, the value in
+ * thousandths (cpu); else in units (bytes). */
+double sim_quantity(const char *q, int milli);
+/* What a pod asks of a node: the sum of its containers' requests (a limit
+ * without a request stands for it, as the API defaults it). */
+void sim_pod_requests(const json_t *spec, double *cpu_m, double *mem);
+/* Bind pod (borrowed) to the least loaded node that fits it (nodeName,
+ * PodScheduled, the Scheduled event; load updated), or mark it
+ * Unschedulable with FailedScheduling and a retry in a few seconds. */
+void sim_schedule(struct sim *s, struct sim_node_load *load, json_t *pod,
+		  long long now);
+/* Retries: forget a pod; whether one waits for a later try; call fn for
+ * each whose try is due; the earliest try (wall ms, 0: none). */
+void sim_schedule_forget(struct sim_world *w, const char *ns, const char *name);
+int sim_schedule_waiting(struct sim_world *w, const char *ns, const char *name,
+			 long long now);
+void sim_schedule_due(struct sim_world *w, long long now,
+		      void (*fn)(const char *ns, const char *name, void *ud), void *ud);
+long long sim_schedule_next(struct sim_world *w);
+
 /* The kubelet's per-pod seed (logs, IDs) and the runtime's ID of run
  * number run of a container, as the kubelet derives them (kubelet.c). */
 uint64_t sim_pod_seed(const struct sim_world *w, const char *ns, const char *pod);
 const char *sim_container_id(const struct sim_world *w, const char *ns,
 			     const char *pod, const char *ctr, int run, char buf[80]);
+
+/* The next pod address on node sim-node-<idx>: from its podCIDR
+ * 10.244.<idx-1>.0/24, then (past 253 pods) the /24s three further on. */
+void sim_world_pod_ip(struct sim_world *w, int idx, char out[20]);
 
 /* Whether node holds image, and record that it does (a pull, a seed). */
 int sim_node_has_image(struct sim_world *w, const char *node, const char *image);
@@ -228,5 +277,27 @@ int sim_pod_create_from(struct sim *s, json_t *owner, const char *owner_kind,
 /* Delete pod gracefully, with the SuccessfulDelete event. */
 void sim_pod_delete_for(struct sim *s, json_t *owner, json_t *pod,
 			const char *component);
+
+/* Builds (builder.c) and model pods (modelpod.c). The hooks run in the
+ * kubelet with the lock held: _admit when it admits a pod, _exited when a
+ * container exits. */
+struct sim_builds *sim_builds_new(void);
+void sim_builds_free(struct sim_builds *b);
+void sim_builder_admit(struct sim *s, const json_t *pod, struct pod_state *ps);
+void sim_builder_exited(struct sim *s, struct pod_state *ps, const struct ctr *c, int code);
+/* The reference a builder container pushes (caller frees; NULL: none) and
+ * the checksum an init container checks (0 / -1); pure, for tests. */
+char *sim_builder_ref(const json_t *ctr, int kaniko);
+int sim_builder_checksum(const json_t *init, char out[65]);
+struct sim_served *sim_served_new(void);
+void sim_served_free(struct sim_served *s);
+void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps);
+/* Whether a model container's httpGet probe reaches its server on a path
+ * the server answers 200 (pure, for tests). */
+int sim_modelpod_probe_ok(const json_t *ctr, const json_t *probe);
+/* Load a model file held in memory (through a temporary file). Caller
+ * model_free()s *out. 0 / -1 with e set. */
+struct model;
+int sim_model_from_bytes(const void *bytes, size_t len, struct model **out, struct perr *e);
 
 #endif

@@ -30,21 +30,6 @@ struct conv {
 	const char *err;
 };
 
-static void bad_request(struct sim_status *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void bad_request(struct sim_status *st, const char *fmt, ...)
-{
-	if (!st || st->code)
-		return;
-	va_list ap;
-	st->code = 400;
-	snprintf(st->reason, sizeof st->reason, "BadRequest");
-	va_start(ap, fmt);
-	vsnprintf(st->message, sizeof st->message, fmt, ap);
-	va_end(ap);
-}
-
 static int in_list(const char *s, const char *const *list)
 {
 	for (; *list; list++)
@@ -343,13 +328,13 @@ json_t *sim_yaml_to_json(const char *text, size_t n, struct sim_status *st)
 	yaml_document_t doc;
 	json_t *out = NULL;
 	if (!yaml_parser_initialize(&parser)) {
-		bad_request(st, "error converting YAML to JSON: yaml: out of "
+		sim_status_bad_request(st, "error converting YAML to JSON: yaml: out of "
 				"memory");
 		return NULL;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, n);
 	if (!yaml_parser_load(&parser, &doc)) {
-		bad_request(st, "error converting YAML to JSON: yaml: line %zu: %s",
+		sim_status_bad_request(st, "error converting YAML to JSON: yaml: line %zu: %s",
 			    parser.problem_mark.line + 1,
 			    parser.problem ? parser.problem : "invalid YAML");
 		yaml_parser_delete(&parser);
@@ -362,7 +347,7 @@ json_t *sim_yaml_to_json(const char *text, size_t n, struct sim_status *st)
 		struct conv c = { &doc, 0, NULL };
 		out = convert(&c, root, 0);
 		if (!out)
-			bad_request(st, "error converting YAML to JSON: %s",
+			sim_status_bad_request(st, "error converting YAML to JSON: %s",
 				    c.err ? c.err : "yaml: invalid document");
 	}
 	yaml_document_delete(&doc);

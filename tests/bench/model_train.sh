@@ -32,7 +32,7 @@ trap 'rm -rf "$OUT"' EXIT
 podium() { "$BIN" "$@"; }
 torch() { [ $TORCH = 1 ] && /usr/bin/python3 tests/bench/model_torch.py "$@"; }
 val() { awk -v k="$2" '$1 == k { print $2 }' "$OUT/$1" 2>/dev/null | tail -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf (a / b < 0.1 ? "%.3fx" : "%.2fx"), a / b; else print "-" }'; }
 
 echo "training: 1 epoch on 1 thread, then $EPOCHS epochs on 2 threads (Fashion-MNIST, 60000 images)"
 podium train 1 1 >"$OUT/p1" || exit 1

@@ -56,7 +56,7 @@ for b in 1 64; do
 done
 echo
 echo "over HTTP, ${SECS}s per row (keep-alive connections, UINT8 bodies: $(wc -c <"$OUT/b1/v2_u8.json") and $(wc -c <"$OUT/b64/v2_u8.json") bytes)"
-printf '  %-8s %-9s %6s %10s %12s %10s %10s %14s\n' workers request conns req/s images/s p50_us p99_us us/image@p50
+printf '  %-8s %-9s %6s %10s %12s %10s %10s %14s\n' threads request conns req/s images/s p50_us p99_us us/image@p50
 for threads in 1 2; do
 	start $threads
 	for spec in "0 1" "1 1" "1 4" "64 1" "64 2"; do

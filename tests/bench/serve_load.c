@@ -4,12 +4,11 @@
  *
  *   serve_load http PORT PATH BODY CONNS SECONDS IMAGES
  *       CONNS threads, each on one keep-alive loopback connection, POST
- *       BODY (-: GET without one) to PATH back to back for SECONDS; prints requests/s, images/s
- *       and the p50/p99 latency of a request.
- *   serve_load local MODEL BODY IMAGES SECONDS
- *       the same request handled in process, without HTTP: the engine's
- *       forward pass alone, then parse + forward + reply (what the server
- *       does per request besides HTTP); prints the median of each.
+ *       BODY (-: GET without one) to PATH back to back for SECONDS; prints
+ * requests/s, images/s and the p50/p99 latency of a request. serve_load local
+ * MODEL BODY IMAGES SECONDS the same request handled in process, without HTTP:
+ * the engine's forward pass alone, then parse + forward + reply (what the
+ * server does per request besides HTTP); prints the median of each.
  *
  * Raw sockets rather than libcurl so the client adds as little as it can to
  * what is measured. Output is one "key value" per line.
@@ -97,7 +96,7 @@ static int read_response(int fd, char **buf, size_t *cap, int *status)
 static void *run(void *arg)
 {
 	struct worker *w = arg;
-	struct sockaddr_in sa = { 0 };
+	struct sockaddr_in sa = {0};
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)w->port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -108,15 +107,21 @@ static void *run(void *arg)
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	char head[512];
-	int hl = w->body ? snprintf(head, sizeof head,
-				    "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-				    "Content-Length: %zu\r\n\r\n", w->path, w->blen)
-			 : snprintf(head, sizeof head, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-				    w->path);
+	int hl =
+		w->body ? snprintf(head, sizeof head,
+				   "POST %s HTTP/1.1\r\nHost: "
+				   "127.0.0.1\r\nContent-Type: "
+				   "application/json\r\n"
+				   "Content-Length: %zu\r\n\r\n",
+				   w->path, w->blen)
+			: snprintf(head, sizeof head,
+				   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+				   w->path);
 	size_t cap = 1 << 16;
 	char *buf = malloc(cap);
 	while (now() < w->deadline) {
-		struct iovec iov[2] = { { head, (size_t)hl }, { (void *)w->body, w->blen } };
+		struct iovec iov[2] = {{head, (size_t)hl},
+				       {(void *)w->body, w->blen}};
 		double t0 = now();
 		size_t left = (size_t)hl + w->blen;
 		int idx = 0;
@@ -131,7 +136,8 @@ static void *run(void *arg)
 				idx++;
 			}
 			if (idx < 2) {
-				iov[idx].iov_base = (char *)iov[idx].iov_base + r;
+				iov[idx].iov_base =
+					(char *)iov[idx].iov_base + r;
 				iov[idx].iov_len -= (size_t)r;
 			}
 		}
@@ -157,7 +163,7 @@ broken:
 
 static char *slurp(const char *path, size_t *len)
 {
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	char *s;
 	if (read_file(path, 1u << 30, &s, len, &e) < 0) {
 		fprintf(stderr, "serve_load: %s\n", e.msg);
@@ -174,13 +180,21 @@ static int http(int argc, char **argv)
 	double secs = atof(argv[6]);
 	int images = atoi(argv[7]);
 	size_t blen = 0;
-	char *body = strcmp(argv[4], "-") ? slurp(argv[4], &blen) : NULL; /* -: GET */
+	char *body = strcmp(argv[4], "-") ? slurp(argv[4], &blen)
+					  : NULL; /* -: GET */
 	struct worker *w = calloc((size_t)conns, sizeof *w);
 	pthread_t *t = calloc((size_t)conns, sizeof *t);
 	double start = now();
 	for (int i = 0; i < conns; i++) {
-		w[i] = (struct worker){ port, argv[3], body, blen, start + secs, NULL, 0,
-					MAX_SAMPLES / (size_t)conns, 0 };
+		w[i] = (struct worker){port,
+				       argv[3],
+				       body,
+				       blen,
+				       start + secs,
+				       NULL,
+				       0,
+				       MAX_SAMPLES / (size_t)conns,
+				       0};
 		w[i].lat = malloc(w[i].cap * sizeof *w[i].lat);
 		pthread_create(&t[i], NULL, run, &w[i]);
 	}
@@ -199,9 +213,11 @@ static int http(int argc, char **argv)
 		free(w[i].lat);
 	}
 	qsort(all, total, sizeof *all, cmp_double);
-	printf("requests %zu\nerrors %zu\nrps %.0f\nimages_per_s %.0f\np50_us %.1f\np99_us %.1f\n",
-	       total, errors, (double)total / wall, (double)total * images / wall,
-	       pct(all, total, 0.50) * 1e6, pct(all, total, 0.99) * 1e6);
+	printf("requests %zu\nerrors %zu\nrps %.0f\nimages_per_s %.0f\np50_us "
+	       "%.1f\np99_us %.1f\n",
+	       total, errors, (double)total / wall,
+	       (double)total * images / wall, pct(all, total, 0.50) * 1e6,
+	       pct(all, total, 0.99) * 1e6);
 	free(all);
 	free(w);
 	free(t);
@@ -210,27 +226,27 @@ static int http(int argc, char **argv)
 }
 
 /* Median of the time of fn over repetitions for about secs. */
-#define TIMEIT(secs, out, stmt)                                                   \
-	do {                                                                      \
-		size_t n_ = 0, cap_ = 1 << 16;                                    \
-		double *v_ = malloc(cap_ * sizeof *v_), end_ = now() + (secs);   \
-		while (now() < end_ && n_ < cap_) {                               \
-			double t0_ = now();                                       \
-			stmt;                                                     \
-			v_[n_++] = now() - t0_;                                   \
-		}                                                                 \
-		qsort(v_, n_, sizeof *v_, cmp_double);                            \
-		(out) = pct(v_, n_, 0.5);                                         \
-		free(v_);                                                         \
+#define TIMEIT(secs, out, stmt)                                                \
+	do {                                                                   \
+		size_t n_ = 0, cap_ = 1 << 16;                                 \
+		double *v_ = malloc(cap_ * sizeof *v_), end_ = now() + (secs); \
+		while (now() < end_ && n_ < cap_) {                            \
+			double t0_ = now();                                    \
+			stmt;                                                  \
+			v_[n_++] = now() - t0_;                                \
+		}                                                              \
+		qsort(v_, n_, sizeof *v_, cmp_double);                         \
+		(out) = pct(v_, n_, 0.5);                                      \
+		free(v_);                                                      \
 	} while (0)
 
 static int local(int argc, char **argv)
 {
 	if (argc != 6)
 		return 2;
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	struct model *m = NULL;
-	struct model_load_opts lo = { NULL, NULL, 64 };
+	struct model_load_opts lo = {NULL, NULL, 64};
 	int images = atoi(argv[4]);
 	double secs = atof(argv[5]);
 	size_t blen;
@@ -241,25 +257,32 @@ static int local(int argc, char **argv)
 	}
 	net_set_threads(1); /* as podium serve runs it */
 	const struct net_arch *a = net_get_arch(m->net);
-	struct infer_spec spec = { a->in_c, a->in_h, a->in_w, m->scaling.scale,
-				   m->scaling.shift, 256 };
+	struct infer_spec spec = {a->in_c,	    a->in_h,	      a->in_w,
+				  m->scaling.scale, m->scaling.shift, 256};
 	struct infer_req r;
-	if (infer_req_parse_v2(&spec, body, blen, &r, &e) < 0 || (int)r.n != images) {
-		fprintf(stderr, "serve_load: %s\n", e.msg[0] ? e.msg : "image count");
+	if (infer_req_parse_v2(&spec, body, blen, &r, &e) < 0 ||
+	    (int)r.n != images) {
+		fprintf(stderr, "serve_load: %s\n",
+			e.msg[0] ? e.msg : "image count");
 		return 1;
 	}
 	float *probs = malloc(r.n * 10 * sizeof *probs);
 	double t_fwd, t_parse, t_reply, t_all;
 	TIMEIT(secs, t_fwd, net_forward(m->net, r.x, (int)r.n, probs));
 	struct infer_req r2;
-	TIMEIT(secs / 2, t_parse, (infer_req_parse_v2(&spec, body, blen, &r2, &e), infer_req_free(&r2)));
+	TIMEIT(secs / 2, t_parse,
+	       (infer_req_parse_v2(&spec, body, blen, &r2, &e),
+		infer_req_free(&r2)));
 	char *s;
-	TIMEIT(secs / 2, t_reply, (s = infer_req_v2_reply(&r, probs, 10, "m", "1"), free(s)));
-	TIMEIT(secs, t_all, (infer_req_parse_v2(&spec, body, blen, &r2, &e),
-			      net_forward(m->net, r2.x, (int)r2.n, probs),
-			      s = infer_req_v2_reply(&r2, probs, 10, "m", "1"), free(s),
-			      infer_req_free(&r2)));
-	printf("forward_us %.1f\nparse_us %.1f\nreply_us %.1f\nin_process_us %.1f\n",
+	TIMEIT(secs / 2, t_reply,
+	       (s = infer_req_v2_reply(&r, probs, 10, "m", "1"), free(s)));
+	TIMEIT(secs, t_all,
+	       (infer_req_parse_v2(&spec, body, blen, &r2, &e),
+		net_forward(m->net, r2.x, (int)r2.n, probs),
+		s = infer_req_v2_reply(&r2, probs, 10, "m", "1"), free(s),
+		infer_req_free(&r2)));
+	printf("forward_us %.1f\nparse_us %.1f\nreply_us %.1f\nin_process_us "
+	       "%.1f\n",
 	       t_fwd * 1e6, t_parse * 1e6, t_reply * 1e6, t_all * 1e6);
 	infer_req_free(&r);
 	free(probs);
@@ -276,7 +299,9 @@ int main(int argc, char **argv)
 	else if (argc > 1 && strcmp(argv[1], "local") == 0)
 		rc = local(argc, argv);
 	if (rc == 2)
-		fprintf(stderr, "usage: serve_load http PORT PATH BODY CONNS SECONDS IMAGES\n"
-				"       serve_load local MODEL BODY IMAGES SECONDS\n");
+		fprintf(stderr,
+			"usage: serve_load http PORT PATH BODY CONNS SECONDS "
+			"IMAGES\n"
+			"       serve_load local MODEL BODY IMAGES SECONDS\n");
 	return rc;
 }

@@ -4,9 +4,12 @@
  * through the watch decoder into a list/watch cache that keeps a slim pod
  * projection. Prints events per second on one core.
  *
- * usage: watch_ingest FIXTURE [EVENTS] [json]
- * With "json" the projection goes through a jansson tree instead of the
- * tokens, to show what that path costs. */
+ * usage: watch_ingest FIXTURE [EVENTS] [slim|json|kobj|kobj-json]
+ * slim (the default) keeps a few pod fields read from the tokens; json the
+ * same through a jansson tree. kobj is the dashboard's real projection
+ * (kube_obj_project_tok: every column kubectl prints, sanitised) from the
+ * tokens, kobj-json the same through a jansson tree (kube_obj_project, as
+ * the dashboard did before). */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <stdio.h>
@@ -87,6 +90,32 @@ static void *pod_project_json(void *ctx, json_t *obj)
 	return p;
 }
 
+static void *kobj_project(void *ctx, const struct jtok_doc *d, int obj)
+{
+	struct kube_obj *o = xcalloc(1, sizeof *o);
+	if (kube_obj_project_tok(ctx, d, obj, 1795000000, o) < 0) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void *kobj_project_json(void *ctx, json_t *obj)
+{
+	struct kube_obj *o = xcalloc(1, sizeof *o);
+	if (kube_obj_project(ctx, obj, 1795000000, o) < 0) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void kobj_free(void *p)
+{
+	kube_obj_clear(p);
+	free(p);
+}
+
 static size_t find_after(const char *s, size_t len, const char *pat)
 {
 	const char *p = strstr(s, pat);
@@ -124,11 +153,11 @@ static void gen_event(struct dbuf *b, const struct tmpl *t, long i)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: watch_ingest FIXTURE [EVENTS] [json]\n");
+		fprintf(stderr, "usage: watch_ingest FIXTURE [EVENTS] [slim|json|kobj|kobj-json]\n");
 		return 2;
 	}
 	long events = argc > 2 ? atol(argv[2]) : 100000;
-	int use_json = argc > 3 && strcmp(argv[3], "json") == 0;
+	const char *mode = argc > 3 ? argv[3] : "slim";
 	char *text;
 	size_t tlen;
 	struct perr e = { { 0 } };
@@ -172,10 +201,27 @@ int main(int argc, char **argv)
 
 	/* Pass 2: the same stream through the decoder into the cache. */
 	struct kube_cache_spec spec = { .path = "/api/v1/pods", .project_free = pod_free };
-	if (use_json)
-		spec.project_json = pod_project_json;
-	else
+	const char *what;
+	if (strcmp(mode, "slim") == 0) {
 		spec.project = pod_project;
+		what = "slim pod, tokens";
+	} else if (strcmp(mode, "json") == 0) {
+		spec.project_json = pod_project_json;
+		what = "slim pod, jansson";
+	} else if (strcmp(mode, "kobj") == 0 || strcmp(mode, "kobj-json") == 0) {
+		spec.project_free = kobj_free;
+		spec.project_ctx = (void *)kube_kind_find("pods");
+		if (strcmp(mode, "kobj") == 0) {
+			spec.project = kobj_project;
+			what = "dashboard kube_obj, tokens";
+		} else {
+			spec.project_json = kobj_project_json;
+			what = "dashboard kube_obj, jansson";
+		}
+	} else {
+		fprintf(stderr, "watch_ingest: unknown mode %s\n", mode);
+		return 2;
+	}
 	struct kube_cache *c = kube_cache_new_spec(&spec);
 	char *q;
 	kube_cache_start(c, 0, &q);
@@ -216,7 +262,7 @@ int main(int argc, char **argv)
 	}
 	printf("watch ingest (%s projection): %ld events, %.1f MB, %zu pods cached, "
 	       "%.3f s decode+cache (%.3f s making the stream excluded): %.0f events/s, %.0f MB/s\n",
-	       use_json ? "jansson" : "token", events, bytes / 1e6, kube_cache_count(c), net, gen_s,
+	       what, events, bytes / 1e6, kube_cache_count(c), net, gen_s,
 	       events / net, bytes / 1e6 / net);
 	kube_cache_free(c);
 	dbuf_free(&b);

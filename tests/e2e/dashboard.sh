@@ -62,9 +62,10 @@ sim_wait "web gone" sh -c "! kubectl --kubeconfig $KC get deploy web" || fail "w
 # a pod's log, followed; then describe
 e2e_type ":pods"; e2e_keys Enter
 e2e_wait "pods@default" || fail "no pods view"
+e2e_wait "cache-" || fail "the cache pod is not listed"
 e2e_type "/cache"; e2e_keys Enter
 e2e_wait_gone "api-" || fail "the pod filter did not apply"
-e2e_wait "cache-" 20 || fail "the cache pod is not listed (the LIST may still be under way)"
+e2e_wait "cache-" || fail "the filter hid the cache pod"
 e2e_keys l
 e2e_wait "following" || fail "the log is not followed"
 e2e_wait "Ready to accept connections" 20 || fail "no log lines"
@@ -110,7 +111,7 @@ e2e_type ":q"; e2e_keys Enter
 e2e_wait "[exited 0]" || fail ":q did not exit 0"
 
 # readonly refuses a mutation
-tmx kill-session -t t
+e2e_stop
 e2e_start 120 32 "$PODIUM" --kubeconfig "$KC" --readonly
 e2e_wait "READONLY" || fail "no READONLY badge"
 e2e_type ":deploy"; e2e_keys Enter

@@ -14,15 +14,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	static const struct infer_spec specs[] = {
-		{ 1, 28, 28, 1.0f / 255, 0, 4 },
-		{ 3, 2, 2, 1.0f / 255, 0, 3 },
-		{ 1, 2, 2, 1, 0, 2 },
+		{1, 28, 28, 1.0f / 255, 0, 4},
+		{3, 2, 2, 1.0f / 255, 0, 3},
+		{1, 2, 2, 1, 0, 2},
 	};
 	const struct infer_spec *s = &specs[(data[0] >> 1) % 3];
 	struct infer_req r;
-	struct perr e = { { 0 } };
-	int rc = data[0] & 1 ? infer_req_parse_v1(s, (const char *)data + 1, size - 1, &r, &e)
-			     : infer_req_parse_v2(s, (const char *)data + 1, size - 1, &r, &e);
+	struct perr e = {{0}};
+	int rc = data[0] & 1 ? infer_req_parse_v1(s, (const char *)data + 1,
+						  size - 1, &r, &e)
+			     : infer_req_parse_v2(s, (const char *)data + 1,
+						  size - 1, &r, &e);
 	if (rc < 0) {
 		if (!e.msg[0])
 			abort(); /* every refusal names its problem */

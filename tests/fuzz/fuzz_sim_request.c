@@ -92,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.stream)
 		r.done(r.stream);
 	free(r.body);
+	json_decref(r.warnings);
 	free(method);
 	free(path);
 	free(query);

@@ -38,10 +38,39 @@ YAML
 export HOME="$T" # kubectl's discovery cache goes here
 K=(--kubeconfig "$T/kubeconfig")
 fail=0
+. "$TOP/tests/lib/kubectl.sh"
+# kubectl before 1.21 prints metadata.managedFields in -o json and -o yaml,
+# and an empty selfLink in the metadata of the List it wraps several
+# objects in; later ones (and podium) leave both out. strip_managed_fields:
+# kubectl's JSON or YAML without them.
+strip_list_selflink() { # the List's metadata: 2 spaces in YAML, 8 in JSON
+	grep -v '^  selfLink: ""$' |
+		awk '{ if (held) { if ($0 ~ /^        "selfLink": ""$/) { sub(/,$/, "", prev); print prev; held = 0; next }
+			print prev }
+			prev = $0; held = 1 }
+			END { if (held) print prev }'
+}
+strip_managed_fields() {
+	awk '
+	skip && /^ *$/ { next }
+	skip { match($0, /^ */); ind = RLENGTH
+		if (json && ind == skip_ind && $0 ~ /^ *\],?$/) { skip = 0; next }
+		if (ind > skip_ind || (!json && ind == skip_ind && $0 ~ /^ *- /)) next
+		skip = 0 }
+	/^ *"managedFields": \[$/ { match($0, /^ */); skip_ind = RLENGTH; skip = 1; json = 1; next }
+	/^ *managedFields:$/ { match($0, /^ */); skip_ind = RLENGTH; skip = 1; json = 0; next }
+	{ print }'
+}
+if kubectl_before 21; then
+	kubectl_skip "managedFields and the List's empty selfLink left out of kubectl's -o json/yaml before comparing"
+	kubectl_out() { kubectl "$@" | strip_managed_fields | strip_list_selflink; }
+else
+	kubectl_out() { kubectl "$@"; }
+fi
 same() { # podium and kubectl print the same for these arguments
 	"$PODIUM" get "$@" "${K[@]}" >"$T/p" 2>"$T/p.err"
 	local prc=$?
-	kubectl get "$@" "${K[@]}" >"$T/k" 2>/dev/null
+	kubectl_out get "$@" "${K[@]}" >"$T/k" 2>/dev/null
 	if [ $prc -ne 0 ] || ! cmp -s "$T/p" "$T/k"; then
 		echo "DIFFERENT: get $* (podium exit $prc)"; diff "$T/p" "$T/k" | head -20; cat "$T/p.err"; fail=1
 	else

@@ -52,7 +52,7 @@ expect() { # status, substring of the body, description
 }
 
 start --threads 2 --max-batch 16 --name fashion
-grep -q "model fashion version [0-9a-f]\{12\}, 2 workers, max batch 16" "$T/log" || fail "start line: $(cat "$T/log")"
+grep -q "model fashion version [0-9a-f]\{12\}, 2 threads, max batch 16" "$T/log" || fail "start line: $(cat "$T/log")"
 SHA=$(sha256sum "$T/fashion.safetensors" | cut -c1-64)
 VER=${SHA:0:12}
 
@@ -133,6 +133,11 @@ req $I -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$T/big.json"; exp
 # wrong method
 req $I; expect 405 'method GET not allowed: use POST' "GET infer"
 curl -s -D - -o /dev/null -X DELETE "$URL/v2/health/live" | grep -qi '^Allow: GET, HEAD' || fail "405 lacks Allow"
+
+# --- a second server on the same port is refused, not silently shared
+"$PODIUM" serve "$T/fashion.safetensors" --listen 127.0.0.1 --port $PORT 2>"$T/err2" >/dev/null
+[ $? -eq 1 ] || fail "second server on port $PORT did not exit 1"
+grep -q "^podium: cannot listen on 127.0.0.1 port $PORT: Address already in use" "$T/err2" || fail "port in use: $(cat "$T/err2")"
 
 # --- several connections at once: all answered, all the same
 CPIDS=

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # sim_kubectl.sh - the real kubectl against `podium sim`, over TLS with a
 # bearer token and with a client certificate: get (table, -o wide, -o json,
-# -o yaml, -A, -l, -w), create -f, typed creates, scale, describe, rollout
-# status, restart, history and undo, client-side and server-side apply
-# (with a conflict), logs (-f, --tail, --since), top, get
-# events, the progress deadline, delete with cascading, faults, and a
-# wrong token refused. Each step asserts the output or the state.
+# -o yaml, -A, -l, -w, --sort-by), create -f, typed creates, scale,
+# describe, rollout status, restart, history and undo, client-side and
+# server-side apply (with a conflict), diff and server dry runs, logs (-f,
+# --tail, --since, --timestamps), top, get events, the progress deadline,
+# delete with cascading, faults, and a wrong token refused. Each step
+# asserts the output or the state.
 set -u
 command -v kubectl >/dev/null || { echo "kubectl not installed"; exit 77; }
 TMP=${PODIUM_TEST_TMP:-/tmp}/sim_kubectl.$$
@@ -19,6 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*"; exit 1; }
+. "$TOP/tests/lib/kubectl.sh"
 
 # start NAME ARGS...: run `podium sim ARGS` and wait for its URL line.
 start() {
@@ -47,6 +49,13 @@ wait_for() {
 	fail "timed out waiting for $desc"
 }
 
+# Usage errors are exit 2; a listen address off loopback is refused.
+"$PODIUM" sim --bogus 2>/dev/null; [ $? = 2 ] || fail "sim --bogus did not exit 2"
+"$PODIUM" sim --speed fast 2>/dev/null; [ $? = 2 ] || fail "sim --speed fast did not exit 2"
+out=$("$PODIUM" sim --listen 10.1.2.3:80 2>&1); [ $? = 1 ] || fail "sim off loopback did not exit 1"
+echo "$out" | grep -q 'loopback' || fail "off loopback said: $out"
+"$PODIUM" sim --help | grep -q 'sim fault' || fail "sim --help"
+
 start tok --tls --token podium-test-token --speed 20
 grep -q 'token: "podium-test-token"' "$TMP/tok.kc" || fail "kubeconfig lacks the token"
 grep -q 'certificate-authority-data:' "$TMP/tok.kc" || fail "kubeconfig lacks the CA"
@@ -74,11 +83,31 @@ spec:
         image: nginx:1.25
         ports: [{containerPort: 80}]
 EOF
-# kubectl validates the manifest against the served /openapi/v3 first.
+# kubectl validates the manifest first: 1.32 asks /openapi/v3 whether the
+# server validates (fieldValidation=Strict), 1.20 validates on its own
+# against /openapi/v2 in protobuf.
 out=$(k create -f "$TMP/web.yaml") || fail "create -f: $out"
 [ "$out" = "deployment.apps/web created" ] || fail "create said: $out"
 out=$(k create -f "$TMP/web.yaml" 2>&1) && fail "second create succeeded"
 echo "$out" | grep -q 'deployments.apps "web" already exists' || fail "AlreadyExists: $out"
+sed 's/replicas: 3/replicass: 3/; s/name: web/name: typo/' "$TMP/web.yaml" >"$TMP/typo.yaml"
+out=$(k create -f "$TMP/typo.yaml" 2>&1) && fail "a manifest with an unknown field was created"
+if kubectl_before 25; then
+	echo "$out" | grep -q 'ValidationError(Deployment.spec): unknown field "replicass" in io.k8s.api.apps.v1.DeploymentSpec' ||
+		fail "unknown field said: $out"
+	# what 1.20 validates on its own: types, and required fields
+	sed 's/replicas: 3/replicas: "3"/; s/name: web/name: typed/' "$TMP/web.yaml" >"$TMP/typed.yaml"
+	out=$(k create -f "$TMP/typed.yaml" 2>&1) && fail "a manifest with a string for replicas was created"
+	echo "$out" | grep -q 'ValidationError(Deployment.spec.replicas): invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got "string", expected "integer"' ||
+		fail "wrong type said: $out"
+	grep -v 'selector:' "$TMP/web.yaml" | sed 's/name: web/name: noselector/' >"$TMP/nosel.yaml"
+	out=$(k create -f "$TMP/nosel.yaml" 2>&1) && fail "a Deployment without a selector was created"
+	echo "$out" | grep -q 'ValidationError(Deployment.spec): missing required field "selector" in io.k8s.api.apps.v1.DeploymentSpec' ||
+		fail "missing selector said: $out"
+else
+	echo "$out" | grep -q 'strict decoding error: unknown field "spec.replicass"' ||
+		fail "unknown field said: $out"
+fi
 
 ready3() { k get deployment web -o jsonpath='{.status.readyReplicas}' | grep -qx 3; }
 wait_for "web 3/3 ready" ready3
@@ -131,6 +160,11 @@ k get deployment web -o jsonpath='{.spec.template.metadata.annotations}' |
 sed 's/replicas: 3/replicas: 4/' "$TMP/web.yaml" >"$TMP/web4.yaml"
 k apply -f "$TMP/web4.yaml" 2>/dev/null | grep -q 'configured' || fail "apply configured"
 k apply -f "$TMP/web4.yaml" | grep -q 'unchanged' || fail "apply unchanged"
+# kubectl diff and --dry-run=server: dryRun=All answers, stores nothing.
+k diff -f "$TMP/web4.yaml" >/dev/null || fail "diff of an applied manifest found changes"
+k diff -f "$TMP/web.yaml" | grep -q '^+  replicas: 3' || fail "diff shows no change of replicas"
+k apply --dry-run=server -f "$TMP/web.yaml" | grep -q 'server dry run' || fail "dry-run=server"
+[ "$(k get deployment web -o jsonpath='{.spec.replicas}')" = 4 ] || fail "a dry run changed replicas"
 
 # Server-side apply, a second manager's conflict, then forced.
 out=$(k apply --server-side -f "$TMP/web4.yaml") || fail "apply --server-side: $out"
@@ -138,12 +172,17 @@ echo "$out" | grep -q 'serverside-applied' || fail "apply --server-side said: $o
 sed 's/replicas: 3/replicas: 2/' "$TMP/web.yaml" >"$TMP/web2.yaml"
 out=$(k apply --server-side --field-manager=other -f "$TMP/web2.yaml" 2>&1) &&
 	fail "conflicting apply succeeded"
-echo "$out" | grep -q 'conflict with "kubectl"' || fail "conflict said: $out"
+echo "$out" | grep -qE 'conflicts? with "kubectl"' || fail "conflict said: $out"
 echo "$out" | grep -q '\.spec\.replicas' || fail "conflict names no field: $out"
 k apply --server-side --field-manager=other --force-conflicts -f "$TMP/web2.yaml" >/dev/null ||
 	fail "forced apply"
 [ "$(k get deployment web -o jsonpath='{.spec.replicas}')" = 2 ] || fail "forced apply replicas"
 k scale deployment web --replicas=4 >/dev/null || fail "scale back to 4"
+# kubectl scale's write is recorded: other's apply now conflicts with it.
+out=$(k apply --server-side --field-manager=other -f "$TMP/web2.yaml" 2>&1) &&
+	fail "apply over a scale succeeded"
+echo "$out" | grep -q 'conflict with "kubectl" using apps/v1: .spec.replicas' ||
+	fail "conflict with the scale said: $out"
 four_pods() { [ "$(k get pods -l app=web --no-headers | grep -c ' Running ')" = 4 ] &&
 	[ "$(k get pods -l app=web --no-headers | wc -l)" = 4 ]; }
 wait_for "4 running pods again" four_pods
@@ -217,4 +256,5 @@ start cert --tls --speed 20
 grep -q 'client-certificate-data:' "$TMP/cert.kc" || fail "no client certificate in kubeconfig"
 out=$(timeout 30 kubectl --kubeconfig "$TMP/cert.kc" get namespaces 2>&1) || fail "cert auth: $out"
 echo "$out" | grep -q '^kube-system' || fail "cert auth listing: $out"
+"$PODIUM" sim fault --kubeconfig "$TMP/cert.kc" latency=1,clear || fail "sim fault with a client certificate"
 echo "ok"

@@ -15,15 +15,31 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 
+# The dashboard's configuration and remembered views are the test's own.
+mkdir -p "$E2E_TMP/config" "$E2E_TMP/state"
+
 # e2e_start W H CMD...: run CMD in a W x H pane, UTF-8, 256 colours.
+# E2E_ENV (words like TERM=vt100 LANG=C) is added after those, so it wins.
 e2e_start() {
 	local w=$1 h=$2; shift 2
 	tmx -f /dev/null new-session -d -s t -x "$w" -y "$h" \
-		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $*; echo '[exited '\$?']'; sleep 30"
+		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$E2E_TMP/config XDG_STATE_HOME=$E2E_TMP/state ${E2E_ENV:-} $*; echo '[exited '\$?']'; sleep 30"
 	tmx set-option -t t remain-on-exit on >/dev/null
 }
 
 e2e_screen() { tmx capture-pane -p -t t; }
+
+# e2e_stop: end the session and its tmux server, and wait until the server
+# is gone (a new session on a dying server fails with "server exited
+# unexpectedly").
+e2e_stop() {
+	tmx kill-server 2>/dev/null
+	local i
+	for ((i = 0; i < 100; i++)); do
+		tmx has-session 2>/dev/null || return 0
+		sleep 0.02
+	done
+}
 
 # e2e_keys KEYS...: tmux send-keys (names like Escape, Enter, C-d work).
 e2e_keys() { tmx send-keys -t t "$@"; }

@@ -132,6 +132,10 @@ static void test_list_then_watch(void **state)
 	assert_int_equal(kube_cache_start(c, 100, &q), KUBE_REQ_WATCH);
 	assert_non_null(strstr(q, "resourceVersion=1501&"));
 	free(q);
+	/* A stream that ends at once, empty, is not retried at once. */
+	kube_cache_watch_open(c);
+	kube_cache_watch_done(c, 150, &r);
+	assert_true(kube_cache_due(c) >= 150 + 800 && kube_cache_due(c) < 150 + 1600);
 	kube_cache_free(c);
 }
 

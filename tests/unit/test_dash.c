@@ -166,6 +166,56 @@ static void test_dialogs(void **state)
 	free_views(&d);
 }
 
+static char done_text[2][512];
+static void on_text(struct dash *d, struct dialog *dl, int ok)
+{
+	(void)d;
+	done_ok = ok;
+	memcpy(done_text, dl->text, sizeof done_text);
+}
+
+/* The build and compare dialogs: two lines of text, tab between them,
+ * enter only when both are filled in. */
+static void test_text_dialog(void **state)
+{
+	(void)state;
+	struct dash d;
+	memset(&d, 0, sizeof d);
+	d.body_h = 20;
+	d.utf8 = 1;
+	dash_push(&d, dash_text_view("models", ""));
+	struct dialog *dl = xcalloc(1, sizeof *dl);
+	dl->kind = DIALOG_TEXT;
+	dl->nfields = 2;
+	snprintf(dl->title, sizeof dl->title, "Build");
+	snprintf(dl->label[0], sizeof dl->label[0], "model file");
+	snprintf(dl->label[1], sizeof dl->label[1], "image");
+	snprintf(dl->text[1], sizeof dl->text[1], "reg/x:1");
+	dl->on_done = on_text;
+	dialog_open(&d, dl);
+	done_ok = -1;
+	dash_key(&d, K_ENTER); /* the model file is empty: not done */
+	assert_non_null(d.dialog);
+	assert_int_equal(done_ok, -1);
+	type(&d, "/m/a\xc3\xa9.st");
+	dash_key(&d, K_BACKSPACE); /* one character */
+	dash_key(&d, K_BACKSPACE);
+	dash_key(&d, K_BACKSPACE);
+	dash_key(&d, K_BACKSPACE); /* the two bytes of é */
+	char *t = screen(&d, 80, 24);
+	assert_non_null(strstr(t, "model file /m/a"));
+	assert_non_null(strstr(t, "image      reg/x:1"));
+	free(t);
+	type(&d, ".safetensors\t");
+	dash_key(&d, K_BACKSPACE);
+	type(&d, "2\n");
+	assert_null(d.dialog);
+	assert_int_equal(done_ok, 1);
+	assert_string_equal(done_text[0], "/m/a.safetensors");
+	assert_string_equal(done_text[1], "reg/x:2");
+	free_views(&d);
+}
+
 static void test_readonly_refuses(void **state)
 {
 	(void)state;
@@ -192,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_completion),
 		cmocka_unit_test(test_text_filter_and_hostile_text),
 		cmocka_unit_test(test_dialogs),
+		cmocka_unit_test(test_text_dialog),
 		cmocka_unit_test(test_readonly_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,7 +82,17 @@ static void test_deployment_shape(void **state)
 	json_t *ml = json_object_get(json_object_get(spec, "selector"), "matchLabels");
 	assert_string_equal(json_string_value(json_object_get(ml, "podium.dev/track")), "stable");
 	json_t *tl = json_object_get(json_object_get(json_object_get(spec, "template"), "metadata"), "labels");
-	assert_string_equal(json_string_value(json_object_get(tl, "podium.dev/model-sha256")), o.model_sha256);
+	assert_int_equal(strlen(json_string_value(json_object_get(tl, "podium.dev/model-sha256"))), 32);
+	assert_memory_equal(json_string_value(json_object_get(tl, "podium.dev/model-sha256")), o.model_sha256, 32);
+	json_t *ann = json_object_get(json_object_get(d, "metadata"), "annotations");
+	assert_string_equal(json_string_value(json_object_get(ann, "podium.dev/model-sha256")), o.model_sha256);
+	/* every label value passes the API server's rule */
+	const char *key;
+	json_t *val;
+	json_object_foreach(tl, key, val) {
+		struct perr le = { { 0 } };
+		assert_int_equal(kube_validate_label(key, json_string_value(val), &le), 0);
+	}
 	assert_string_equal(json_string_value(json_object_get(tl, "podium.dev/track")), "stable");
 	json_t *c = json_array_get(json_object_get(json_object_get(json_object_get(spec, "template"), "spec"), "containers"), 0);
 	assert_string_equal(str_at(c, "readinessProbe.httpGet.path"), "/v2/health/ready");

@@ -416,8 +416,12 @@ static void test_fused(void **state)
 	check_fused((struct conv_shape){ .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 3, 0);
 	/* several channels, odd sizes (the pool drops a row), input gradient */
 	check_fused((struct conv_shape){ .c = 3, .h = 9, .w = 8, .k = 5, .kh = 2, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	/* 3x3 with several channels, filters not a multiple of four */
+	check_fused((struct conv_shape){ .c = 2, .h = 10, .w = 12, .k = 6, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
 	/* wide rows: more than 16 pool windows per row */
 	check_fused((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 5, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	/* stride-1 conv, a 3x3 pool (the wide conv with the general pooling) */
+	check_fused((struct conv_shape){ .c = 1, .h = 12, .w = 13, .k = 4, .kh = 3, .kw = 3, .stride = 1 }, 3, 3, 2, 1);
 	/* strided conv, pool windows with gaps between them */
 	check_fused((struct conv_shape){ .c = 2, .h = 11, .w = 11, .k = 3, .kh = 3, .kw = 3, .stride = 2 }, 2, 3, 2, 1);
 	struct conv_shape cs = { .c = 1, .h = 6, .w = 6, .k = 2, .kh = 3, .kw = 3, .stride = 1 };
@@ -567,8 +571,9 @@ static void test_net_gradients(void **state)
 }
 
 /* One image through the reference network: alone on one thread, shared
- * out among two (by filters and rows: the same arithmetic, the same bits),
- * and inside a batch (sgemm: the same up to rounding). */
+ * out among two (by filters, then the dense layer by columns), and inside
+ * a batch (sgemm): the same up to rounding; twice shared out: the same
+ * bits. */
 static void test_single_image_split(void **state)
 {
 	(void)state;
@@ -593,9 +598,13 @@ static void test_single_image_split(void **state)
 	net_set_threads(2);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(net_forward(n, x + 784 * i, 1, p2 + 10 * i), 0);
+	float p3[40];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(net_forward(n, x + 784 * i, 1, p3 + 10 * i), 0);
 	assert_int_equal(net_forward(n, x, 4, pb), 0);
 	net_set_threads(1);
-	assert_memory_equal(p1, p2, sizeof(p1));
+	assert_closef(p2, p1, 40, 1e-6, 1e-5, "shared-out probs");
+	assert_memory_equal(p2, p3, sizeof(p2));
 	assert_closef(pb, p1, 40, 1e-6, 1e-5, "batch probs");
 	assert_int_equal(net_forward(n, x, 5, pb), -1);
 	net_free(n);

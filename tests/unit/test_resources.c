@@ -58,6 +58,23 @@ static void test_kind_names(void **state)
 	}
 	assert_null(kube_kind_find("deployments.batch"));
 	assert_null(kube_kind_find("widgets"));
+	/* "models" is the alias kind; "deployments" stays the plain one */
+	const struct kube_kind *mk = kube_kind_find("models");
+	assert_non_null(mk);
+	assert_string_equal(mk->plural, "deployments");
+	assert_string_equal(mk->selector, "podium.dev/model");
+	assert_ptr_equal(kube_kind_find("model"), mk);
+	assert_null(kube_kind_find("deployments")->selector);
+	char *sel = kube_kind_selector(mk, "app=x");
+	assert_string_equal(sel, "podium.dev/model,app=x");
+	free(sel);
+	sel = kube_kind_selector(mk, NULL);
+	assert_string_equal(sel, "podium.dev/model");
+	free(sel);
+	assert_null(kube_kind_selector(kube_kind_find("pods"), ""));
+	sel = kube_kind_selector(kube_kind_find("pods"), "a=b");
+	assert_string_equal(sel, "a=b");
+	free(sel);
 	assert_null(kube_kind_find(""));
 
 	const struct kube_kind *d = kube_kind_find("deploy");
@@ -219,6 +236,19 @@ static void test_projections(void **state)
 		    (const char *const[]){ "pull", "kubernetes.io/dockerconfigjson", "1", "18s" });
 	project_one("cm", "{\"metadata\":{\"name\":\"ctx\"},\"data\":{\"a\":\"1\",\"b\":\"2\"},\"binaryData\":{\"c\":\"AA==\"}}",
 		    (const char *const[]){ "ctx", "3", "<unknown>" });
+	/* models: an alias over deployments with its own columns; the
+	 * annotation's full checksum wins over the label's 32 digits */
+	project_one("models",
+		    "{\"metadata\":{\"name\":\"fm\",\"creationTimestamp\":\"2026-11-28T11:30:18Z\","
+		    "\"labels\":{\"podium.dev/model\":\"fashion\",\"podium.dev/model-sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"},"
+		    "\"annotations\":{\"podium.dev/model-sha256\":\"e5d6284ecab1f5787e4fe01952f86af8d4f4b8353a64ba5b23620993537fb78e\","
+		    "\"deployment.kubernetes.io/revision\":\"3\"}},"
+		    "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"fm\"}},"
+		    "\"template\":{\"spec\":{\"containers\":[{\"name\":\"s\",\"image\":\"reg/fm:3\"}]}}},"
+		    "\"status\":{\"readyReplicas\":2}}",
+		    (const char *const[]){ "fm", "fashion", "e5d6284ecab1", "2/3", "3", "reg/fm:3", "6m", "app=fm" });
+	project_one("model", "{\"metadata\":{\"name\":\"bare\"},\"spec\":{}}",
+		    (const char *const[]){ "bare", "<none>", "<none>", "0/0", "<none>", "<none>", "<unknown>", "<none>" });
 	project_one("ns", "{\"metadata\":{\"name\":\"models\",\"creationTimestamp\":\"2026-11-28T11:36:18Z\"},\"status\":{\"phase\":\"Active\"}}",
 		    (const char *const[]){ "models", "Active", "0s" });
 

@@ -235,7 +235,11 @@ static void test_deployment_rollout(void **state)
 	assert_non_null(strstr(jp(cs, "imageID"), "@sha256:"));
 	assert_string_equal(jp(pods.v[0], "status.phase"), "Running");
 	assert_non_null(jp(pods.v[0], "spec.nodeName"));
-	assert_non_null(jp(pods.v[0], "status.podIP"));
+	/* The address comes from the node's podCIDR. */
+	const char *cidr = jp(sim_store_get(s, K("", "nodes"), NULL,
+					     jp(pods.v[0], "spec.nodeName")), "spec.podCIDR");
+	assert_non_null(cidr);
+	assert_true(!strncmp(jp(pods.v[0], "status.podIP"), cidr, strlen(cidr) - 4));
 	sim_unlock(s);
 
 	/* A new image: revision 2, within maxSurge/maxUnavailable throughout. */
@@ -298,13 +302,22 @@ static void test_image_pull_failure_and_deadline(void **state)
 	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"broken\"}},"
 	       "\"spec\":{\"containers\":[{\"name\":\"app\","
 	       "\"image\":\"ghcr.io/example/missing:1.0\"}]}}}}");
-	advance(s, 3000, NULL, NULL);
-	sim_lock(s);
+	/* The pull fails within the first few seconds: ErrImagePull. */
 	struct list pods;
-	list(s, "", "pods", "broken-", &pods);
-	assert_int_equal(pods.n, 1);
-	json_t *cs = json_array_get(json_object_get(json_object_get(pods.v[0], "status"),
+	json_t *cs = NULL;
+	for (int i = 0; i < 20; i++) {
+		advance(s, 250, NULL, NULL);
+		sim_lock(s);
+		list(s, "", "pods", "broken-", &pods);
+		cs = json_array_get(json_object_get(json_object_get(pods.v[0], "status"),
 						    "containerStatuses"), 0);
+		const char *r = jp(cs, "state.waiting.reason");
+		sim_unlock(s);
+		if (r && strcmp(r, "ContainerCreating"))
+			break;
+	}
+	sim_lock(s);
+	assert_int_equal(pods.n, 1);
 	assert_string_equal(jp(cs, "state.waiting.reason"), "ErrImagePull");
 	assert_non_null(strstr(jp(cs, "state.waiting.message"),
 			       "ghcr.io/example/missing:1.0: not found"));
@@ -1020,6 +1033,83 @@ static void test_unschedulable(void **state)
 	sim_free(s);
 }
 
+/* Init containers run one by one to success before the containers. */
+static void test_init_containers(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"staged\"},\"spec\":{"
+	       "\"initContainers\":[{\"name\":\"fetch\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"echo fetching; sleep 4\"]},{\"name\":\"unpack\","
+	       "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"echo unpacked\"]}],"
+	       "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}}");
+	create(s, "", "pods", "default",
+	       "{\"metadata\":{\"name\":\"badinit\"},\"spec\":{\"restartPolicy\":\"Never\","
+	       "\"initContainers\":[{\"name\":\"check\",\"image\":\"busybox\",\"command\":"
+	       "[\"sh\",\"-c\",\"exit 2\"]}],"
+	       "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}}");
+	advance(s, 3500, NULL, NULL);
+	sim_lock(s);
+	json_t *p = sim_store_get(s, K("", "pods"), "default", "staged");
+	assert_string_equal(jp(p, "status.phase"), "Pending");
+	assert_string_equal(cond_field(p, "Initialized", "status"), "False");
+	assert_string_equal(cond_field(p, "Initialized", "reason"), "ContainersNotInitialized");
+	assert_string_equal(cond_field(p, "Initialized", "message"),
+			    "containers with incomplete status: [fetch unpack]");
+	json_t *is = jget_obj(p, "status", "initContainerStatuses");
+	assert_int_equal(json_array_size(is), 2);
+	assert_non_null(jp(json_array_get(is, 0), "state.running.startedAt"));
+	assert_string_equal(jp(json_array_get(is, 1), "state.waiting.reason"), "PodInitializing");
+	json_t *cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "state.waiting.reason"), "PodInitializing");
+	sim_unlock(s);
+	advance(s, 10000, NULL, NULL);
+	sim_lock(s);
+	p = sim_store_get(s, K("", "pods"), "default", "staged");
+	assert_string_equal(jp(p, "status.phase"), "Running");
+	assert_string_equal(cond_field(p, "Initialized", "status"), "True");
+	is = jget_obj(p, "status", "initContainerStatuses");
+	assert_string_equal(jp(json_array_get(is, 0), "state.terminated.reason"), "Completed");
+	assert_string_equal(jp(json_array_get(is, 1), "state.terminated.reason"), "Completed");
+	struct sim_status st = { 0 };
+	char *log = sim_pod_logs(s, "default", "staged", "unpack", 0, &st);
+	assert_non_null(log);
+	assert_string_equal(log, "unpacked\n");
+	free(log);
+	/* An init container that fails under Never fails the pod. */
+	p = sim_store_get(s, K("", "pods"), "default", "badinit");
+	assert_string_equal(jp(p, "status.phase"), "Failed");
+	is = jget_obj(p, "status", "initContainerStatuses");
+	assert_int_equal(ji(json_array_get(is, 0), "state.terminated.exitCode"), 2);
+	cs = json_array_get(jget_obj(p, "status", "containerStatuses"), 0);
+	assert_string_equal(jp(cs, "state.waiting.reason"), "PodInitializing");
+	sim_unlock(s);
+	sim_free(s);
+}
+
+static void test_node_heartbeat(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim();
+	sim_lock(s);
+	json_t *n = sim_store_get(s, K("", "nodes"), NULL, "sim-node-1");
+	json_t *c = json_array_get(jget_obj(n, "status", "conditions"), 3);
+	char hb[40], tr[40];
+	snprintf(hb, sizeof hb, "%s", jp(c, "lastHeartbeatTime"));
+	snprintf(tr, sizeof tr, "%s", jp(c, "lastTransitionTime"));
+	sim_unlock(s);
+	advance(s, 61000, NULL, NULL);
+	sim_lock(s);
+	n = sim_store_get(s, K("", "nodes"), NULL, "sim-node-1");
+	c = json_array_get(jget_obj(n, "status", "conditions"), 3);
+	assert_string_equal(jp(c, "type"), "Ready");
+	assert_string_not_equal(jp(c, "lastHeartbeatTime"), hb);
+	assert_string_equal(jp(c, "lastTransitionTime"), tr);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 static json_t *fixture(const char *name)
 {
 	char path[256];
@@ -1176,6 +1266,8 @@ int main(void)
 		cmocka_unit_test(test_demo_and_churn),
 		cmocka_unit_test(test_namespace_deletion),
 		cmocka_unit_test(test_unschedulable),
+		cmocka_unit_test(test_node_heartbeat),
+		cmocka_unit_test(test_init_containers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,7 @@ struct reply {
 	struct dbuf body;
 	char ctype[128];
 	char retry_after[32];
+	char warning[256];
 };
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
@@ -50,6 +51,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 	size_t len = sz * n;
 	if (len > 14 && strncasecmp(p, "Content-Type: ", 14) == 0)
 		snprintf(r->ctype, sizeof r->ctype, "%.*s", (int)(len - 16), p + 14);
+	if (len > 9 && strncasecmp(p, "Warning: ", 9) == 0)
+		snprintf(r->warning, sizeof r->warning, "%.*s", (int)(len - 11), p + 9);
 	if (len > 13 && strncasecmp(p, "Retry-After: ", 13) == 0)
 		snprintf(r->retry_after, sizeof r->retry_after, "%.*s", (int)(len - 15),
 			 p + 13);
@@ -71,8 +74,8 @@ static void req(struct fixture *f, const char *method, const char *path,
 		snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", auth);
 		h = curl_slist_append(h, hdr);
 	}
-	if (ctype) {
-		snprintf(hdr, sizeof hdr, "Content-Type: %s", ctype);
+	if (ctype) { /* "": no Content-Type at all */
+		snprintf(hdr, sizeof hdr, *ctype ? "Content-Type: %s" : "Content-Type:%s", ctype);
 		h = curl_slist_append(h, hdr);
 	}
 	if (accept) {
@@ -145,7 +148,7 @@ static void done(struct reply *r)
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	struct sim_opts o = { .speed = 1, .seed = 7, .history = 64 };
+	struct sim_opts o = { .speed = 1, .seed = 7, .history = 64, .seed_pods = 2 };
 	struct perr e = { { 0 } };
 	f->s = sim_new(&o, &e);
 	assert_non_null(f->s);
@@ -155,6 +158,7 @@ static int setup(void **state)
 	assert_non_null(sim_store_get(f->s, sim_kind_find("", "namespaces"), NULL,
 				      "kube-system"));
 	sim_unlock(f->s);
+	assert_int_equal(sim_start_controllers(f->s, &e), 0);
 	struct sim_server_opts so = { .listen = "127.0.0.1:0", .token = TOKEN };
 	f->srv = sim_server_start(f->s, &so, &e);
 	if (!f->srv)
@@ -256,6 +260,11 @@ static void test_discovery(void **state)
 	assert_int_equal(found, 2); /* apps, batch; metrics.k8s.io is ours */
 	json_decref(got);
 	json_decref(wj);
+	done(&r);
+
+	/* For people the real server indents. */
+	get(f, "/api?pretty=true", &r);
+	assert_non_null(strstr(r.body.p, "{\n  \"kind\": \"APIVersions\""));
 	done(&r);
 
 	req(f, "GET", "/healthz", NULL, NULL, NULL, 0, NULL, 0, &r);
@@ -583,6 +592,116 @@ static void test_server_side_apply(void **state)
 	done(&r);
 }
 
+/* Pod logs: text/plain lines; tailLines; previous without one is the
+ * recorded 400; a missing pod is 404. */
+static void test_logs(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	get(f, "/api/v1/pods?limit=1", &r);
+	json_t *l = reply_json(&r);
+	done(&r);
+	json_t *pod = json_array_get(json_object_get(l, "items"), 0);
+	assert_non_null(pod);
+	char base[512];
+	snprintf(base, sizeof base, "/api/v1/namespaces/%s/pods/%s/log",
+		 json_string_value(json_object_get(json_object_get(pod, "metadata"), "namespace")),
+		 json_string_value(json_object_get(json_object_get(pod, "metadata"), "name")));
+	char cname[128];
+	snprintf(cname, sizeof cname, "%s", json_string_value(json_object_get(
+		json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"), 0),
+		"name")));
+	char pname[256];
+	snprintf(pname, sizeof pname, "%s",
+		 json_string_value(json_object_get(json_object_get(pod, "metadata"), "name")));
+	json_decref(l);
+	char path[700];
+	snprintf(path, sizeof path, "%s?tailLines=1", base);
+	/* The kubelet takes the seeded pod over on its first pass. */
+	for (int i = 0; i < 50; i++) {
+		get(f, path, &r);
+		if (r.code == 200)
+			break;
+		done(&r);
+		usleep(50000);
+	}
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, "text/plain");
+	assert_true(r.body.len > 0);
+	/* One line at most. */
+	assert_true(!strchr(r.body.p, '\n') || strchr(r.body.p, '\n') == r.body.p + r.body.len - 1);
+	done(&r);
+	snprintf(path, sizeof path, "%s?previous=true", base);
+	get(f, path, &r);
+	assert_int_equal(r.code, 400);
+	json_t *st = reply_json(&r), *want = fixture_json("status-400-log-previous.json");
+	char msg[512];
+	snprintf(msg, sizeof msg, "previous terminated container \"%s\" in pod \"%s\" not found",
+		 cname, pname);
+	json_object_set_new(want, "message", json_string(msg));
+	assert_true(json_equal(st, want));
+	json_decref(st);
+	json_decref(want);
+	done(&r);
+	get(f, "/api/v1/namespaces/default/pods/nope/log", &r);
+	assert_int_equal(r.code, 404);
+	done(&r);
+	snprintf(path, sizeof path, "%s?tailLines=x", base);
+	get(f, path, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+}
+
+/* dryRun=All: every check and default, the answer, and nothing stored. */
+static void test_dry_run(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	const char *cm = "{\"metadata\":{\"name\":\"dry\"},\"data\":{\"a\":\"1\"}}";
+	const char *col = "/api/v1/namespaces/default/configmaps";
+	char path[256];
+	snprintf(path, sizeof path, "%s?dryRun=All", col);
+	req(f, "POST", path, TOKEN, "application/json", cm, strlen(cm), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	json_t *j = reply_json(&r);
+	assert_int_equal(strlen(json_string_value(json_object_get(json_object_get(j, "metadata"),
+								  "uid"))),
+			 36);
+	json_decref(j);
+	done(&r);
+	get(f, "/api/v1/namespaces/default/configmaps/dry", &r);
+	assert_int_equal(r.code, 404);
+	done(&r);
+	req(f, "POST", col, TOKEN, "application/json", cm, strlen(cm), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	done(&r);
+	const char *mp = "{\"data\":{\"a\":\"2\"}}";
+	req(f, "PATCH", "/api/v1/namespaces/default/configmaps/dry?dryRun=All", TOKEN,
+	    "application/merge-patch+json", mp, strlen(mp), NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	j = reply_json(&r);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "a")), "2");
+	json_decref(j);
+	done(&r);
+	req(f, "DELETE", "/api/v1/namespaces/default/configmaps/dry?dryRun=All", TOKEN, NULL,
+	    NULL, 0, NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+	get(f, "/api/v1/namespaces/default/configmaps/dry", &r);
+	j = reply_json(&r);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "a")), "1");
+	json_decref(j);
+	done(&r);
+	req(f, "DELETE", "/api/v1/namespaces/default/configmaps/dry?dryRun=Maybe", TOKEN, NULL,
+	    NULL, 0, NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	done(&r);
+	req(f, "DELETE", "/api/v1/namespaces/default/configmaps/dry", TOKEN, NULL, NULL, 0,
+	    NULL, 0, &r);
+	assert_int_equal(r.code, 200);
+	done(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -598,12 +717,43 @@ static void test_bad_input(void **state)
 	req(f, "POST", path, TOKEN, "application/yaml", yaml, strlen(yaml), NULL, 0, &r);
 	assert_int_equal(r.code, 400);
 	done(&r);
+	/* no Content-Type is JSON, as kubectl 1.20's create configmap sends */
+	const char *bare = "{\"metadata\":{\"name\":\"no-ctype\"},\"data\":{\"a\":\"b\"}}";
+	req(f, "POST", "/api/v1/namespaces/default/configmaps", TOKEN, "", bare,
+	    strlen(bare), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	done(&r);
+	/* /openapi/v2 in protobuf when asked for, JSON otherwise */
+	req(f, "GET", "/openapi/v2", TOKEN, NULL, NULL, 0, SIM_OPENAPI_V2_PB, 0, &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, "application/octet-stream");
+	assert_true(r.body.len > 10000 && !memcmp(r.body.p, "\x0a\x03" "2.0", 5));
+	done(&r);
+	req(f, "GET", "/openapi/v2", TOKEN, NULL, NULL, 0, "application/json", 0, &r);
+	assert_string_equal(r.ctype, "application/json");
+	done(&r);
 	req(f, "POST", path, TOKEN, "text/plain", "hello", 5, NULL, 0, &r);
 	assert_int_equal(r.code, 415);
 	j = reply_json(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "reason")),
 			    "UnsupportedMediaType");
 	json_decref(j);
+	done(&r);
+	/* Unknown fields: 400 when Strict, a Warning header when Warn. */
+	const char *typo = "{\"metadata\":{\"name\":\"typo\"},\"dta\":{}}";
+	req(f, "POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict", TOKEN,
+	    "application/json", typo, strlen(typo), NULL, 0, &r);
+	assert_int_equal(r.code, 400);
+	j = reply_json(&r);
+	assert_string_equal(json_string_value(json_object_get(j, "message")),
+			    "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: "
+			    "strict decoding error: unknown field \"dta\"");
+	json_decref(j);
+	done(&r);
+	req(f, "POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Warn", TOKEN,
+	    "application/json", typo, strlen(typo), NULL, 0, &r);
+	assert_int_equal(r.code, 201);
+	assert_string_equal(r.warning, "299 - \"unknown field \\\"dta\\\"\"");
 	done(&r);
 	const char *wrongkind = "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"p\"}}";
 	req(f, "POST", path, TOKEN, "application/json", wrongkind, strlen(wrongkind), NULL,
@@ -675,19 +825,19 @@ static void test_watch(void **state)
 	json_decref(want);
 	done(&r);
 
-	/* From a recent version with a selector: exactly the matching
-	 * changes, then the end at timeoutSeconds. */
-	get(f, "/api/v1/namespaces/kube-system/configmaps?limit=1", &r);
+	/* From just before w-69 was made, with a selector: exactly its
+	 * ADDED, then the end at timeoutSeconds. */
+	get(f, "/api/v1/namespaces/kube-system/configmaps/w-69", &r);
 	json_t *l = reply_json(&r);
 	done(&r);
 	unsigned long long rv = strtoull(json_string_value(json_object_get(
-		json_object_get(l, "metadata"), "resourceVersion")), NULL, 10);
+		json_object_get(l, "metadata"), "resourceVersion")), NULL, 10) - 1;
 	json_decref(l);
 	char path[256];
 	snprintf(path, sizeof path,
 		 "/api/v1/namespaces/kube-system/configmaps?watch=true&resourceVersion=%llu"
 		 "&fieldSelector=metadata.name%%3Dw-69&timeoutSeconds=1&allowWatchBookmarks=true",
-		 rv - 3);
+		 rv);
 	long long t0 = now_ms();
 	req(f, "GET", path, TOKEN, NULL, NULL, 0, NULL, 5000, &r);
 	assert_true(now_ms() - t0 < 4000);
@@ -821,6 +971,53 @@ static void test_faults(void **state)
 	done(&r);
 }
 
+struct client_run {
+	struct fixture *f;
+	int id;
+	int ok;
+};
+
+static void *client_run(void *arg)
+{
+	struct client_run *c = arg;
+	for (int i = 0; i < 10; i++) {
+		char body[128];
+		struct reply r;
+		snprintf(body, sizeof body, "{\"metadata\":{\"name\":\"c-%d-%d\",\"labels\":"
+			 "{\"conc\":\"yes\"}}}", c->id, i);
+		req(c->f, "POST", "/api/v1/namespaces/kube-system/configmaps", TOKEN,
+		    "application/json", body, strlen(body), NULL, 0, &r);
+		c->ok += r.code == 201;
+		done(&r);
+		get(c->f, "/api/v1/namespaces/kube-system/configmaps?labelSelector=conc%3Dyes", &r);
+		c->ok += r.code == 200;
+		done(&r);
+	}
+	return NULL;
+}
+
+/* Many clients at once: every request answered, every write kept. */
+static void test_concurrent_clients(void **state)
+{
+	struct fixture *f = *state;
+	struct client_run c[16];
+	pthread_t t[16];
+	for (int i = 0; i < 16; i++) {
+		c[i] = (struct client_run){ .f = f, .id = i };
+		pthread_create(&t[i], NULL, client_run, &c[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(c[i].ok, 20);
+	}
+	struct reply r;
+	get(f, "/api/v1/namespaces/kube-system/configmaps?labelSelector=conc%3Dyes", &r);
+	json_t *l = reply_json(&r);
+	done(&r);
+	assert_int_equal(json_array_size(json_object_get(l, "items")), 160);
+	json_decref(l);
+}
+
 struct bg_watch {
 	struct fixture *f;
 	char path[256];
@@ -905,11 +1102,14 @@ int main(void)
 		cmocka_unit_test(test_crud_and_paging),
 		cmocka_unit_test(test_protobuf_create),
 		cmocka_unit_test(test_server_side_apply),
+		cmocka_unit_test(test_logs),
+		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_slow_watcher),
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_watch_faults),
+		cmocka_unit_test(test_concurrent_clients),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();

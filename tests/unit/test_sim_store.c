@@ -497,6 +497,78 @@ static void test_watch_replay_exactly_once(void **state)
 	sim_free(s);
 }
 
+static int tier_web(const json_t *obj, void *ud)
+{
+	(void)ud;
+	const char *t = json_string_value(json_object_get(
+		json_object_get(json_object_get(obj, "metadata"), "labels"), "tier"));
+	return t && strcmp(t, "web") == 0;
+}
+
+static json_t *relabel(struct sim *s, const char *tier, const char *data)
+{
+	const struct sim_kind *ck = K("", "configmaps");
+	json_t *c = json_deep_copy(sim_store_get(s, ck, "default", "moving"));
+	json_object_set_new(json_object_get(json_object_get(c, "metadata"), "labels"), "tier",
+			    json_string(tier));
+	json_object_set_new(c, "data", json_pack("{s:s}", "v", data));
+	json_t *out;
+	assert_int_equal(sim_store_update(s, ck, "default", c, &out, NULL), 0);
+	return out;
+}
+
+/* Through a selector, an object moving in is ADDED and one moving out is
+ * DELETED with its last matching content, as the real watch cache. */
+static void test_watch_selector_transitions(void **state)
+{
+	(void)state;
+	struct sim *s = new_sim(0);
+	struct sim_status st = { 0 };
+	const struct sim_kind *ck = K("", "configmaps");
+	sim_lock(s);
+	unsigned long long from = sim_store_rv(s);
+	sim_store_create(s, ck, "default",
+			 json_pack("{s:{s:s,s:{s:s}}}", "metadata", "name", "moving",
+				   "labels", "tier", "db"),
+			 NULL, NULL);
+	struct sim_watcher *w = sim_watch_open(s, ck, NULL, from, tier_web, NULL, &st);
+	struct sim_watcher *all = sim_watch_open(s, ck, NULL, from, NULL, NULL, &st);
+	relabel(s, "web", "1");
+	relabel(s, "web", "2");
+	json_t *last = relabel(s, "db", "3");
+	char rv[32];
+	snprintf(rv, sizeof rv, "%s", json_string_value(json_object_get(
+					      json_object_get(last, "metadata"), "resourceVersion")));
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	while (sim_watch_next(s, w, &b, 0) == 1)
+		;
+	/* ADDED (1), MODIFIED (2), DELETED carrying data 2 at the last rv. */
+	char *l1 = b.p, *l2 = strchr(l1, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
+	json_t *e1 = json_loadb(l1, (size_t)(l2 - l1), 0, NULL);
+	json_t *e2 = json_loadb(l2, (size_t)(l3 - l2), 0, NULL);
+	json_t *e3 = json_loads(l3, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(e1, "type")), "ADDED");
+	assert_string_equal(json_string_value(json_object_get(e2, "type")), "MODIFIED");
+	assert_string_equal(json_string_value(json_object_get(e3, "type")), "DELETED");
+	json_t *o3 = json_object_get(e3, "object");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o3, "data"), "v")),
+			    "2");
+	assert_string_equal(meta(o3, "resourceVersion"), rv);
+	json_decref(e1);
+	json_decref(e2);
+	json_decref(e3);
+	dbuf_free(&b);
+	/* Without a selector: ADDED, then three MODIFIED. */
+	char got[1024];
+	assert_int_equal(drain(s, all, got, sizeof got), 4);
+	assert_string_equal(got, "ADDED moving,MODIFIED moving,MODIFIED moving,MODIFIED moving");
+	sim_watch_close(s, w);
+	sim_watch_close(s, all);
+	sim_unlock(s);
+	sim_free(s);
+}
+
 static void test_watch_410_window(void **state)
 {
 	(void)state;
@@ -629,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_delete_propagation),
 		cmocka_unit_test(test_sorted_iteration),
 		cmocka_unit_test(test_watch_replay_exactly_once),
+		cmocka_unit_test(test_watch_selector_transitions),
 		cmocka_unit_test(test_watch_410_window),
 		cmocka_unit_test(test_slow_watcher_dropped),
 		cmocka_unit_test(test_faults_spec),

@@ -197,10 +197,10 @@ static void test_frame_wide_chars(void **state)
 static void test_keys_table(void **state)
 {
 	(void)state;
-	assert_int_equal(keys_lookup(K_CTRL_D, SCOPE_RESOURCE | SCOPE_TABLE), A_DELETE);
-	assert_int_equal(keys_lookup(K_CTRL_D, SCOPE_LOG), A_NONE);
-	assert_int_equal(keys_lookup(':', SCOPE_LOG), A_COMMAND);
-	assert_int_equal(keys_lookup('f', SCOPE_LOG), A_FOLLOW);
+	assert_int_equal(keys_lookup(NULL, K_CTRL_D, SCOPE_RESOURCE | SCOPE_TABLE), A_DELETE);
+	assert_int_equal(keys_lookup(NULL, K_CTRL_D, SCOPE_LOG), A_NONE);
+	assert_int_equal(keys_lookup(NULL, ':', SCOPE_LOG), A_COMMAND);
+	assert_int_equal(keys_lookup(NULL, 'f', SCOPE_LOG), A_FOLLOW);
 	assert_true(keys_for_action(A_SCALE)->mutates);
 	assert_false(keys_for_action(A_DESCRIBE)->mutates);
 	/* every key has a label and help, and no key is bound twice in

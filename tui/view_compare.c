@@ -1,0 +1,403 @@
+/*
+ * view_compare.c - `c` on a model deployment: its live predictions
+ * compared with a local model file, as `podium model compare MODEL --live
+ * deploy/NAME` compares them (kube_live_infer through the Service proxy,
+ * the local engine, compare_compute), without freezing the screen: the
+ * test images go to the pods a small slice per loop iteration, with a
+ * progress bar, and the view then shows agreement, accuracy of each, the
+ * confusion between them as a heat map, the largest probability
+ * differences and the inputs they disagree on, drawn in half blocks.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tui/tui.h"
+#include "kube/kube.h"
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLICE 32        /* images per loop iteration: one request, tens of ms */
+#define TOP_DIFFS 10
+#define MAX_ERRORS 8
+
+enum cstate { CS_RUNNING, CS_DONE, CS_FAILED };
+
+struct compare_view {
+	struct view v;
+	struct kube_client *c; /* borrowed */
+	struct model *m;
+	struct idx_dataset ds;
+	char target[512], served[128], what[600], model_path[512];
+	int next;              /* the first image not yet sent */
+	float *probs;          /* [n][nclass] from the pods */
+	unsigned char *answered;
+	int nanswered;
+	double *lat;           /* per request */
+	int nlat, requests, failed;
+	struct kube_live_error errors[MAX_ERRORS];
+	int nerrors;
+	struct compare_stats s;
+	int *map;              /* compared row -> input index */
+	float *pa;             /* local probabilities of the compared rows */
+	enum cstate state;
+	char error[1024];
+	int changed;
+};
+
+static const struct view_ops compare_ops;
+
+static void add_error(struct compare_view *cv, const struct kube_live_error *e)
+{
+	for (int i = 0; i < cv->nerrors; i++)
+		if (!strcmp(cv->errors[i].msg, e->msg)) {
+			cv->errors[i].count += e->count;
+			return;
+		}
+	if (cv->nerrors == MAX_ERRORS)
+		return;
+	cv->errors[cv->nerrors].msg = xstrdup(e->msg);
+	cv->errors[cv->nerrors].count = e->count;
+	cv->nerrors++;
+}
+
+/* Every image answered or not: the local engine, then the comparison. */
+static void finish(struct compare_view *cv)
+{
+	struct perr e = { { 0 } };
+	int n = cv->ds.n, nc = cv->m->nclass;
+	float *pl = xmalloc(((size_t)n * (size_t)nc + 1) * sizeof *pl);
+	float *pb = xmalloc(((size_t)cv->nanswered * (size_t)nc + 1) * sizeof *pb);
+	int *lab = xmalloc(((size_t)cv->nanswered + 1) * sizeof *lab);
+	cv->pa = xmalloc(((size_t)cv->nanswered * (size_t)nc + 1) * sizeof *cv->pa);
+	cv->map = xmalloc(((size_t)cv->nanswered + 1) * sizeof *cv->map);
+	if (net_predict(cv->m->net, cv->ds.pixels, (size_t)n, cv->m->scaling, pl, NULL, NULL, &e) != 0) {
+		snprintf(cv->error, sizeof cv->error, "local prediction failed: %s", e.msg);
+		cv->state = CS_FAILED;
+		goto out;
+	}
+	int k = 0, labelled = 1;
+	for (int i = 0; i < n; i++) {
+		if (!cv->answered[i])
+			continue;
+		memcpy(cv->pa + (size_t)k * nc, pl + (size_t)i * nc, (size_t)nc * sizeof *pl);
+		memcpy(pb + (size_t)k * nc, cv->probs + (size_t)i * nc, (size_t)nc * sizeof *pb);
+		cv->map[k] = i;
+		lab[k] = cv->ds.labels[i];
+		labelled &= cv->ds.labels[i] < nc;
+		k++;
+	}
+	if (!k) {
+		snprintf(cv->error, sizeof cv->error, "no image was answered by %s", cv->target);
+		cv->state = CS_FAILED;
+		goto out;
+	}
+	if (compare_compute(cv->pa, pb, labelled ? lab : NULL, k, nc, TOP_DIFFS, &cv->s, &e) < 0) {
+		snprintf(cv->error, sizeof cv->error, "%s", e.msg);
+		cv->state = CS_FAILED;
+		goto out;
+	}
+	cv->state = CS_DONE;
+out:
+	free(pl);
+	free(pb);
+	free(lab);
+}
+
+int compare_view_step(struct view *v, int *changed)
+{
+	if (!v || v->ops != &compare_ops)
+		return 0;
+	struct compare_view *cv = (struct compare_view *)v;
+	if (cv->state != CS_RUNNING)
+		return 0;
+	int n = cv->ds.n - cv->next < SLICE ? cv->ds.n - cv->next : SLICE;
+	const char *targets[] = { cv->target };
+	struct kube_live_opts lo = { .targets = targets, .ntargets = 1, .model = cv->served,
+				     .h = cv->ds.h, .w = cv->ds.w, .nclass = cv->m->nclass,
+				     .batch = SLICE, .concurrency = 1 };
+	struct kube_live_result r = { 0 };
+	struct perr e = { { 0 } };
+	size_t px = (size_t)cv->ds.h * (size_t)cv->ds.w, nc = (size_t)cv->m->nclass;
+	if (kube_live_infer(cv->c, &lo, cv->ds.pixels + (size_t)cv->next * px, n, &r, &e) < 0) {
+		snprintf(cv->error, sizeof cv->error, "%s", e.msg);
+		cv->state = CS_FAILED;
+	} else {
+		for (int i = 0; i < n && i < r.n; i++) {
+			if (!r.answered[i])
+				continue;
+			memcpy(cv->probs + (size_t)(cv->next + i) * nc, r.probs + (size_t)i * nc,
+			       nc * sizeof *cv->probs);
+			cv->answered[cv->next + i] = 1;
+			cv->nanswered++;
+		}
+		cv->lat = xrealloc(cv->lat, ((size_t)cv->nlat + (size_t)r.nlat + 1) * sizeof *cv->lat);
+		for (int i = 0; i < r.nlat; i++)
+			cv->lat[cv->nlat++] = r.latency_ms[i];
+		cv->requests += r.requests;
+		cv->failed += r.failed;
+		for (int i = 0; i < r.nerrors; i++)
+			add_error(cv, &r.errors[i]);
+		cv->next += n;
+		if (cv->next >= cv->ds.n)
+			finish(cv);
+	}
+	kube_live_result_free(&r);
+	*changed = 1;
+	return cv->state == CS_RUNNING;
+}
+
+/* ---- drawing ------------------------------------------------------------ */
+
+static void bar(struct frame *f, int y, int x, int w, double frac, int utf8, enum theme_elem st)
+{
+	int fill = (int)(frac * w + 0.5);
+	for (int i = 0; i < w; i++)
+		frame_put(f, y, x + i, i < fill ? (utf8 ? "\xe2\x96\x88" : "#") : (utf8 ? "\xe2\x96\x91" : "."),
+			  1, i < fill ? st : TH_TABLE_ROW);
+}
+
+static const char *class_short(const struct model *m, int i, char *buf, size_t n)
+{
+	if (i < 0 || i >= m->nclass) {
+		snprintf(buf, n, "?");
+		return buf;
+	}
+	char *c = sanitize_text(m->classes[i], strlen(m->classes[i]), 0);
+	snprintf(buf, n, "%s", c);
+	free(c);
+	return buf;
+}
+
+/* The confusion, rows local, columns live: each cell a shade of its count
+ * against the largest off-diagonal one (agreement on the diagonal in the
+ * chart colour, disagreement in the alternate one). Returns rows drawn. */
+static int heat_map(struct compare_view *cv, struct frame *f, int y, int x, int h, int utf8)
+{
+	static const char *const shades_u[] = { "\xc2\xb7", "\xe2\x96\x91", "\xe2\x96\x92",
+						 "\xe2\x96\x93", "\xe2\x96\x88" };
+	static const char *const shades_a[] = { ".", ":", "+", "*", "#" };
+	int nc = cv->s.nclass < 10 ? cv->s.nclass : 10;
+	if (h < 2 || nc < 1)
+		return 0;
+	char buf[64];
+	frame_put(f, y, x, "confusion: rows local, columns live", -1, TH_TABLE_HEADER);
+	int maxd = 0, maxo = 0;
+	for (int a = 0; a < nc; a++)
+		for (int b = 0; b < nc; b++) {
+			int v = cv->s.confusion[a * cv->s.nclass + b];
+			if (a == b && v > maxd)
+				maxd = v;
+			if (a != b && v > maxo)
+				maxo = v;
+		}
+	int row = 1;
+	frame_put(f, y + row, x, "             ", -1, TH_TABLE_ROW);
+	for (int b = 0; b < nc; b++) {
+		snprintf(buf, sizeof buf, "%3d", b);
+		frame_put(f, y + row, x + 13 + b * 3, buf, 3, TH_TABLE_HEADER);
+	}
+	row++;
+	for (int a = 0; a < nc && row < h; a++, row++) {
+		char cn[32];
+		snprintf(buf, sizeof buf, "%d %-10.10s ", a, class_short(cv->m, a, cn, sizeof cn));
+		frame_put(f, y + row, x, buf, 13, TH_TABLE_ROW);
+		for (int b = 0; b < nc; b++) {
+			int v = cv->s.confusion[a * cv->s.nclass + b];
+			int max = a == b ? maxd : maxo;
+			int lvl = v == 0 ? 0 : 1 + (v * 3 + max - 1) / (max ? max : 1);
+			if (lvl > 4)
+				lvl = 4;
+			const char *g = utf8 ? shades_u[lvl] : shades_a[lvl];
+			enum theme_elem st = v == 0 ? TH_TABLE_ROW : a == b ? TH_CHART : TH_CHART_ALT;
+			for (int k = 0; k < 2; k++)
+				frame_put(f, y + row, x + 13 + b * 3 + 1 + k, g, 1, st);
+		}
+	}
+	return row;
+}
+
+static void compare_render(struct view *v, struct dash *d, struct frame *f, int y, int h)
+{
+	struct compare_view *cv = (struct compare_view *)v;
+	char buf[1536];
+	snprintf(buf, sizeof buf, " local %s (sha256 %.12s)  vs  %s", cv->model_path, cv->m->sha256,
+		 cv->what);
+	frame_put(f, y, 0, buf, f->w, TH_TABLE_HEADER);
+	if (h < 3)
+		return;
+	double p50 = kube_live_percentile(cv->lat, cv->nlat, 50);
+	double p99 = kube_live_percentile(cv->lat, cv->nlat, 99);
+	if (cv->state == CS_RUNNING || (cv->state == CS_FAILED && !cv->s.n)) {
+		int bw = f->w - 40 > 10 ? (f->w - 40 < 50 ? f->w - 40 : 50) : 10;
+		frame_put(f, y + 1, 1, "[", 1, TH_TABLE_ROW);
+		bar(f, y + 1, 2, bw, cv->ds.n ? (double)cv->next / cv->ds.n : 0, d->utf8,
+		    cv->state == CS_FAILED ? TH_ERROR : TH_CHART);
+		snprintf(buf, sizeof buf, "] %d/%d images sent, %d answered, %d failed requests",
+			 cv->next, cv->ds.n, cv->nanswered, cv->failed);
+		frame_put(f, y + 1, 2 + bw, buf, f->w - 2 - bw, TH_TABLE_ROW);
+		if (cv->state == CS_FAILED)
+			frame_put(f, y + 2, 1, cv->error, f->w - 2, TH_ERROR);
+		for (int i = 0; i < cv->nerrors && 3 + i < h; i++) {
+			snprintf(buf, sizeof buf, "%5dx %s", cv->errors[i].count, cv->errors[i].msg);
+			frame_put(f, y + 3 + i, 1, buf, f->w - 2, TH_ERROR);
+		}
+		return;
+	}
+	const struct compare_stats *s = &cv->s;
+	snprintf(buf, sizeof buf, " agreement %.2f%% (%d/%d)", 100 * s->agreement, s->agree, s->n);
+	int x = frame_put(f, y + 1, 0, buf, f->w, s->agree == s->n ? TH_OK : TH_WARNING);
+	if (s->has_labels)
+		snprintf(buf, sizeof buf, "   accuracy local %.2f%%  live %.2f%%", 100 * s->acc_a,
+			 100 * s->acc_b);
+	else
+		buf[0] = '\0';
+	x += frame_put(f, y + 1, x, buf, f->w - x, TH_TABLE_ROW);
+	snprintf(buf, sizeof buf, "   latency p50 %.1f ms p99 %.1f ms   max |diff| %.6f", p50, p99,
+		 s->max_abs_diff);
+	frame_put(f, y + 1, x, buf, f->w - x, TH_TABLE_ROW);
+	snprintf(buf, sizeof buf, " %d images, %d answered, %d requests, %d failed", cv->ds.n,
+		 cv->nanswered, cv->requests, cv->failed);
+	x = frame_put(f, y + 2, 0, buf, f->w, cv->failed ? TH_ERROR : TH_TABLE_ROW);
+	for (int i = 0; i < cv->nerrors && x < f->w; i++) {
+		snprintf(buf, sizeof buf, "  %dx %s", cv->errors[i].count, cv->errors[i].msg);
+		x += frame_put(f, y + 2, x, buf, f->w - x, TH_ERROR);
+	}
+	int top = y + 4, avail = h - 4;
+	int rows = heat_map(cv, f, top, 1, avail, d->utf8);
+	/* the largest differences beside the map */
+	int rx = 1 + 13 + 10 * 3 + 4;
+	if (rx + 30 <= f->w && avail > 1) {
+		int ntop = 0;
+		while (ntop < s->ntop && s->top[ntop].pa != s->top[ntop].pb)
+			ntop++;
+		frame_put(f, top, rx, ntop ? "largest probability differences" : "no probability differs",
+			  f->w - rx, TH_TABLE_HEADER);
+		if (ntop)
+			frame_put(f, top + 1, rx, " input  class           local    live", f->w - rx,
+				  TH_TABLE_HEADER);
+		for (int i = 0; i < ntop && 2 + i < avail; i++) {
+			char cn[32];
+			snprintf(buf, sizeof buf, "%6d  %-12.12s %8.4f %8.4f", cv->map[s->top[i].index],
+				 class_short(cv->m, s->top[i].cls, cn, sizeof cn), (double)s->top[i].pa,
+				 (double)s->top[i].pb);
+			frame_put(f, top + 2 + i, rx, buf, f->w - rx, TH_TABLE_ROW);
+		}
+	}
+	/* the inputs they disagree on, side by side in half blocks */
+	int iy = top + rows + 1;
+	if (iy >= y + h)
+		return;
+	if (!s->ndisagree) {
+		frame_put(f, iy, 1, "no disagreement: the live pods answer as the local model does",
+			  f->w - 2, TH_OK);
+		return;
+	}
+	snprintf(buf, sizeof buf, "disagree on %d input%s:", s->ndisagree, s->ndisagree == 1 ? "" : "s");
+	x = 1 + frame_put(f, iy, 1, buf, f->w - 2, TH_WARNING);
+	for (int i = 0; i < s->ndisagree && x < f->w - 6; i++) {
+		snprintf(buf, sizeof buf, " %d", cv->map[s->disagree[i]]);
+		x += frame_put(f, iy, x, buf, f->w - x, TH_WARNING);
+	}
+	int cell_w = cv->ds.w + 3, ix = 1;
+	for (int i = 0; i < s->ndisagree && ix + cv->ds.w <= f->w; i++, ix += cell_w) {
+		int k = s->disagree[i], idx = cv->map[k];
+		const float *a = cv->pa + (size_t)k * (size_t)cv->m->nclass;
+		const float *b = cv->probs + (size_t)idx * (size_t)cv->m->nclass;
+		int ca = eval_argmax(a, cv->m->nclass), cb = eval_argmax(b, cv->m->nclass);
+		char na[32], nb[32];
+		snprintf(buf, sizeof buf, "#%d %s/%s", idx, class_short(cv->m, ca, na, sizeof na),
+			 class_short(cv->m, cb, nb, sizeof nb));
+		frame_put(f, iy + 1, ix, buf, cv->ds.w, TH_TABLE_HEADER);
+		struct dbuf img;
+		dbuf_init(&img, 0);
+		imgdraw_render(cv->ds.pixels + (size_t)idx * (size_t)(cv->ds.h * cv->ds.w), cv->ds.h,
+			       cv->ds.w, d->utf8 ? IMGDRAW_HALF : IMGDRAW_ASCII, "", &img);
+		char *line = img.p;
+		for (int r = 0; line && *line && iy + 2 + r < y + h; r++) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			frame_put(f, iy + 2 + r, ix, line, cv->ds.w, TH_TABLE_ROW);
+			line = nl ? nl + 1 : NULL;
+		}
+		dbuf_free(&img);
+	}
+}
+
+static int compare_act(struct view *v, struct dash *d, enum action a)
+{
+	(void)v;
+	(void)d;
+	(void)a;
+	return 0;
+}
+
+static void compare_free(struct view *v)
+{
+	struct compare_view *cv = (struct compare_view *)v;
+	model_free(cv->m);
+	idx_dataset_free(&cv->ds);
+	free(cv->probs);
+	free(cv->answered);
+	free(cv->lat);
+	for (int i = 0; i < cv->nerrors; i++)
+		free(cv->errors[i].msg);
+	compare_stats_free(&cv->s);
+	free(cv->map);
+	free(cv->pa);
+	free(cv);
+}
+
+static const struct view_ops compare_ops = {
+	.scopes = SCOPE_TEXT,
+	.render = compare_render,
+	.act = compare_act,
+	.filter = NULL,
+	.free = compare_free,
+};
+
+struct view *compare_view_new(struct kube_client *c, const char *ns, const char *name,
+			      const char *model_path, int samples, struct perr *e)
+{
+	struct compare_view *cv = xcalloc(1, sizeof *cv);
+	cv->v.ops = &compare_ops;
+	cv->c = c;
+	snprintf(cv->v.title, sizeof cv->v.title, "compare:%s", name);
+	char *clean = sanitize_text(model_path, strlen(model_path), 0);
+	snprintf(cv->model_path, sizeof cv->model_path, "%s", clean);
+	free(clean);
+	struct kube_canary_info info;
+	if (model_load(model_path, NULL, &cv->m, e) < 0 ||
+	    idx_dataset_load_dir(FASHION_MNIST_DIR, "t10k", samples, &cv->ds, e) < 0 ||
+	    kube_canary_info(c, ns, name, &info, e) < 0)
+		goto fail;
+	if (cv->m->arch.in_c != 1 || cv->m->arch.in_h != cv->ds.h || cv->m->arch.in_w != cv->ds.w) {
+		perr_set(e, "the model takes [%d,%d,%d] inputs; the test set holds %dx%d images",
+			 cv->m->arch.in_c, cv->m->arch.in_h, cv->m->arch.in_w, cv->ds.h, cv->ds.w);
+		goto fail;
+	}
+	if (!info.exists) {
+		perr_set(e, "deployments.apps \"%s\" not found in namespace %s", name, ns);
+		goto fail;
+	}
+	/* as `podium model compare --live` reaches them: podium deploy's
+	 * Service (the Deployment's name, port http), the model served
+	 * under its label's name */
+	snprintf(cv->target, sizeof cv->target, "/api/v1/namespaces/%s/services/%s:http/proxy", ns, name);
+	snprintf(cv->served, sizeof cv->served, "%s", *info.model ? info.model : name);
+	clean = sanitize_text(info.image, strlen(info.image), 0);
+	snprintf(cv->what, sizeof cv->what, "deploy/%s (%s)", name, clean);
+	free(clean);
+	size_t nc = (size_t)cv->m->nclass;
+	cv->probs = xcalloc((size_t)cv->ds.n * nc + 1, sizeof *cv->probs);
+	cv->answered = xcalloc((size_t)cv->ds.n + 1, 1);
+	if (cv->ds.n == 0) {
+		perr_set(e, "no test images in %s", FASHION_MNIST_DIR);
+		goto fail;
+	}
+	return &cv->v;
+fail:
+	compare_free(&cv->v);
+	return NULL;
+}
