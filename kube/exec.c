@@ -102,8 +102,8 @@ static int exec_time(const char *s, long long *out)
 	return kube_parse_time(s, out);
 }
 
-static int exec_decode(const struct kube_conn *conn, const char *out, size_t len,
-		       struct kube_exec_cred *cred, struct perr *e)
+int kube_exec_decode(const struct kube_conn *conn, const char *out, size_t len,
+		      struct kube_exec_cred *cred, struct perr *e)
 {
 	const char *cmd = conn->exec->command;
 	json_error_t je;
@@ -319,7 +319,7 @@ int kube_exec_run(const struct kube_conn *conn, struct kube_exec_cred *out, stru
 		perr_set(e, "exec plugin \"%s\" wrote more than %u bytes", x->command, EXEC_MAX_OUT);
 		goto out;
 	}
-	rc = exec_decode(conn, ob.p ? ob.p : "", ob.len, out, e);
+	rc = kube_exec_decode(conn, ob.p ? ob.p : "", ob.len, out, e);
 out:
 	for (int i = 0; i < 2; i++) {
 		if (outp[i] >= 0)

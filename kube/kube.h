@@ -173,6 +173,11 @@ struct kube_exec_cred {
 int kube_exec_run(const struct kube_conn *conn, struct kube_exec_cred *out,
 		  struct perr *e);
 void kube_exec_cred_clear(struct kube_exec_cred *c);
+/* Decode a plugin's output (len bytes) for conn (whose exec names the
+ * plugin in messages) into *cred, checking apiVersion and kind against
+ * the configuration and the credential's fields. 0 / -1 with e set. */
+int kube_exec_decode(const struct kube_conn *conn, const char *out, size_t len,
+		     struct kube_exec_cred *cred, struct perr *e);
 
 /* The client: a connection plus what requests share (credential cache,
  * debug log, timeouts). One per thread. */
