@@ -5,6 +5,7 @@
 #include "tui/tui.h"
 #include "kube/kube.h"
 
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,3 +80,20 @@ struct kube_client *cli_connect(struct app *app, struct perr *e)
 	return c;
 }
 
+
+char *cli_model_label(const char *path)
+{
+	char *copy = xstrdup(path);
+	char *base = xstrdup(basename(copy));
+	free(copy);
+	char *dot = strrchr(base, '.');
+	if (dot && dot != base)
+		*dot = '\0';
+	for (char *p = base; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			*p = '-';
+	if (strlen(base) > 63)
+		base[63] = '\0';
+	return base;
+}

@@ -8,31 +8,11 @@
 #include "model/model.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern const struct command cmd_deploy_entry;
-
-/* The model's name for the podium.dev/model label: the file's base name
- * without its extension, made a valid label value. Caller frees. */
-static char *model_label(const char *path)
-{
-	char *copy = xstrdup(path);
-	char *base = xstrdup(basename(copy));
-	free(copy);
-	char *dot = strrchr(base, '.');
-	if (dot && dot != base)
-		*dot = '\0';
-	for (char *p = base; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-			*p = '-';
-	if (strlen(base) > 63)
-		base[63] = '\0';
-	return base;
-}
 
 static int cmd_deploy(struct app *app, int argc, char **argv)
 {
@@ -91,7 +71,7 @@ static int cmd_deploy(struct app *app, int argc, char **argv)
 		struct model *m = NULL;
 		if (model_load(model_path, NULL, &m, &e) < 0)
 			goto out;
-		label = model_label(model_path);
+		label = cli_model_label(model_path);
 		o.model = label;
 		o.model_sha256 = xstrdup(m->sha256);
 		model_free(m);

@@ -19,33 +19,12 @@
 #include "model/model.h"
 #include "tui/tui.h"
 
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern const struct command cmd_rollout_entry;
-
-/* The podium.dev/model label `podium deploy --model` gives a file: its
- * base name without the extension, made a valid label value. */
-static char *model_label(const char *path)
-{
-	char *copy = xstrdup(path);
-	char *base = xstrdup(basename(copy));
-	free(copy);
-	char *dot = strrchr(base, '.');
-	if (dot && dot != base)
-		*dot = '\0';
-	for (char *p = base; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		      *p == '.'))
-			*p = '-';
-	if (strlen(base) > 63)
-		base[63] = '\0';
-	return base;
-}
 
 /* "deploy/NAME" (deployment/, deployments/, deployments.apps/) or NAME:
  * the name, borrowed from s; NULL when it names another kind. */
@@ -297,7 +276,7 @@ int rollout_model(struct app *app, int argc, char **argv)
 	char sha[65];
 	memcpy(sha, m->sha256, sizeof sha);
 	model_free(m);
-	char *label = model_label(a.model);
+	char *label = cli_model_label(a.model);
 	char *cname = xasprintf("%s-canary", name);
 	char **targets = NULL;
 	int ntargets = 0;

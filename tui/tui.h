@@ -59,6 +59,10 @@ void cli_print_help(const struct command *cmd);
  * (insecure-skip-tls-verify) go to stderr. NULL with e set. */
 struct kube_client;
 struct kube_client *cli_connect(struct app *app, struct perr *e);
+/* The podium.dev/model label a model file gets (`deploy --model`,
+ * `rollout model`): its base name without the extension, made a valid
+ * label value. Caller frees. */
+char *cli_model_label(const char *path);
 
 
 /* ---- themes (theme.c): pure data, no curses ---------------------------- */
