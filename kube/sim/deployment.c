@@ -1079,7 +1079,7 @@ static int settled(struct sim *s, const json_t *d, const struct pod_group *g)
 	return sim_world_unchanged(sim_world(s), jstrp(d, "metadata.uid"), h);
 }
 
-static void sync_one(struct sim *s, json_t *stored, const struct pod_group *g)
+static void sync_one(struct sim *s, json_t *stored, struct pod_group *g)
 {
 	if (settled(s, stored, g))
 		return;
@@ -1186,40 +1186,6 @@ static void on_change(const struct sim_kind *k, const char *type, json_t *obj,
 void sim_deployment_sync(struct sim *s)
 {
 	struct sim_world *w = sim_world(s);
-	unsigned long long since = w->dep_rv;
-	w->dep_rv = sim_store_rv(s);
-	struct sim_dirty d;
-	sim_dirty_init(&d, DIRTY_MAX);
-	/* The deployments that changed, whose ReplicaSets changed, or whose
-	 * progress deadline is running. */
-	if (since && sim_world_changes(s, since, on_change, &d) == 0)
-		sim_dirty_mark_all(&d, &w->dep_timed);
-	else
-		d.overflow = 1;
-	if (d.overflow) {
-		sim_dirty_free(&d);
-		full_pass(s);
-		return;
-	}
-	const struct sim_kind *dk = sim_kind_find("apps", "deployments");
-	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
-	struct smap_ent *e;
-	for (size_t i = 0; (i = smap_next(&d.m, i, &e));) {
-		char *ns;
-		json_t *dep = sim_dirty_get(s, dk, e, &ns);
-		if (dep) {
-			struct pod_group g;
-			sim_collect_owned(s, rk, ns, e->key, &g);
-			json_incref(dep);
-			sync_one(s, dep, &g);
-			json_decref(dep);
-			for (size_t j = 0; j < g.n; j++)
-				json_decref(g.v[j]);
-			free(g.v);
-		} else {
-			smap_del(&w->dep_timed, e->key);
-		}
-		free(ns);
-	}
-	sim_dirty_free(&d);
+	sim_sync_changed(s, &w->dep_rv, &w->dep_timed, DIRTY_MAX, on_change, full_pass,
+			 sim_kind_find("apps", "deployments"), sim_kind_find("apps", "replicasets"), sync_one);
 }

@@ -365,42 +365,8 @@ static void full_pass(struct sim *s)
 void sim_replicaset_sync(struct sim *s)
 {
 	struct sim_world *w = sim_world(s);
-	unsigned long long since = w->rs_rv;
-	w->rs_rv = sim_store_rv(s);
-	struct sim_dirty d;
-	sim_dirty_init(&d, DIRTY_MAX);
-	/* As an informer-driven controller: only the ReplicaSets whose pods
-	 * or selves changed, and those waiting out minReadySeconds. */
-	if (since && sim_world_changes(s, since, on_change, &d) == 0)
-		sim_dirty_mark_all(&d, &w->rs_timed);
-	else
-		d.overflow = 1;
-	if (d.overflow) {
-		sim_dirty_free(&d);
-		full_pass(s);
-		return;
-	}
-	const struct sim_kind *rk = sim_kind_find("apps", "replicasets");
-	const struct sim_kind *pk = sim_kind_find("", "pods");
-	struct smap_ent *e;
-	for (size_t i = 0; (i = smap_next(&d.m, i, &e));) {
-		char *ns;
-		json_t *rs = sim_dirty_get(s, rk, e, &ns);
-		if (rs) {
-			struct pod_group g;
-			sim_collect_owned(s, pk, ns, e->key, &g);
-			json_incref(rs);
-			sync_rs(s, rs, &g);
-			json_decref(rs);
-			for (size_t j = 0; j < g.n; j++)
-				json_decref(g.v[j]);
-			free(g.v);
-		} else {
-			smap_del(&w->rs_timed, e->key);
-		}
-		free(ns);
-	}
-	sim_dirty_free(&d);
+	sim_sync_changed(s, &w->rs_rv, &w->rs_timed, DIRTY_MAX, on_change, full_pass,
+			 sim_kind_find("apps", "replicasets"), sim_kind_find("", "pods"), sync_rs);
 }
 
 struct owned {

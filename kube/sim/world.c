@@ -444,3 +444,45 @@ const void *sim_registry_model(struct sim *s, const char *image, size_t *len)
 	sim_registry_lookup(sim_world(s)->reg, image, &m, len);
 	return m;
 }
+
+void sim_sync_changed(struct sim *s, unsigned long long *since_rv, struct smap *timed,
+		      size_t max,
+		      void (*fn)(const struct sim_kind *k, const char *type, json_t *obj,
+				 void *ud),
+		      void (*full_pass)(struct sim *s), const struct sim_kind *owner,
+		      const struct sim_kind *child,
+		      void (*sync)(struct sim *s, json_t *obj, struct pod_group *g))
+{
+	unsigned long long since = *since_rv;
+	*since_rv = sim_store_rv(s);
+	struct sim_dirty d;
+	sim_dirty_init(&d, max);
+	if (since && sim_world_changes(s, since, fn, &d) == 0)
+		sim_dirty_mark_all(&d, timed);
+	else
+		d.overflow = 1;
+	if (d.overflow) {
+		sim_dirty_free(&d);
+		full_pass(s);
+		return;
+	}
+	struct smap_ent *e;
+	for (size_t i = 0; (i = smap_next(&d.m, i, &e));) {
+		char *ns;
+		json_t *obj = sim_dirty_get(s, owner, e, &ns);
+		if (obj) {
+			struct pod_group g;
+			sim_collect_owned(s, child, ns, e->key, &g);
+			json_incref(obj);
+			sync(s, obj, &g);
+			json_decref(obj);
+			for (size_t j = 0; j < g.n; j++)
+				json_decref(g.v[j]);
+			free(g.v);
+		} else {
+			smap_del(timed, e->key);
+		}
+		free(ns);
+	}
+	sim_dirty_free(&d);
+}

@@ -258,6 +258,19 @@ void sim_collect(struct sim *s, const struct sim_kind *k, const char *ns,
 /* Objects of kind k in ns whose controller's uid is uid (owned refs). */
 void sim_collect_owned(struct sim *s, const struct sim_kind *k, const char *ns,
 		       const char *uid, struct pod_group *out);
+
+/* An informer-style pass of one owner controller: the owners changed since
+ * *since_rv (fn marks them, from the store's history) or waiting in timed
+ * are synced one by one, each with the children (of kind child) it owns;
+ * when too many changed (more than max) or the history no longer reaches
+ * back, full_pass runs instead. An owner gone from the store leaves timed. */
+void sim_sync_changed(struct sim *s, unsigned long long *since_rv, struct smap *timed,
+		      size_t max,
+		      void (*fn)(const struct sim_kind *k, const char *type, json_t *obj,
+				 void *ud),
+		      void (*full_pass)(struct sim *s), const struct sim_kind *owner,
+		      const struct sim_kind *child,
+		      void (*sync)(struct sim *s, json_t *obj, struct pod_group *g));
 /* Pods grouped by their controller's uid: uid -> struct pod_group. */
 void sim_pod_index_build(struct sim *s, struct smap *idx);
 /* The same for any kind: objects grouped by controller uid. */
