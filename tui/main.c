@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 /* Global options: kubectl's flags, accepted before or after the command
  * name for commands that talk to a cluster. */
@@ -101,8 +103,21 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* Tokens, client keys and passwords live in this process's memory while it
+ * talks to a cluster: as ssh-agent does, make the process non-dumpable (no
+ * core file, and no other process of the same user may ptrace it or read
+ * /proc/PID/mem) and set its core size limit to zero for kernels that dump
+ * non-dumpable processes anyway (fs.suid_dumpable=2). */
+static void protect_memory(void)
+{
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
+	protect_memory();
 	struct app app;
 	memset(&app, 0, sizeof app);
 	app.argv0 = argv[0];
