@@ -454,6 +454,14 @@ char *kube_yaml_from_json(const char *json, size_t len, struct perr *e);
  * one as json (borrowed for the call) with the line it starts on and
  * returns 0 to go on, -1 to stop. src names the input in errors, which
  * give line and column. Node count and depth are bounded. 0 / -1. */
+/* The first document of a YAML text as JSON, converted as sigs.k8s.io/yaml
+ * converts it (go-yaml v2's YAML 1.1 typing of plain scalars, integral
+ * floats as integers, dates as timestamps, merge keys, keys made strings),
+ * which is both what kubectl sends and what the API server decodes. An
+ * empty text is JSON null. NULL with msg (msgsz bytes) holding go-yaml's
+ * or encoding/json's words for the fault ("yaml: line 3: ..."). The
+ * caller decrefs. */
+struct json_t *kube_yaml_first_json(const char *text, size_t len, char *msg, size_t msgsz);
 int kube_yaml_load_all(const char *src, const char *text, size_t len,
 		       int (*fn)(void *arg, struct json_t *doc, size_t line, struct perr *e),
 		       void *arg, struct perr *e);

@@ -22,40 +22,43 @@
 #include <strings.h>
 #include <yaml.h>
 
-#define YAML_MAX_NODES 2000000
-#define YAML_MAX_DEPTH 200
+#define YAML_MAX_NODES 2000000 /* values produced, aliases expanded */
+#define YAML_MAX_DEPTH 512
 
-/* ---- plain scalar resolution (go-yaml v2 resolve.go) ---- */
+/* ---- plain scalars, resolved as go-yaml v2 resolves them ---- */
 
-enum yscalar { Y_STR, Y_NULL, Y_BOOL, Y_INT, Y_REAL };
-
-static int is_null_word(const char *s)
+static int in_list(const char *s, const char *const *list)
 {
-	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
-}
-
-static int bool_word(const char *s)
-{
-	static const char *const t[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL };
-	static const char *const f[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL };
-	for (int i = 0; t[i]; i++)
-		if (!strcmp(s, t[i]))
+	for (; *list; list++)
+		if (!strcmp(s, *list))
 			return 1;
-	for (int i = 0; f[i]; i++)
-		if (!strcmp(s, f[i]))
-			return 0;
-	return -1;
+	return 0;
 }
 
-/* An integer in go-yaml's forms: decimal, 0x, 0o, 0b, leading-0 octal. */
+static const char *const yaml_true[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
+					 "on", "On", "ON", NULL };
+static const char *const yaml_false[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE",
+					  "off", "Off", "OFF", NULL };
+static const char *const yaml_null[] = { "", "~", "null", "Null", "NULL", NULL };
+static const char *const yaml_inf_nan[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
+					    "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
+
+/* strconv.ParseInt(s, 0, 64) after go-yaml drops '_': sign, then 0x, 0o,
+ * 0b or a leading 0 (octal). 1 with *v, 0 when s is not such an integer. */
 static int int_word(const char *s, long long *v)
 {
-	const char *p = s;
+	char buf[80];
+	size_t n = 0;
+	if (strlen(s) >= sizeof buf)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (*p != '_')
+			buf[n++] = *p;
+	buf[n] = '\0';
+	const char *p = buf;
 	int neg = 0;
 	if (*p == '+' || *p == '-')
 		neg = *p++ == '-';
-	if (!*p)
-		return 0;
 	int base = 10;
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		base = 16, p += 2;
@@ -81,21 +84,9 @@ static int int_word(const char *s, long long *v)
 	return 1;
 }
 
-static int real_word(const char *s, double *v)
+/* go-yaml's float syntax: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static int float_word(const char *s)
 {
-	if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF") || !strcmp(s, "+.inf")) {
-		*v = INFINITY;
-		return 1;
-	}
-	if (!strcmp(s, "-.inf") || !strcmp(s, "-.Inf") || !strcmp(s, "-.INF")) {
-		*v = -INFINITY;
-		return 1;
-	}
-	if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")) {
-		*v = NAN;
-		return 1;
-	}
-	/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
 	const char *p = s;
 	if (*p == '+' || *p == '-')
 		p++;
@@ -118,170 +109,316 @@ static int real_word(const char *s, double *v)
 		while (isdigit((unsigned char)*p))
 			p++;
 	}
-	if (*p)
+	return *p == '\0';
+}
+
+/* A date alone ("2001-12-14") is a timestamp to go-yaml. */
+static int date_word(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd";
+	if (strlen(s) != sizeof shape - 1)
 		return 0;
-	*v = strtod(s, NULL);
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return 0;
 	return 1;
 }
 
-static enum yscalar resolve(const char *s, long long *iv, double *rv)
+/* Whether a plain scalar s reads back as a string (and not null, a
+ * boolean, a number or a timestamp). */
+static int plain_is_string(const char *s)
 {
-	if (is_null_word(s))
-		return Y_NULL;
-	int b = bool_word(s);
-	if (b >= 0) {
-		*iv = b;
-		return Y_BOOL;
-	}
-	if (int_word(s, iv))
-		return Y_INT;
-	if (real_word(s, rv))
-		return Y_REAL;
-	return Y_STR;
+	long long iv;
+	return !in_list(s, yaml_null) && !in_list(s, yaml_true) && !in_list(s, yaml_false) &&
+	       !in_list(s, yaml_inf_nan) && !int_word(s, &iv) && !float_word(s) && !date_word(s);
 }
 
-/* ---- YAML document -> json ---- */
+/* ---- YAML document -> JSON, as sigs.k8s.io/yaml converts it ---- */
+
+/* What can go wrong converting a parsed document: the API server's words
+ * (go-yaml's and encoding/json's) and ours, for a person fixing a file. */
+enum yfault { YF_NONE, YF_DEPTH, YF_ALIASES, YF_INF_NAN, YF_KEY_TYPE, YF_MERGE, YF_ANCHOR, YF_UTF8 };
+static const struct {
+	const char *go, *ours;
+} yfault_text[] = {
+	[YF_NONE] = { "yaml: invalid document", "not a YAML document" },
+	[YF_DEPTH] = { "yaml: exceeded max depth", "nested deeper than 512 levels" },
+	[YF_ALIASES] = { "yaml: document contains excessive aliasing",
+			 "too many values (aliases expanding without bound?)" },
+	[YF_INF_NAN] = { "json: unsupported value: a YAML infinity or NaN",
+			 "an infinity or NaN cannot be represented in JSON: quote it to keep it a string" },
+	[YF_KEY_TYPE] = { "json: unsupported type: a mapping or sequence as a mapping key",
+			  "a mapping key must be a string, not a mapping or a list" },
+	[YF_MERGE] = { "yaml: map merge requires map or sequence of maps as the value",
+		       "a merge key (<<) takes a mapping or a list of mappings" },
+	[YF_ANCHOR] = { "yaml: unknown anchor", "an alias names an unknown anchor" },
+	[YF_UTF8] = { "yaml: invalid Unicode character", "a string is not valid UTF-8" },
+};
 
 struct yconv {
 	yaml_document_t *doc;
-	long budget;
-	struct perr *e;
-	const char *src;
+	long budget;         /* values left to produce */
+	enum yfault fault;   /* the first fault */
+	size_t line;         /* where it is, 1-based */
 };
+
+static json_t *yfail(struct yconv *c, yaml_node_t *n, enum yfault f)
+{
+	if (c->fault == YF_NONE) {
+		c->fault = f;
+		c->line = n ? n->start_mark.line + 1 : 0;
+	}
+	return NULL;
+}
+
+/* A number as encoding/json prints a float64: integral values as integers. */
+static json_t *json_number(double d)
+{
+	if (d == floor(d) && fabs(d) < 9007199254740992.0)
+		return json_integer((json_int_t)d);
+	return json_real(d);
+}
+
+static json_t *yconv_scalar(struct yconv *c, yaml_node_t *n)
+{
+	const char *s = (const char *)n->data.scalar.value;
+	size_t len = n->data.scalar.length;
+	/* libyaml's loader gives every untagged scalar the !!str tag, so only
+	 * the style tells a quoted string from a plain word; a NUL inside
+	 * keeps the bytes. */
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && strlen(s) == len) {
+		long long iv;
+		if (in_list(s, yaml_null))
+			return json_null();
+		if (in_list(s, yaml_true))
+			return json_true();
+		if (in_list(s, yaml_false))
+			return json_false();
+		if (in_list(s, yaml_inf_nan))
+			return yfail(c, n, YF_INF_NAN);
+		if ((isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '+') && int_word(s, &iv))
+			return json_integer(iv);
+		if (float_word(s)) {
+			double d = strtod(s, NULL);
+			return isinf(d) ? yfail(c, n, YF_INF_NAN) : json_number(d);
+		}
+		if (date_word(s)) { /* as time.Time marshals it */
+			char buf[32];
+			snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
+			return json_string(buf);
+		}
+	}
+	json_t *j = json_stringn(s, len);
+	return j ? j : yfail(c, n, YF_UTF8);
+}
+
+static json_t *yconv_node(struct yconv *c, yaml_node_t *n, int depth);
+
+/* A mapping key as sigs.k8s.io/yaml turns it into a JSON key. Caller frees. */
+static char *yconv_key(struct yconv *c, yaml_node_t *k)
+{
+	if (k->type != YAML_SCALAR_NODE) {
+		yfail(c, k, YF_KEY_TYPE);
+		return NULL;
+	}
+	json_t *v = yconv_scalar(c, k);
+	char *out = NULL;
+	if (!v)
+		return NULL;
+	if (json_is_string(v))
+		out = xstrndup(json_string_value(v), json_string_length(v));
+	else if (json_is_null(v))
+		out = xstrdup("null");
+	else if (json_is_boolean(v))
+		out = xstrdup(json_is_true(v) ? "true" : "false");
+	else if (json_is_integer(v))
+		out = xasprintf("%lld", (long long)json_integer_value(v));
+	else
+		out = xasprintf("%.17g", json_real_value(v));
+	json_decref(v);
+	return out;
+}
+
+/* The YAML merge key: src's entries not already in obj. */
+static int yconv_merge(struct yconv *c, json_t *obj, yaml_node_t *src, int depth)
+{
+	json_t *m = yconv_node(c, src, depth + 1);
+	if (!m)
+		return -1;
+	if (!json_is_object(m)) {
+		json_decref(m);
+		yfail(c, src, YF_MERGE);
+		return -1;
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach(m, k, v) if (!json_object_get(obj, k))
+		json_object_set(obj, k, v);
+	json_decref(m);
+	return 0;
+}
+
+static int is_merge_key(const yaml_node_t *k)
+{
+	return k && k->type == YAML_SCALAR_NODE && k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       !strcmp((const char *)k->data.scalar.value, "<<");
+}
+
+static json_t *yconv_mapping(struct yconv *c, yaml_node_t *n, int depth)
+{
+	json_t *obj = json_object();
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
+		if (!kn || !vn) {
+			yfail(c, n, YF_ANCHOR);
+			goto fail;
+		}
+		if (is_merge_key(kn)) {
+			/* a map, or a list of maps (earlier ones win); keys
+			 * set explicitly win over merged ones */
+			if (vn->type != YAML_SEQUENCE_NODE) {
+				if (yconv_merge(c, obj, vn, depth) < 0)
+					goto fail;
+				continue;
+			}
+			for (yaml_node_item_t *it = vn->data.sequence.items.start; it < vn->data.sequence.items.top;
+			     it++)
+				if (yconv_merge(c, obj, yaml_document_get_node(c->doc, *it), depth) < 0)
+					goto fail;
+			continue;
+		}
+		char *key = yconv_key(c, kn);
+		if (!key)
+			goto fail;
+		json_t *v = yconv_node(c, vn, depth + 1);
+		if (!v || json_object_set_new(obj, key, v) < 0) {
+			free(key);
+			yfail(c, kn, YF_UTF8);
+			goto fail;
+		}
+		free(key);
+	}
+	return obj;
+fail:
+	json_decref(obj);
+	return NULL;
+}
 
 static json_t *yconv_node(struct yconv *c, yaml_node_t *n, int depth)
 {
 	if (!n)
-		return json_null();
-	if (--c->budget < 0) {
-		perr_set(c->e, "%s: too many nodes (aliases expanding without bound?)", c->src);
+		return yfail(c, NULL, YF_ANCHOR);
+	if (depth > YAML_MAX_DEPTH)
+		return yfail(c, n, YF_DEPTH);
+	if (--c->budget < 0)
+		return yfail(c, n, YF_ALIASES);
+	if (n->type == YAML_SCALAR_NODE)
+		return yconv_scalar(c, n);
+	if (n->type == YAML_MAPPING_NODE)
+		return yconv_mapping(c, n, depth);
+	json_t *arr = json_array();
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		json_t *v = yconv_node(c, yaml_document_get_node(c->doc, *it), depth + 1);
+		if (!v) {
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(arr, v);
+	}
+	return arr;
+}
+
+/* Read documents one by one: 1 with *out (NULL at the end of the stream),
+ * 0 on a fault (f, line filled), consuming the caller's budget. */
+struct yreader {
+	yaml_parser_t parser;
+	long budget;
+	enum yfault fault;
+	int syntax;          /* the fault is the parser's */
+	size_t line, column; /* 1-based */
+};
+
+static int yreader_next(struct yreader *r, json_t **out, size_t *doc_line)
+{
+	yaml_document_t doc;
+	*out = NULL;
+	if (!yaml_parser_load(&r->parser, &doc)) {
+		r->syntax = 1;
+		r->line = r->parser.problem_mark.line + 1;
+		r->column = r->parser.problem_mark.column + 1;
+		return 0;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		yaml_document_delete(&doc);
+		return 1;
+	}
+	struct yconv c = { .doc = &doc, .budget = r->budget };
+	if (doc_line)
+		*doc_line = root->start_mark.line + 1;
+	*out = yconv_node(&c, root, 0);
+	r->budget = c.budget;
+	r->fault = c.fault;
+	r->line = c.line;
+	yaml_document_delete(&doc);
+	return *out != NULL;
+}
+
+json_t *kube_yaml_first_json(const char *text, size_t len, char *msg, size_t msgsz)
+{
+	struct yreader r = { .budget = YAML_MAX_NODES };
+	json_t *out = NULL;
+	if (!yaml_parser_initialize(&r.parser)) {
+		snprintf(msg, msgsz, "yaml: out of memory");
 		return NULL;
 	}
-	if (depth > YAML_MAX_DEPTH) {
-		perr_set(c->e, "%s, line %zu: nested deeper than %d levels", c->src,
-			 n->start_mark.line + 1, YAML_MAX_DEPTH);
-		return NULL;
+	yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
+	if (!yreader_next(&r, &out, NULL)) {
+		if (r.syntax)
+			snprintf(msg, msgsz, "yaml: line %zu: %s", r.line,
+				 r.parser.problem ? r.parser.problem : "invalid YAML");
+		else
+			snprintf(msg, msgsz, "%s", yfault_text[r.fault].go);
+	} else if (!out) {
+		out = json_null(); /* an empty text */
 	}
-	switch (n->type) {
-	case YAML_SCALAR_NODE: {
-		const char *s = (const char *)n->data.scalar.value;
-		size_t len = n->data.scalar.length;
-		/* libyaml's loader gives every untagged scalar the !!str tag, so
-		 * only the style tells a quoted string from a plain word. */
-		if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || strlen(s) != len) {
-			json_t *j = json_stringn(s, len);
-			if (!j)
-				perr_set(c->e, "%s, line %zu: a string is not valid UTF-8", c->src, n->start_mark.line + 1);
-			return j;
-		}
-		long long iv = 0;
-		double rv = 0;
-		switch (resolve(s, &iv, &rv)) {
-		case Y_NULL:
-			return json_null();
-		case Y_BOOL:
-			return json_boolean(iv);
-		case Y_INT:
-			return json_integer(iv);
-		case Y_REAL:
-			if (isnan(rv) || isinf(rv)) { /* JSON has no such numbers */
-				perr_set(c->e, "%s, line %zu: %s cannot be represented in JSON", c->src,
-					 n->start_mark.line + 1, s);
-				return NULL;
-			}
-			return json_real(rv);
-		default: {
-			json_t *j = json_stringn(s, len);
-			if (!j)
-				perr_set(c->e, "%s, line %zu: a string is not valid UTF-8", c->src, n->start_mark.line + 1);
-			return j;
-		}
-		}
-	}
-	case YAML_SEQUENCE_NODE: {
-		json_t *a = json_array();
-		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-			json_t *v = yconv_node(c, yaml_document_get_node(c->doc, *it), depth + 1);
-			if (!v) {
-				json_decref(a);
-				return NULL;
-			}
-			json_array_append_new(a, v);
-		}
-		return a;
-	}
-	case YAML_MAPPING_NODE: {
-		json_t *o = json_object();
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-			if (!k || k->type != YAML_SCALAR_NODE) {
-				perr_set(c->e, "%s, line %zu, column %zu: a mapping key must be a string", c->src,
-					 k ? k->start_mark.line + 1 : 0, k ? k->start_mark.column + 1 : 0);
-				json_decref(o);
-				return NULL;
-			}
-			json_t *v = yconv_node(c, yaml_document_get_node(c->doc, p->value), depth + 1);
-			if (!v) {
-				json_decref(o);
-				return NULL;
-			}
-			char *key = xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
-			if (json_object_set_new(o, key, v) < 0) {
-				perr_set(c->e, "%s, line %zu: a key is not valid UTF-8", c->src, k->start_mark.line + 1);
-				free(key);
-				json_decref(o);
-				return NULL;
-			}
-			free(key);
-		}
-		return o;
-	}
-	default:
-		return json_null();
-	}
+	yaml_parser_delete(&r.parser);
+	return out;
 }
 
 int kube_yaml_load_all(const char *src, const char *text, size_t len,
 		       int (*fn)(void *arg, struct json_t *doc, size_t line, struct perr *e),
 		       void *arg, struct perr *e)
 {
-	yaml_parser_t parser;
-	if (!yaml_parser_initialize(&parser)) {
+	struct yreader r = { .budget = YAML_MAX_NODES };
+	if (!yaml_parser_initialize(&r.parser)) {
 		perr_set(e, "%s: cannot start the YAML parser", src);
 		return -1;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
 	int rc = 0;
-	long budget = YAML_MAX_NODES;
 	for (;;) {
-		yaml_document_t doc;
-		if (!yaml_parser_load(&parser, &doc)) {
-			perr_set(e, "%s, line %zu, column %zu: %s%s%s", src, parser.problem_mark.line + 1,
-				 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML",
-				 parser.context ? " " : "", parser.context ? parser.context : "");
+		json_t *j;
+		size_t line = 0;
+		if (!yreader_next(&r, &j, &line)) {
+			if (r.syntax)
+				perr_set(e, "%s, line %zu, column %zu: %s%s%s", src, r.line, r.column,
+					 r.parser.problem ? r.parser.problem : "invalid YAML",
+					 r.parser.context ? " " : "", r.parser.context ? r.parser.context : "");
+			else
+				perr_set(e, "%s, line %zu: %s", src, r.line, yfault_text[r.fault].ours);
 			rc = -1;
 			break;
 		}
-		yaml_node_t *root = yaml_document_get_root_node(&doc);
-		if (!root) { /* the end of the stream */
-			yaml_document_delete(&doc);
+		if (!j) /* the end of the stream */
 			break;
-		}
-		struct yconv c = { .doc = &doc, .budget = budget, .e = e, .src = src };
-		size_t line = root->start_mark.line + 1;
-		json_t *j = yconv_node(&c, root, 0);
-		budget = c.budget;
-		yaml_document_delete(&doc);
-		if (!j) {
-			rc = -1;
-			break;
-		}
 		rc = fn(arg, j, line, e);
 		json_decref(j);
 		if (rc < 0)
 			break;
 	}
-	yaml_parser_delete(&parser);
+	yaml_parser_delete(&r.parser);
 	return rc;
 }
 
@@ -356,11 +493,8 @@ static int looks_like_base60(const char *s)
 /* A string that go-yaml would read back as something else is quoted. */
 static int emit_string(yaml_emitter_t *em, const char *s, size_t len)
 {
-	long long iv;
-	double rv;
 	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
-	if (strlen(s) == len && (resolve(s, &iv, &rv) != Y_STR || looks_like_timestamp(s) ||
-				 looks_like_base60(s)))
+	if (strlen(s) == len && (!plain_is_string(s) || looks_like_timestamp(s) || looks_like_base60(s)))
 		style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	else if (memchr(s, '\n', len))
 		style = YAML_LITERAL_SCALAR_STYLE;
