@@ -1166,12 +1166,22 @@ int infer_req_json_string(struct dbuf *b, const char *s)
 	return dbuf_append(b, "\"", 1);
 }
 
-/* A float that reads back as the same float. */
+/* A float that reads back as the same float (jfloat.c: snprintf's "%.9g"
+ * cost as much as the rest of the reply). */
 static void put_float(struct dbuf *b, float f)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof buf, "%.9g", (double)f);
-	dbuf_append(b, buf, (size_t)n);
+	char buf[JFLOAT_MAX];
+	dbuf_append(b, buf, (size_t)jfloat_format(buf, f));
+}
+
+/* A count or label: printf's parsing of a format is the slow part. */
+static void put_uint(struct dbuf *b, size_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	dbuf_append(b, p, (size_t)(buf + sizeof buf - p));
 }
 
 char *infer_req_v2_reply(const struct infer_req *r, const float *probs,
@@ -1190,10 +1200,12 @@ char *infer_req_v2_reply(const struct infer_req *r, const float *probs,
 	}
 	dbuf_puts(&b, ",\"outputs\":[");
 	if (r->outputs & INFER_OUT_PROBS) {
-		dbuf_printf(&b,
-			    "{\"name\":\"probabilities\",\"datatype\":\"FP32\","
-			    "\"shape\":[%zu,%d],\"data\":[",
-			    r->n, classes);
+		dbuf_puts(&b, "{\"name\":\"probabilities\",\"datatype\":"
+			      "\"FP32\",\"shape\":[");
+		put_uint(&b, r->n);
+		dbuf_append(&b, ",", 1);
+		put_uint(&b, (size_t)classes);
+		dbuf_puts(&b, "],\"data\":[");
 		for (size_t i = 0; i < r->n * (size_t)classes; i++) {
 			if (i)
 				dbuf_append(&b, ",", 1);
@@ -1203,17 +1215,20 @@ char *infer_req_v2_reply(const struct infer_req *r, const float *probs,
 		sep = ",";
 	}
 	if (r->outputs & INFER_OUT_LABEL) {
-		dbuf_printf(&b,
-			    "%s{\"name\":\"label\",\"datatype\":\"INT64\","
-			    "\"shape\":[%zu],\"data\":[",
-			    sep, r->n);
+		dbuf_puts(&b, sep);
+		dbuf_puts(&b, "{\"name\":\"label\",\"datatype\":\"INT64\","
+			      "\"shape\":[");
+		put_uint(&b, r->n);
+		dbuf_puts(&b, "],\"data\":[");
 		for (size_t i = 0; i < r->n; i++) {
 			const float *p = probs + i * (size_t)classes;
 			int best = 0;
 			for (int c = 1; c < classes; c++)
 				if (p[c] > p[best])
 					best = c;
-			dbuf_printf(&b, "%s%d", i ? "," : "", best);
+			if (i)
+				dbuf_append(&b, ",", 1);
+			put_uint(&b, (size_t)best);
 		}
 		dbuf_puts(&b, "]}");
 	}
