@@ -141,6 +141,18 @@ int dbuf_append(struct dbuf *b, const void *data, size_t n)
 	return 0;
 }
 
+int dbuf_reserve(struct dbuf *b, size_t n)
+{
+	if (b->max && b->len + n > b->max)
+		return -1;
+	if (b->len + n + 1 > b->cap) {
+		b->p = xrealloc(b->p, b->len + n + 1);
+		b->cap = b->len + n + 1;
+		b->p[b->len] = '\0';
+	}
+	return 0;
+}
+
 int dbuf_puts(struct dbuf *b, const char *s)
 {
 	return dbuf_append(b, s, strlen(s));

@@ -52,6 +52,10 @@ void dbuf_init(struct dbuf *b, size_t max);
 /* 0 on success, -1 when the cap would be exceeded (nothing appended). */
 int dbuf_append(struct dbuf *b, const void *data, size_t n);
 int dbuf_puts(struct dbuf *b, const char *s);
+/* Room for n more bytes at once (a size known in advance, such as a
+ * Content-Length), so appends up to it do not reallocate; -1 when that
+ * would pass the cap (nothing changes). */
+int dbuf_reserve(struct dbuf *b, size_t n);
 int dbuf_printf(struct dbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void dbuf_reset(struct dbuf *b);

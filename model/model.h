@@ -664,6 +664,14 @@ char *metrics_render(struct metrics *m);
 /* The label value of an endpoint ("infer", "live" ...). */
 const char *metrics_endpoint_name(enum metrics_endpoint ep);
 
+/* Floats as JSON text (jfloat.c). */
+#define JFLOAT_MAX 24 /* bytes jfloat_format may write, with the NUL */
+/* f as the shortest decimal of at most 9 significant digits that reads
+ * back as f, in %g's layout ("0.000123", "1.5e-05"); "null" for NaN and
+ * infinities, which JSON cannot hold. Writes at most JFLOAT_MAX bytes to
+ * out, NUL-terminated; returns the length. */
+int jfloat_format(char *out, float f);
+
 /* The HTTP model server (serve.c): KServe v2, v1 / TF-Serving REST and
  * /metrics on libmicrohttpd: a pool of threads, each with its own copy of
  * the model's network. */
@@ -686,6 +694,25 @@ struct serve;
 int serve_start(struct net *net, struct net_scaling sc, const char *sha256,
 		const struct serve_opts *o, struct serve **out,
 		struct perr *e);
+
+struct serve_model;
+
+/* The part of a server that can be shared: net's weights copied into
+ * o->threads networks, the model's name, version (from sha256, may be
+ * NULL), input shape and limits (o->name, max_batch, max_body; the address
+ * options are not looked at). 0 with *out (free with serve_model_free
+ * after every server using it has stopped), or -1 with e set. */
+int serve_model_new(struct net *net, struct net_scaling sc, const char *sha256,
+		    const struct serve_opts *o, struct serve_model **out,
+		    struct perr *e);
+/* Free a model made by serve_model_new; NULL is fine. */
+void serve_model_free(struct serve_model *m);
+/* Start a server answering with m (borrowed: it must outlive the server)
+ * on o's address, port and threads, with its own /metrics; several may
+ * share one m (a forward pass borrows one of m's networks, waiting when
+ * all are busy). 0, or -1 with e set. Stop with serve_stop(). */
+int serve_start_model(struct serve_model *m, const struct serve_opts *o,
+		      struct serve **out, struct perr *e);
 /* The port being listened on (useful with port 0). */
 int serve_port(const struct serve *s);
 /* The version the server reports ("1" when no checksum was given). */

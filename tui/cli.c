@@ -97,3 +97,39 @@ char *cli_model_label(const char *path)
 		base[63] = '\0';
 	return base;
 }
+
+int cli_parse_agreement(const char *s, double *fraction)
+{
+	/* Digits with one optional point, read as m / 10^k exactly (strtod
+	 * would take "inf", hex and spaces, and round 99.9 before the
+	 * division by 100): one division by an exact power of ten gives the
+	 * double nearest the share, as an agreement count / n is, so the two
+	 * compare as the exact values do. */
+	static const double p10[] = {1e0, 1e1,	1e2,  1e3,  1e4,  1e5,
+				     1e6, 1e7,	1e8,  1e9,  1e10, 1e11,
+				     1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+	size_t n = strlen(s);
+	int pct = n > 0 && s[n - 1] == '%', point = 0, digits = 0, k = 0;
+	unsigned long long m = 0;
+	if (pct)
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.' && !point) {
+			point = 1;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || ++digits > 15)
+			return -1;
+		m = m * 10 + (unsigned long long)(s[i] - '0');
+		k += point;
+	}
+	if (!digits)
+		return -1;
+	/* over 1 (m > 10^k) is a percentage even without the sign */
+	if (!pct && (double)m > p10[k])
+		pct = 1;
+	if (pct && (double)m > 100 * p10[k])
+		return -1;
+	*fraction = (double)m / p10[k + 2 * pct];
+	return 0;
+}

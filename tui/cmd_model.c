@@ -46,7 +46,7 @@ struct margs {
 	double lr, vsplit, min_agreement;
 };
 
-enum opt_kind { OPT_STR, OPT_LONG, OPT_DOUBLE };
+enum opt_kind { OPT_STR, OPT_LONG, OPT_DOUBLE, OPT_AGREEMENT };
 
 struct mopt {
 	const char *name;
@@ -104,7 +104,7 @@ static const struct mopt compare_opts[] = {
 	{ "test-images", 0, S(test_images) },
 	{ "test-labels", 0, S(test_labels) },
 	{ "limit", 0, L(limit) },
-	{ "min-agreement", 0, D(min_agreement) },
+	{ "min-agreement", 0, OPT_AGREEMENT, offsetof(struct margs, min_agreement) },
 	{ "top", 0, L(top) },
 	{ "live", 0, S(live) },
 	{ "samples", 0, L(samples) },
@@ -136,6 +136,11 @@ static int set_opt(const struct mopt *o, struct margs *a, const char *val)
 	errno = 0;
 	if (o->kind == OPT_STR) {
 		*(const char **)dst = val;
+		return 0;
+	}
+	if (o->kind == OPT_AGREEMENT) {
+		if (cli_parse_agreement(val, (double *)dst) < 0)
+			return cli_usage(&cmd_model_entry, CLI_AGREEMENT_USAGE, val);
 		return 0;
 	}
 	if (o->kind == OPT_LONG) {
@@ -806,8 +811,6 @@ static int compare_live(struct margs *a)
 		return cli_usage(&cmd_model_entry, "-o must be table or json");
 	if (a->npos != 1)
 		return cli_usage(&cmd_model_entry, "compare --live needs one model");
-	if (a->min_agreement != -1 && (a->min_agreement < 0 || a->min_agreement > 1))
-		return cli_usage(&cmd_model_entry, "--min-agreement must be in [0, 1]");
 	if (a->samples < 0 || a->concurrency < 0 || a->batch < 1 || a->top < 0)
 		return cli_usage(&cmd_model_entry,
 				 "--samples, --concurrency, --batch and --top must be positive");
@@ -838,8 +841,6 @@ static int cmd_compare(struct margs *a)
 		return compare_live(a);
 	if (a->npos != 2)
 		return cli_usage(&cmd_model_entry, "compare needs two models");
-	if (a->min_agreement != -1 && (a->min_agreement < 0 || a->min_agreement > 1))
-		return cli_usage(&cmd_model_entry, "--min-agreement must be in [0, 1]");
 	if (a->top < 0 || a->limit < 0)
 		return cli_usage(&cmd_model_entry, "--top and --limit must not be negative");
 	int rc = set_threads(a);
@@ -1121,7 +1122,8 @@ const struct command cmd_model_entry = {
 		"The data directory defaults to " FASHION_MNIST_DIR ".\n"
 		"A model is a safetensors file (man podium-model); a PyTorch state_dict\n"
 		"without podium metadata loads with --arch (default keras-mnist).\n"
-		"compare exits 1 when agreement is below --min-agreement (a fraction, 0-1).\n"
+		"compare exits 1 when agreement is below --min-agreement (99.5 or 99.5% is a\n"
+		"percentage, 0.995 a fraction).\n"
 		"compare --live sends the test images to the Deployment's pods through the\n"
 		"API server's service proxy and compares their answers with MODEL's.",
 	.kube_globals = 0,

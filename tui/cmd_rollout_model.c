@@ -105,7 +105,7 @@ out:
 struct rm_args {
 	const char *name, *image, *model, *data, *test_images, *test_labels;
 	long canary_replicas, samples, batch, concurrency;
-	double min_agreement; /* percent */
+	double min_agreement; /* a fraction, 0..1 */
 	long timeout_ms;
 };
 
@@ -218,14 +218,9 @@ static int rm_parse(int argc, char **argv, struct rm_args *a)
 						 "(30s, 5m), not '%s'",
 						 v);
 		} else if (!strcmp(o, "--min-agreement")) {
-			char *end;
-			a->min_agreement = strtod(v, &end);
-			if (!*v || (*end && strcmp(end, "%")) ||
-			    a->min_agreement < 0 || a->min_agreement > 100)
+			if (cli_parse_agreement(v, &a->min_agreement) < 0)
 				return cli_usage(&cmd_rollout_entry,
-						 "--min-agreement needs a "
-						 "percentage (0-100), not '%s'",
-						 v);
+						 CLI_AGREEMENT_USAGE, v);
 		}
 		if (rc)
 			return rc;
@@ -249,7 +244,7 @@ int rollout_model(struct app *app, int argc, char **argv)
 		.samples = 1000,
 		.batch = 64,
 		.concurrency = 4,
-		.min_agreement = 99.5,
+		.min_agreement = 0.995,
 		.timeout_ms = 300000,
 	};
 	int rc = rm_parse(argc, argv, &a);
@@ -395,7 +390,8 @@ int rollout_model(struct app *app, int argc, char **argv)
 		goto out;
 	}
 	double pct = 100 * res.agreement;
-	int pass = res.answered == res.n && res.n > 0 && pct >= a.min_agreement;
+	int pass = res.answered == res.n && res.n > 0 &&
+		   res.agreement >= a.min_agreement;
 	putchar('\n');
 	if (!pass) {
 		if (res.answered < res.n)
@@ -404,7 +400,7 @@ int rollout_model(struct app *app, int argc, char **argv)
 		else
 			step("refused: agreement %.2f%% is below "
 			     "--min-agreement %.2f%%",
-			     pct, a.min_agreement);
+			     pct, 100 * a.min_agreement);
 		remove_canary(c, ns, cname, a.timeout_ms);
 		char *now =
 			sanitize_text(main_d.image, strlen(main_d.image), 0);
@@ -415,7 +411,7 @@ int rollout_model(struct app *app, int argc, char **argv)
 		goto out;
 	}
 	step("agreement %.2f%% >= %.2f%%: promoting deployment/%s to %s", pct,
-	     a.min_agreement, name, a.image);
+	     100 * a.min_agreement, name, a.image);
 	dop.canary = 0;
 	dop.replicas = main_d.replicas;
 	free(report);

@@ -63,6 +63,15 @@ struct kube_client *cli_connect(struct app *app, struct perr *e);
  * `rollout model`): its base name without the extension, made a valid
  * label value. Caller frees. */
 char *cli_model_label(const char *path);
+/* --min-agreement's value as a fraction 0..1: "99.5" or "99.5%" is a
+ * percentage (a value over 1, or any value ending in '%'), "0.995" or "1"
+ * a fraction. 0, or -1 for anything else (negative, over 100, not a
+ * number, more than 15 digits); *fraction is untouched then. */
+int cli_parse_agreement(const char *s, double *fraction);
+/* The usage line for a refused --min-agreement value (one %s: it). */
+#define CLI_AGREEMENT_USAGE                                                    \
+	"--min-agreement takes a percentage (99.5 or 99.5%%) or a fraction "   \
+	"(0.995), from 0 to 100%%, not '%s'"
 
 
 /* ---- themes (theme.c): pure data, no curses ---------------------------- */

@@ -5,9 +5,10 @@
  * /api/v1/namespaces/NS/pods/NAME[:PORT]/proxy/PATH to the pod itself.
  * A pod whose image holds a model (the simulated registry) answers with
  * `podium serve` itself: one model server per distinct model file and
- * served name, started in process on a loopback port the first time a
- * request needs it and kept until the cluster goes, so its requests, error
- * messages and /metrics are exactly the model server's. Anything else
+ * served name, loaded the first time a request needs it, and one server
+ * per pod over it (its own loopback port and /metrics, as a real pod's
+ * counters are its own), kept until the cluster goes, so its requests,
+ * error messages and /metrics are exactly the model server's. Anything else
  * behind a proxy refuses the connection, in the real API server's words.
  */
 #define _GNU_SOURCE
@@ -30,17 +31,28 @@
 /* Largest answer taken from a model server (a batch of 4096 is ~1 MB). */
 #define PROXY_MAX_ANSWER (16u << 20)
 
-struct served {
+/* A model loaded once for every pod serving it under one name. */
+struct served_model {
 	char sha[65];
 	char *name;
+	struct serve_model *m;
+};
+
+/* One pod's model server: its own port and /metrics, as a real pod has,
+ * over the shared model's networks. */
+struct served_pod {
+	char *uid;
+	struct serve_model *m; /* borrowed from sim_served's models */
 	struct serve *srv;
 	int port;
 };
 
 struct sim_served {
 	pthread_mutex_t mu;
-	struct served *v;
-	size_t n;
+	struct served_model *models;
+	size_t nmodels;
+	struct served_pod *pods;
+	size_t npods;
 	/* Round robin over a Service's addresses; atomic, so picking one
 	 * under the sim lock never waits for a model being loaded. */
 	atomic_ullong rr;
@@ -57,11 +69,17 @@ void sim_served_free(struct sim_served *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		serve_stop(s->v[i].srv, 0);
-		free(s->v[i].name);
+	/* the servers first: they borrow the models */
+	for (size_t i = 0; i < s->npods; i++) {
+		serve_stop(s->pods[i].srv, 0);
+		free(s->pods[i].uid);
 	}
-	free(s->v);
+	for (size_t i = 0; i < s->nmodels; i++) {
+		serve_model_free(s->models[i].m);
+		free(s->models[i].name);
+	}
+	free(s->pods);
+	free(s->models);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -218,41 +236,71 @@ void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps)
 	}
 }
 
-/* The running model server for (model bytes, name): started on first use.
- * Its port, or -1 with e set. */
-static int served_port(struct sim_served *sv, const void *bytes, size_t len,
-		       const char *name, struct perr *e)
+/* The model for (bytes, name), loaded on first use (sv->mu held); NULL
+ * with e set. */
+static struct serve_model *served_model(struct sim_served *sv,
+					const void *bytes, size_t len,
+					const char *name, struct perr *e)
 {
 	char sha[65];
 	sha256_hex(bytes, len, sha);
-	pthread_mutex_lock(&sv->mu);
-	int port = -1;
-	for (size_t i = 0; i < sv->n; i++)
-		if (!strcmp(sv->v[i].sha, sha) &&
-		    !strcmp(sv->v[i].name, name)) {
-			port = sv->v[i].port;
-			goto out;
-		}
+	for (size_t i = 0; i < sv->nmodels; i++)
+		if (!strcmp(sv->models[i].sha, sha) &&
+		    !strcmp(sv->models[i].name, name))
+			return sv->models[i].m;
 	struct model *m = NULL;
 	if (sim_model_from_bytes(bytes, len, &m, e) < 0)
-		goto out;
+		return NULL;
 	struct serve_opts o = {
-		.listen = "127.0.0.1",
-		.port = 0,
 		.name = name,
 		.threads = 2,
 		.max_batch = 1024,
 	};
-	struct serve *srv = NULL;
-	if (serve_start(m->net, m->scaling, m->sha256, &o, &srv, e) == 0) {
-		sv->v = xrealloc(sv->v, (sv->n + 1) * sizeof *sv->v);
-		struct served *d = &sv->v[sv->n++];
+	struct serve_model *sm = NULL;
+	if (serve_model_new(m->net, m->scaling, m->sha256, &o, &sm, e) == 0) {
+		sv->models = xrealloc(sv->models,
+				      (sv->nmodels + 1) * sizeof *sv->models);
+		struct served_model *d = &sv->models[sv->nmodels++];
 		memcpy(d->sha, sha, sizeof d->sha);
 		d->name = xstrdup(name);
+		d->m = sm;
+	}
+	model_free(m);
+	return sm;
+}
+
+/* The running model server of the pod with uid, serving (model bytes,
+ * name): started on first use, kept until the cluster goes. Pods of one
+ * model share its networks but each counts its own requests. Its port,
+ * or -1 with e set. */
+static int served_port(struct sim_served *sv, const char *uid,
+		       const void *bytes, size_t len, const char *name,
+		       struct perr *e)
+{
+	pthread_mutex_lock(&sv->mu);
+	int port = -1;
+	struct serve_model *m = served_model(sv, bytes, len, name, e);
+	if (!m)
+		goto out;
+	for (size_t i = 0; i < sv->npods; i++)
+		if (sv->pods[i].m == m && !strcmp(sv->pods[i].uid, uid)) {
+			port = sv->pods[i].port;
+			goto out;
+		}
+	struct serve_opts o = {
+		.listen = "127.0.0.1",
+		.port = 0,
+		.threads = 2,
+	};
+	struct serve *srv = NULL;
+	if (serve_start_model(m, &o, &srv, e) == 0) {
+		sv->pods = xrealloc(sv->pods, (sv->npods + 1) * sizeof *sv->pods);
+		struct served_pod *d = &sv->pods[sv->npods++];
+		d->uid = xstrdup(uid);
+		d->m = m;
 		d->srv = srv;
 		d->port = port = serve_port(srv);
 	}
-	model_free(m);
 out:
 	pthread_mutex_unlock(&sv->mu);
 	return port;
@@ -280,6 +328,7 @@ static void split_name(const char *id, char *name, size_t nn, char *port,
  * the pod runs there (model bytes copied, or none). */
 struct target {
 	char ip[64];
+	char uid[64]; /* the pod's */
 	int port;
 	void *model; /* owned */
 	size_t len;
@@ -293,8 +342,10 @@ static void target_pod(struct sim *s, const json_t *pod, int port,
 {
 	json_t *spec = json_object_get(pod, "spec");
 	json_t *status = json_object_get(pod, "status");
+	const char *uid = jstr(json_object_get(pod, "metadata"), "uid");
 	snprintf(t->ip, sizeof t->ip, "%s",
 		 jstr(status, "podIP") ? jstr(status, "podIP") : "");
+	snprintf(t->uid, sizeof t->uid, "%s", uid ? uid : "");
 	t->port = port;
 	size_t i;
 	json_t *c;
@@ -538,7 +589,9 @@ void sim_api_proxy(struct sim_request *rq, struct sim_resp *r)
 	if (rc < 0)
 		goto status;
 	struct perr e = {{0}};
-	int port = t.model ? served_port(sv, t.model, t.len, t.l.name, &e) : -1;
+	int port = t.model ? served_port(sv, t.uid, t.model, t.len, t.l.name,
+					 &e)
+			   : -1;
 	if (port < 0) {
 		/* Nothing listens there: the dial is refused. */
 		sim_status_set(&st, 503, "ServiceUnavailable",

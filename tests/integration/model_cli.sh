@@ -64,6 +64,25 @@ grep -q '^agreement  100.00% (500/500)' "$T/cmp" || fail "self agreement: $(cat 
 "$PODIUM" model compare "$T/a.st" "$T/b.st" --limit 500 --min-agreement 0.999 >"$T/cmp2" 2>"$T/err"
 [ $? -eq 1 ] || fail "two seeds at --min-agreement 0.999 must exit 1"
 grep -q 'below --min-agreement' "$T/err" || fail "no agreement message: $(cat "$T/err")"
+# --min-agreement reads a percentage or a fraction the same way in
+# model compare and rollout model: 99.9, 99.9% and 0.999 are one threshold.
+for x in 99.9 99.9% 0.999; do
+	"$PODIUM" model compare "$T/a.st" "$T/b.st" --limit 500 --min-agreement $x >/dev/null 2>"$T/err"
+	[ $? -eq 1 ] || fail "two seeds at --min-agreement $x must exit 1"
+	grep -q 'below --min-agreement 99.90%' "$T/err" || fail "--min-agreement $x: $(cat "$T/err")"
+done
+"$PODIUM" model compare "$T/a.st" "$T/a.st" --limit 100 --min-agreement 100% >/dev/null ||
+	fail "self compare at 100%"
+"$PODIUM" model compare "$T/a.st" "$T/b.st" --limit 100 --min-agreement 1% >/dev/null ||
+	fail "two seeds at 1% must pass"
+for x in -1 101 100.5% 1e2 abc ""; do
+	for cmd in "model compare $T/a.st $T/b.st" "rollout model m --image r:1 --model $T/a.st"; do
+		"$PODIUM" $cmd --min-agreement "$x" >/dev/null 2>"$T/err"
+		[ $? -eq 2 ] || fail "$cmd --min-agreement '$x' must be a usage error"
+		[ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^podium: --min-agreement takes a percentage" "$T/err" ||
+			fail "$cmd --min-agreement '$x': $(cat "$T/err")"
+	done
+done
 grep -q '^disagree on [1-9]' "$T/cmp2" || fail "no disagreements listed"
 "$PODIUM" model compare "$T/a.st" "$T/b.st" --limit 200 -o json >"$T/cmp.json" || fail "compare json"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['images']==200 and len(d['disagree'])==200-d['agree'] and len(d['largest_differences'])==10" "$T/cmp.json" ||

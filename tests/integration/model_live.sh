@@ -137,6 +137,21 @@ out=$(kubectl create --raw /api/v1/namespaces/default/services/fash:8080/proxy/v
 p=$(kubectl get pods -l app.kubernetes.io/name=fash -o jsonpath='{.items[0].metadata.name}')
 m=$(kubectl get --raw "/api/v1/namespaces/default/pods/$p:8080/proxy/metrics") || fail "metrics"
 grep -q "^podium_model_info{model=\"A\".*sha256=\"$sum\"" <<<"$m" || fail "metrics: $m"
+# each pod counts its own requests (one loaded model, a server per pod):
+# three readiness checks on one pod show there and not on another
+p2=$(kubectl get pods -l app.kubernetes.io/name=fash -o jsonpath='{.items[1].metadata.name}')
+for _ in 1 2 3; do
+	kubectl get --raw "/api/v1/namespaces/default/pods/$p:8080/proxy/v2/models/A/ready" >/dev/null ||
+		fail "ready through the pod proxy"
+done
+kubectl get --raw "/api/v1/namespaces/default/pods/$p2:8080/proxy/v2/health/live" >/dev/null ||
+	fail "live through the pod proxy"
+ready_count() { # POD: its podium_requests_total for model_ready 200 (0 when absent)
+	kubectl get --raw "/api/v1/namespaces/default/pods/$1:8080/proxy/metrics" |
+		awk '/^podium_requests_total\{endpoint="model_ready",code="200"\}/ { n = $2 } END { print n + 0 }'
+}
+n1=$(ready_count "$p") n2=$(ready_count "$p2")
+[ "$n1" = 3 ] && [ "$n2" = 0 ] || fail "per-pod counters: $p has $n1 ready requests, $p2 has $n2"
 # nothing listens on port 80 of a model pod, nor on an nginx pod here
 out=$(kubectl get --raw "/api/v1/namespaces/default/pods/$p/proxy/" 2>&1) && fail "port 80 answered"
 grep -q 'error trying to reach service: dial tcp [0-9.]*:80: connect: connection refused' <<<"$out" ||

@@ -23,6 +23,31 @@ static void test_perr_first_wins(void **state)
 	perr_set(NULL, "no crash");
 }
 
+/* dbuf_reserve makes room once: appends up to it keep the same block;
+ * past the cap it refuses and changes nothing. */
+static void test_dbuf_reserve(void **state)
+{
+	(void)state;
+	struct dbuf b;
+	dbuf_init(&b, 100);
+	assert_int_equal(dbuf_puts(&b, "ab"), 0);
+	assert_int_equal(dbuf_reserve(&b, 99), -1);
+	assert_string_equal(b.p, "ab");
+	assert_int_equal(dbuf_reserve(&b, 90), 0);
+	char *block = b.p;
+	for (int i = 0; i < 90; i++)
+		assert_int_equal(dbuf_append(&b, "x", 1), 0);
+	assert_ptr_equal(b.p, block);
+	assert_int_equal(b.len, 92);
+	assert_int_equal(b.p[92], '\0');
+	assert_int_equal(dbuf_append(&b, "123456789", 9), -1);
+	dbuf_free(&b);
+	dbuf_init(&b, 0);
+	assert_int_equal(dbuf_reserve(&b, 5), 0);
+	assert_string_equal(b.p, "");
+	dbuf_free(&b);
+}
+
 static void test_dbuf_cap(void **state)
 {
 	(void)state;
@@ -70,6 +95,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perr_first_wins),
 		cmocka_unit_test(test_dbuf_cap),
+		cmocka_unit_test(test_dbuf_reserve),
 		cmocka_unit_test(test_sanitize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

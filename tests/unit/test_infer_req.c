@@ -466,6 +466,68 @@ static void test_v2_extras(void **state)
 	infer_req_free(NULL);
 }
 
+/* The run of small integers (no spaces) is read as the general path reads
+ * the same values with a space after each comma: same floats, same
+ * refusals with the same messages. */
+static void test_integer_runs(void **state)
+{
+	(void)state;
+	const struct infer_spec sp = {1, 2, 3, 1, 0, 2};
+	static const char *const data[] = {
+		"0,0,12,255,7,1",     "0,01,2,3,4,5",	 "1,2.5,3,1e2,4,5",
+		"1,256,3,99999,4,5",  "1,100000,3,4,5,6", "1,-1,3,4,5,6",
+		"1,2,3,4,5,6,7",      "1,2,3,4,5",	 "1,2,3,4,5,",
+		"1,2,3,4,5,6e",	      "9,8,7,6,5,0.5",	 "1,2,3,4,5,00",
+	};
+	static const char *const types[] = {"UINT8", "FP32"};
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < sizeof data / sizeof *data; i++) {
+			char *spaced = xmalloc(2 * strlen(data[i]) + 1), *o = spaced;
+			for (const char *c = data[i]; *c; c++) {
+				*o++ = *c;
+				if (*c == ',')
+					*o++ = ' ';
+			}
+			*o = '\0';
+			char *a = xasprintf("{\"inputs\":[{\"name\":\"x\",\"shape\":"
+					    "[1,6],\"datatype\":\"%s\",\"data\":[%s]}]}",
+					    types[t], data[i]);
+			char *b = xasprintf("{\"inputs\":[{\"name\":\"x\",\"shape\":"
+					    "[1,6],\"datatype\":\"%s\",\"data\":[%s]}]}",
+					    types[t], spaced);
+			struct infer_req ra, rb;
+			struct perr ea = {{0}}, eb = {{0}};
+			int rca = infer_req_parse_v2(&sp, a, strlen(a), &ra, &ea);
+			int rcb = infer_req_parse_v2(&sp, b, strlen(b), &rb, &eb);
+			if (rca != rcb)
+				fail_msg("%s %s: %d, spaced %d", types[t], data[i], rca,
+					 rcb);
+			if (rca == 0) {
+				assert_int_equal(ra.n, 1);
+				assert_memory_equal(ra.x, rb.x, 6 * sizeof *ra.x);
+			} else if (strncmp(ea.msg, "not JSON", 8) != 0 &&
+				   strcmp(ea.msg, eb.msg) != 0) {
+				/* syntax messages give byte offsets, which
+				 * the spaces move */
+				fail_msg("%s: \"%s\" vs \"%s\"", data[i], ea.msg,
+					 eb.msg);
+			}
+			infer_req_free(&ra);
+			infer_req_free(&rb);
+			free(a);
+			free(b);
+			free(spaced);
+		}
+	/* and a value past 255 is named by its element in a UINT8 run */
+	const char *body = "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,6],"
+			   "\"datatype\":\"UINT8\",\"data\":[0,0,0,0,300,0]}]}";
+	struct infer_req r;
+	struct perr e = {{0}};
+	assert_int_equal(infer_req_parse_v2(&sp, body, strlen(body), &r, &e), -1);
+	assert_string_equal(e.msg,
+			    "UINT8 data must be integers 0..255: element 4 is 300");
+}
+
 static void test_replies(void **state)
 {
 	(void)state;
@@ -540,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_v2_nhwc_transpose),
 		cmocka_unit_test(test_v1_layouts_agree),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_integer_runs),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_v2_extras),
 		cmocka_unit_test(test_replies),
