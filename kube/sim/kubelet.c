@@ -960,6 +960,14 @@ static int scan_pod(json_t *pod, void *ud)
 	return 0;
 }
 
+/* A pod this kubelet ran is gone: its state, and its model server if it
+ * served one. */
+static void pod_gone(struct sim_world *w, const char *uid)
+{
+	sim_served_forget(w->served, uid);
+	smap_del(&w->pods, uid);
+}
+
 static void act(struct sim *s, struct scan *sc, const char *ns,
 		const char *name)
 {
@@ -998,7 +1006,7 @@ static void act(struct sim *s, struct scan *sc, const char *ns,
 		struct sim_status st = { 0 };
 		sim_store_remove(s, pk, ns, name, &st);
 		sim_status_clear(&st);
-		smap_del(&w->pods, uid);
+		pod_gone(w, uid);
 		return;
 	}
 	for (int i = 0; i < ps->nctr; i++)
@@ -1031,7 +1039,7 @@ static void on_change(const struct sim_kind *k, const char *type, json_t *pod,
 	if (!uid)
 		return;
 	if (!strcmp(type, "DELETED")) {
-		smap_del(&sc->w->pods, uid);
+		pod_gone(sc->w, uid);
 		return;
 	}
 	struct pod_state *ps = smap_get(&sc->w->pods, uid);
@@ -1077,7 +1085,7 @@ static void full_scan(struct sim *s, struct scan *sc)
 		}
 	}
 	for (size_t i = 0; i < ngone; i++) {
-		smap_del(&w->pods, gone[i]);
+		pod_gone(w, gone[i]);
 		free(gone[i]);
 	}
 	free(gone);

@@ -238,6 +238,23 @@ void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps)
 
 /* The model for (bytes, name), loaded on first use (sv->mu held); NULL
  * with e set. */
+void sim_served_forget(struct sim_served *s, const char *uid)
+{
+	if (!s || !uid)
+		return;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->npods;) {
+		if (strcmp(s->pods[i].uid, uid)) {
+			i++;
+			continue;
+		}
+		serve_stop(s->pods[i].srv, 0);
+		free(s->pods[i].uid);
+		s->pods[i] = s->pods[--s->npods];
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
 static struct serve_model *served_model(struct sim_served *sv,
 					const void *bytes, size_t len,
 					const char *name, struct perr *e)
@@ -270,7 +287,7 @@ static struct serve_model *served_model(struct sim_served *sv,
 }
 
 /* The running model server of the pod with uid, serving (model bytes,
- * name): started on first use, kept until the cluster goes. Pods of one
+ * name): started on first use, stopped when the pod goes. Pods of one
  * model share its networks but each counts its own requests. Its port,
  * or -1 with e set. */
 static int served_port(struct sim_served *sv, const char *uid,

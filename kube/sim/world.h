@@ -304,6 +304,8 @@ char *sim_builder_ref(const json_t *ctr, int kaniko);
 int sim_builder_checksum(const json_t *init, char out[65]);
 struct sim_served *sim_served_new(void);
 void sim_served_free(struct sim_served *s);
+/* The pod with uid is gone: stop its model server, if it has one. */
+void sim_served_forget(struct sim_served *s, const char *uid);
 void sim_modelpod_admit(struct sim *s, const json_t *pod, struct pod_state *ps);
 /* Whether a model container's httpGet probe reaches its server on a path
  * the server answers 200 (pure, for tests). */

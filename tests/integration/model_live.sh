@@ -152,6 +152,15 @@ ready_count() { # POD: its podium_requests_total for model_ready 200 (0 when abs
 }
 n1=$(ready_count "$p") n2=$(ready_count "$p2")
 [ "$n1" = 3 ] && [ "$n2" = 0 ] || fail "per-pod counters: $p has $n1 ready requests, $p2 has $n2"
+# a pod's model server goes with the pod: deleting the two pods that
+# served stops their servers (two threads each) in the cluster's process
+tasks() { ls "/proc/${SIM_PIDS[0]}/task" | wc -l; }
+t0=$(tasks)
+kubectl delete pod "$p" "$p2" --wait >/dev/null || fail "delete the served pods"
+for _ in $(seq 100); do [ "$(tasks)" -le $((t0 - 4)) ] && break; sleep 0.1; done
+[ "$(tasks)" -le $((t0 - 4)) ] || fail "model servers outlive their pods: $t0 threads before, $(tasks) after"
+kubectl rollout status deploy/fash --timeout 60s >/dev/null || fail "fash never became ready again"
+p=$(kubectl get pods -l app.kubernetes.io/name=fash -o jsonpath='{.items[0].metadata.name}')
 # nothing listens on port 80 of a model pod, nor on an nginx pod here
 out=$(kubectl get --raw "/api/v1/namespaces/default/pods/$p/proxy/" 2>&1) && fail "port 80 answered"
 grep -q 'error trying to reach service: dial tcp [0-9.]*:80: connect: connection refused' <<<"$out" ||
