@@ -22,7 +22,8 @@
 # Root is needed (buildah's vfs storage, debootstrap, namespaces). All
 # state lives in one temporary directory with buildah's own storage in it,
 # removed on exit with every container and image: each run starts afresh
-# and leaves nothing behind (PODIUM_IMAGE_KEEP=1 keeps the directory).
+# and leaves nothing behind (PODIUM_IMAGE_KEEP=1 keeps the directory: its
+# logs, model and request bodies; the images go all the same).
 # It downloads ~150 MB of Debian packages and takes minutes, so `make
 # image` runs it, not `make test` or CI. Figures: build times, image sizes
 # (unpacked, and gzip-compressed as a registry would hold them), the first
