@@ -32,6 +32,7 @@ set -euo pipefail
 
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+case $BUILD in /*) BDIR=$BUILD ;; *) BDIR=$TOP/$BUILD ;; esac
 SUITE=bookworm                              # Debian 12
 BASE_REF=docker.io/library/debian:12-slim   # what the Dockerfile's FROM names
 RUNTIME_REF=localhost/podium-runtime:check
@@ -63,7 +64,7 @@ if [ -n "$missing" ]; then
 fi
 buildah --version
 make -C "$TOP" -s -j2 BUILD="$BUILD" "$BUILD/podium" "$BUILD/image-dockerfile"
-PODIUM=$TOP/$BUILD/podium
+PODIUM=$BDIR/podium
 
 # The mirror this host's apt reaches for bookworm and its security suite
 # (DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR override).
@@ -208,7 +209,7 @@ mkdir "$WORK/ctx"
 "$PODIUM" model train --data $DATA --limit 6000 --epochs 1 -o "$WORK/ctx/model.safetensors" \
 	>"$WORK/train.log" 2>&1 || { cat "$WORK/train.log"; fail "podium model train"; }
 SHA=$(sha256sum "$WORK/ctx/model.safetensors" | cut -c1-64)
-"$TOP/$BUILD/image-dockerfile" "$RUNTIME_REF" $PORT >"$WORK/ctx/Dockerfile"
+"$BDIR/image-dockerfile" "$RUNTIME_REF" $PORT >"$WORK/ctx/Dockerfile"
 sed 's/^/  | /' "$WORK/ctx/Dockerfile"
 t=$(date +%s)
 "${B[@]}" bud --pull=never --isolation=chroot -t "$MODEL_REF" "$WORK/ctx" \
