@@ -6,6 +6,9 @@
 #   #   FROM podium-runtime
 #   #   COPY mnist.safetensors /models/model.safetensors
 #
+# Without Docker: `make image` (tests/image/build-runtime.sh) builds it with
+# buildah on a locally made debian:12-slim and serves a model image from it.
+#
 # Kubernetes probes /v2/health/live and /v2/health/ready (podium deploy sets
 # them), so the image has no HEALTHCHECK; SIGTERM stops the server
 # gracefully.

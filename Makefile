@@ -10,6 +10,8 @@
 #   make deps       apt-get install every Debian package used (idempotent)
 #   make run        the dashboard on the embedded simulated cluster
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, themes)
+#   make image      build the runtime image (Dockerfile) and serve a model image
+#                   from it, without Docker (root; buildah, debootstrap; minutes)
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
@@ -43,7 +45,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test check bench fuzz fuzz-ci valgrind deps run install clean unit format
+.PHONY: all test check bench fuzz fuzz-ci valgrind deps run install clean unit format image
 all: $(BUILD)/podium
 
 $(BUILD)/%.o: %.c
@@ -78,6 +80,17 @@ bench: all
 # (memcheck, tests/valgrind.supp); VG_TESTS="name ..." runs only those.
 valgrind: all
 	tests/valgrind.sh $(BUILD)
+
+# The top-level Dockerfile built into the runtime image, and a model image
+# FROM it (the Dockerfile podium build generates, printed by
+# $(BUILD)/image-dockerfile) run and asked over HTTP, with Debian's buildah
+# and debootstrap instead of a Docker engine. It installs them, downloads
+# Debian packages and takes minutes, so neither test nor CI runs it.
+image: all $(BUILD)/image-dockerfile
+	tests/image/build-runtime.sh $(BUILD)
+
+$(BUILD)/image-dockerfile: tests/image/dockerfile.c $(BUILD)/libpodium.a
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libpodium.a $(LIBS)
 
 # libFuzzer targets, built with clang: the library sources once into
 # $(BUILD)/fuzz/obj (clang may differ from the compiler of the archive), then
@@ -150,4 +163,4 @@ format:
 clean:
 	rm -rf build build-san
 
--include $(DEPS) $(UNIT_BINS:=.d) $(FUZZ_OBJS:.o=.d)
+-include $(DEPS) $(UNIT_BINS:=.d) $(FUZZ_OBJS:.o=.d) $(BUILD)/image-dockerfile.d
