@@ -98,7 +98,7 @@ size_t net_arch_param_count(const struct net_arch *a);
  * may call into a net (its buffers are shared by every call); give each
  * serving thread its own net. With more than one thread set (below), a net
  * runs a pool of that many threads, created on first use: a batch is split
- * into slices, one image's big layers by filters or rows. */
+ * into slices; a single image runs on the calling thread alone. */
 struct net;
 
 /* Build a network for a (checked here) and batches up to max_batch (>0).
@@ -117,7 +117,11 @@ int net_max_batch(const struct net *n);
 void net_init_glorot(struct net *n, uint64_t seed);
 
 /* One parameter tensor, PyTorch layout. data is borrowed from the net and
- * writable (load a tensor by copying into it); valid while n lives. */
+ * writable (load a tensor by copying into it); valid while n lives. The
+ * net keeps a packed copy of some weights for inference: net_param and
+ * net_param_find mark it stale, so writes right after them are seen; a
+ * caller that writes through data it got before a later forward pass must
+ * call net_params_changed before the next one. */
 struct net_param {
 	const char *name; /* "<layer>.weight" / "<layer>.bias" */
 	int ndim;         /* 1, 2 or 4 */
@@ -125,6 +129,10 @@ struct net_param {
 	size_t count; /* product of shape */
 	float *data;
 };
+
+/* The weights were written through a net_param's data: repack before the
+ * next inference. */
+void net_params_changed(struct net *n);
 
 /* Number of parameter tensors (two per conv2d/dense layer, in layer order,
  * weight before bias). */
@@ -276,10 +284,6 @@ void maxpool_backward(const struct pool_shape *s, int n, const float *dy,
 /* x [N,in], w [out,in], b [out] -> y [N,out]. */
 void dense_forward(int n, int in, int out, const float *x, const float *w,
 		   const float *b, float *y);
-/* One image's share of a dense layer by input columns: y [out] =
- * w[:, c0..c1) x[c0..c1), no bias. */
-void dense_forward_cols(int in, int out, int c0, int c1, const float *x,
-			const float *w, float *y);
 /* dy [N,out] -> dw [out,in], db [out] (overwritten), dx [N,in] when not
  * NULL (overwritten). */
 void dense_backward(int n, int in, int out, const float *x, const float *w,
@@ -340,13 +344,10 @@ size_t fused_scratch_size(const struct conv_shape *cs);
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
 		   float *y, int32_t *arg, float *scratch, int isa);
-/* Whether one image's forward pass can be split by filters (stride-1
- * conv, 2x2 pool of stride 2), and that split: filters k0..k1-1 of one
- * image x [C,H,W] into their planes of y [K,PH,PW] and arg. */
+/* Whether the block is one the vectorised kernels cover whole (stride-1
+ * conv, 2x2 pool of stride 2): fused_forward's fastest route, and the
+ * only one of fused_infer. */
 int fused_splits(const struct conv_shape *cs, const struct pool_shape *ps);
-void fused_forward_filters(const struct conv_shape *cs, const struct pool_shape *ps,
-			   const float *x, const float *w, const float *b, float *y,
-			   int32_t *arg, float *scratch, int k0, int k1);
 /* dy [N,K,PH,PW] -> dw [K,C,kh,kw], db [K] (overwritten), dx [N,C,H,W]
  * when not NULL (overwritten); y and arg from fused_forward; scratch of
  * fused_scratch_size floats. */
@@ -354,6 +355,27 @@ void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 		    int n, const float *x, const float *w, const float *y,
 		    const float *dy, const int32_t *arg, float *dw, float *db,
 		    float *dx, float *scratch, int isa);
+
+/* One image through such a block (where fused_splits) and the flatten and
+ * dense (units) layers after it, for inference: filters across the vector
+ * lanes, no argmax, and the dense layer reading only the weight rows of
+ * its nonzero inputs, from a packed copy of the weights (see fused.c). */
+/* Floats of the packed copy, and of fused_infer's scratch. */
+size_t fused_infer_size(const struct conv_shape *cs, const struct pool_shape *ps,
+			int units);
+size_t fused_infer_scratch_size(const struct conv_shape *cs,
+				const struct pool_shape *ps);
+/* conv weight [K,C,kh,kw], bias [K], dense weight [units,K*PH*PW], bias
+ * [units] -> packed [fused_infer_size] (64-byte aligned pays: rows then
+ * start on cache lines). Redo whenever a weight changes. */
+void fused_infer_pack(const struct conv_shape *cs, const struct pool_shape *ps,
+		      int units, const float *cw, const float *cb, const float *dw,
+		      const float *db, float *packed);
+/* x [C,H,W] -> y [units] = dense(flatten(maxpool(relu(conv(x))))), the
+ * dense layer's output before any activation. The same as the layer path
+ * up to the order of the dense layer's sums. */
+void fused_infer(const struct conv_shape *cs, const struct pool_shape *ps, int units,
+		 const float *packed, const float *x, float *y, float *scratch, int isa);
 
 /* ---- end engine ---- */
 

@@ -398,15 +398,21 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 
 /* Every instruction set this CPU runs: each build of the kernels must
  * agree with the layer-by-layer path. */
+static int cpu_isas(int isa[3])
+{
+	int n = 0;
+	for (int i = FUSED_ISA_BASE; i <= FUSED_ISA_AVX512; i++)
+		if (fused_isa(i) == i)
+			isa[n++] = i;
+	assert_true(n >= 1 && isa[0] == FUSED_ISA_BASE);
+	return n;
+}
+
 static void check_fused(struct conv_shape cs, int ph, int stride, int n, int with_dx)
 {
-	int ran = 0;
-	for (int isa = FUSED_ISA_BASE; isa <= FUSED_ISA_AVX512; isa++)
-		if (fused_isa(isa) == isa) {
-			check_fused_isa(cs, ph, stride, n, with_dx, isa);
-			ran++;
-		}
-	assert_true(ran >= 1);
+	int isa[3], nisa = cpu_isas(isa);
+	for (int i = 0; i < nisa; i++)
+		check_fused_isa(cs, ph, stride, n, with_dx, isa[i]);
 }
 
 static void test_fused(void **state)
@@ -429,6 +435,116 @@ static void test_fused(void **state)
 	struct pool_shape ps = { .c = 2, .h = 4, .w = 4, .ph = 2, .pw = 2, .stride = 1 };
 	maxpool_shape_init(&ps);
 	assert_false(fused_applies(&cs, &ps)); /* overlapping windows */
+}
+
+/* ---- fused_infer: one image through the block, flatten and dense ---- */
+
+/* x: ZERO_NONE all positive, ZERO_HALF half the rows zero (a background),
+ * ZERO_ALL nothing but zeros. */
+enum { ZERO_NONE, ZERO_HALF, ZERO_ALL };
+
+static void check_infer_isa(struct conv_shape cs, int units, int zeros, float bias_lo,
+			    float bias_hi, int isa)
+{
+	assert_int_equal(conv_shape_init(&cs), 0);
+	struct pool_shape ps = { .c = cs.k, .h = cs.oh, .w = cs.ow, .ph = 2, .pw = 2, .stride = 2 };
+	assert_int_equal(maxpool_shape_init(&ps), 0);
+	assert_true(fused_splits(&cs, &ps));
+	struct rng r;
+	rng_seed(&r, 31 + units);
+	size_t nx = (size_t)cs.c * cs.h * cs.w, nw = (size_t)cs.k * cs.c * cs.kh * cs.kw;
+	size_t nz = (size_t)cs.k * cs.oh * cs.ow, np = (size_t)cs.k * ps.oh * ps.ow;
+	size_t nd = np * units;
+	float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(cs.k * 4);
+	float *dw = malloc(nd * 4), *db = malloc(units * 4), *y = malloc(units * 4);
+	float *y2 = malloc(units * 4), *pool = malloc(np * 4);
+	int32_t *arg = malloc(np * 4);
+	float *packed = malloc(fused_infer_size(&cs, &ps, units) * 4);
+	float *scratch = malloc(fused_infer_scratch_size(&cs, &ps) * 4);
+	float *wscratch = malloc(fused_scratch_size(&cs) * 4);
+	fill(&r, x, nx, 0.05f, 1);
+	if (zeros == ZERO_HALF)
+		for (int c = 0; c < cs.c; c++)
+			memset(x + (size_t)c * cs.h * cs.w, 0, sizeof(float) * (cs.h / 2) * cs.w);
+	if (zeros == ZERO_ALL)
+		memset(x, 0, nx * 4);
+	fill(&r, w, nw, -1, 1);
+	fill(&r, b, cs.k, bias_lo, bias_hi);
+	/* Glorot-sized: outputs of order one, rounding against them */
+	fill(&r, dw, nd, -0.05f, 0.05f);
+	fill(&r, db, units, -1, 1);
+	fused_infer_pack(&cs, &ps, units, w, b, dw, db, packed);
+	fused_infer(&cs, &ps, units, packed, x, y, scratch, isa);
+
+	/* the naive reference in double */
+	double *xd = to_d(x, nx), *wd = to_d(w, nw), *bd = to_d(b, cs.k);
+	double *dwd = to_d(dw, nd), *dbd = to_d(db, units);
+	double *z = malloc(nz * 8), *pd = malloc(np * 8), *yd = malloc(units * 8);
+	ref_conv(&cs, 1, xd, wd, bd, z);
+	for (size_t i = 0; i < nz; i++)
+		z[i] = z[i] > 0 ? z[i] : 0;
+	ref_pool(&ps, 1, z, pd);
+	ref_dense(1, (int)np, units, pd, dwd, dbd, yd);
+	fused_forward(&cs, &ps, 1, x, w, b, pool, arg, wscratch, isa);
+	dense_forward(1, (int)np, units, pool, dw, db, y2);
+	/* float sums of thousands of terms: the rounding error scales with
+	 * the sum of the terms' magnitudes, not with the result (which may
+	 * cancel to near zero) */
+	for (int o = 0; o < units; o++) {
+		double mag = fabs(dbd[o]);
+		for (size_t i = 0; i < np; i++)
+			mag += fabs(pd[i] * dwd[(size_t)o * np + i]);
+		double tol = 1e-6 + 2e-7 * mag;
+		if (!(fabs(y[o] - yd[o]) <= tol))
+			fail_msg("infer y[%d] (isa %d): got %.8g, want %.8g (tolerance %.3g)", o,
+				 isa, y[o], yd[o], tol);
+		/* the layer path, the same way */
+		if (!(fabs(y[o] - y2[o]) <= tol))
+			fail_msg("infer y[%d] (isa %d): got %.8g, the layers %.8g", o, isa, y[o],
+				 y2[o]);
+	}
+	/* the case is what it claims */
+	size_t zero = 0;
+	for (size_t i = 0; i < np; i++)
+		zero += pd[i] == 0;
+	if (zeros == ZERO_NONE && bias_lo > 0 && zero != 0)
+		fail_msg("%zu zero inputs to the dense layer, want none", zero);
+	if (zeros == ZERO_HALF && !(zero >= np / 8 && zero < np))
+		fail_msg("%zu of %zu inputs to the dense layer zero", zero, np);
+	if (zeros == ZERO_ALL && bias_hi <= 0 && zero != np)
+		fail_msg("%zu of %zu inputs to the dense layer zero, want all", zero, np);
+	free(xd), free(wd), free(bd), free(dwd), free(dbd), free(z), free(pd), free(yd);
+	free(x), free(w), free(b), free(dw), free(db), free(y), free(y2), free(pool), free(arg);
+	free(packed), free(scratch), free(wscratch);
+}
+
+static void check_infer(struct conv_shape cs, int units, int zeros, float bias_lo,
+			float bias_hi)
+{
+	int isa[3], nisa = cpu_isas(isa);
+	for (int i = 0; i < nisa; i++)
+		check_infer_isa(cs, units, zeros, bias_lo, bias_hi, isa[i]);
+}
+
+static void test_fused_infer(void **state)
+{
+	(void)state;
+	struct conv_shape ref = { .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 };
+	/* the reference block and fc1: a zero background, no zero in the
+	 * input (relu still cuts), every input zero */
+	check_infer(ref, 64, ZERO_HALF, -0.1f, 0.1f);
+	check_infer(ref, 64, ZERO_NONE, -0.5f, 0.5f);
+	check_infer(ref, 64, ZERO_ALL, -0.5f, -0.1f);
+	/* no zero at all: biases larger than what the taps take away */
+	check_infer(ref, 64, ZERO_NONE, 4, 5);
+	/* filters and units not multiples of a vector, several channels, a
+	 * kernel not 3x3, odd sizes (the pool drops a row) */
+	check_infer((struct conv_shape){ .c = 3, .h = 9, .w = 8, .k = 5, .kh = 2, .kw = 3, .stride = 1 },
+		    10, ZERO_HALF, -0.5f, 0.5f);
+	check_infer((struct conv_shape){ .c = 2, .h = 10, .w = 12, .k = 17, .kh = 3, .kw = 3, .stride = 1 },
+		    70, ZERO_HALF, -0.5f, 0.5f);
+	check_infer((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 4, .kh = 3, .kw = 3, .stride = 1 },
+		    130, ZERO_NONE, 4, 5);
 }
 
 /* ---- Adam ---- */
@@ -547,10 +663,13 @@ static void check_net_grad(int fuse, int threads)
 			const float h = 1e-2f;
 			float keep = p.data[i];
 			p.data[i] = keep + h;
+			net_params_changed(n);
 			double up = net_loss(n, x, y, B);
 			p.data[i] = keep - h;
+			net_params_changed(n);
 			double down = net_loss(n, x, y, B);
 			p.data[i] = keep;
+			net_params_changed(n);
 			double num = (up - down) / (2 * (double)h);
 			if (!(fabs(gs[i] - num) <= 2e-3 + 0.05 * fabs(num)))
 				fail_msg("%s[%zu] (fuse %d): got %.6g, numeric %.6g", p.name, i,
@@ -570,22 +689,26 @@ static void test_net_gradients(void **state)
 	check_net_grad(1, 2);
 }
 
-/* One image through the reference network: alone on one thread, shared
- * out among two (by filters, then the dense layer by columns), and inside
- * a batch (sgemm): the same up to rounding; twice shared out: the same
- * bits. */
-static void test_single_image_split(void **state)
+/* One image through the reference network (fused_infer's route) against
+ * the same images in a batch too large for that route (the layer path):
+ * the same up to the dense sums' order; on one thread and on two the same
+ * bits, call after call. Weights written through net_param, or changed by
+ * a training step, are seen by the next single image. */
+static void test_single_image(void **state)
 {
 	(void)state;
+	enum { B = 12 };
 	struct net_arch a;
 	net_arch_reference(&a);
 	struct perr e = { { 0 } };
-	struct net *n = net_new(&a, 4, &e);
+	struct net *n = net_new(&a, B, &e);
 	net_init_glorot(n, 3);
 	struct rng r;
 	rng_seed(&r, 6);
-	float x[4 * 784], p1[40], p2[40], pb[40];
-	fill(&r, x, 4 * 784, 0, 1);
+	float x[B * 784], p1[B * 10], p2[B * 10], p3[B * 10], pb[B * 10];
+	fill(&r, x, B * 784, 0, 1);
+	for (int i = 0; i < B / 2; i++) /* half the images: a zero background */
+		memset(x + 784 * i, 0, sizeof(float) * 28 * 10);
 	for (int t = 0; t < net_n_params(n); t++) {
 		struct net_param p;
 		net_param(n, t, &p);
@@ -593,20 +716,44 @@ static void test_single_image_split(void **state)
 			fill(&r, p.data, p.count, -0.1f, 0.1f);
 	}
 	net_set_threads(1);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < B; i++)
 		assert_int_equal(net_forward(n, x + 784 * i, 1, p1 + 10 * i), 0);
 	net_set_threads(2);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < B; i++)
 		assert_int_equal(net_forward(n, x + 784 * i, 1, p2 + 10 * i), 0);
-	float p3[40];
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < B; i++)
 		assert_int_equal(net_forward(n, x + 784 * i, 1, p3 + 10 * i), 0);
-	assert_int_equal(net_forward(n, x, 4, pb), 0);
-	net_set_threads(1);
-	assert_closef(p2, p1, 40, 1e-6, 1e-5, "shared-out probs");
+	assert_int_equal(net_forward(n, x, B, pb), 0);
+	assert_memory_equal(p2, p1, sizeof(p1));
 	assert_memory_equal(p2, p3, sizeof(p2));
-	assert_closef(pb, p1, 40, 1e-6, 1e-5, "batch probs");
-	assert_int_equal(net_forward(n, x, 5, pb), -1);
+	assert_closef(p1, pb, B * 10, 1e-6, 1e-5, "single-image probs");
+	/* a small batch takes the single-image route on each image */
+	assert_int_equal(net_forward(n, x, 4, p3), 0);
+	assert_closef(p3, pb, 40, 1e-6, 1e-5, "small-batch probs");
+	net_set_threads(1);
+
+	/* a weight written through net_param's data */
+	struct net_param w;
+	assert_int_equal(net_param_find(n, "fc1.weight", &w), 0);
+	for (size_t i = 0; i < w.count; i += 7)
+		w.data[i] *= -2;
+	assert_int_equal(net_forward(n, x, 1, p1), 0);
+	assert_int_equal(net_forward(n, x, B, pb), 0);
+	assert_closef(p1, pb, 10, 1e-6, 1e-5, "probs after a write");
+	/* ... and one written later, announced with net_params_changed */
+	for (size_t i = 0; i < w.count; i += 5)
+		w.data[i] *= 0.5f;
+	net_params_changed(n);
+	assert_int_equal(net_forward(n, x, 1, p1), 0);
+	assert_int_equal(net_forward(n, x, B, pb), 0);
+	assert_closef(p1, pb, 10, 1e-6, 1e-5, "probs after net_params_changed");
+	/* a training step */
+	unsigned char lab[B] = { 0 };
+	assert_int_equal(net_train_batch(n, x, lab, B, NULL, NULL, &e), 0);
+	assert_int_equal(net_forward(n, x, 1, p1), 0);
+	assert_int_equal(net_forward(n, x, B, pb), 0);
+	assert_closef(p1, pb, 10, 1e-6, 1e-5, "probs after training");
+	assert_int_equal(net_forward(n, x, B + 1, pb), -1);
 	net_free(n);
 }
 
@@ -910,7 +1057,8 @@ int main(void)
 		cmocka_unit_test(test_adam),
 		cmocka_unit_test(test_net_gradients),
 		cmocka_unit_test(test_reference_params),
-		cmocka_unit_test(test_single_image_split),
+		cmocka_unit_test(test_single_image),
+		cmocka_unit_test(test_fused_infer),
 		cmocka_unit_test(test_toy_learns),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_arch_json),
