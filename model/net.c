@@ -17,9 +17,9 @@
  * costs more than its whole pass. Only the pool and the slices' buffers
  * grow after net_new, once, when a larger thread count is first seen.
  *
- * Inference of a few images takes a faster route through the conv block
- * before flatten and the dense layer after it (fused_infer), from a packed
- * copy of their weights made on first use after the weights change.
+ * Inference takes a faster route through the conv block before flatten
+ * and the dense layer after it (fused_infer), from a packed copy of their
+ * weights made on first use after the weights change.
  */
 #include <cblas.h>
 #include <math.h>
@@ -86,11 +86,6 @@ struct net {
 	void *infer_mem;
 	int infer_stale;
 };
-
-/* Batches up to this size take fused_infer's route when inferring: per
- * image it reads only the dense weights its nonzero inputs need, where
- * the batch route reads them all once for the whole batch. */
-#define INFER_MAX_BATCH 8
 
 /* Set tensor i's name and shape; data is bound after allocation. */
 static void add_tensor(struct net *n, const char *layer, const char *what,
@@ -534,7 +529,11 @@ int net_forward(struct net *n, const float *x, int count, float *probs)
 {
 	if (count < 1 || count > n->max_batch)
 		return -1;
-	n->infer = n->infer_layer && count <= INFER_MAX_BATCH;
+	/* fused_infer's route for any batch: its conv is faster than the
+	 * training one (no argmax kept), and skipping the dense weights of
+	 * zero inputs saves more than one sgemm over the batch would (the
+	 * reference net, batch 256: 4 against 7 us an image on two threads) */
+	n->infer = n->infer_layer != NULL;
 	if (n->infer && n->infer_stale) {
 		struct net_layer *l = n->infer_layer, *d = l + 4;
 		fused_infer_pack(&l->cs, &l[2].ps, d->spec.units, l->w, l->b, d->w, d->b,
