@@ -529,7 +529,7 @@ void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		for (int k = 0; k < cs->k; k++)
 			for (int t = 0; t < p; t++)
 				z[(size_t)k * p + t] = b[k];
-		conv_im2col(cs, x + i * in_sz, col);
+		conv_im2col(cs, x + i * in_sz, col, (size_t)p);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cs->k, p, ckk,
 			    1.0f, w, ckk, col, p, 1.0f, z, p);
 		for (int k = 0; k < cs->k; k++)

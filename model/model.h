@@ -250,21 +250,30 @@ struct conv_shape {
 };
 /* Fill oh, ow from the rest; -1 when the kernel does not fit. */
 int conv_shape_init(struct conv_shape *s);
-/* Floats of the im2col workspace one image needs: C*kh*kw * OH*OW. */
+/* Floats of the im2col matrix of one image: C*kh*kw * OH*OW. */
 size_t conv_col_size(const struct conv_shape *s);
-/* x [C,H,W] -> col [C*kh*kw, OH*OW]. */
-void conv_im2col(const struct conv_shape *s, const float *x, float *col);
-/* col [C*kh*kw, OH*OW] -> dx [C,H,W], accumulated (dx += ...). */
-void conv_col2im(const struct conv_shape *s, const float *col, float *dx);
-/* x [N,C,H,W], w [K,C,kh,kw], b [K] -> y [N,K,OH,OW]; col: workspace of
- * conv_col_size floats. im2col + sgemm, one image at a time. */
+/* x [C,H,W] -> col [C*kh*kw, OH*OW], rows ld (>= OH*OW) floats apart. */
+void conv_im2col(const struct conv_shape *s, const float *x, float *col, size_t ld);
+/* col [C*kh*kw, OH*OW] (rows ld apart) -> dx [C,H,W], accumulated
+ * (dx += ...). */
+void conv_col2im(const struct conv_shape *s, const float *col, size_t ld, float *dx);
+/* A batch's workspace: col [C*kh*kw, ld] (the images' im2col matrices side
+ * by side) and out [K, ld] (the sgemm's output), ld >= N*OH*OW. A slice of
+ * a batch works in its images' columns of buffers sized for the batch:
+ * col and out offset by first*OH*OW, the same ld. */
+struct conv_work {
+	float *col, *out;
+	size_t ld;
+};
+/* x [N,C,H,W], w [K,C,kh,kw], b [K] -> y [N,K,OH,OW]: im2col of the batch,
+ * one sgemm. */
 void conv_forward(const struct conv_shape *s, int n, const float *x,
-		  const float *w, const float *b, float *y, float *col);
+		  const float *w, const float *b, float *y, const struct conv_work *ws);
 /* dy [N,K,OH,OW] -> dw [K,C,kh,kw], db [K] (overwritten) and, when dx is
- * not NULL, dx [N,C,H,W] (overwritten); col: conv_col_size floats. */
+ * not NULL, dx [N,C,H,W] (overwritten); one sgemm for dw, one for dx. */
 void conv_backward(const struct conv_shape *s, int n, const float *x,
 		   const float *w, const float *dy, float *dw, float *db,
-		   float *dx, float *col);
+		   float *dx, const struct conv_work *ws);
 
 /* Max pooling [N,C,H,W] -> [N,C,OH,OW], OH = (H-ph)/stride+1; arg keeps
  * the index (in the H*W plane) of each window's maximum. */

@@ -7,6 +7,10 @@
  * Activations: relu and flatten work in place on the previous layer's
  * buffer (relu's backward needs only its output); a conv -> relu ->
  * maxpool block runs fused (fused.c) and keeps no conv output at all.
+ * Other convs work on the whole batch (one im2col, one sgemm) in one
+ * workspace sized for max_batch; each slice of a batch works in its own
+ * images' part of it, the same part for every layer (slices run
+ * concurrently, at different layers).
  *
  * Threads: a batch is cut into as many slices as threads, each slice's
  * forward and backward pass run as one task on the worker pool, with its
@@ -66,6 +70,10 @@ struct net {
 	struct adam adam;
 	long step;
 	size_t scratch_size;     /* floats of one worker's scratch */
+	/* unfused convs' batch workspace: per image, col_stride and
+	 * out_stride floats (the largest such conv's) of each */
+	float *conv_col, *conv_out;
+	size_t col_stride, out_stride;
 	float *xbuf;             /* [max_batch, in_size]: scaled input */
 	unsigned char *ybuf;     /* [max_batch]: labels of a shuffled batch */
 	struct workers *pool;    /* grown to the thread count on first use */
@@ -134,8 +142,6 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 			int ws[4] = { l->cs.k, c, l->cs.kh, l->cs.kw };
 			add_tensor(n, l->spec.name, "weight", 4, ws);
 			add_tensor(n, l->spec.name, "bias", 1, &l->cs.k);
-			if (fused_scratch_size(&l->cs) > n->scratch_size)
-				n->scratch_size = fused_scratch_size(&l->cs);
 			c = l->cs.k;
 			h = l->cs.oh;
 			w = l->cs.ow;
@@ -182,11 +188,22 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 	n->xbuf = xmalloc(mb * n->in_size * sizeof(float));
 	n->ybuf = xmalloc(mb);
 
-	for (int i = 0; i + 2 < a->n_layers; i++) {
+	for (int i = 0; i < a->n_layers; i++) {
 		struct net_layer *l = &n->layers[i];
-		if (l->spec.type == LAYER_CONV2D && l[1].spec.type == LAYER_RELU &&
+		if (l->spec.type != LAYER_CONV2D)
+			continue;
+		if (i + 2 < a->n_layers && l[1].spec.type == LAYER_RELU &&
 		    l[2].spec.type == LAYER_MAXPOOL2D && fused_applies(&l->cs, &l[2].ps))
 			l->fused = 1;
+		if (l->fused) {
+			if (fused_scratch_size(&l->cs) > n->scratch_size)
+				n->scratch_size = fused_scratch_size(&l->cs);
+		} else {
+			if (conv_col_size(&l->cs) > n->col_stride)
+				n->col_stride = conv_col_size(&l->cs);
+			if (l->out_size > n->out_stride)
+				n->out_stride = l->out_size;
+		}
 		/* the block right before flatten and a dense layer (there is
 		 * one flatten, so one such block at most) */
 		if (l->fused && fused_splits(&l->cs, &l[2].ps) && i + 4 < a->n_layers &&
@@ -201,6 +218,10 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 		}
 	}
 	n->slices[0].scratch = xcalloc(n->scratch_size + 1, sizeof(float));
+	if (n->col_stride) {
+		n->conv_col = xmalloc(sizeof(float) * n->col_stride * mb);
+		n->conv_out = xmalloc(sizeof(float) * n->out_stride * mb);
+	}
 	int t = 0;
 	for (int i = 0; i < a->n_layers; i++) {
 		struct net_layer *l = &n->layers[i];
@@ -249,6 +270,8 @@ void net_free(struct net *n)
 	}
 	workers_free(n->pool);
 	free(n->infer_mem);
+	free(n->conv_col);
+	free(n->conv_out);
 	for (int i = 0; i < n->n_slices; i++) {
 		free(n->slices[i].scratch);
 		if (i)
@@ -355,6 +378,16 @@ int net_get_threads(void)
 	return openblas_get_num_threads();
 }
 
+/* An unfused conv's workspace for the slice of count images from image
+ * first: its images' part of the batch's buffers. */
+static struct conv_work conv_work(const struct net *n, const struct net_layer *l,
+				  int first, int count)
+{
+	return (struct conv_work){ n->conv_col + first * n->col_stride,
+				   n->conv_out + first * n->out_stride,
+				   (size_t)count * l->cs.oh * l->cs.ow };
+}
+
 /* Every layer but the last (softmax) on images first..first+count-1 of
  * the batch x, leaving the logits in the last dense layer's out. Each
  * image's forward pass is independent of the others': workers run slices.
@@ -386,7 +419,8 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 					      p->arg + first * p->out_size, scratch, FUSED_ISA_BEST);
 				i += 2;
 			} else {
-				conv_forward(&l->cs, count, in, l->w, l->b, out, scratch);
+				struct conv_work ws = conv_work(n, l, first, count);
+				conv_forward(&l->cs, count, in, l->w, l->b, out, &ws);
 			}
 			break;
 		case LAYER_MAXPOOL2D:
@@ -442,9 +476,11 @@ static void backward_layers(struct net *n, const float *x, int first, int count,
 		float *dw = l->w ? grads + (l->w - n->params) : NULL;
 		float *db = l->b ? grads + (l->b - n->params) : NULL;
 		switch (l->spec.type) {
-		case LAYER_CONV2D:
-			conv_backward(&l->cs, count, in, l->w, dout, dw, db, din, scratch);
+		case LAYER_CONV2D: {
+			struct conv_work ws = conv_work(n, l, first, count);
+			conv_backward(&l->cs, count, in, l->w, dout, dw, db, din, &ws);
 			break;
+		}
 		case LAYER_MAXPOOL2D:
 			if (din)
 				maxpool_backward(&l->ps, count, dout,

@@ -142,18 +142,22 @@ static void check_conv(struct conv_shape s, int n, uint64_t seed)
 	size_t ny = (size_t)n * s.k * s.oh * s.ow;
 	float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(s.k * 4), *y = malloc(ny * 4);
 	float *dy = malloc(ny * 4), *dw = malloc(nw * 4), *db = malloc(s.k * 4), *dx = malloc(nx * 4);
-	float *col = malloc(conv_col_size(&s) * 4);
+	/* a workspace wider than the batch, and the batch in the middle of
+	 * it: how a slice of a larger batch sees it */
+	size_t ld = (size_t)(n + 2) * s.oh * s.ow;
+	float *col = malloc((size_t)s.c * s.kh * s.kw * ld * 4), *cout = malloc((size_t)s.k * ld * 4);
+	struct conv_work ws = { col + s.oh * s.ow, cout + s.oh * s.ow, ld };
 	fill(&r, x, nx, -1, 1);
 	fill(&r, w, nw, -1, 1);
 	fill(&r, b, s.k, -1, 1);
 	fill(&r, dy, ny, -1, 1);
 	struct conv_ctx c = { s, n, to_d(x, nx), to_d(w, nw), to_d(b, s.k), malloc(ny * 8), to_d(dy, ny) };
 
-	conv_forward(&s, n, x, w, b, y, col);
+	conv_forward(&s, n, x, w, b, y, &ws);
 	conv_loss(&c);
 	assert_close(y, c.y, ny, 1e-5, 1e-5, "conv y");
 
-	conv_backward(&s, n, x, w, dy, dw, db, dx, col);
+	conv_backward(&s, n, x, w, dy, dw, db, dx, &ws);
 	double *g = malloc((nx > nw ? nx : nw) * 8);
 	numeric_grad(c.w, nw, conv_loss, &c, g);
 	assert_close(dw, g, nw, 1e-4, 1e-4, "conv dw");
@@ -164,7 +168,8 @@ static void check_conv(struct conv_shape s, int n, uint64_t seed)
 
 	free(g);
 	free(c.x), free(c.w), free(c.b), free(c.y), free(c.r);
-	free(x), free(w), free(b), free(y), free(dy), free(dw), free(db), free(dx), free(col);
+	free(x), free(w), free(b), free(y), free(dy), free(dw), free(db), free(dx), free(col),
+		free(cout);
 }
 
 static void test_conv(void **state)
@@ -368,12 +373,15 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 	float *db1 = malloc(cs.k * 4), *db2 = malloc(cs.k * 4), *dx1 = malloc(nx * 4), *dx2 = malloc(nx * 4);
 	int32_t *a1 = malloc(ny * 4), *a2 = malloc(ny * 4);
 	float *scratch = malloc(fused_scratch_size(&cs) * 4);
+	size_t ld = (size_t)n * cs.oh * cs.ow;
+	struct conv_work ws = { malloc((size_t)cs.c * cs.kh * cs.kw * ld * 4),
+				malloc((size_t)cs.k * ld * 4), ld };
 	fill(&r, x, nx, -1, 1);
 	fill(&r, w, nw, -1, 1);
 	fill(&r, b, cs.k, -1.5f, 0.5f);
 	fill(&r, dy, ny, -1, 1);
 
-	conv_forward(&cs, n, x, w, b, z, scratch);
+	conv_forward(&cs, n, x, w, b, z, &ws);
 	relu_forward(z, nz);
 	maxpool_forward(&ps, n, z, y1, a1);
 	fused_forward(&cs, &ps, n, x, w, b, y2, a2, scratch, isa);
@@ -386,7 +394,7 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 
 	maxpool_backward(&ps, n, dy, a1, dz);
 	relu_backward(z, dz, nz);
-	conv_backward(&cs, n, x, w, dz, dw1, db1, with_dx ? dx1 : NULL, scratch);
+	conv_backward(&cs, n, x, w, dz, dw1, db1, with_dx ? dx1 : NULL, &ws);
 	fused_backward(&cs, &ps, n, x, w, y2, dy, a2, dw2, db2, with_dx ? dx2 : NULL, scratch, isa);
 	assert_closef(dw2, dw1, nw, 1e-5, 1e-5, "fused dw");
 	assert_closef(db2, db1, cs.k, 1e-5, 1e-5, "fused db");
@@ -394,6 +402,7 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 		assert_closef(dx2, dx1, nx, 1e-5, 1e-5, "fused dx");
 	free(x), free(w), free(b), free(z), free(dz), free(y1), free(y2), free(dy);
 	free(dw1), free(dw2), free(db1), free(db2), free(dx1), free(dx2), free(a1), free(a2), free(scratch);
+	free(ws.col), free(ws.out);
 }
 
 /* Every instruction set this CPU runs: each build of the kernels must
@@ -687,6 +696,8 @@ static void test_net_gradients(void **state)
 	check_net_grad(1, 1);
 	check_net_grad(0, 1);
 	check_net_grad(1, 2);
+	/* unfused convs, the batch in two slices of one workspace */
+	check_net_grad(0, 2);
 }
 
 /* The reference network's probabilities [count,10] for x [count,784], in
