@@ -101,19 +101,3 @@ void dense_backward(int n, int in, int out, const float *x, const float *w,
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out,
 			    1.0f, dy, out, w, in, 0.0f, dx, in);
 }
-
-/* y [out] = w[:, c0..c1) x[c0..c1) for one image: a block of columns of
- * the [out,in] weights, so that threads holding different parts of the
- * input can each do their share; the caller adds the parts and the bias. */
-void dense_forward_cols(int in, int out, int c0, int c1, const float *x,
-			const float *w, float *y)
-{
-#ifdef DENSE_AVX512
-	if (__builtin_cpu_supports("avx512f")) {
-		matvec_avx512(c1 - c0, (size_t)in, out, x + c0, w + c0, NULL, y);
-		return;
-	}
-#endif
-	cblas_sgemv(CblasRowMajor, CblasNoTrans, out, c1 - c0, 1.0f, w + c0, in, x + c0, 1,
-		    0.0f, y, 1);
-}

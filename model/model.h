@@ -98,7 +98,7 @@ size_t net_arch_param_count(const struct net_arch *a);
  * may call into a net (its buffers are shared by every call); give each
  * serving thread its own net. With more than one thread set (below), a net
  * runs a pool of that many threads, created on first use: a batch is split
- * into slices, one image's big layers by filters or rows. */
+ * into slices; a single image runs on the calling thread alone. */
 struct net;
 
 /* Build a network for a (checked here) and batches up to max_batch (>0).
@@ -117,7 +117,11 @@ int net_max_batch(const struct net *n);
 void net_init_glorot(struct net *n, uint64_t seed);
 
 /* One parameter tensor, PyTorch layout. data is borrowed from the net and
- * writable (load a tensor by copying into it); valid while n lives. */
+ * writable (load a tensor by copying into it); valid while n lives. The
+ * net keeps a packed copy of some weights for inference: net_param and
+ * net_param_find mark it stale, so writes right after them are seen; a
+ * caller that writes through data it got before a later forward pass must
+ * call net_params_changed before the next one. */
 struct net_param {
 	const char *name; /* "<layer>.weight" / "<layer>.bias" */
 	int ndim;         /* 1, 2 or 4 */
@@ -125,6 +129,10 @@ struct net_param {
 	size_t count; /* product of shape */
 	float *data;
 };
+
+/* The weights were written through a net_param's data: repack before the
+ * next inference. */
+void net_params_changed(struct net *n);
 
 /* Number of parameter tensors (two per conv2d/dense layer, in layer order,
  * weight before bias). */
@@ -242,21 +250,30 @@ struct conv_shape {
 };
 /* Fill oh, ow from the rest; -1 when the kernel does not fit. */
 int conv_shape_init(struct conv_shape *s);
-/* Floats of the im2col workspace one image needs: C*kh*kw * OH*OW. */
+/* Floats of the im2col matrix of one image: C*kh*kw * OH*OW. */
 size_t conv_col_size(const struct conv_shape *s);
-/* x [C,H,W] -> col [C*kh*kw, OH*OW]. */
-void conv_im2col(const struct conv_shape *s, const float *x, float *col);
-/* col [C*kh*kw, OH*OW] -> dx [C,H,W], accumulated (dx += ...). */
-void conv_col2im(const struct conv_shape *s, const float *col, float *dx);
-/* x [N,C,H,W], w [K,C,kh,kw], b [K] -> y [N,K,OH,OW]; col: workspace of
- * conv_col_size floats. im2col + sgemm, one image at a time. */
+/* x [C,H,W] -> col [C*kh*kw, OH*OW], rows ld (>= OH*OW) floats apart. */
+void conv_im2col(const struct conv_shape *s, const float *x, float *col, size_t ld);
+/* col [C*kh*kw, OH*OW] (rows ld apart) -> dx [C,H,W], accumulated
+ * (dx += ...). */
+void conv_col2im(const struct conv_shape *s, const float *col, size_t ld, float *dx);
+/* A batch's workspace: col [C*kh*kw, ld] (the images' im2col matrices side
+ * by side) and out [K, ld] (the sgemm's output), ld >= N*OH*OW. A slice of
+ * a batch works in its images' columns of buffers sized for the batch:
+ * col and out offset by first*OH*OW, the same ld. */
+struct conv_work {
+	float *col, *out;
+	size_t ld;
+};
+/* x [N,C,H,W], w [K,C,kh,kw], b [K] -> y [N,K,OH,OW]: im2col of the batch,
+ * one sgemm. */
 void conv_forward(const struct conv_shape *s, int n, const float *x,
-		  const float *w, const float *b, float *y, float *col);
+		  const float *w, const float *b, float *y, const struct conv_work *ws);
 /* dy [N,K,OH,OW] -> dw [K,C,kh,kw], db [K] (overwritten) and, when dx is
- * not NULL, dx [N,C,H,W] (overwritten); col: conv_col_size floats. */
+ * not NULL, dx [N,C,H,W] (overwritten); one sgemm for dw, one for dx. */
 void conv_backward(const struct conv_shape *s, int n, const float *x,
 		   const float *w, const float *dy, float *dw, float *db,
-		   float *dx, float *col);
+		   float *dx, const struct conv_work *ws);
 
 /* Max pooling [N,C,H,W] -> [N,C,OH,OW], OH = (H-ph)/stride+1; arg keeps
  * the index (in the H*W plane) of each window's maximum. */
@@ -276,10 +293,6 @@ void maxpool_backward(const struct pool_shape *s, int n, const float *dy,
 /* x [N,in], w [out,in], b [out] -> y [N,out]. */
 void dense_forward(int n, int in, int out, const float *x, const float *w,
 		   const float *b, float *y);
-/* One image's share of a dense layer by input columns: y [out] =
- * w[:, c0..c1) x[c0..c1), no bias. */
-void dense_forward_cols(int in, int out, int c0, int c1, const float *x,
-			const float *w, float *y);
 /* dy [N,out] -> dw [out,in], db [out] (overwritten), dx [N,in] when not
  * NULL (overwritten). */
 void dense_backward(int n, int in, int out, const float *x, const float *w,
@@ -340,13 +353,10 @@ size_t fused_scratch_size(const struct conv_shape *cs);
 void fused_forward(const struct conv_shape *cs, const struct pool_shape *ps,
 		   int n, const float *x, const float *w, const float *b,
 		   float *y, int32_t *arg, float *scratch, int isa);
-/* Whether one image's forward pass can be split by filters (stride-1
- * conv, 2x2 pool of stride 2), and that split: filters k0..k1-1 of one
- * image x [C,H,W] into their planes of y [K,PH,PW] and arg. */
+/* Whether the block is one the vectorised kernels cover whole (stride-1
+ * conv, 2x2 pool of stride 2): fused_forward's fastest route, and the
+ * only one of fused_infer. */
 int fused_splits(const struct conv_shape *cs, const struct pool_shape *ps);
-void fused_forward_filters(const struct conv_shape *cs, const struct pool_shape *ps,
-			   const float *x, const float *w, const float *b, float *y,
-			   int32_t *arg, float *scratch, int k0, int k1);
 /* dy [N,K,PH,PW] -> dw [K,C,kh,kw], db [K] (overwritten), dx [N,C,H,W]
  * when not NULL (overwritten); y and arg from fused_forward; scratch of
  * fused_scratch_size floats. */
@@ -354,6 +364,27 @@ void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 		    int n, const float *x, const float *w, const float *y,
 		    const float *dy, const int32_t *arg, float *dw, float *db,
 		    float *dx, float *scratch, int isa);
+
+/* One image through such a block (where fused_splits) and the flatten and
+ * dense (units) layers after it, for inference: filters across the vector
+ * lanes, no argmax, and the dense layer reading only the weight rows of
+ * its nonzero inputs, from a packed copy of the weights (see fused.c). */
+/* Floats of the packed copy, and of fused_infer's scratch. */
+size_t fused_infer_size(const struct conv_shape *cs, const struct pool_shape *ps,
+			int units);
+size_t fused_infer_scratch_size(const struct conv_shape *cs,
+				const struct pool_shape *ps);
+/* conv weight [K,C,kh,kw], bias [K], dense weight [units,K*PH*PW], bias
+ * [units] -> packed [fused_infer_size] (64-byte aligned pays: rows then
+ * start on cache lines). Redo whenever a weight changes. */
+void fused_infer_pack(const struct conv_shape *cs, const struct pool_shape *ps,
+		      int units, const float *cw, const float *cb, const float *dw,
+		      const float *db, float *packed);
+/* x [C,H,W] -> y [units] = dense(flatten(maxpool(relu(conv(x))))), the
+ * dense layer's output before any activation. The same as the layer path
+ * up to the order of the dense layer's sums. */
+void fused_infer(const struct conv_shape *cs, const struct pool_shape *ps, int units,
+		 const float *packed, const float *x, float *y, float *scratch, int isa);
 
 /* ---- end engine ---- */
 

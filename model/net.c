@@ -7,15 +7,23 @@
  * Activations: relu and flatten work in place on the previous layer's
  * buffer (relu's backward needs only its output); a conv -> relu ->
  * maxpool block runs fused (fused.c) and keeps no conv output at all.
+ * Other convs work on the whole batch (one im2col, one sgemm) in one
+ * workspace sized for max_batch; each slice of a batch works in its own
+ * images' part of it, the same part for every layer (slices run
+ * concurrently, at different layers).
  *
  * Threads: a batch is cut into as many slices as threads, each slice's
  * forward and backward pass run as one task on the worker pool, with its
  * own gradient array; the arrays are then summed in slice order and the
  * Adam step split by parameter ranges. The cut depends only on the batch
  * size and thread count, so results are reproducible for a given count.
- * A single image instead shares out its big layers (filters, rows).
- * Only the pool and the slices' buffers grow after net_new, once, when a
- * larger thread count is first seen.
+ * A single image runs on the caller's thread alone: handing it to another
+ * costs more than its whole pass. Only the pool and the slices' buffers
+ * grow after net_new, once, when a larger thread count is first seen.
+ *
+ * Inference takes a faster route through the conv block before flatten
+ * and the dense layer after it (fused_infer), from a packed copy of their
+ * weights made on first use after the weights change.
  */
 #include <cblas.h>
 #include <math.h>
@@ -42,7 +50,6 @@ struct net_layer {
 struct net_slice {
 	float *scratch; /* thread i's im2col / fused conv scratch, one image */
 	float *grads;   /* parameter gradients of slice i (slice 0: n->grads) */
-	float *part;    /* task i's share of a dense layer's output, one image */
 	int first, count;
 	double loss;
 	int correct;
@@ -63,7 +70,10 @@ struct net {
 	struct adam adam;
 	long step;
 	size_t scratch_size;     /* floats of one worker's scratch */
-	int max_units;           /* widest dense layer */
+	/* unfused convs' batch workspace: per image, col_stride and
+	 * out_stride floats (the largest such conv's) of each */
+	float *conv_col, *conv_out;
+	size_t col_stride, out_stride;
 	float *xbuf;             /* [max_batch, in_size]: scaled input */
 	unsigned char *ybuf;     /* [max_batch]: labels of a shuffled batch */
 	struct workers *pool;    /* grown to the thread count on first use */
@@ -75,14 +85,15 @@ struct net {
 	int count, threads;
 	int apply; /* take the Adam step after the gradients */
 	float *probs; /* net_forward's destination */
-	/* one image shared out: the layer and its input */
-	struct net_layer *split_layer;
-	const float *split_in;
+	int infer;    /* this forward pass takes fused_infer's route */
+	/* fused_infer's route: the conv layer of the block it covers (NULL:
+	 * none), the packed weights (64-byte aligned, in infer_mem) and
+	 * whether they predate the weights */
+	struct net_layer *infer_layer;
+	float *infer_w;
+	void *infer_mem;
+	int infer_stale;
 };
-
-/* Dense layers smaller than this many multiply-adds are not worth waking
- * a second thread for (the reference fc2 is 640). */
-#define SPLIT_MIN_MACS 65536
 
 /* Set tensor i's name and shape; data is bound after allocation. */
 static void add_tensor(struct net *n, const char *layer, const char *what,
@@ -131,8 +142,6 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 			int ws[4] = { l->cs.k, c, l->cs.kh, l->cs.kw };
 			add_tensor(n, l->spec.name, "weight", 4, ws);
 			add_tensor(n, l->spec.name, "bias", 1, &l->cs.k);
-			if (fused_scratch_size(&l->cs) > n->scratch_size)
-				n->scratch_size = fused_scratch_size(&l->cs);
 			c = l->cs.k;
 			h = l->cs.oh;
 			w = l->cs.ow;
@@ -151,8 +160,6 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 			break;
 		case LAYER_DENSE: {
 			int ws[2] = { l->spec.units, c };
-			if (l->spec.units > n->max_units)
-				n->max_units = l->spec.units;
 			add_tensor(n, l->spec.name, "weight", 2, ws);
 			add_tensor(n, l->spec.name, "bias", 1, &l->spec.units);
 			c = l->spec.units;
@@ -178,16 +185,42 @@ struct net *net_new(const struct net_arch *a, int max_batch, struct perr *e)
 	}
 	n->n_slices = 1;
 	n->slices[0].grads = n->grads;
-	n->slices[0].scratch = xcalloc(n->scratch_size + 1, sizeof(float));
-	n->slices[0].part = xcalloc((size_t)n->max_units + 1, sizeof(float));
 	n->xbuf = xmalloc(mb * n->in_size * sizeof(float));
 	n->ybuf = xmalloc(mb);
 
-	for (int i = 0; i + 2 < a->n_layers; i++) {
+	for (int i = 0; i < a->n_layers; i++) {
 		struct net_layer *l = &n->layers[i];
-		if (l->spec.type == LAYER_CONV2D && l[1].spec.type == LAYER_RELU &&
+		if (l->spec.type != LAYER_CONV2D)
+			continue;
+		if (i + 2 < a->n_layers && l[1].spec.type == LAYER_RELU &&
 		    l[2].spec.type == LAYER_MAXPOOL2D && fused_applies(&l->cs, &l[2].ps))
 			l->fused = 1;
+		if (l->fused) {
+			if (fused_scratch_size(&l->cs) > n->scratch_size)
+				n->scratch_size = fused_scratch_size(&l->cs);
+		} else {
+			if (conv_col_size(&l->cs) > n->col_stride)
+				n->col_stride = conv_col_size(&l->cs);
+			if (l->out_size > n->out_stride)
+				n->out_stride = l->out_size;
+		}
+		/* the block right before flatten and a dense layer (there is
+		 * one flatten, so one such block at most) */
+		if (l->fused && fused_splits(&l->cs, &l[2].ps) && i + 4 < a->n_layers &&
+		    l[3].spec.type == LAYER_FLATTEN && l[4].spec.type == LAYER_DENSE) {
+			size_t sz = fused_infer_size(&l->cs, &l[2].ps, l[4].spec.units);
+			n->infer_layer = l;
+			n->infer_mem = xmalloc(sizeof(float) * sz + 64);
+			n->infer_w = (float *)(((uintptr_t)n->infer_mem + 63) & ~(uintptr_t)63);
+			n->infer_stale = 1;
+			if (fused_infer_scratch_size(&l->cs, &l[2].ps) > n->scratch_size)
+				n->scratch_size = fused_infer_scratch_size(&l->cs, &l[2].ps);
+		}
+	}
+	n->slices[0].scratch = xcalloc(n->scratch_size + 1, sizeof(float));
+	if (n->col_stride) {
+		n->conv_col = xmalloc(sizeof(float) * n->col_stride * mb);
+		n->conv_out = xmalloc(sizeof(float) * n->out_stride * mb);
 	}
 	int t = 0;
 	for (int i = 0; i < a->n_layers; i++) {
@@ -236,9 +269,11 @@ void net_free(struct net *n)
 		free(l->arg);
 	}
 	workers_free(n->pool);
+	free(n->infer_mem);
+	free(n->conv_col);
+	free(n->conv_out);
 	for (int i = 0; i < n->n_slices; i++) {
 		free(n->slices[i].scratch);
-		free(n->slices[i].part);
 		if (i)
 			free(n->slices[i].grads);
 	}
@@ -286,6 +321,7 @@ void net_init_glorot(struct net *n, uint64_t seed)
 			p->data[i] = rng_uniform(&r, -lim, lim);
 	}
 	net_reset_adam(n);
+	n->infer_stale = 1;
 }
 
 int net_n_params(const struct net *n)
@@ -293,11 +329,13 @@ int net_n_params(const struct net *n)
 	return n->n_tensors;
 }
 
+/* Handing out writable data may change the weights. */
 int net_param(struct net *n, int i, struct net_param *p)
 {
 	if (i < 0 || i >= n->n_tensors)
 		return -1;
 	*p = n->tensors[i];
+	n->infer_stale = 1;
 	return 0;
 }
 
@@ -306,9 +344,15 @@ int net_param_find(struct net *n, const char *name, struct net_param *p)
 	for (int i = 0; i < n->n_tensors; i++)
 		if (strcmp(n->tensors[i].name, name) == 0) {
 			*p = n->tensors[i];
+			n->infer_stale = 1;
 			return 0;
 		}
 	return -1;
+}
+
+void net_params_changed(struct net *n)
+{
+	n->infer_stale = 1;
 }
 
 void net_set_adam(struct net *n, float lr, float beta1, float beta2, float eps)
@@ -334,55 +378,23 @@ int net_get_threads(void)
 	return openblas_get_num_threads();
 }
 
-/* One image, filters k0..k1 of a fused conv block per worker. */
-static void split_conv_job(void *arg, int id, int self)
+/* An unfused conv's workspace for the slice of count images from image
+ * first: its images' part of the batch's buffers. */
+static struct conv_work conv_work(const struct net *n, const struct net_layer *l,
+				  int first, int count)
 {
-	struct net *n = arg;
-	struct net_layer *l = n->split_layer, *p = l + 2;
-	int k0 = l->cs.k * id / n->threads, k1 = l->cs.k * (id + 1) / n->threads;
-	fused_forward_filters(&l->cs, &p->ps, n->split_in, l->w, l->b, p->out, p->arg,
-			      n->slices[self].scratch, k0, k1);
-}
-
-/* One image through conv -> relu -> maxpool -> flatten -> dense with one
- * barrier: task id convolves its block of filters, then multiplies its
- * part of the flattened output (C,H,W order: a filter's outputs are
- * contiguous) with the matching columns of the dense weights, which are
- * then its own to read (half the weights per core for two threads). */
-static void split_conv_dense_job(void *arg, int id, int self)
-{
-	struct net *n = arg;
-	struct net_layer *l = n->split_layer, *p = l + 2, *d = l + 4;
-	int k0 = l->cs.k * id / n->threads, k1 = l->cs.k * (id + 1) / n->threads;
-	int q = p->ps.oh * p->ps.ow;
-	fused_forward_filters(&l->cs, &p->ps, n->split_in, l->w, l->b, p->out, p->arg,
-			      n->slices[self].scratch, k0, k1);
-	dense_forward_cols((int)d->in_size, d->spec.units, k0 * q, k1 * q, p->out, d->w,
-			   n->slices[id].part);
-}
-
-/* One image, a block of a dense layer's rows per worker (multiples of
- * four: the matrix-vector kernel's step). */
-static void split_dense_job(void *arg, int id, int self)
-{
-	(void)self;
-	struct net *n = arg;
-	struct net_layer *l = n->split_layer;
-	int units = l->spec.units, in = (int)l->in_size;
-	int o0 = id ? (int)((long)units * id / n->threads) & ~3 : 0;
-	int o1 = id == n->threads - 1 ? units : (int)((long)units * (id + 1) / n->threads) & ~3;
-	if (o1 > o0)
-		dense_forward(1, in, o1 - o0, n->split_in, l->w + (size_t)o0 * in, l->b + o0,
-			      l->out + o0);
+	return (struct conv_work){ n->conv_col + first * n->col_stride,
+				   n->conv_out + first * n->out_stride,
+				   (size_t)count * l->cs.oh * l->cs.ow };
 }
 
 /* Every layer but the last (softmax) on images first..first+count-1 of
  * the batch x, leaving the logits in the last dense layer's out. Each
  * image's forward pass is independent of the others': workers run slices.
- * split (one image, several threads): the big layers are shared out among
- * the workers by filters or rows instead. */
+ * With n->infer, the block fused_infer covers runs that way, image by
+ * image. */
 static void forward_layers(struct net *n, const float *x, int first, int count,
-			   float *scratch, int split)
+			   float *scratch)
 {
 	for (int i = 0; i < n->arch.n_layers - 1; i++) {
 		struct net_layer *l = &n->layers[i];
@@ -392,26 +404,14 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 		size_t cnt = (size_t)count * l->out_size;
 		switch (l->spec.type) {
 		case LAYER_CONV2D:
-			if (l->fused && split && fused_splits(&l->cs, &l[2].ps) &&
-			    i + 4 < n->arch.n_layers - 1 && l[3].spec.type == LAYER_FLATTEN &&
-			    l[4].spec.type == LAYER_DENSE) {
+			if (n->infer && l == n->infer_layer) {
 				struct net_layer *d = l + 4;
-				n->split_layer = l;
-				n->split_in = in;
-				workers_run(n->pool, n->threads, split_conv_dense_job, n);
-				/* the parts in task order: the same sum every time */
-				for (int o = 0; o < d->spec.units; o++) {
-					float acc = d->b[o];
-					for (int t = 0; t < n->threads; t++)
-						acc += n->slices[t].part[o];
-					d->out[o] = acc;
-				}
+				for (int j = 0; j < count; j++)
+					fused_infer(&l->cs, &l[2].ps, d->spec.units, n->infer_w,
+						    in + j * l->in_size,
+						    d->out + (size_t)(first + j) * d->out_size,
+						    scratch, FUSED_ISA_BEST);
 				i += 4;
-			} else if (l->fused && split && fused_splits(&l->cs, &l[2].ps)) {
-				n->split_layer = l;
-				n->split_in = in;
-				workers_run(n->pool, n->threads, split_conv_job, n);
-				i += 2;
 			} else if (l->fused) {
 				struct net_layer *p = l + 2;
 				fused_forward(&l->cs, &p->ps, count, in, l->w, l->b,
@@ -419,19 +419,14 @@ static void forward_layers(struct net *n, const float *x, int first, int count,
 					      p->arg + first * p->out_size, scratch, FUSED_ISA_BEST);
 				i += 2;
 			} else {
-				conv_forward(&l->cs, count, in, l->w, l->b, out, scratch);
+				struct conv_work ws = conv_work(n, l, first, count);
+				conv_forward(&l->cs, count, in, l->w, l->b, out, &ws);
 			}
 			break;
 		case LAYER_MAXPOOL2D:
 			maxpool_forward(&l->ps, count, in, out, l->arg + first * l->out_size);
 			break;
 		case LAYER_DENSE:
-			if (split && l->in_size * l->spec.units >= SPLIT_MIN_MACS) {
-				n->split_layer = l;
-				n->split_in = in;
-				workers_run(n->pool, n->threads, split_dense_job, n);
-				break;
-			}
 			dense_forward(count, (int)l->in_size, l->spec.units, in, l->w,
 				      l->b, out);
 			break;
@@ -481,9 +476,11 @@ static void backward_layers(struct net *n, const float *x, int first, int count,
 		float *dw = l->w ? grads + (l->w - n->params) : NULL;
 		float *db = l->b ? grads + (l->b - n->params) : NULL;
 		switch (l->spec.type) {
-		case LAYER_CONV2D:
-			conv_backward(&l->cs, count, in, l->w, dout, dw, db, din, scratch);
+		case LAYER_CONV2D: {
+			struct conv_work ws = conv_work(n, l, first, count);
+			conv_backward(&l->cs, count, in, l->w, dout, dw, db, din, &ws);
 			break;
+		}
 		case LAYER_MAXPOOL2D:
 			if (din)
 				maxpool_backward(&l->ps, count, dout,
@@ -526,7 +523,6 @@ static int net_prepare(struct net *n, int count)
 	for (; n->n_slices < t; n->n_slices++) {
 		struct net_slice *s = &n->slices[n->n_slices];
 		s->scratch = xcalloc(n->scratch_size + 1, sizeof(float));
-		s->part = xcalloc((size_t)n->max_units + 1, sizeof(float));
 		s->grads = xcalloc(n->n_floats, sizeof(float));
 	}
 	n->threads = t < count ? t : count;
@@ -559,7 +555,7 @@ static void forward_job(void *arg, int id, int self)
 {
 	struct net *n = arg;
 	struct net_slice *s = &n->slices[id];
-	forward_layers(n, n->x, s->first, s->count, n->slices[self].scratch, 0);
+	forward_layers(n, n->x, s->first, s->count, n->slices[self].scratch);
 	const struct net_layer *lg = &n->layers[n->arch.n_layers - 2];
 	loss_softmax(s->count, n->classes, lg->out + (size_t)s->first * n->classes,
 		     n->probs + (size_t)s->first * n->classes);
@@ -569,19 +565,33 @@ int net_forward(struct net *n, const float *x, int count, float *probs)
 {
 	if (count < 1 || count > n->max_batch)
 		return -1;
-	int t = net_prepare(n, count);
+	/* fused_infer's route for any batch: its conv is faster than the
+	 * training one (no argmax kept), and skipping the dense weights of
+	 * zero inputs saves more than one sgemm over the batch would (the
+	 * reference net, batch 256: 4 against 7 us an image on two threads) */
+	n->infer = n->infer_layer != NULL;
+	if (n->infer && n->infer_stale) {
+		struct net_layer *l = n->infer_layer, *d = l + 4;
+		fused_infer_pack(&l->cs, &l[2].ps, d->spec.units, l->w, l->b, d->w, d->b,
+				 n->infer_w);
+		n->infer_stale = 0;
+	}
 	n->x = x;
 	n->probs = probs;
-	blas_enter(t);
-	if (count == 1 && t > 1) {
-		/* one image: latency, not throughput; share its big layers */
-		n->threads = t;
-		forward_layers(n, x, 0, 1, n->slices[0].scratch, 1);
+	if (count == 1) {
+		/* latency: no hand-off to a worker, no OpenBLAS threads */
+		int t = openblas_get_num_threads();
+		blas_enter(t);
+		forward_layers(n, x, 0, 1, n->slices[0].scratch);
 		loss_softmax(1, n->classes, n->layers[n->arch.n_layers - 2].out, probs);
+		blas_leave(t);
 	} else {
+		int t = net_prepare(n, count);
+		blas_enter(t);
 		workers_run(n->pool, n->threads, forward_job, n);
+		blas_leave(t);
 	}
-	blas_leave(t);
+	n->infer = 0;
 	return 0;
 }
 
@@ -596,7 +606,7 @@ static void train_job(void *arg, int id, int self)
 	struct net_layer *sm = &n->layers[n->arch.n_layers - 1];
 	size_t off = (size_t)s->first * n->classes;
 	float *scratch = n->slices[self].scratch;
-	forward_layers(n, n->x, s->first, s->count, scratch, 0);
+	forward_layers(n, n->x, s->first, s->count, scratch);
 	s->loss = loss_softmax_xent(s->count, n->classes, lg->out + off,
 				    n->labels + s->first, 1.0f / n->count,
 				    sm->out + off, lg->dout + off, &s->correct);
@@ -644,8 +654,10 @@ static int batch_step(struct net *n, const float *x, const unsigned char *labels
 	n->labels = labels;
 	n->count = count;
 	n->apply = apply;
-	if (apply)
+	if (apply) {
 		n->step++;
+		n->infer_stale = 1;
+	}
 	blas_enter(t);
 	workers_run(n->pool, n->threads, train_job, n);
 	workers_run(n->pool, n->threads, update_job, n);

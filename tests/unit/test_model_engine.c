@@ -142,18 +142,22 @@ static void check_conv(struct conv_shape s, int n, uint64_t seed)
 	size_t ny = (size_t)n * s.k * s.oh * s.ow;
 	float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(s.k * 4), *y = malloc(ny * 4);
 	float *dy = malloc(ny * 4), *dw = malloc(nw * 4), *db = malloc(s.k * 4), *dx = malloc(nx * 4);
-	float *col = malloc(conv_col_size(&s) * 4);
+	/* a workspace wider than the batch, and the batch in the middle of
+	 * it: how a slice of a larger batch sees it */
+	size_t ld = (size_t)(n + 2) * s.oh * s.ow;
+	float *col = malloc((size_t)s.c * s.kh * s.kw * ld * 4), *cout = malloc((size_t)s.k * ld * 4);
+	struct conv_work ws = { col + s.oh * s.ow, cout + s.oh * s.ow, ld };
 	fill(&r, x, nx, -1, 1);
 	fill(&r, w, nw, -1, 1);
 	fill(&r, b, s.k, -1, 1);
 	fill(&r, dy, ny, -1, 1);
 	struct conv_ctx c = { s, n, to_d(x, nx), to_d(w, nw), to_d(b, s.k), malloc(ny * 8), to_d(dy, ny) };
 
-	conv_forward(&s, n, x, w, b, y, col);
+	conv_forward(&s, n, x, w, b, y, &ws);
 	conv_loss(&c);
 	assert_close(y, c.y, ny, 1e-5, 1e-5, "conv y");
 
-	conv_backward(&s, n, x, w, dy, dw, db, dx, col);
+	conv_backward(&s, n, x, w, dy, dw, db, dx, &ws);
 	double *g = malloc((nx > nw ? nx : nw) * 8);
 	numeric_grad(c.w, nw, conv_loss, &c, g);
 	assert_close(dw, g, nw, 1e-4, 1e-4, "conv dw");
@@ -164,7 +168,8 @@ static void check_conv(struct conv_shape s, int n, uint64_t seed)
 
 	free(g);
 	free(c.x), free(c.w), free(c.b), free(c.y), free(c.r);
-	free(x), free(w), free(b), free(y), free(dy), free(dw), free(db), free(dx), free(col);
+	free(x), free(w), free(b), free(y), free(dy), free(dw), free(db), free(dx), free(col),
+		free(cout);
 }
 
 static void test_conv(void **state)
@@ -368,12 +373,15 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 	float *db1 = malloc(cs.k * 4), *db2 = malloc(cs.k * 4), *dx1 = malloc(nx * 4), *dx2 = malloc(nx * 4);
 	int32_t *a1 = malloc(ny * 4), *a2 = malloc(ny * 4);
 	float *scratch = malloc(fused_scratch_size(&cs) * 4);
+	size_t ld = (size_t)n * cs.oh * cs.ow;
+	struct conv_work ws = { malloc((size_t)cs.c * cs.kh * cs.kw * ld * 4),
+				malloc((size_t)cs.k * ld * 4), ld };
 	fill(&r, x, nx, -1, 1);
 	fill(&r, w, nw, -1, 1);
 	fill(&r, b, cs.k, -1.5f, 0.5f);
 	fill(&r, dy, ny, -1, 1);
 
-	conv_forward(&cs, n, x, w, b, z, scratch);
+	conv_forward(&cs, n, x, w, b, z, &ws);
 	relu_forward(z, nz);
 	maxpool_forward(&ps, n, z, y1, a1);
 	fused_forward(&cs, &ps, n, x, w, b, y2, a2, scratch, isa);
@@ -386,7 +394,7 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 
 	maxpool_backward(&ps, n, dy, a1, dz);
 	relu_backward(z, dz, nz);
-	conv_backward(&cs, n, x, w, dz, dw1, db1, with_dx ? dx1 : NULL, scratch);
+	conv_backward(&cs, n, x, w, dz, dw1, db1, with_dx ? dx1 : NULL, &ws);
 	fused_backward(&cs, &ps, n, x, w, y2, dy, a2, dw2, db2, with_dx ? dx2 : NULL, scratch, isa);
 	assert_closef(dw2, dw1, nw, 1e-5, 1e-5, "fused dw");
 	assert_closef(db2, db1, cs.k, 1e-5, 1e-5, "fused db");
@@ -394,19 +402,26 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 		assert_closef(dx2, dx1, nx, 1e-5, 1e-5, "fused dx");
 	free(x), free(w), free(b), free(z), free(dz), free(y1), free(y2), free(dy);
 	free(dw1), free(dw2), free(db1), free(db2), free(dx1), free(dx2), free(a1), free(a2), free(scratch);
+	free(ws.col), free(ws.out);
 }
 
 /* Every instruction set this CPU runs: each build of the kernels must
  * agree with the layer-by-layer path. */
+static int cpu_isas(int isa[3])
+{
+	int n = 0;
+	for (int i = FUSED_ISA_BASE; i <= FUSED_ISA_AVX512; i++)
+		if (fused_isa(i) == i)
+			isa[n++] = i;
+	assert_true(n >= 1 && isa[0] == FUSED_ISA_BASE);
+	return n;
+}
+
 static void check_fused(struct conv_shape cs, int ph, int stride, int n, int with_dx)
 {
-	int ran = 0;
-	for (int isa = FUSED_ISA_BASE; isa <= FUSED_ISA_AVX512; isa++)
-		if (fused_isa(isa) == isa) {
-			check_fused_isa(cs, ph, stride, n, with_dx, isa);
-			ran++;
-		}
-	assert_true(ran >= 1);
+	int isa[3], nisa = cpu_isas(isa);
+	for (int i = 0; i < nisa; i++)
+		check_fused_isa(cs, ph, stride, n, with_dx, isa[i]);
 }
 
 static void test_fused(void **state)
@@ -429,6 +444,116 @@ static void test_fused(void **state)
 	struct pool_shape ps = { .c = 2, .h = 4, .w = 4, .ph = 2, .pw = 2, .stride = 1 };
 	maxpool_shape_init(&ps);
 	assert_false(fused_applies(&cs, &ps)); /* overlapping windows */
+}
+
+/* ---- fused_infer: one image through the block, flatten and dense ---- */
+
+/* x: ZERO_NONE all positive, ZERO_HALF half the rows zero (a background),
+ * ZERO_ALL nothing but zeros. */
+enum { ZERO_NONE, ZERO_HALF, ZERO_ALL };
+
+static void check_infer_isa(struct conv_shape cs, int units, int zeros, float bias_lo,
+			    float bias_hi, int isa)
+{
+	assert_int_equal(conv_shape_init(&cs), 0);
+	struct pool_shape ps = { .c = cs.k, .h = cs.oh, .w = cs.ow, .ph = 2, .pw = 2, .stride = 2 };
+	assert_int_equal(maxpool_shape_init(&ps), 0);
+	assert_true(fused_splits(&cs, &ps));
+	struct rng r;
+	rng_seed(&r, 31 + units);
+	size_t nx = (size_t)cs.c * cs.h * cs.w, nw = (size_t)cs.k * cs.c * cs.kh * cs.kw;
+	size_t nz = (size_t)cs.k * cs.oh * cs.ow, np = (size_t)cs.k * ps.oh * ps.ow;
+	size_t nd = np * units;
+	float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(cs.k * 4);
+	float *dw = malloc(nd * 4), *db = malloc(units * 4), *y = malloc(units * 4);
+	float *y2 = malloc(units * 4), *pool = malloc(np * 4);
+	int32_t *arg = malloc(np * 4);
+	float *packed = malloc(fused_infer_size(&cs, &ps, units) * 4);
+	float *scratch = malloc(fused_infer_scratch_size(&cs, &ps) * 4);
+	float *wscratch = malloc(fused_scratch_size(&cs) * 4);
+	fill(&r, x, nx, 0.05f, 1);
+	if (zeros == ZERO_HALF)
+		for (int c = 0; c < cs.c; c++)
+			memset(x + (size_t)c * cs.h * cs.w, 0, sizeof(float) * (cs.h / 2) * cs.w);
+	if (zeros == ZERO_ALL)
+		memset(x, 0, nx * 4);
+	fill(&r, w, nw, -1, 1);
+	fill(&r, b, cs.k, bias_lo, bias_hi);
+	/* Glorot-sized: outputs of order one, rounding against them */
+	fill(&r, dw, nd, -0.05f, 0.05f);
+	fill(&r, db, units, -1, 1);
+	fused_infer_pack(&cs, &ps, units, w, b, dw, db, packed);
+	fused_infer(&cs, &ps, units, packed, x, y, scratch, isa);
+
+	/* the naive reference in double */
+	double *xd = to_d(x, nx), *wd = to_d(w, nw), *bd = to_d(b, cs.k);
+	double *dwd = to_d(dw, nd), *dbd = to_d(db, units);
+	double *z = malloc(nz * 8), *pd = malloc(np * 8), *yd = malloc(units * 8);
+	ref_conv(&cs, 1, xd, wd, bd, z);
+	for (size_t i = 0; i < nz; i++)
+		z[i] = z[i] > 0 ? z[i] : 0;
+	ref_pool(&ps, 1, z, pd);
+	ref_dense(1, (int)np, units, pd, dwd, dbd, yd);
+	fused_forward(&cs, &ps, 1, x, w, b, pool, arg, wscratch, isa);
+	dense_forward(1, (int)np, units, pool, dw, db, y2);
+	/* float sums of thousands of terms: the rounding error scales with
+	 * the sum of the terms' magnitudes, not with the result (which may
+	 * cancel to near zero) */
+	for (int o = 0; o < units; o++) {
+		double mag = fabs(dbd[o]);
+		for (size_t i = 0; i < np; i++)
+			mag += fabs(pd[i] * dwd[(size_t)o * np + i]);
+		double tol = 1e-6 + 2e-7 * mag;
+		if (!(fabs(y[o] - yd[o]) <= tol))
+			fail_msg("infer y[%d] (isa %d): got %.8g, want %.8g (tolerance %.3g)", o,
+				 isa, y[o], yd[o], tol);
+		/* the layer path, the same way */
+		if (!(fabs(y[o] - y2[o]) <= tol))
+			fail_msg("infer y[%d] (isa %d): got %.8g, the layers %.8g", o, isa, y[o],
+				 y2[o]);
+	}
+	/* the case is what it claims */
+	size_t zero = 0;
+	for (size_t i = 0; i < np; i++)
+		zero += pd[i] == 0;
+	if (zeros == ZERO_NONE && bias_lo > 0 && zero != 0)
+		fail_msg("%zu zero inputs to the dense layer, want none", zero);
+	if (zeros == ZERO_HALF && !(zero >= np / 8 && zero < np))
+		fail_msg("%zu of %zu inputs to the dense layer zero", zero, np);
+	if (zeros == ZERO_ALL && bias_hi <= 0 && zero != np)
+		fail_msg("%zu of %zu inputs to the dense layer zero, want all", zero, np);
+	free(xd), free(wd), free(bd), free(dwd), free(dbd), free(z), free(pd), free(yd);
+	free(x), free(w), free(b), free(dw), free(db), free(y), free(y2), free(pool), free(arg);
+	free(packed), free(scratch), free(wscratch);
+}
+
+static void check_infer(struct conv_shape cs, int units, int zeros, float bias_lo,
+			float bias_hi)
+{
+	int isa[3], nisa = cpu_isas(isa);
+	for (int i = 0; i < nisa; i++)
+		check_infer_isa(cs, units, zeros, bias_lo, bias_hi, isa[i]);
+}
+
+static void test_fused_infer(void **state)
+{
+	(void)state;
+	struct conv_shape ref = { .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 };
+	/* the reference block and fc1: a zero background, no zero in the
+	 * input (relu still cuts), every input zero */
+	check_infer(ref, 64, ZERO_HALF, -0.1f, 0.1f);
+	check_infer(ref, 64, ZERO_NONE, -0.5f, 0.5f);
+	check_infer(ref, 64, ZERO_ALL, -0.5f, -0.1f);
+	/* no zero at all: biases larger than what the taps take away */
+	check_infer(ref, 64, ZERO_NONE, 4, 5);
+	/* filters and units not multiples of a vector, several channels, a
+	 * kernel not 3x3, odd sizes (the pool drops a row) */
+	check_infer((struct conv_shape){ .c = 3, .h = 9, .w = 8, .k = 5, .kh = 2, .kw = 3, .stride = 1 },
+		    10, ZERO_HALF, -0.5f, 0.5f);
+	check_infer((struct conv_shape){ .c = 2, .h = 10, .w = 12, .k = 17, .kh = 3, .kw = 3, .stride = 1 },
+		    70, ZERO_HALF, -0.5f, 0.5f);
+	check_infer((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 4, .kh = 3, .kw = 3, .stride = 1 },
+		    130, ZERO_NONE, 4, 5);
 }
 
 /* ---- Adam ---- */
@@ -547,10 +672,13 @@ static void check_net_grad(int fuse, int threads)
 			const float h = 1e-2f;
 			float keep = p.data[i];
 			p.data[i] = keep + h;
+			net_params_changed(n);
 			double up = net_loss(n, x, y, B);
 			p.data[i] = keep - h;
+			net_params_changed(n);
 			double down = net_loss(n, x, y, B);
 			p.data[i] = keep;
+			net_params_changed(n);
 			double num = (up - down) / (2 * (double)h);
 			if (!(fabs(gs[i] - num) <= 2e-3 + 0.05 * fabs(num)))
 				fail_msg("%s[%zu] (fuse %d): got %.6g, numeric %.6g", p.name, i,
@@ -568,45 +696,122 @@ static void test_net_gradients(void **state)
 	check_net_grad(1, 1);
 	check_net_grad(0, 1);
 	check_net_grad(1, 2);
+	/* unfused convs, the batch in two slices of one workspace */
+	check_net_grad(0, 2);
 }
 
-/* One image through the reference network: alone on one thread, shared
- * out among two (by filters, then the dense layer by columns), and inside
- * a batch (sgemm): the same up to rounding; twice shared out: the same
- * bits. */
-static void test_single_image_split(void **state)
+/* The reference network's probabilities [count,10] for x [count,784], in
+ * double, from n's weights: the naive layers one after the other. */
+static void ref_reference_net(struct net *n, const float *x, int count, double *probs)
+{
+	struct conv_shape cs = { .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 };
+	conv_shape_init(&cs);
+	struct pool_shape ps = { .c = 32, .h = 26, .w = 26, .ph = 2, .pw = 2, .stride = 2 };
+	maxpool_shape_init(&ps);
+	const char *names[6] = { "conv1.weight", "conv1.bias", "fc1.weight",
+				 "fc1.bias",     "fc2.weight", "fc2.bias" };
+	double *t[6];
+	for (int i = 0; i < 6; i++) {
+		struct net_param p;
+		assert_int_equal(net_param_find(n, names[i], &p), 0);
+		t[i] = to_d(p.data, p.count);
+	}
+	double *z = malloc(32 * 26 * 26 * 8), *pool = malloc(5408 * 8), h[64];
+	for (int i = 0; i < count; i++) {
+		double *xd = to_d(x + 784 * i, 784), *o = probs + 10 * i;
+		ref_conv(&cs, 1, xd, t[0], t[1], z);
+		for (int j = 0; j < 32 * 26 * 26; j++)
+			z[j] = z[j] > 0 ? z[j] : 0;
+		ref_pool(&ps, 1, z, pool);
+		ref_dense(1, 5408, 64, pool, t[2], t[3], h);
+		for (int j = 0; j < 64; j++)
+			h[j] = h[j] > 0 ? h[j] : 0;
+		ref_dense(1, 64, 10, h, t[4], t[5], o);
+		double mx = o[0], sum = 0;
+		for (int j = 1; j < 10; j++)
+			mx = o[j] > mx ? o[j] : mx;
+		for (int j = 0; j < 10; j++)
+			sum += o[j] = exp(o[j] - mx);
+		for (int j = 0; j < 10; j++)
+			o[j] /= sum;
+		free(xd);
+	}
+	for (int i = 0; i < 6; i++)
+		free(t[i]);
+	free(z), free(pool);
+}
+
+/* Inference (fused_infer's route) through the reference network against
+ * the naive layers: one image at a time and in a batch, on one thread and
+ * two (one image: the same bits, call after call). Weights written
+ * through net_param, or changed by a training step, are seen by the next
+ * forward pass. */
+static void test_inference(void **state)
 {
 	(void)state;
+	enum { B = 12 };
 	struct net_arch a;
 	net_arch_reference(&a);
 	struct perr e = { { 0 } };
-	struct net *n = net_new(&a, 4, &e);
+	struct net *n = net_new(&a, B, &e);
 	net_init_glorot(n, 3);
 	struct rng r;
 	rng_seed(&r, 6);
-	float x[4 * 784], p1[40], p2[40], pb[40];
-	fill(&r, x, 4 * 784, 0, 1);
+	float x[B * 784], p1[B * 10], p2[B * 10], p3[B * 10], pb[B * 10];
+	double want[B * 10];
+	fill(&r, x, B * 784, 0, 1);
+	for (int i = 0; i < B / 2; i++) /* half the images: a zero background */
+		memset(x + 784 * i, 0, sizeof(float) * 28 * 10);
 	for (int t = 0; t < net_n_params(n); t++) {
 		struct net_param p;
 		net_param(n, t, &p);
 		if (p.ndim == 1)
 			fill(&r, p.data, p.count, -0.1f, 0.1f);
 	}
+	ref_reference_net(n, x, B, want);
 	net_set_threads(1);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < B; i++)
 		assert_int_equal(net_forward(n, x + 784 * i, 1, p1 + 10 * i), 0);
+	assert_close(p1, want, B * 10, 1e-6, 1e-5, "single-image probs");
+	assert_int_equal(net_forward(n, x, B, pb), 0);
+	assert_close(pb, want, B * 10, 1e-6, 1e-5, "batch probs");
 	net_set_threads(2);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < B; i++)
 		assert_int_equal(net_forward(n, x + 784 * i, 1, p2 + 10 * i), 0);
-	float p3[40];
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < B; i++)
 		assert_int_equal(net_forward(n, x + 784 * i, 1, p3 + 10 * i), 0);
-	assert_int_equal(net_forward(n, x, 4, pb), 0);
-	net_set_threads(1);
-	assert_closef(p2, p1, 40, 1e-6, 1e-5, "shared-out probs");
+	assert_memory_equal(p2, p1, sizeof(p1));
 	assert_memory_equal(p2, p3, sizeof(p2));
-	assert_closef(pb, p1, 40, 1e-6, 1e-5, "batch probs");
-	assert_int_equal(net_forward(n, x, 5, pb), -1);
+	assert_int_equal(net_forward(n, x, B, p3), 0);
+	assert_close(p3, want, B * 10, 1e-6, 1e-5, "batch probs, two threads");
+	net_set_threads(1);
+
+	/* a weight written through net_param's data */
+	struct net_param w;
+	assert_int_equal(net_param_find(n, "fc1.weight", &w), 0);
+	for (size_t i = 0; i < w.count; i += 7)
+		w.data[i] *= -2;
+	assert_int_equal(net_forward(n, x, 1, p1), 0);
+	ref_reference_net(n, x, 1, want);
+	assert_close(p1, want, 10, 1e-6, 1e-5, "probs after a write");
+	/* ... and one written later (after a forward pass has packed the
+	 * weights anew), announced with net_params_changed */
+	assert_int_equal(net_forward(n, x, 1, p3), 0);
+	for (size_t i = 0; i < w.count; i += 5)
+		w.data[i] *= 0.5f;
+	net_params_changed(n);
+	assert_int_equal(net_forward(n, x, 1, p1), 0);
+	ref_reference_net(n, x, 1, want);
+	assert_close(p1, want, 10, 1e-6, 1e-5, "probs after net_params_changed");
+	/* a training step */
+	unsigned char lab[B] = { 0 };
+	assert_int_equal(net_forward(n, x, 1, p3), 0);
+	assert_int_equal(net_train_batch(n, x, lab, B, NULL, NULL, &e), 0);
+	assert_int_equal(net_forward(n, x, 1, p1), 0);
+	assert_true(p1[0] > p3[0]); /* it learnt class 0 */
+	ref_reference_net(n, x, 1, want);
+	assert_close(p1, want, 10, 1e-6, 1e-5, "probs after training");
+	assert_int_equal(net_forward(n, x, B + 1, pb), -1);
 	net_free(n);
 }
 
@@ -910,7 +1115,8 @@ int main(void)
 		cmocka_unit_test(test_adam),
 		cmocka_unit_test(test_net_gradients),
 		cmocka_unit_test(test_reference_params),
-		cmocka_unit_test(test_single_image_split),
+		cmocka_unit_test(test_inference),
+		cmocka_unit_test(test_fused_infer),
 		cmocka_unit_test(test_toy_learns),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_arch_json),
