@@ -59,31 +59,41 @@ void kube_canary_info_from(const json_t *d, struct kube_canary_info *out)
 		json_object_get(json_object_get(d, "status"), "readyReplicas"));
 }
 
+int kube_canary_info_answer(const char *name, long status, int ok, const char *body, size_t len,
+			    const char *error, struct kube_canary_info *out, struct perr *e)
+{
+	kube_canary_info_from(NULL, out);
+	if (!ok && status == 404)
+		return 0; /* absent: exists stays 0 */
+	if (!ok) {
+		perr_set(e, "%s", error ? error : "request failed");
+		return -1;
+	}
+	json_t *d = json_loadb(body ? body : "", len, 0, NULL);
+	if (!d) {
+		perr_set(e, "deployment %s: the answer is not JSON", name);
+		return -1;
+	}
+	kube_canary_info_from(d, out);
+	json_decref(d);
+	return 0;
+}
+
+char *kube_canary_path(const char *ns, const char *name)
+{
+	return xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns, name);
+}
+
 int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
 		     struct kube_canary_info *out, struct perr *e)
 {
-	char *path = xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns,
-			       name);
+	char *path = kube_canary_path(ns, name);
 	struct kube_response r;
 	memset(&r, 0, sizeof r);
 	struct perr pe = {{0}};
 	int rc = kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, &pe);
 	free(path);
-	kube_canary_info_from(NULL, out);
-	if (rc < 0 && r.status == 404) {
-		rc = 0; /* absent: exists stays 0 */
-	} else if (rc < 0) {
-		perr_set(e, "%s", pe.msg);
-	} else {
-		json_t *d = json_loadb(r.body, r.len, 0, NULL);
-		if (!d) {
-			perr_set(e, "deployment %s: the answer is not JSON",
-				 name);
-			rc = -1;
-		}
-		kube_canary_info_from(d, out);
-		json_decref(d);
-	}
+	rc = kube_canary_info_answer(name, r.status, rc == 0, r.body, r.len, pe.msg, out, e);
 	kube_response_free(&r);
 	return rc;
 }

@@ -918,6 +918,44 @@ long long kube_watchset_timeout(const struct kube_watchset *ws, long long now);
  * the number of ready descriptors, -1 on failure. */
 int kube_watchset_poll(struct kube_watchset *ws, struct curl_waitfd *extra, unsigned n_extra,
 		       int max_ms);
+/* One-shot requests on the watch set's multi handle: the answer goes to
+ * a callback from inside kube_watchset_step, so the caller's loop never
+ * waits on the network. */
+struct kube_answer {
+	int ok;             /* a 2xx answer */
+	long status;        /* HTTP status; 0 when none came */
+	const char *body;   /* NUL-terminated (or NULL); borrowed for the call */
+	size_t len;
+	const char *error;  /* when !ok: the one-line error (kube_easy_check) */
+	double ms;          /* from the start of the transfer to its end */
+};
+typedef void (*kube_answer_fn)(void *ud, const struct kube_answer *a);
+/* Start x (takes ownership, also on failure) on the set's multi handle;
+ * done(ud, answer) runs once when it ends, from kube_watchset_step. The
+ * answer body is kept up to max_body bytes (0: KUBE_MAX_BODY; more fails
+ * the request). Returns an id > 0 for kube_watchset_cancel. */
+unsigned long long kube_watchset_send(struct kube_watchset *ws, struct kube_easy *x,
+				      size_t max_body, kube_answer_fn done, void *ud);
+/* Drop the request id (no callback); an id already done is ignored. */
+void kube_watchset_cancel(struct kube_watchset *ws, unsigned long long id);
+/* Drop every request whose callback data is ud (a view that closes). */
+void kube_watchset_cancel_ud(struct kube_watchset *ws, const void *ud);
+/* Requests sent and not yet answered. */
+int kube_watchset_pending(const struct kube_watchset *ws);
+/* Give x a body (copied) with its Content-Type (NULL: application/json). */
+void kube_easy_body(struct kube_easy *x, const char *content_type, const char *body, size_t len);
+/* A transfer for METHOD path?query with an optional body (NULL: none),
+ * sent on ws: kube_easy_new then kube_watchset_send. 0 (the id in *id
+ * when id is not NULL), or -1 with e set and no callback. */
+int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const char *method,
+			  const char *path, const char *query, const char *content_type,
+			  const char *body, size_t body_len, kube_answer_fn done, void *ud,
+			  unsigned long long *id, struct perr *e);
+/* The client the set's requests are made with (borrowed). */
+struct kube_client *kube_watchset_client(const struct kube_watchset *ws);
+/* Drive ws until no request sent on it is pending (the watches of its
+ * caches move on too): a blocking loop for headless callers. */
+void kube_watchset_drain(struct kube_watchset *ws);
 /* rollout.c: Deployment rollouts as kubectl does them. The pure parts take
  * jansson values so recorded objects test them. */
 /* kubectl's DeploymentStatusViewer: *msg (caller frees, no newline) is the
@@ -1090,6 +1128,26 @@ struct kube_live_result {
 int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
 		    const unsigned char *pix, int n, struct kube_live_result *r, struct perr *e);
 void kube_live_result_free(struct kube_live_result *r);
+/* The same without waiting: the requests go out on ws (its client), at
+ * most o->concurrency in flight, and move on from kube_watchset_step
+ * (o->progress called there). o is copied; pix is borrowed and must
+ * outlive l. NULL with e when there is nothing to send to. */
+struct kube_live;
+struct kube_live *kube_live_start(struct kube_watchset *ws, const struct kube_live_opts *o,
+				  const unsigned char *pix, int n, struct perr *e);
+/* 1 when every request has been answered or has failed (or no more
+ * could be made: kube_live_error). */
+int kube_live_finished(const struct kube_live *l);
+/* Images sent so far. */
+int kube_live_sent(const struct kube_live *l);
+/* The answers so far (borrowed until kube_live_take or kube_live_free). */
+const struct kube_live_result *kube_live_result_of(const struct kube_live *l);
+/* Why requests could not be made, or NULL. */
+const char *kube_live_error(const struct kube_live *l);
+/* Move the result into *r (caller frees with kube_live_result_free). */
+void kube_live_take(struct kube_live *l, struct kube_live_result *r);
+/* Cancels the requests still in flight (no callback after). NULL ok. */
+void kube_live_free(struct kube_live *l);
 /* The v2 infer body for n UINT8 images of h x w. Caller frees. */
 char *kube_live_body(const unsigned char *pix, int n, int h, int w);
 /* The "probabilities" output of a v2 answer for n images into probs
@@ -1110,6 +1168,13 @@ struct kube_canary_info {
 };
 /* From a Deployment object (NULL: absent). */
 void kube_canary_info_from(const struct json_t *d, struct kube_canary_info *out);
+/* The answer to a GET of Deployment name (status, ok: 2xx, body, the
+ * request's error) as kube_canary_info reads it: 0 (a 404 is exists 0),
+ * -1 with e. */
+int kube_canary_info_answer(const char *name, long status, int ok, const char *body, size_t len,
+			    const char *error, struct kube_canary_info *out, struct perr *e);
+/* The path of Deployment ns/name. Caller frees. */
+char *kube_canary_path(const char *ns, const char *name);
 /* GET Deployment ns/name: 0 (out->exists 0 when it is not there), -1 with e. */
 int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
 		     struct kube_canary_info *out, struct perr *e);

@@ -654,7 +654,7 @@ static void compare_done(struct dash *d, struct dialog *dl, int ok)
 		return;
 	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
 	struct perr e = { { 0 } };
-	struct view *v = compare_view_new(k->client, sc->ns, sc->name, dl->text[0],
+	struct view *v = compare_view_new(k->ws, sc->ns, sc->name, dl->text[0],
 					  atoi(dl->text[1]), &e);
 	if (!v) {
 		dash_message(d, 1, "%s", e.msg);

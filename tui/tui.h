@@ -657,12 +657,15 @@ int build_view_step(struct view *v, int *changed);
 
 /* view_compare.c: the live predictions of Deployment ns/name compared
  * with the model file at model_path on the first samples Fashion-MNIST
- * test images (0: all), sent a slice at a time by compare_view_step. c
- * borrowed. NULL with e set (no such Deployment, a bad model, no data). */
-struct view *compare_view_new(struct kube_client *c, const char *ns, const char *name,
+ * test images (0: all), the Deployment read and the images sent on ws
+ * (borrowed; it must outlive the view), never waited for. NULL with e
+ * set (a bad model, no data); a missing Deployment shows in the view. */
+struct kube_watchset;
+struct view *compare_view_new(struct kube_watchset *ws, const char *ns, const char *name,
 			      const char *model_path, int samples, struct perr *e);
-/* Send the next slice (one request); *changed set. Returns 1 while there
- * is more to send, 0 otherwise (or when v is no compare view). */
+/* After the loop's kube_watchset_step: take the answers that came, and
+ * compare once all did; *changed set while running. Returns 1 while
+ * requests are out, 0 otherwise (or when v is no compare view). */
 int compare_view_step(struct view *v, int *changed);
 
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
