@@ -174,21 +174,6 @@ static int create(struct kube_client *c, const char *path, json_t *obj, char *ui
 	return rc;
 }
 
-static json_t *get_json(struct kube_client *c, const char *path, const char *query,
-			struct perr *e)
-{
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
-	json_t *j = NULL;
-	if (kube_request(c, "GET", path, query, NULL, NULL, 0, &r, e) == 0) {
-		j = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
-		if (!j)
-			perr_set(e, "the server sent something that is not JSON for %s", path);
-	}
-	kube_response_free(&r);
-	return j;
-}
-
 static void cleanup(struct kube_client *c, const struct kube_build_opts *o, int nchunks)
 {
 	for (int i = 0; i < nchunks; i++) {
@@ -228,18 +213,26 @@ static int job_outcome(json_t *job, char *why, size_t n)
 /* A build under way: what kube_build_step needs between looks. */
 struct kube_build {
 	struct kube_client *c; /* borrowed */
+	const struct kube_build_watch *w; /* borrowed */
+	struct kube_watchset *ws; /* the looks' requests go here (borrowed) */
 	char *id, *ns, *image;
 	int nchunks, made;     /* ConfigMaps to delete when it ends */
 	char *job_name, *job_one, *pods_path, *pod_query, *log_path;
 	size_t log_seen;
 	long long next_ms;
-	int ended;
+	int looking;           /* a look's requests are out */
+	int outcome;           /* the Job's, from the last look */
+	int result;            /* 1 pushed, -1 failed: decided */
+	char why[512];         /* the Job's reason for failing */
+	char error[1024];
 };
 
 void kube_build_free(struct kube_build *b)
 {
 	if (!b)
 		return;
+	/* no answer may reach b once it is gone */
+	kube_watchset_cancel_ud(b->ws, b);
 	free(b->id);
 	free(b->ns);
 	free(b->image);
@@ -264,6 +257,7 @@ struct kube_build *kube_build_start(struct kube_client *c, const struct kube_bui
 		return NULL;
 	struct kube_build *b = xcalloc(1, sizeof *b);
 	b->c = c;
+	b->w = w;
 	b->id = xstrdup(o->id);
 	b->ns = xstrdup(o->namespace);
 	b->image = xstrdup(o->image);
@@ -325,73 +319,131 @@ out:
 	return b;
 }
 
-/* The build ended (either way): its context goes. */
-static void build_end(struct kube_build *b)
+static void ignore_answer(void *ud, const struct kube_answer *a)
 {
-	struct kube_build_opts o = { .id = b->id, .namespace = b->ns };
-	if (b->made)
-		cleanup(b->c, &o, b->made);
-	b->made = 0;
-	b->ended = 1;
+	(void)ud;
+	(void)a;
 }
 
-int kube_build_step(struct kube_build *b, const struct kube_build_watch *w, long long now,
-		    struct perr *e)
+/* The build ended (either way): its context goes, without waiting. */
+static void build_end(struct kube_build *b, int result, const char *error)
 {
-	if (b->ended)
-		return -1;
-	if (now < b->next_ms)
-		return 0;
-	b->next_ms = now + 500;
-	char why[512] = "";
-	json_t *j = get_json(b->c, b->job_one, NULL, e);
+	for (int i = 0; i < b->made; i++) {
+		char *path = xasprintf("/api/v1/namespaces/%s/configmaps/podium-build-%s-%d", b->ns,
+				       b->id, i);
+		struct perr ignore = { { 0 } };
+		kube_watchset_request(b->ws, b->c, "DELETE", path, NULL, NULL, NULL, 0, ignore_answer,
+				      NULL, NULL, &ignore);
+		free(path);
+	}
+	b->made = 0;
+	b->looking = 0;
+	b->result = result;
+	if (error)
+		snprintf(b->error, sizeof b->error, "%s", error);
+}
+
+static void on_log(void *ud, const struct kube_answer *a);
+static void on_pods(void *ud, const struct kube_answer *a);
+
+/* The look's last request came back: decide, or wait for the next. */
+static void look_done(struct kube_build *b)
+{
+	b->looking = 0;
+	if (b->outcome < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "the build failed: %s (kubectl logs job/%s -c build)",
+			 b->why, b->job_name);
+		build_end(b, -1, msg);
+	} else if (b->outcome > 0) {
+		build_end(b, 1, NULL);
+		if (b->w && b->w->progress)
+			b->w->progress(b->w->ud, KUBE_BUILD_DONE, 0, 0, b->image);
+	}
+}
+
+/* Ask for path?query; on failure to ask, the build fails. */
+static void look_send(struct kube_build *b, const char *path, const char *query, kube_answer_fn fn)
+{
+	struct perr e = { { 0 } };
+	if (kube_watchset_request(b->ws, b->c, "GET", path, query, NULL, NULL, 0, fn, b, NULL,
+				  &e) < 0)
+		build_end(b, -1, e.msg);
+}
+
+/* The next request of a look: the pod until it is known, then its log. */
+static void look_next(struct kube_build *b)
+{
+	if (!b->log_path)
+		look_send(b, b->pods_path, b->pod_query, on_pods);
+	else
+		look_send(b, b->log_path, "container=build", on_log);
+}
+
+static void on_job(void *ud, const struct kube_answer *a)
+{
+	struct kube_build *b = ud;
+	json_t *j = a->ok ? json_loadb(a->body ? a->body : "", a->len, 0, NULL) : NULL;
 	if (!j) {
-		build_end(b);
-		return -1;
+		build_end(b, -1, a->ok ? "the server sent something that is not JSON for the Job" : a->error);
+		return;
 	}
-	int outcome = job_outcome(j, why, sizeof why);
+	b->outcome = job_outcome(j, b->why, sizeof b->why);
 	json_decref(j);
-	if (!b->log_path) {
-		json_t *pods = get_json(b->c, b->pods_path, b->pod_query, e);
-		if (!pods) {
-			build_end(b);
-			return -1;
-		}
-		json_t *pod = json_array_get(json_object_get(pods, "items"), 0);
-		const char *pn = json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
-		if (pn) {
-			b->log_path = xasprintf("%s/%s/log", b->pods_path, pn);
-			if (w && w->progress)
-				w->progress(w->ud, KUBE_BUILD_POD, 0, 0, pn);
-		}
-		json_decref(pods);
+	look_next(b);
+}
+
+static void on_pods(void *ud, const struct kube_answer *a)
+{
+	struct kube_build *b = ud;
+	json_t *pods = a->ok ? json_loadb(a->body ? a->body : "", a->len, 0, NULL) : NULL;
+	if (!pods) {
+		build_end(b, -1, a->ok ? "the server sent something that is not JSON for the pods" : a->error);
+		return;
 	}
-	if (b->log_path) {
-		/* The builder's log only grows while it runs: hand over what
-		 * is new since the last look. */
-		struct kube_response lr;
-		memset(&lr, 0, sizeof lr);
-		struct perr le = { { 0 } };
-		if (kube_request(b->c, "GET", b->log_path, "container=build", NULL, NULL, 0, &lr, &le) == 0 &&
-		    lr.body && lr.len > b->log_seen) {
-			char *text = sanitize_text(lr.body + b->log_seen, lr.len - b->log_seen, 1);
-			if (w && w->progress)
-				w->progress(w->ud, KUBE_BUILD_LOG, 0, 0, text);
-			free(text);
-			b->log_seen = lr.len;
-		}
-		kube_response_free(&lr);
+	json_t *pod = json_array_get(json_object_get(pods, "items"), 0);
+	const char *pn = json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
+	if (pn) {
+		b->log_path = xasprintf("%s/%s/log", b->pods_path, pn);
+		if (b->w && b->w->progress)
+			b->w->progress(b->w->ud, KUBE_BUILD_POD, 0, 0, pn);
 	}
-	if (outcome == 0)
+	json_decref(pods);
+	if (b->log_path)
+		look_next(b);
+	else
+		look_done(b);
+}
+
+static void on_log(void *ud, const struct kube_answer *a)
+{
+	struct kube_build *b = ud;
+	/* The builder's log only grows while it runs: hand over what is new
+	 * since the last look. A log not there yet is no failure. */
+	if (a->ok && a->body && a->len > b->log_seen) {
+		char *text = sanitize_text(a->body + b->log_seen, a->len - b->log_seen, 1);
+		if (b->w && b->w->progress)
+			b->w->progress(b->w->ud, KUBE_BUILD_LOG, 0, 0, text);
+		free(text);
+		b->log_seen = a->len;
+	}
+	look_done(b);
+}
+
+int kube_build_step(struct kube_build *b, struct kube_watchset *ws, long long now, struct perr *e)
+{
+	if (b->result) {
+		if (b->result < 0)
+			perr_set(e, "%s", b->error);
+		return b->result;
+	}
+	if (b->looking || now < b->next_ms)
 		return 0;
-	build_end(b);
-	if (outcome < 0) {
-		perr_set(e, "the build failed: %s (kubectl logs job/%s -c build)", why, b->job_name);
-		return -1;
-	}
-	if (w && w->progress)
-		w->progress(w->ud, KUBE_BUILD_DONE, 0, 0, b->image);
-	return 1;
+	b->ws = ws;
+	b->next_ms = now + 500;
+	b->looking = 1;
+	look_send(b, b->job_one, NULL, on_job);
+	return kube_build_step(b, ws, now, e);
 }
 
 int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
@@ -404,6 +456,12 @@ int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const
 	if (!w || !w->wait) {
 		kube_build_free(b); /* the Job owns the ConfigMaps now */
 		return 0;
+	}
+	struct kube_watchset *ws = kube_watchset_new(c);
+	if (!ws) {
+		perr_set(e, "cannot start curl");
+		kube_build_free(b);
+		return -1;
 	}
 	long long deadline = now_ms() + (w->timeout_ms > 0 ? w->timeout_ms : 600000);
 	for (;;) {
@@ -418,17 +476,16 @@ int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const
 			rc = -1;
 			break;
 		}
-		int r = kube_build_step(b, w, now_ms(), e);
+		int r = kube_build_step(b, ws, now_ms(), e);
 		if (r != 0) {
 			rc = r > 0 ? 0 : -1;
 			break;
 		}
-		long long wait = b->next_ms - now_ms();
-		if (wait > 0) {
-			struct timespec ts = { 0, (long)(wait > 500 ? 500 : wait) * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		kube_watchset_poll(ws, NULL, 0, 200);
+		kube_watchset_step(ws, now_ms());
 	}
 	kube_build_free(b); /* interrupted or late: the Job goes on with its context */
+	kube_watchset_drain(ws); /* the context's deletions */
+	kube_watchset_free(ws);
 	return rc;
 }

@@ -634,21 +634,24 @@ int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const
 		   size_t model_len, const struct kube_build_watch *w, struct perr *e);
 /* kube_build_run in steps, for a caller with its own loop (the dashboard).
  * Start: validate, create the context and the Job (w->progress told; wait
- * and timeout ignored). c borrowed; free with kube_build_free. NULL with
- * e set (what was made is deleted). */
+ * and timeout ignored). c and w borrowed (w until kube_build_free); free
+ * with kube_build_free. NULL with e set (what was made is deleted). */
 struct kube_build;
 struct kube_build *kube_build_start(struct kube_client *c, const struct kube_build_opts *o,
 				    const void *model, size_t model_len,
 				    const struct kube_build_watch *w, struct perr *e);
-/* One look at the Job, its pod and the builder's log (at most every
- * 500 ms; sooner does nothing): 0 still running, 1 pushed, -1 failed (e
- * set). On 1 or -1 the context ConfigMaps are deleted. */
-int kube_build_step(struct kube_build *b, const struct kube_build_watch *w, long long now,
+/* Never waits: starts a look at the Job, its pod and the builder's log
+ * on ws (at most every 500 ms; its answers come in kube_watchset_step and
+ * tell w->progress), and says what the looks so far found: 0 still
+ * running, 1 pushed, -1 failed (e set). On 1 or -1 the deletions of the
+ * context ConfigMaps are sent on ws. */
+struct kube_watchset;
+int kube_build_step(struct kube_build *b, struct kube_watchset *ws, long long now,
 		    struct perr *e);
 /* "podium-build-ID" (borrowed). */
 const char *kube_build_job_name(const struct kube_build *b);
-/* Frees b; a build still running goes on in the cluster (its Job owns
- * the context). Accepts NULL. */
+/* Frees b, cancelling a look in flight; a build still running goes on in
+ * the cluster (its Job owns the context). Accepts NULL. */
 void kube_build_free(struct kube_build *b);
 
 /* A model server's /metrics, as the dashboard reads it (prom.c). */

@@ -617,7 +617,7 @@ static void build_done(struct dash *d, struct dialog *dl, int ok)
 	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
 	snprintf(k->last_image, sizeof k->last_image, "%s", dl->text[1]);
 	struct perr e = { { 0 } };
-	struct view *v = build_view_new(k->client, sc->ns, dl->text[0], dl->text[1], &e);
+	struct view *v = build_view_new(k->ws, sc->ns, dl->text[0], dl->text[1], &e);
 	if (!v) {
 		dash_message(d, 1, "%s", e.msg);
 		return;

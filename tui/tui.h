@@ -647,9 +647,10 @@ char *cmd_build_id(const char *path);
 
 /* view_build.c: a build of the model file at model_path pushed to image,
  * in namespace ns, with its progress and the builder's log; the build is
- * started here (context and Job created) and followed by build_view_step.
- * c borrowed. NULL with e set. */
-struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+ * started here (context and Job created) and followed by build_view_step
+ * through ws (borrowed; its client makes the requests). NULL with e set. */
+struct kube_watchset;
+struct view *build_view_new(struct kube_watchset *ws, const char *ns, const char *model_path,
 			    const char *image, struct perr *e);
 /* Move a build view's build on (no wait); *changed set when it did.
  * Returns 1 while it runs, 0 otherwise (or when v is no build view). */

@@ -1,7 +1,8 @@
 /*
  * view_build.c - `b` in the dashboard: a model-server image built in the
  * cluster as `podium build --wait` builds it (kube_build_start, then
- * kube_build_step moved on from the loop, one look every half second), with
+ * kube_build_step moved on from the loop, one look every half second on
+ * the dashboard's watch set, its answers taken without waiting), with
  * a progress bar over the build's phases and the builder's log below it.
  * Leaving the view leaves the Job running; its context belongs to it.
  */
@@ -19,6 +20,7 @@ enum phase { PH_CONTEXT, PH_JOB, PH_POD, PH_BUILDING, PH_DONE, PH_COUNT };
 
 struct build_view {
 	struct view v;
+	struct kube_watchset *ws; /* borrowed */
 	struct kube_build *b;
 	struct kube_build_watch w;
 	struct textview log;
@@ -127,7 +129,7 @@ static const struct view_ops build_ops = {
 	.free = build_free,
 };
 
-struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+struct view *build_view_new(struct kube_watchset *ws, const char *ns, const char *model_path,
 			    const char *image, struct perr *e)
 {
 	struct model *m = NULL;
@@ -140,6 +142,7 @@ struct view *build_view_new(struct kube_client *c, const char *ns, const char *m
 		goto out;
 	bv = xcalloc(1, sizeof *bv);
 	bv->v.ops = &build_ops;
+	bv->ws = ws;
 	textview_init(&bv->log);
 	id = cmd_build_id(model_path);
 	snprintf(bv->v.title, sizeof bv->v.title, "build:%s", id);
@@ -155,7 +158,7 @@ struct view *build_view_new(struct kube_client *c, const char *ns, const char *m
 	bv->started = now_ms();
 	struct kube_build_opts o = { .id = id, .namespace = ns, .image = image,
 				     .model_sha256 = m->sha256 };
-	bv->b = kube_build_start(c, &o, bytes, len, &bv->w, e);
+	bv->b = kube_build_start(kube_watchset_client(ws), &o, bytes, len, &bv->w, e);
 	if (!bv->b) {
 		build_free(&bv->v);
 		bv = NULL;
@@ -175,7 +178,7 @@ int build_view_step(struct view *v, int *changed)
 	if (bv->ended)
 		return 0;
 	struct perr e = { { 0 } };
-	int r = kube_build_step(bv->b, &bv->w, now_ms(), &e);
+	int r = kube_build_step(bv->b, bv->ws, now_ms(), &e);
 	if (r != 0) {
 		bv->ended = now_ms();
 		bv->failed = r < 0;
