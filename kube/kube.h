@@ -582,6 +582,19 @@ char *kube_deploy_yaml(const struct kube_deploy_opts *o, struct perr *e);
 int kube_deploy_apply(struct kube_client *c, const struct kube_deploy_opts *o, int force,
 		      char **report, struct perr *e);
 
+/* The server-side applies kube_deploy_apply makes, for a caller that
+ * sends them itself (PATCH path?query, KUBE_APPLY_TYPE, body): the
+ * Deployment, then the Service unless o->canary. *n set; free with
+ * kube_deploy_reqs_free. 0, or -1 with e when o is not valid. */
+#define KUBE_APPLY_TYPE "application/apply-patch+yaml"
+struct kube_apply_req {
+	char *path, *query, *body;
+	char *what; /* "deployment.apps/NAME" */
+};
+int kube_deploy_reqs(const struct kube_deploy_opts *o, int force, struct kube_apply_req out[2],
+		     int *n, struct perr *e);
+void kube_deploy_reqs_free(struct kube_apply_req *v, int n);
+
 /* Building a model-server image inside the cluster (build.c). */
 #define KUBE_RUNTIME_IMAGE "ghcr.io/podium/runtime:" PODIUM_VERSION
 /* ConfigMaps hold at most 1 MiB; base64 grows data by 4/3 and the object
@@ -1181,19 +1194,21 @@ char *kube_canary_path(const char *ns, const char *name);
 /* GET Deployment ns/name: 0 (out->exists 0 when it is not there), -1 with e. */
 int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
 		     struct kube_canary_info *out, struct perr *e);
-/* Poll until Deployment ns/name has rolled out (kubectl's rollout status),
- * each new status line to fn. 0, or -1 with e (deadline, timeout). */
-int kube_canary_wait(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
-		     void (*fn)(const char *line, void *ud), void *ud, struct perr *e);
-/* The proxy base paths of the ready pods of Deployment ns/name on port
- * (*n of them). Free with kube_canary_targets_free; NULL with e. */
-char **kube_canary_targets(struct kube_client *c, const char *ns, const char *name, int port,
-			   int *n, struct perr *e);
+/* The answer to a GET of a Deployment as a rollout waits on it: *info
+ * filled, *msg (caller frees) kubectl's rollout status line; 1 rolled
+ * out, 0 still waiting, -1 with e (deadline exceeded, not JSON). */
+int kube_canary_status(const char *body, size_t len, struct kube_canary_info *info, char **msg,
+		       struct perr *e);
+/* From a Deployment's answer, the query listing its pods
+ * ("labelSelector=..."; caller frees). NULL with e. */
+char *kube_canary_pods_query(const char *body, size_t len, struct perr *e);
+/* From a pod list's answer, the proxy base paths of its ready pods on
+ * port (*n of them; free with kube_canary_targets_free). */
+char **kube_canary_pod_targets(const char *body, size_t len, const char *ns, int port, int *n);
 void kube_canary_targets_free(char **t, int n);
-/* Delete Deployment ns/name (foreground) and wait until it is gone;
- * *existed says whether there was one. 0 / -1 with e. */
-int kube_canary_delete(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
-		       int *existed, struct perr *e);
+/* The body of a DELETE whose object goes once its dependents have. */
+#define KUBE_DELETE_FOREGROUND \
+	"{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":\"Foreground\"}"
 
 /* ---- end live predictions and gated model rollouts ---- */
 

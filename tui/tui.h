@@ -6,6 +6,8 @@
 #define PODIUM_TUI_H
 
 #include "kube/base.h"
+#include "kube/kube.h"   /* struct live_cmp holds a kube_live_result */
+#include "model/model.h" /* and a model, a test set, compare_stats */
 
 /* Exit statuses, as DESIGN.md gives them. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -700,10 +702,81 @@ struct live_outcome {
 	int n, answered, failed;
 	double agreement;         /* over the answered inputs, 0..1 */
 };
+/* A comparison's parts, for callers that send the images themselves
+ * (canary_run.c): the model and test set, the pods' answers, the local
+ * engine's, and the statistics. */
+struct live_cmp {
+	struct model *m;
+	struct idx_dataset ds;
+	struct kube_live_result r; /* the pods' answers: the caller fills it */
+	struct compare_stats s;
+	float *pl, *pa, *pb;       /* local [n], then compared rows of each */
+	int *map, *lab;            /* compared row -> input, its label */
+	int k;                     /* rows compared (answered) */
+	double agreement;
+};
+/* Load o's model and test set into *c (free with live_cmp_free, also on
+ * failure). 0 / -1 with e. */
+int live_cmp_load(const struct live_compare *o, struct live_cmp *c, struct perr *e);
+/* The kube_live_opts that send c's images to o's targets. */
+struct kube_live_opts;
+void live_cmp_opts(const struct live_compare *o, const struct live_cmp *c,
+		   struct kube_live_opts *lo);
+/* With c->r filled: the local engine on the same images, then the
+ * statistics (top differences kept). 0 / -1 with e. */
+int live_cmp_compute(struct live_cmp *c, int top, struct perr *e);
+/* Print the report (or o->json's JSON) on stdout. */
+void live_cmp_report(const struct live_compare *o, const struct live_cmp *c);
+void live_cmp_free(struct live_cmp *c);
 /* Run the comparison and print its report. 0 with out filled, or -1
  * after printing the error. */
 int live_compare_run(struct kube_client *c, const struct live_compare *o,
 		     struct live_outcome *out);
+/* The gated canary rollout as a step machine (canary_run.c): one
+ * implementation for `podium rollout model` and the dashboard. */
+struct canary_run_opts {
+	const char *name, *ns;     /* the main Deployment */
+	const char *image;         /* the new image */
+	const char *model_path;    /* the local model it must agree with */
+	const char *label, *sha256; /* the model's name and checksum */
+	const char *data, *test_images, *test_labels; /* as live_compare's */
+	int canary_replicas, samples, batch, concurrency;
+	double min_agreement;      /* percent */
+	long timeout_ms;           /* each wait */
+};
+/* What the run tells its caller, as it happens: a plain line, a step
+ * ("==> "), a status line under it, an error, the comparison done (its
+ * report: canary_run_compare), the result. */
+enum canary_ev { CEV_LINE, CEV_STEP, CEV_STATUS, CEV_ERROR, CEV_REPORT, CEV_RESULT };
+typedef void (*canary_ev_fn)(void *ud, enum canary_ev ev, const char *text);
+enum canary_phase { CP_READING, CP_CANARY, CP_WAIT_CANARY, CP_PODS, CP_COMPARE, CP_PROMOTE,
+		    CP_WAIT_MAIN, CP_CLEANUP, CP_DONE, CP_COUNT };
+enum canary_outcome { CO_RUNNING, CO_PROMOTED, CO_ALREADY, CO_REFUSED, CO_ABORTED, CO_FAILED };
+struct canary_run_state {
+	enum canary_phase phase;
+	enum canary_outcome outcome;
+	int ready, desired;        /* of the Deployment waited for */
+	int images, sent, answered, requests, failed, compared;
+	double agreement, min_agreement; /* 0..1; percent */
+};
+struct canary_run;
+/* Start a rollout on ws (borrowed; its client makes the requests): the
+ * two Deployments are asked for now; events go to fn(ud, ...) from inside
+ * kube_watchset_step and canary_run_step. o is copied. Free with
+ * canary_run_free (which cancels what is in flight). */
+struct canary_run *canary_run_new(struct kube_watchset *ws, const struct canary_run_opts *o,
+				  canary_ev_fn fn, void *ud);
+/* After kube_watchset_step: compare once the answers are in, send the
+ * next look when its timer is due. Never waits. 1 while running. */
+int canary_run_step(struct canary_run *r, long long now);
+/* Milliseconds until canary_run_step has a timer due (-1: none). */
+long long canary_run_timeout(const struct canary_run *r, long long now);
+void canary_run_state(const struct canary_run *r, struct canary_run_state *st);
+/* The comparison (after CEV_REPORT) and its options, borrowed. */
+const struct live_cmp *canary_run_compare(const struct canary_run *r,
+					  const struct live_compare **o);
+const char *canary_phase_name(enum canary_phase p);
+void canary_run_free(struct canary_run *r);
 /* `podium rollout model NAME ...` (cmd_rollout_model.c); argv[0] is
  * "model". */
 int rollout_model(struct app *app, int argc, char **argv);
