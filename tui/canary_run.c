@@ -365,6 +365,12 @@ static void compare_start(struct canary_run *r)
 		abort_run(r);
 		return;
 	}
+	/* the local answers first, so the view can show agreement so far */
+	if (live_cmp_local(&r->cmp, &e) < 0) {
+		emit(r, CEV_ERROR, "%s", e.msg);
+		abort_run(r);
+		return;
+	}
 	live_cmp_opts(&r->lc, &r->cmp, &lo);
 	r->live = kube_live_start(r->ws, &lo, r->cmp.ds.pixels, r->cmp.ds.n, &e);
 	if (!r->live) {
@@ -574,6 +580,8 @@ void canary_run_state(const struct canary_run *r, struct canary_run_state *st)
 	st->compared = r->cmp.k;
 	st->agreement = r->cmp.agreement;
 	st->min_agreement = r->o.min_agreement;
+	if (r->cmp.pl)
+		st->agree_so_far = live_cmp_agree_so_far(&r->cmp, lr, &st->compared_so_far);
 }
 
 const struct live_cmp *canary_run_compare(const struct canary_run *r, const struct live_compare **o)

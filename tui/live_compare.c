@@ -203,20 +203,43 @@ void live_cmp_opts(const struct live_compare *o, const struct live_cmp *c,
 	};
 }
 
+int live_cmp_local(struct live_cmp *c, struct perr *e)
+{
+	if (c->pl)
+		return 0;
+	size_t n = (size_t)c->ds.n, nc = (size_t)c->m->nclass;
+	c->pl = xmalloc((n * nc + 1) * sizeof *c->pl);
+	struct perr pe = { { 0 } };
+	if (net_predict(c->m->net, c->ds.pixels, n, c->m->scaling, c->pl, NULL, NULL, &pe) != 0) {
+		perr_set(e, "prediction failed: %s", pe.msg);
+		free(c->pl);
+		c->pl = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int live_cmp_agree_so_far(const struct live_cmp *c, const struct kube_live_result *r, int *n)
+{
+	int agree = 0, nc = c->m ? c->m->nclass : 0;
+	*n = 0;
+	for (int i = 0; c->pl && i < r->n && i < c->ds.n; i++) {
+		if (!r->answered[i])
+			continue;
+		(*n)++;
+		agree += eval_argmax(c->pl + (size_t)i * nc, nc) ==
+			 eval_argmax(r->probs + (size_t)i * nc, nc);
+	}
+	return agree;
+}
+
 int live_cmp_compute(struct live_cmp *c, int top, struct perr *e)
 {
 	const struct kube_live_result *r = &c->r;
 	int n = c->ds.n;
 	size_t nc = (size_t)c->m->nclass;
-	c->pl = xmalloc(((size_t)n * nc + 1) * sizeof *c->pl);
-	if (net_predict(c->m->net, c->ds.pixels, (size_t)n, c->m->scaling, c->pl, NULL, NULL, e) !=
-	    0) {
-		char msg[sizeof e->msg];
-		snprintf(msg, sizeof msg, "%s", e->msg);
-		perr_clear(e);
-		perr_set(e, "prediction failed: %s", msg);
+	if (live_cmp_local(c, e) < 0)
 		return -1;
-	}
 	/* Compare only what the pods answered; map takes a compared row back
 	 * to its input. */
 	c->pa = xmalloc(((size_t)r->nanswered * nc + 1) * sizeof *c->pa);

@@ -162,6 +162,10 @@ int frame_put(struct frame *f, int row, int col, const char *text, int maxw,
 	      enum theme_elem style);
 /* The same, text padded with spaces (or cut with "…"/"~") to exactly w
  * columns; utf8 selects the ellipsis. */
+/* A progress bar of w cells at row, col: frac (0..1) of them full in
+ * style, the rest empty (block characters, or # and . without UTF-8). */
+void frame_bar(struct frame *f, int row, int col, int w, double frac, int utf8,
+	       enum theme_elem style);
 int frame_put_cell(struct frame *f, int row, int col, const char *text, int w,
 		   enum theme_elem style, int utf8);
 /* Set the style of columns [col, col+n) of row, keeping the text. */
@@ -199,7 +203,7 @@ enum action {
 	A_PGUP, A_PGDN, A_TOP, A_BOTTOM, A_LEFT, A_RIGHT, A_ENTER, A_REFRESH,
 	A_SORT_NAME, A_SORT_AGE, A_SORT_STATUS, A_SORT_REVERSE,
 	A_DESCRIBE, A_YAML, A_EDIT, A_LOGS, A_SCALE, A_RESTART, A_UNDO,
-	A_DELETE, A_COMPARE, A_BUILD, A_EVENTS,
+	A_DELETE, A_COMPARE, A_BUILD, A_ROLLOUT, A_EVENTS,
 	A_FOLLOW, A_WRAP, A_TIMESTAMPS, A_SAVE, A_TAIL, A_SINCE,
 };
 
@@ -468,7 +472,7 @@ enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
 
 enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK, DIALOG_TEXT };
 
-#define DIALOG_MAX_FIELDS 2
+#define DIALOG_MAX_FIELDS 5
 
 /* A modal dialog; on_done runs with ok set when the user confirmed. */
 struct dialog {
@@ -658,6 +662,19 @@ struct view *build_view_new(struct kube_watchset *ws, const char *ns, const char
  * Returns 1 while it runs, 0 otherwise (or when v is no build view). */
 int build_view_step(struct view *v, int *changed);
 
+/* view_rollout.c: the gated canary rollout of Deployment ns/name to image,
+ * gated on agreement with the model file at model_path (canary_run.c),
+ * run on ws (borrowed; it must outlive the view) and shown step by step
+ * with progress bars and the result. Closing the view stops the run where
+ * it is (a canary left behind is reused or replaced by the next run).
+ * NULL with e set (a bad model file). */
+struct view *rollout_view_new(struct kube_watchset *ws, const char *ns, const char *name,
+			      const char *image, const char *model_path, int canary_replicas,
+			      double min_agreement, int samples, struct perr *e);
+/* Move the run on (no wait); *changed set when it did. Returns 1 while
+ * it runs, 0 otherwise (or when v is no rollout view). */
+int rollout_view_step(struct view *v, int *changed);
+
 /* view_compare.c: the live predictions of Deployment ns/name compared
  * with the model file at model_path on the first samples Fashion-MNIST
  * test images (0: all), the Deployment read and the images sent on ws
@@ -722,8 +739,13 @@ int live_cmp_load(const struct live_compare *o, struct live_cmp *c, struct perr 
 struct kube_live_opts;
 void live_cmp_opts(const struct live_compare *o, const struct live_cmp *c,
 		   struct kube_live_opts *lo);
-/* With c->r filled: the local engine on the same images, then the
- * statistics (top differences kept). 0 / -1 with e. */
+/* The local engine's answers on c's images (once). 0 / -1 with e. */
+int live_cmp_local(struct live_cmp *c, struct perr *e);
+/* After live_cmp_local: how many of the images r answered so far agree
+ * with the local engine; *n the answered. */
+int live_cmp_agree_so_far(const struct live_cmp *c, const struct kube_live_result *r, int *n);
+/* With c->r filled: the local engine on the same images (unless done),
+ * then the statistics (top differences kept). 0 / -1 with e. */
 int live_cmp_compute(struct live_cmp *c, int top, struct perr *e);
 /* Print the report (or o->json's JSON) on stdout. */
 void live_cmp_report(const struct live_compare *o, const struct live_cmp *c);
@@ -758,6 +780,7 @@ struct canary_run_state {
 	int ready, desired;        /* of the Deployment waited for */
 	int images, sent, answered, requests, failed, compared;
 	double agreement, min_agreement; /* 0..1; percent */
+	int agree_so_far, compared_so_far; /* while comparing */
 };
 struct canary_run;
 /* Start a rollout on ws (borrowed; its client makes the requests): the

@@ -82,12 +82,8 @@ static void build_render(struct view *v, struct dash *d, struct frame *f, int y,
 					    ? (double)bv->ctx_i / bv->ctx_n : 0)) / (PH_COUNT - 1);
 	if (frac > 1)
 		frac = 1;
-	int fill = (int)(frac * bw + 0.5);
 	int x = frame_put(f, y + 1, 1, "[", -1, TH_TABLE_ROW) + 1;
-	for (int i = 0; i < bw; i++)
-		frame_put(f, y + 1, x + i, i < fill ? (d->utf8 ? "\xe2\x96\x88" : "#")
-						 : (d->utf8 ? "\xe2\x96\x91" : "."),
-			  1, bv->failed ? TH_ERROR : i < fill ? TH_CHART : TH_TABLE_ROW);
+	frame_bar(f, y + 1, x, bw, frac, d->utf8, bv->failed ? TH_ERROR : TH_CHART);
 	x += bw;
 	snprintf(buf, sizeof buf, "] %3d%%  %s  %llds", (int)(frac * 100 + 0.5),
 		 bv->failed ? "failed" : names[bv->phase], secs);

@@ -122,14 +122,6 @@ int compare_view_step(struct view *v, int *changed)
 
 /* ---- drawing ------------------------------------------------------------ */
 
-static void bar(struct frame *f, int y, int x, int w, double frac, int utf8, enum theme_elem st)
-{
-	int fill = (int)(frac * w + 0.5);
-	for (int i = 0; i < w; i++)
-		frame_put(f, y, x + i, i < fill ? (utf8 ? "\xe2\x96\x88" : "#") : (utf8 ? "\xe2\x96\x91" : "."),
-			  1, i < fill ? st : TH_TABLE_ROW);
-}
-
 static const char *class_short(const struct model *m, int i, char *buf, size_t n)
 {
 	if (i < 0 || i >= m->nclass) {
@@ -211,7 +203,7 @@ static void compare_render(struct view *v, struct dash *d, struct frame *f, int 
 		int sent = cv->live ? kube_live_sent(cv->live) : cv->ds.n;
 		int bw = f->w - 40 > 10 ? (f->w - 40 < 50 ? f->w - 40 : 50) : 10;
 		frame_put(f, y + 1, 1, "[", 1, TH_TABLE_ROW);
-		bar(f, y + 1, 2, bw, cv->ds.n ? (double)r->nanswered / cv->ds.n : 0, d->utf8,
+		frame_bar(f, y + 1, 2, bw, cv->ds.n ? (double)r->nanswered / cv->ds.n : 0, d->utf8,
 		    cv->state == CS_FAILED ? TH_ERROR : TH_CHART);
 		snprintf(buf, sizeof buf, "] %d/%d images sent, %d answered, %d failed requests",
 			 sent, cv->ds.n, r->nanswered, r->failed);
