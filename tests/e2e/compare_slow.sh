@@ -4,7 +4,8 @@
 # the simulated cluster's latency fault, `c` compares a model deployment
 # while keys still answer at once (the `:` prompt shows well within one
 # request's latency, the compare still in flight), then the comparison
-# ends in full agreement with its requests sent several at a time.
+# ends in full agreement with its requests sent several at a time; a
+# compare closed with its requests out cancels them harmlessly.
 set -u
 source "$TOP/tests/lib/tmux.sh"
 source "$TOP/tests/lib/sim.sh"
@@ -57,7 +58,21 @@ e2e_screen | grep -q "8 requests, 0 failed" || fail "not 8 requests without fail
 # whole took far less than 8 of them one after another
 e2e_screen | grep -qE "latency p50 1[5-9][0-9][0-9]\.[0-9] ms" || fail "the requests' latency is not the fault's"
 [ "$took" -lt 9000 ] || fail "the compare took ${took} ms: its 8 requests did not go several at a time"
-"$PODIUM" sim fault --kubeconfig "$KC" clear || true
 e2e_keys Escape
 e2e_wait_gone "compare:" || fail "esc did not leave the compare view"
+
+# closing a compare with its requests out: they are cancelled, and the
+# answers that would have come reach nothing (the dashboard lives on)
+e2e_keys c
+e2e_wait "Compare fashion-mnist" || fail "no second compare dialog"
+e2e_keys Enter
+e2e_wait "images sent" 10 || fail "the second compare did not start sending"
+e2e_keys Escape
+e2e_wait_gone "compare:" || fail "esc did not leave the running compare"
+sleep 3.5 # past the answers' latency
+e2e_screen | grep -q "exited" && fail "the dashboard died after a cancelled compare"
+e2e_keys :
+e2e_wait ":" || fail "no prompt after a cancelled compare"
+e2e_keys Escape
+"$PODIUM" sim fault --kubeconfig "$KC" clear || true
 echo "compare_slow e2e ok"
