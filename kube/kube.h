@@ -646,19 +646,24 @@ struct kube_build_watch {
 int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
 		   size_t model_len, const struct kube_build_watch *w, struct perr *e);
 /* kube_build_run in steps, for a caller with its own loop (the dashboard).
- * Start: validate, create the context and the Job (w->progress told; wait
- * and timeout ignored). c and w borrowed (w until kube_build_free); free
- * with kube_build_free. NULL with e set (what was made is deleted). */
+ * Start: validate, then the context ConfigMaps and the Job are created by
+ * requests on ws (borrowed; its client makes them), one after the other,
+ * w->progress told as each is made (wait and timeout ignored). The model
+ * bytes are copied; w is borrowed until kube_build_free. Free with
+ * kube_build_free. NULL with e set when o is not valid; a failure to
+ * create comes from kube_build_step (what was made is deleted). */
 struct kube_build;
-struct kube_build *kube_build_start(struct kube_client *c, const struct kube_build_opts *o,
+struct kube_watchset;
+struct kube_build *kube_build_start(struct kube_watchset *ws, const struct kube_build_opts *o,
 				    const void *model, size_t model_len,
 				    const struct kube_build_watch *w, struct perr *e);
+/* Non-zero once the context and the Job are made. */
+int kube_build_started(const struct kube_build *b);
 /* Never waits: starts a look at the Job, its pod and the builder's log
  * on ws (at most every 500 ms; its answers come in kube_watchset_step and
  * tell w->progress), and says what the looks so far found: 0 still
  * running, 1 pushed, -1 failed (e set). On 1 or -1 the deletions of the
  * context ConfigMaps are sent on ws. */
-struct kube_watchset;
 int kube_build_step(struct kube_build *b, struct kube_watchset *ws, long long now,
 		    struct perr *e);
 /* "podium-build-ID" (borrowed). */

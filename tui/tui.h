@@ -653,7 +653,8 @@ char *cmd_build_id(const char *path);
 
 /* view_build.c: a build of the model file at model_path pushed to image,
  * in namespace ns, with its progress and the builder's log; the build is
- * started here (context and Job created) and followed by build_view_step
+ * started here (the context and the Job made by requests on ws) and
+ * followed by build_view_step
  * through ws (borrowed; its client makes the requests). NULL with e set. */
 struct kube_watchset;
 struct view *build_view_new(struct kube_watchset *ws, const char *ns, const char *model_path,

@@ -1,8 +1,9 @@
 /*
  * view_build.c - `b` in the dashboard: a model-server image built in the
- * cluster as `podium build --wait` builds it (kube_build_start, then
- * kube_build_step moved on from the loop, one look every half second on
- * the dashboard's watch set, its answers taken without waiting), with
+ * cluster as `podium build --wait` builds it (kube_build_start making the
+ * context and the Job, then kube_build_step moved on from the loop, one
+ * look every half second, all on the dashboard's watch set, the answers
+ * taken without waiting), with
  * a progress bar over the build's phases and the builder's log below it.
  * Leaving the view leaves the Job running; its context belongs to it.
  */
@@ -154,7 +155,7 @@ struct view *build_view_new(struct kube_watchset *ws, const char *ns, const char
 	bv->started = now_ms();
 	struct kube_build_opts o = { .id = id, .namespace = ns, .image = image,
 				     .model_sha256 = m->sha256 };
-	bv->b = kube_build_start(kube_watchset_client(ws), &o, bytes, len, &bv->w, e);
+	bv->b = kube_build_start(ws, &o, bytes, len, &bv->w, e);
 	if (!bv->b) {
 		build_free(&bv->v);
 		bv = NULL;
