@@ -33,8 +33,8 @@ struct compare_view {
 	struct kube_live *live; /* the requests, while they run */
 	struct live_cmp c;      /* model, test set, the answers once all came, stats */
 	enum cstate state;
+	int seen;               /* the state and answers last drawn */
 	char error[1024];
-	int changed;
 };
 
 static const struct view_ops compare_ops;
@@ -65,14 +65,19 @@ int compare_view_step(struct view *v, int *changed)
 	if (!v || v->ops != &compare_ops)
 		return 0;
 	struct compare_view *cv = (struct compare_view *)v;
+	/* what came in kube_watchset_step (the Deployment, answers) shows */
+	int seen = (int)cv->state * 1000003 + answers(cv)->requests;
+	if (seen != cv->seen) {
+		cv->seen = seen;
+		*changed = 1;
+	}
 	if (cv->state == CS_INFO)
 		return 1;
 	if (cv->state != CS_RUNNING)
 		return 0;
-	/* the answers came in kube_watchset_step: redraw the bar */
-	*changed = 1;
 	if (!kube_live_finished(cv->live))
 		return 1;
+	*changed = 1;
 	const char *err = kube_live_error(cv->live);
 	kube_live_take(cv->live, &cv->c.r);
 	if (err) {
