@@ -590,6 +590,15 @@ const struct live_cmp *canary_run_compare(const struct canary_run *r, const stru
 	return &r->cmp;
 }
 
+const char *canary_ev_prefix(enum canary_ev ev)
+{
+	static const char *const prefixes[] = {
+		[CEV_LINE] = "",	  [CEV_STEP] = "==> ", [CEV_STATUS] = "    ",
+		[CEV_ERROR] = "error: ", [CEV_REPORT] = "",   [CEV_RESULT] = "result: ",
+	};
+	return ev <= CEV_RESULT ? prefixes[ev] : "";
+}
+
 const char *canary_phase_name(enum canary_phase p)
 {
 	static const char *const names[CP_COUNT] = {

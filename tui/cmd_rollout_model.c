@@ -212,30 +212,17 @@ struct printer {
 static void print_event(void *ud, enum canary_ev ev, const char *text)
 {
 	struct printer *p = ud;
-	const struct live_compare *o = NULL;
-	const struct live_cmp *c = NULL;
-	switch (ev) {
-	case CEV_LINE:
-		printf("%s\n", text);
-		break;
-	case CEV_STEP:
-		printf("==> %s\n", text);
-		break;
-	case CEV_STATUS:
-		printf("    %s\n", text);
-		break;
-	case CEV_ERROR:
+	if (ev == CEV_ERROR) {
 		fflush(stdout);
 		cli_error("%s", text);
-		break;
-	case CEV_REPORT:
-		c = canary_run_compare(p->run, &o);
+	} else if (ev == CEV_REPORT) {
+		const struct live_compare *o = NULL;
+		const struct live_cmp *c = canary_run_compare(p->run, &o);
 		live_cmp_report(o, c);
 		putchar('\n');
-		break;
-	case CEV_RESULT:
-		printf("\nresult: %s\n", text);
-		break;
+	} else {
+		/* the result stands apart from the steps */
+		printf("%s%s%s\n", ev == CEV_RESULT ? "\n" : "", canary_ev_prefix(ev), text);
 	}
 	fflush(stdout);
 }

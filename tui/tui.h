@@ -800,6 +800,9 @@ void canary_run_state(const struct canary_run *r, struct canary_run_state *st);
 const struct live_cmp *canary_run_compare(const struct canary_run *r,
 					  const struct live_compare **o);
 const char *canary_phase_name(enum canary_phase p);
+/* How an event's line starts when shown: "==> " for a step, "    " for
+ * a status line, "error: ", "result: ", else "". */
+const char *canary_ev_prefix(enum canary_ev ev);
 void canary_run_free(struct canary_run *r);
 /* `podium rollout model NAME ...` (cmd_rollout_model.c); argv[0] is
  * "model". */

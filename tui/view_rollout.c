@@ -18,7 +18,7 @@ struct rollout_view {
 	struct canary_run *run;
 	struct textview log;
 	char name[256], image[512], model[512];
-	char result[768];
+	char result[1200];
 	struct canary_run_state last;
 	int changed;
 };
@@ -30,35 +30,20 @@ static void on_event(void *ud, enum canary_ev ev, const char *text)
 {
 	struct rollout_view *rv = ud;
 	char line[1200];
-	const struct live_compare *o;
-	const struct live_cmp *c;
 	rv->changed = 1;
-	switch (ev) {
-	case CEV_LINE:
-		snprintf(line, sizeof line, "%s", text);
-		break;
-	case CEV_STEP:
-		snprintf(line, sizeof line, "==> %s", text);
-		break;
-	case CEV_STATUS:
-		snprintf(line, sizeof line, "    %s", text);
-		break;
-	case CEV_ERROR:
-		snprintf(line, sizeof line, "error: %s", text);
-		break;
-	case CEV_REPORT:
-		c = canary_run_compare(rv->run, &o);
+	if (ev == CEV_REPORT) {
+		const struct live_compare *o;
+		const struct live_cmp *c = canary_run_compare(rv->run, &o);
 		snprintf(line, sizeof line,
 			 "    agreement %.2f%% (%d/%d), %d images answered of %d, %d requests failed, "
 			 "latency p50 %.1f ms",
 			 100 * c->agreement, c->s.agree, c->k, c->r.nanswered, c->ds.n, c->r.failed,
 			 kube_live_percentile(c->r.latency_ms, c->r.nlat, 50));
-		break;
-	case CEV_RESULT:
-		snprintf(rv->result, sizeof rv->result, "result: %s", text);
-		snprintf(line, sizeof line, "result: %s", text);
-		break;
+	} else {
+		snprintf(line, sizeof line, "%s%s", canary_ev_prefix(ev), text);
 	}
+	if (ev == CEV_RESULT)
+		snprintf(rv->result, sizeof rv->result, "%s", line);
 	textview_add(&rv->log, line);
 }
 
