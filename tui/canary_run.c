@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POLL_MS 250 /* between looks at a Deployment being waited for */
+#define POLL_MS	  250 /* between looks at a Deployment being waited for */
 #define TOP_DIFFS 5
 
 typedef void (*then_fn)(struct canary_run *r, int ok, const char *err);
@@ -36,8 +36,8 @@ enum timer { T_NONE, T_WAIT, T_GONE };
 struct canary_run {
 	struct kube_watchset *ws; /* borrowed */
 	struct canary_run_opts o; /* its strings are the copies below */
-	char *name, *ns, *image, *model_path, *label, *sha256, *data, *test_images,
-		*test_labels, *cname;
+	char *name, *ns, *image, *model_path, *label, *sha256, *data,
+		*test_images, *test_labels, *cname;
 	canary_ev_fn fn;
 	void *ud;
 	enum canary_phase phase;
@@ -84,7 +84,8 @@ static void emit(struct canary_run *r, enum canary_ev ev, const char *fmt, ...)
 	free(clean);
 }
 
-static void finish(struct canary_run *r, enum canary_outcome out, const char *result)
+static void finish(struct canary_run *r, enum canary_outcome out,
+		   const char *result)
 {
 	if (result && *result)
 		emit(r, CEV_RESULT, "%s", result);
@@ -99,11 +100,12 @@ static void fail(struct canary_run *r, const char *msg)
 	finish(r, CO_FAILED, NULL);
 }
 
-static void send_get(struct canary_run *r, const char *path, const char *query, kube_answer_fn fn)
+static void send_get(struct canary_run *r, const char *path, const char *query,
+		     kube_answer_fn fn)
 {
-	struct perr e = { { 0 } };
-	if (kube_watchset_request(r->ws, NULL, "GET", path, query, NULL, NULL, 0, fn, r, NULL, &e) <
-	    0)
+	struct perr e = {{0}};
+	if (kube_watchset_request(r->ws, NULL, "GET", path, query, NULL, NULL,
+				  0, fn, r, NULL, &e) < 0)
 		fail(r, e.msg);
 }
 
@@ -117,7 +119,7 @@ static void on_wait(void *ud, const struct kube_answer *a)
 		return;
 	}
 	struct kube_canary_info info;
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	char *msg = NULL;
 	int st = kube_canary_status(a->body, a->len, &info, &msg, &e);
 	r->ready = info.ready;
@@ -133,8 +135,9 @@ static void on_wait(void *ud, const struct kube_answer *a)
 		r->waited(r, 0, e.msg);
 	} else if (now_ms() >= r->deadline) {
 		char m[512];
-		snprintf(m, sizeof m, "deployment \"%s\" did not roll out within %lds", r->wait_name,
-			 r->o.timeout_ms / 1000);
+		snprintf(m, sizeof m,
+			 "deployment \"%s\" did not roll out within %lds",
+			 r->wait_name, r->o.timeout_ms / 1000);
 		r->waited(r, 0, m);
 	} else {
 		r->timer = T_WAIT;
@@ -166,9 +169,11 @@ static void on_applied(void *ud, const struct kube_answer *a)
 	}
 	if (++r->irq < r->nrq) {
 		struct kube_apply_req *q = &r->rq[r->irq];
-		struct perr e = { { 0 } };
-		if (kube_watchset_request(r->ws, NULL, "PATCH", q->path, q->query, KUBE_APPLY_TYPE,
-					  q->body, strlen(q->body), on_applied, r, NULL, &e) < 0)
+		struct perr e = {{0}};
+		if (kube_watchset_request(r->ws, NULL, "PATCH", q->path,
+					  q->query, KUBE_APPLY_TYPE, q->body,
+					  strlen(q->body), on_applied, r, NULL,
+					  &e) < 0)
 			r->applied(r, 0, e.msg);
 		return;
 	}
@@ -188,15 +193,16 @@ static void apply(struct canary_run *r, int canary, then_fn then)
 		.port = r->main_d.port,
 		.canary = canary,
 	};
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	kube_deploy_reqs_free(r->rq, r->nrq);
 	r->nrq = r->irq = 0;
 	r->applied = then;
 	/* The canary is the rollout's own: take over whatever changed it. */
 	if (kube_deploy_reqs(&dop, canary, r->rq, &r->nrq, &e) < 0 ||
-	    kube_watchset_request(r->ws, NULL, "PATCH", r->rq[0].path, r->rq[0].query,
-				  KUBE_APPLY_TYPE, r->rq[0].body, strlen(r->rq[0].body), on_applied,
-				  r, NULL, &e) < 0)
+	    kube_watchset_request(r->ws, NULL, "PATCH", r->rq[0].path,
+				  r->rq[0].query, KUBE_APPLY_TYPE,
+				  r->rq[0].body, strlen(r->rq[0].body),
+				  on_applied, r, NULL, &e) < 0)
 		then(r, 0, e.msg);
 }
 
@@ -219,7 +225,9 @@ static void on_gone(void *ud, const struct kube_answer *a)
 	if (!a->ok && a->status == 404) {
 		removed(r, 1);
 	} else if (now_ms() >= r->deadline) {
-		emit(r, CEV_ERROR, "removing the canary: deployment \"%s\" was not gone within %lds",
+		emit(r, CEV_ERROR,
+		     "removing the canary: deployment \"%s\" was not gone "
+		     "within %lds",
 		     r->cname, r->o.timeout_ms / 1000);
 		removed(r, 0);
 	} else {
@@ -246,10 +254,11 @@ static void on_deleted(void *ud, const struct kube_answer *a)
 
 /* Remove the canary, then end with outcome after and result; strict: a
  * failed removal fails the run (no result). */
-static void remove_canary(struct canary_run *r, enum canary_outcome after, int strict,
-			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void remove_canary(struct canary_run *r, enum canary_outcome after, int strict,
-			  const char *fmt, ...)
+static void remove_canary(struct canary_run *r, enum canary_outcome after,
+			  int strict, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void remove_canary(struct canary_run *r, enum canary_outcome after,
+			  int strict, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -260,10 +269,11 @@ static void remove_canary(struct canary_run *r, enum canary_outcome after, int s
 	r->phase = CP_CLEANUP;
 	emit(r, CEV_STEP, "removing canary deployment/%s", r->cname);
 	char *path = kube_canary_path(r->ns, r->cname);
-	struct perr e = { { 0 } };
-	if (kube_watchset_request(r->ws, NULL, "DELETE", path, NULL, "application/json",
-				  KUBE_DELETE_FOREGROUND, strlen(KUBE_DELETE_FOREGROUND), on_deleted,
-				  r, NULL, &e) < 0) {
+	struct perr e = {{0}};
+	if (kube_watchset_request(r->ws, NULL, "DELETE", path, NULL,
+				  "application/json", KUBE_DELETE_FOREGROUND,
+				  strlen(KUBE_DELETE_FOREGROUND), on_deleted, r,
+				  NULL, &e) < 0) {
 		emit(r, CEV_ERROR, "removing the canary: %s", e.msg);
 		removed(r, 0);
 	}
@@ -272,7 +282,8 @@ static void remove_canary(struct canary_run *r, enum canary_outcome after, int s
 
 static void abort_run(struct canary_run *r)
 {
-	remove_canary(r, CO_ABORTED, 0, "aborted; deployment/%s untouched", r->name);
+	remove_canary(r, CO_ABORTED, 0, "aborted; deployment/%s untouched",
+		      r->name);
 }
 
 /* ---- the steps ---- */
@@ -280,18 +291,23 @@ static void abort_run(struct canary_run *r)
 static void after_main_ready(struct canary_run *r, int ok, const char *err)
 {
 	if (!ok) {
-		emit(r, CEV_ERROR, "%s (the canary stays; run again to finish)", err);
+		emit(r, CEV_ERROR, "%s (the canary stays; run again to finish)",
+		     err);
 		finish(r, CO_FAILED, NULL);
 		return;
 	}
-	remove_canary(r, CO_PROMOTED, 1, "promoted; deployment/%s runs %s (model %s, agreement %.2f%%)",
-		      r->name, r->image, r->label, 100 * r->cmp.agreement);
+	remove_canary(
+		r, CO_PROMOTED, 1,
+		"promoted; deployment/%s runs %s (model %s, agreement %.2f%%)",
+		r->name, r->image, r->label, 100 * r->cmp.agreement);
 }
 
 static void after_promoted(struct canary_run *r, int ok, const char *err)
 {
 	if (!ok) {
-		emit(r, CEV_ERROR, "promoting: %s (the canary stays; run again to retry)", err);
+		emit(r, CEV_ERROR,
+		     "promoting: %s (the canary stays; run again to retry)",
+		     err);
 		finish(r, CO_FAILED, NULL);
 		return;
 	}
@@ -303,7 +319,7 @@ static void after_promoted(struct canary_run *r, int ok, const char *err)
 /* Every answer came: compare, then promote or refuse. */
 static void compared(struct canary_run *r)
 {
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	const char *err = kube_live_error(r->live);
 	if (err) {
 		emit(r, CEV_ERROR, "%s", err);
@@ -323,15 +339,21 @@ static void compared(struct canary_run *r)
 	int n = r->cmp.ds.n, answered = r->cmp.r.nanswered;
 	if (!(answered == n && n > 0 && pct >= r->o.min_agreement)) {
 		if (answered < n)
-			emit(r, CEV_STEP, "refused: the canary answered %d of %d images", answered, n);
+			emit(r, CEV_STEP,
+			     "refused: the canary answered %d of %d images",
+			     answered, n);
 		else
-			emit(r, CEV_STEP, "refused: agreement %.2f%% is below --min-agreement %.2f%%", pct,
-			     r->o.min_agreement);
-		remove_canary(r, CO_REFUSED, 0, "refused; deployment/%s untouched (still %s)", r->name,
-			      r->main_d.image);
+			emit(r, CEV_STEP,
+			     "refused: agreement %.2f%% is below "
+			     "--min-agreement %.2f%%",
+			     pct, r->o.min_agreement);
+		remove_canary(r, CO_REFUSED, 0,
+			      "refused; deployment/%s untouched (still %s)",
+			      r->name, r->main_d.image);
 		return;
 	}
-	emit(r, CEV_STEP, "agreement %.2f%% >= %.2f%%: promoting deployment/%s to %s", pct,
+	emit(r, CEV_STEP,
+	     "agreement %.2f%% >= %.2f%%: promoting deployment/%s to %s", pct,
 	     r->o.min_agreement, r->name, r->image);
 	r->phase = CP_PROMOTE;
 	apply(r, 0, after_promoted);
@@ -339,10 +361,14 @@ static void compared(struct canary_run *r)
 
 static void compare_start(struct canary_run *r)
 {
-	emit(r, CEV_STEP, "comparing the canary's live predictions with %s (%d images, %d pod%s)",
-	     r->model_path, r->o.samples, r->ntargets, r->ntargets == 1 ? "" : "s");
-	r->what = xasprintf("canary deployment/%s (%s, %d pod%s through the pod proxy)", r->cname,
-			    r->image, r->ntargets, r->ntargets == 1 ? "" : "s");
+	emit(r, CEV_STEP,
+	     "comparing the canary's live predictions with %s (%d images, %d "
+	     "pod%s)",
+	     r->model_path, r->o.samples, r->ntargets,
+	     r->ntargets == 1 ? "" : "s");
+	r->what = xasprintf(
+		"canary deployment/%s (%s, %d pod%s through the pod proxy)",
+		r->cname, r->image, r->ntargets, r->ntargets == 1 ? "" : "s");
 	r->lc = (struct live_compare){
 		.model_path = r->model_path,
 		.data = r->data,
@@ -357,7 +383,7 @@ static void compare_start(struct canary_run *r)
 		.served = r->label,
 		.what = r->what,
 	};
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	struct kube_live_opts lo;
 	r->phase = CP_COMPARE;
 	if (live_cmp_load(&r->lc, &r->cmp, &e) < 0) {
@@ -372,7 +398,8 @@ static void compare_start(struct canary_run *r)
 		return;
 	}
 	live_cmp_opts(&r->lc, &r->cmp, &lo);
-	r->live = kube_live_start(r->ws, &lo, r->cmp.ds.pixels, r->cmp.ds.n, &e);
+	r->live =
+		kube_live_start(r->ws, &lo, r->cmp.ds.pixels, r->cmp.ds.n, &e);
 	if (!r->live) {
 		emit(r, CEV_ERROR, "%s", e.msg);
 		abort_run(r);
@@ -383,11 +410,13 @@ static void on_pods(void *ud, const struct kube_answer *a)
 {
 	struct canary_run *r = ud;
 	if (!a->ok) {
-		emit(r, CEV_ERROR, "the canary has no ready pod to compare: %s", a->error);
+		emit(r, CEV_ERROR, "the canary has no ready pod to compare: %s",
+		     a->error);
 		abort_run(r);
 		return;
 	}
-	r->targets = kube_canary_pod_targets(a->body, a->len, r->ns, r->main_d.port, &r->ntargets);
+	r->targets = kube_canary_pod_targets(a->body, a->len, r->ns,
+					     r->main_d.port, &r->ntargets);
 	if (!r->ntargets) {
 		emit(r, CEV_ERROR, "the canary has no ready pod to compare");
 		abort_run(r);
@@ -399,8 +428,9 @@ static void on_pods(void *ud, const struct kube_answer *a)
 static void on_canary_deploy(void *ud, const struct kube_answer *a)
 {
 	struct canary_run *r = ud;
-	struct perr e = { { 0 } };
-	char *query = a->ok ? kube_canary_pods_query(a->body, a->len, &e) : NULL;
+	struct perr e = {{0}};
+	char *query =
+		a->ok ? kube_canary_pods_query(a->body, a->len, &e) : NULL;
 	if (!query) {
 		emit(r, CEV_ERROR, "the canary has no ready pod to compare: %s",
 		     a->ok ? e.msg : a->error);
@@ -443,7 +473,8 @@ static void after_already(struct canary_run *r, int ok, const char *err)
 		fail(r, err);
 		return;
 	}
-	remove_canary(r, CO_ALREADY, 1, "deployment/%s already promoted to %s", r->name, r->image);
+	remove_canary(r, CO_ALREADY, 1, "deployment/%s already promoted to %s",
+		      r->name, r->image);
 }
 
 /* Both Deployments read: what this run has to do. */
@@ -451,44 +482,56 @@ static void begin(struct canary_run *r)
 {
 	if (!r->main_d.exists) {
 		emit(r, CEV_ERROR,
-		     "deployments.apps \"%s\" not found in namespace %s: deploy it first "
+		     "deployments.apps \"%s\" not found in namespace %s: "
+		     "deploy it first "
 		     "(podium deploy %s --image REF --model FILE)",
 		     r->name, r->ns, r->name);
 		finish(r, CO_FAILED, NULL);
 		return;
 	}
-	emit(r, CEV_LINE, "rolling out %s (model %s, sha256 %.16s) to deployment/%s in %s", r->image,
-	     r->label, r->sha256, r->name, r->ns);
+	emit(r, CEV_LINE,
+	     "rolling out %s (model %s, sha256 %.16s) to deployment/%s in %s",
+	     r->image, r->label, r->sha256, r->name, r->ns);
 	emit(r, CEV_LINE, "    now: %s (model %s)", r->main_d.image,
 	     *r->main_d.model ? r->main_d.model : "-");
 	/* A run that promoted and was stopped before cleaning up. */
-	if (!strcmp(r->main_d.image, r->image) && !strcmp(r->main_d.sha256, r->sha256)) {
-		emit(r, CEV_STEP, "deployment/%s already runs %s with this model", r->name, r->image);
+	if (!strcmp(r->main_d.image, r->image) &&
+	    !strcmp(r->main_d.sha256, r->sha256)) {
+		emit(r, CEV_STEP,
+		     "deployment/%s already runs %s with this model", r->name,
+		     r->image);
 		r->phase = CP_WAIT_MAIN;
 		wait_rollout(r, r->name, after_already);
 		return;
 	}
 	long n = r->o.canary_replicas;
-	if (r->can.exists && !strcmp(r->can.image, r->image) && !strcmp(r->can.sha256, r->sha256))
-		emit(r, CEV_STEP, "canary deployment/%s already runs %s: reusing it", r->cname,
-		     r->image);
+	if (r->can.exists && !strcmp(r->can.image, r->image) &&
+	    !strcmp(r->can.sha256, r->sha256))
+		emit(r, CEV_STEP,
+		     "canary deployment/%s already runs %s: reusing it",
+		     r->cname, r->image);
 	else if (r->can.exists)
-		emit(r, CEV_STEP, "replacing canary deployment/%s (%s) with %s, %ld replica%s",
+		emit(r, CEV_STEP,
+		     "replacing canary deployment/%s (%s) with %s, %ld "
+		     "replica%s",
 		     r->cname, r->can.image, r->image, n, n == 1 ? "" : "s");
 	else
-		emit(r, CEV_STEP, "deploying canary deployment/%s: %s, %ld replica%s behind service/%s",
+		emit(r, CEV_STEP,
+		     "deploying canary deployment/%s: %s, %ld replica%s behind "
+		     "service/%s",
 		     r->cname, r->image, n, n == 1 ? "" : "s", r->name);
 	r->phase = CP_CANARY;
 	apply(r, 1, after_canary_applied);
 }
 
-static void on_info(struct canary_run *r, const struct kube_answer *a, const char *name,
-		    struct kube_canary_info *out)
+static void on_info(struct canary_run *r, const struct kube_answer *a,
+		    const char *name, struct kube_canary_info *out)
 {
 	if (r->phase == CP_DONE)
 		return; /* the other reading failed */
-	struct perr e = { { 0 } };
-	if (kube_canary_info_answer(name, a->status, a->ok, a->body, a->len, a->error, out, &e) < 0) {
+	struct perr e = {{0}};
+	if (kube_canary_info_answer(name, a->status, a->ok, a->body, a->len,
+				    a->error, out, &e) < 0) {
 		fail(r, e.msg);
 		return;
 	}
@@ -510,7 +553,8 @@ static void on_canary(void *ud, const struct kube_answer *a)
 
 /* ---- the machine ---- */
 
-struct canary_run *canary_run_new(struct kube_watchset *ws, const struct canary_run_opts *o,
+struct canary_run *canary_run_new(struct kube_watchset *ws,
+				  const struct canary_run_opts *o,
 				  canary_ev_fn fn, void *ud)
 {
 	struct canary_run *r = xcalloc(1, sizeof *r);
@@ -571,9 +615,11 @@ void canary_run_state(const struct canary_run *r, struct canary_run_state *st)
 	st->outcome = r->outcome;
 	st->ready = r->ready;
 	st->desired = r->desired;
-	const struct kube_live_result *lr = r->live ? kube_live_result_of(r->live) : &r->cmp.r;
+	const struct kube_live_result *lr =
+		r->live ? kube_live_result_of(r->live) : &r->cmp.r;
 	st->images = r->cmp.ds.n;
-	st->sent = r->live ? kube_live_sent(r->live) : lr->nanswered + lr->failed_images;
+	st->sent = r->live ? kube_live_sent(r->live)
+			   : lr->nanswered + lr->failed_images;
 	st->answered = lr->nanswered;
 	st->requests = lr->requests;
 	st->failed = lr->failed;
@@ -581,10 +627,12 @@ void canary_run_state(const struct canary_run *r, struct canary_run_state *st)
 	st->agreement = r->cmp.agreement;
 	st->min_agreement = r->o.min_agreement;
 	if (r->cmp.pl)
-		st->agree_so_far = live_cmp_agree_so_far(&r->cmp, lr, &st->compared_so_far);
+		st->agree_so_far = live_cmp_agree_so_far(&r->cmp, lr,
+							 &st->compared_so_far);
 }
 
-const struct live_cmp *canary_run_compare(const struct canary_run *r, const struct live_compare **o)
+const struct live_cmp *canary_run_compare(const struct canary_run *r,
+					  const struct live_compare **o)
 {
 	*o = &r->lc;
 	return &r->cmp;
@@ -593,8 +641,9 @@ const struct live_cmp *canary_run_compare(const struct canary_run *r, const stru
 const char *canary_ev_prefix(enum canary_ev ev)
 {
 	static const char *const prefixes[] = {
-		[CEV_LINE] = "",	  [CEV_STEP] = "==> ", [CEV_STATUS] = "    ",
-		[CEV_ERROR] = "error: ", [CEV_REPORT] = "",   [CEV_RESULT] = "result: ",
+		[CEV_LINE] = "",       [CEV_STEP] = "==> ",
+		[CEV_STATUS] = "    ", [CEV_ERROR] = "error: ",
+		[CEV_REPORT] = "",     [CEV_RESULT] = "result: ",
 	};
 	return ev <= CEV_RESULT ? prefixes[ev] : "";
 }
@@ -602,10 +651,14 @@ const char *canary_ev_prefix(enum canary_ev ev)
 const char *canary_phase_name(enum canary_phase p)
 {
 	static const char *const names[CP_COUNT] = {
-		[CP_READING] = "reading",		[CP_CANARY] = "applying the canary",
-		[CP_WAIT_CANARY] = "waiting for the canary", [CP_PODS] = "finding its pods",
-		[CP_COMPARE] = "comparing",		[CP_PROMOTE] = "promoting",
-		[CP_WAIT_MAIN] = "rolling out",		[CP_CLEANUP] = "removing the canary",
+		[CP_READING] = "reading",
+		[CP_CANARY] = "applying the canary",
+		[CP_WAIT_CANARY] = "waiting for the canary",
+		[CP_PODS] = "finding its pods",
+		[CP_COMPARE] = "comparing",
+		[CP_PROMOTE] = "promoting",
+		[CP_WAIT_MAIN] = "rolling out",
+		[CP_CLEANUP] = "removing the canary",
 		[CP_DONE] = "done",
 	};
 	return p < CP_COUNT ? names[p] : "?";

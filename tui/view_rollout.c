@@ -35,9 +35,11 @@ static void on_event(void *ud, enum canary_ev ev, const char *text)
 		const struct live_compare *o;
 		const struct live_cmp *c = canary_run_compare(rv->run, &o);
 		snprintf(line, sizeof line,
-			 "    agreement %.2f%% (%d/%d), %d images answered of %d, %d requests failed, "
+			 "    agreement %.2f%% (%d/%d), %d images answered of "
+			 "%d, %d requests failed, "
 			 "latency p50 %.1f ms",
-			 100 * c->agreement, c->s.agree, c->k, c->r.nanswered, c->ds.n, c->r.failed,
+			 100 * c->agreement, c->s.agree, c->k, c->r.nanswered,
+			 c->ds.n, c->r.failed,
 			 kube_live_percentile(c->r.latency_ms, c->r.nlat, 50));
 	} else {
 		snprintf(line, sizeof line, "%s%s", canary_ev_prefix(ev), text);
@@ -47,14 +49,15 @@ static void on_event(void *ud, enum canary_ev ev, const char *text)
 	textview_add(&rv->log, line);
 }
 
-static void rollout_render(struct view *v, struct dash *d, struct frame *f, int y, int h)
+static void rollout_render(struct view *v, struct dash *d, struct frame *f,
+			   int y, int h)
 {
 	struct rollout_view *rv = (struct rollout_view *)v;
 	struct canary_run_state st;
 	canary_run_state(rv->run, &st);
 	char buf[1600];
-	snprintf(buf, sizeof buf, " rollout deployment/%s -> %s, gated on %s", rv->name, rv->image,
-		 rv->model);
+	snprintf(buf, sizeof buf, " rollout deployment/%s -> %s, gated on %s",
+		 rv->name, rv->image, rv->model);
 	frame_put(f, y, 0, buf, f->w, TH_TABLE_HEADER);
 	if (h < 4)
 		return;
@@ -62,15 +65,19 @@ static void rollout_render(struct view *v, struct dash *d, struct frame *f, int 
 	double frac = 0;
 	if (st.phase == CP_COMPARE) {
 		frac = st.images ? (double)st.answered / st.images : 0;
-		snprintf(buf, sizeof buf, "] comparing: %d/%d images answered, agreement so far %.2f%% "
+		snprintf(buf, sizeof buf,
+			 "] comparing: %d/%d images answered, agreement so far "
+			 "%.2f%% "
 			 "(%d/%d; needs %.2f%%)",
 			 st.answered, st.images,
-			 st.compared_so_far ? 100.0 * st.agree_so_far / st.compared_so_far : 0,
+			 st.compared_so_far
+				 ? 100.0 * st.agree_so_far / st.compared_so_far
+				 : 0,
 			 st.agree_so_far, st.compared_so_far, st.min_agreement);
 	} else if (st.phase == CP_WAIT_CANARY || st.phase == CP_WAIT_MAIN) {
 		frac = st.desired ? (double)st.ready / st.desired : 0;
-		snprintf(buf, sizeof buf, "] %s: %d/%d replicas ready", canary_phase_name(st.phase),
-			 st.ready, st.desired);
+		snprintf(buf, sizeof buf, "] %s: %d/%d replicas ready",
+			 canary_phase_name(st.phase), st.ready, st.desired);
 	} else if (st.phase == CP_DONE) {
 		frac = 1;
 		snprintf(buf, sizeof buf, "] done");
@@ -78,11 +85,14 @@ static void rollout_render(struct view *v, struct dash *d, struct frame *f, int 
 		snprintf(buf, sizeof buf, "] %s", canary_phase_name(st.phase));
 	}
 	int ok = st.outcome == CO_PROMOTED || st.outcome == CO_ALREADY;
-	enum theme_elem style = st.phase != CP_DONE ? TH_CHART : ok ? TH_OK
-				: st.outcome == CO_REFUSED ? TH_WARNING : TH_ERROR;
+	enum theme_elem style = st.phase != CP_DONE	   ? TH_CHART
+				: ok			   ? TH_OK
+				: st.outcome == CO_REFUSED ? TH_WARNING
+							   : TH_ERROR;
 	frame_put(f, y + 1, 1, "[", 1, TH_TABLE_ROW);
 	frame_bar(f, y + 1, 2, bw, frac, d->utf8, style);
-	frame_put(f, y + 1, 2 + bw, buf, f->w - 2 - bw, st.phase == CP_DONE ? style : TH_PENDING);
+	frame_put(f, y + 1, 2 + bw, buf, f->w - 2 - bw,
+		  st.phase == CP_DONE ? style : TH_PENDING);
 	if (rv->result[0])
 		frame_put(f, y + 2, 1, rv->result, f->w - 2, style);
 	/* the steps, following their end */
@@ -114,8 +124,9 @@ static const struct view_ops rollout_ops = {
 	.free = rollout_free,
 };
 
-struct view *rollout_view_new(struct kube_watchset *ws, const char *ns, const char *name,
-			      const char *image, const char *model_path, int canary_replicas,
+struct view *rollout_view_new(struct kube_watchset *ws, const char *ns,
+			      const char *name, const char *image,
+			      const char *model_path, int canary_replicas,
 			      double min_agreement, int samples, struct perr *e)
 {
 	struct model *m = NULL;

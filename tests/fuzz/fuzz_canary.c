@@ -21,8 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *body = (const char *)data;
 	struct kube_canary_info info;
-	struct perr e = { { 0 } };
-	if (kube_canary_info_answer("fuzz", 200, 1, body, size, NULL, &info, &e) < 0)
+	struct perr e = {{0}};
+	if (kube_canary_info_answer("fuzz", 200, 1, body, size, NULL, &info,
+				    &e) < 0)
 		one_line(&e);
 	perr_clear(&e);
 	char *msg = NULL;

@@ -11,7 +11,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,48 +22,11 @@
 #include "kube/sim/sim.h"
 #include "tui/tui.h"
 
-struct fixture {
-	struct sim *s;
-	struct sim_server *srv;
-	struct kube_client *c;
-	struct kube_watchset *ws;
-};
+#include "sim_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	struct perr e = { { 0 } };
-	struct sim_opts so = { .speed = 10, .seed = 3 };
-	f->s = sim_new(&so, &e);
-	assert_non_null(f->s);
-	if (sim_start_controllers(f->s, &e) < 0)
-		fail_msg("%s", e.msg);
-	struct sim_server_opts svo = { .listen = "127.0.0.1:0" };
-	f->srv = sim_server_start(f->s, &svo, &e);
-	if (!f->srv)
-		fail_msg("%s", e.msg);
-	struct kube_conn *conn = xcalloc(1, sizeof *conn);
-	conn->context = xstrdup("sim");
-	conn->cluster = xstrdup("sim");
-	conn->namespace = xstrdup("default");
-	conn->server = xstrdup(sim_server_url(f->srv));
-	struct kube_client_opts co = { .timeout_ms = 10000 };
-	f->c = kube_client_new(conn, &co, &e);
-	assert_non_null(f->c);
-	f->ws = kube_watchset_new(f->c);
-	assert_non_null(f->ws);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	kube_watchset_free(f->ws);
-	kube_client_free(f->c);
-	sim_server_stop(f->srv);
-	sim_free(f->s);
-	free(f);
+	*state = sim_fixture_new(10, 1);
 	return 0;
 }
 
@@ -85,7 +50,8 @@ static const struct canary_run_opts base = {
 	.image = "registry.local/models/web:2",
 	.model_path = "/nonexistent/web.safetensors",
 	.label = "web",
-	.sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	.sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"
+		  "cdef",
 	.canary_replicas = 1,
 	.samples = 10,
 	.batch = 5,
@@ -95,7 +61,8 @@ static const struct canary_run_opts base = {
 };
 
 /* Run r to its end; the longest single loop step in *worst (ms). */
-static void run(struct fixture *f, struct canary_run *r, long long ms, long long *worst)
+static void run(struct sim_fixture *f, struct canary_run *r, long long ms,
+		long long *worst)
 {
 	long long end = now_ms() + ms;
 	*worst = 0;
@@ -108,22 +75,23 @@ static void run(struct fixture *f, struct canary_run *r, long long ms, long long
 		if (!going || now_ms() > end)
 			break;
 		long long t = canary_run_timeout(r, now_ms());
-		kube_watchset_poll(f->ws, NULL, 0, t >= 0 && t < 50 ? (int)t : 50);
+		kube_watchset_poll(f->ws, NULL, 0,
+				   t >= 0 && t < 50 ? (int)t : 50);
 	}
 }
 
-static int deployment_exists(struct fixture *f, const char *name)
+static int deployment_exists(struct sim_fixture *f, const char *name)
 {
 	struct kube_canary_info info;
-	struct perr e = { { 0 } };
+	struct perr e = {{0}};
 	assert_int_equal(kube_canary_info(f->c, "default", name, &info, &e), 0);
 	return info.exists;
 }
 
 static void test_missing_deployment(void **state)
 {
-	struct fixture *f = *state;
-	struct events v = { 0 };
+	struct sim_fixture *f = *state;
+	struct events v = {0};
 	dbuf_init(&v.text, 0);
 	struct canary_run *r = canary_run_new(f->ws, &base, on_event, &v);
 	long long worst;
@@ -134,8 +102,10 @@ static void test_missing_deployment(void **state)
 	assert_int_equal(st.outcome, CO_FAILED);
 	assert_int_equal(v.errors, 1);
 	assert_int_equal(v.results, 0);
-	assert_non_null(strstr(v.text.p, "error: deployments.apps \"web\" not found in namespace "
-					 "default: deploy it first"));
+	assert_non_null(
+		strstr(v.text.p,
+		       "error: deployments.apps \"web\" not found in namespace "
+		       "default: deploy it first"));
 	assert_false(deployment_exists(f, "web-canary"));
 	canary_run_free(r);
 	dbuf_free(&v.text);
@@ -143,17 +113,20 @@ static void test_missing_deployment(void **state)
 
 static void test_canary_never_ready_aborts(void **state)
 {
-	struct fixture *f = *state;
-	struct perr e = { { 0 } };
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
 	/* the main Deployment as podium deploy makes it */
-	struct kube_deploy_opts dop = { .name = "web", .namespace = "default",
-					.image = "registry.local/models/web:1", .model = "web",
-					.replicas = 1, .port = 8080 };
+	struct kube_deploy_opts dop = {.name = "web",
+				       .namespace = "default",
+				       .image = "registry.local/models/web:1",
+				       .model = "web",
+				       .replicas = 1,
+				       .port = 8080};
 	char *report = NULL;
 	assert_int_equal(kube_deploy_apply(f->c, &dop, 0, &report, &e), 0);
 	free(report);
 	assert_int_equal(sim_faults_apply(f->s, "latency=100", &e), 0);
-	struct events v = { 0 };
+	struct events v = {0};
 	dbuf_init(&v.text, 0);
 	struct canary_run *r = canary_run_new(f->ws, &base, on_event, &v);
 	long long worst;
@@ -164,13 +137,16 @@ static void test_canary_never_ready_aborts(void **state)
 	assert_int_equal(st.phase, CP_DONE);
 	assert_int_equal(st.outcome, CO_ABORTED);
 	const char *want[] = {
-		"rolling out registry.local/models/web:2 (model web, sha256 0123456789abcdef) to "
+		"rolling out registry.local/models/web:2 (model web, sha256 "
+		"0123456789abcdef) to "
 		"deployment/web in default\n",
 		"    now: registry.local/models/web:1 (model web)\n",
-		"==> deploying canary deployment/web-canary: registry.local/models/web:2, 1 replica "
+		"==> deploying canary deployment/web-canary: "
+		"registry.local/models/web:2, 1 replica "
 		"behind service/web\n",
 		"==> waiting for the canary to be ready\n",
-		"error: the canary did not become ready: deployment \"web-canary\" did not roll out "
+		"error: the canary did not become ready: deployment "
+		"\"web-canary\" did not roll out "
 		"within 1s\n",
 		"==> removing canary deployment/web-canary\n",
 		"    deleted\n",
@@ -188,7 +164,8 @@ static void test_canary_never_ready_aborts(void **state)
 	assert_true(worst < 60);
 	assert_false(deployment_exists(f, "web-canary"));
 	struct kube_canary_info info;
-	assert_int_equal(kube_canary_info(f->c, "default", "web", &info, &e), 0);
+	assert_int_equal(kube_canary_info(f->c, "default", "web", &info, &e),
+			 0);
 	assert_string_equal(info.image, "registry.local/models/web:1");
 	canary_run_free(r);
 	dbuf_free(&v.text);
@@ -199,10 +176,10 @@ static void test_canary_never_ready_aborts(void **state)
  * back into the freed run (ASan would see it). */
 static void test_free_in_flight(void **state)
 {
-	struct fixture *f = *state;
-	struct perr e = { { 0 } };
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
 	assert_int_equal(sim_faults_apply(f->s, "latency=300", &e), 0);
-	struct events v = { 0 };
+	struct events v = {0};
 	dbuf_init(&v.text, 0);
 	struct canary_run *r = canary_run_new(f->ws, &base, on_event, &v);
 	kube_watchset_step(f->ws, now_ms());
@@ -222,9 +199,12 @@ static void test_free_in_flight(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_missing_deployment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_canary_never_ready_aborts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_deployment, setup,
+						sim_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_canary_never_ready_aborts,
+						setup, sim_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_free_in_flight, setup,
+						sim_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,46 +19,11 @@
 #include "kube/kube.h"
 #include "kube/sim/sim.h"
 
-struct fixture {
-	struct sim *s;
-	struct sim_server *srv;
-	struct kube_client *c;
-	struct kube_watchset *ws;
-};
+#include "sim_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	struct perr e = { { 0 } };
-	struct sim_opts so = { .speed = 1, .seed = 7 };
-	f->s = sim_new(&so, &e);
-	assert_non_null(f->s);
-	struct sim_server_opts svo = { .listen = "127.0.0.1:0" };
-	f->srv = sim_server_start(f->s, &svo, &e);
-	if (!f->srv)
-		fail_msg("%s", e.msg);
-	struct kube_conn *conn = xcalloc(1, sizeof *conn);
-	conn->context = xstrdup("sim");
-	conn->cluster = xstrdup("sim");
-	conn->namespace = xstrdup("default");
-	conn->server = xstrdup(sim_server_url(f->srv));
-	struct kube_client_opts co = { .timeout_ms = 10000 };
-	f->c = kube_client_new(conn, &co, &e);
-	assert_non_null(f->c);
-	f->ws = kube_watchset_new(f->c);
-	assert_non_null(f->ws);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	kube_watchset_free(f->ws);
-	kube_client_free(f->c);
-	sim_server_stop(f->srv);
-	sim_free(f->s);
-	free(f);
+	*state = sim_fixture_new(1, 0);
 	return 0;
 }
 
@@ -67,7 +34,7 @@ struct got {
 	char body[4096];
 	char error[512];
 	struct kube_watchset *ws; /* for chained requests */
-	int chain;                /* requests still to send from the callback */
+	int chain;		  /* requests still to send from the callback */
 };
 
 static void record(void *ud, const struct kube_answer *a)
@@ -80,14 +47,17 @@ static void record(void *ud, const struct kube_answer *a)
 	snprintf(g->error, sizeof g->error, "%s", a->error ? a->error : "");
 	if (g->chain > 0) {
 		g->chain--;
-		struct perr e = { { 0 } };
-		assert_int_equal(kube_watchset_request(g->ws, NULL, "GET", "/api/v1/namespaces/default",
-						       NULL, NULL, NULL, 0, record, g, NULL, &e),
+		struct perr e = {{0}};
+		assert_int_equal(kube_watchset_request(
+					 g->ws, NULL, "GET",
+					 "/api/v1/namespaces/default", NULL,
+					 NULL, NULL, 0, record, g, NULL, &e),
 				 0);
 	}
 }
 
-static void run_until(struct kube_watchset *ws, int *flag, int want, long long ms)
+static void run_until(struct kube_watchset *ws, int *flag, int want,
+		      long long ms)
 {
 	long long end = now_ms() + ms;
 	while (*flag < want && now_ms() < end) {
@@ -98,18 +68,23 @@ static void run_until(struct kube_watchset *ws, int *flag, int want, long long m
 
 static void test_answers_reach_callbacks(void **state)
 {
-	struct fixture *f = *state;
-	struct perr e = { { 0 } };
-	struct got created = { 0 }, found = { 0 }, missing = { 0 };
-	const char *cm = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
-			 "\"metadata\":{\"name\":\"sent\"},\"data\":{\"k\":\"v42\"}}";
-	assert_int_equal(kube_watchset_request(f->ws, NULL, "POST", "/api/v1/namespaces/default/configmaps",
-					       NULL, "application/json", cm, strlen(cm), record,
-					       &created, NULL, &e),
-			 0);
-	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET",
-					       "/api/v1/namespaces/default/configmaps/nosuch", NULL,
-					       NULL, NULL, 0, record, &missing, NULL, &e),
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
+	struct got created = {0}, found = {0}, missing = {0};
+	const char *cm =
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+		"\"metadata\":{\"name\":\"sent\"},\"data\":{\"k\":\"v42\"}}";
+	assert_int_equal(
+		kube_watchset_request(f->ws, NULL, "POST",
+				      "/api/v1/namespaces/default/configmaps",
+				      NULL, "application/json", cm, strlen(cm),
+				      record, &created, NULL, &e),
+		0);
+	assert_int_equal(kube_watchset_request(
+				 f->ws, NULL, "GET",
+				 "/api/v1/namespaces/default/configmaps/nosuch",
+				 NULL, NULL, NULL, 0, record, &missing, NULL,
+				 &e),
 			 0);
 	assert_int_equal(kube_watchset_pending(f->ws), 2);
 	kube_watchset_drain(f->ws);
@@ -121,11 +96,13 @@ static void test_answers_reach_callbacks(void **state)
 	assert_int_equal(missing.calls, 1);
 	assert_false(missing.ok);
 	assert_int_equal(missing.status, 404);
-	assert_non_null(strstr(missing.error, "configmaps \"nosuch\" not found"));
+	assert_non_null(
+		strstr(missing.error, "configmaps \"nosuch\" not found"));
 	/* the created object is there for the next request */
-	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET",
-					       "/api/v1/namespaces/default/configmaps/sent", NULL, NULL,
-					       NULL, 0, record, &found, NULL, &e),
+	assert_int_equal(kube_watchset_request(
+				 f->ws, NULL, "GET",
+				 "/api/v1/namespaces/default/configmaps/sent",
+				 NULL, NULL, NULL, 0, record, &found, NULL, &e),
 			 0);
 	kube_watchset_drain(f->ws);
 	assert_int_equal(found.calls, 1);
@@ -135,11 +112,13 @@ static void test_answers_reach_callbacks(void **state)
 
 static void test_callback_sends_next(void **state)
 {
-	struct fixture *f = *state;
-	struct perr e = { { 0 } };
-	struct got g = { .ws = f->ws, .chain = 3 };
-	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET", "/api/v1/namespaces/default", NULL,
-					       NULL, NULL, 0, record, &g, NULL, &e),
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
+	struct got g = {.ws = f->ws, .chain = 3};
+	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET",
+					       "/api/v1/namespaces/default",
+					       NULL, NULL, NULL, 0, record, &g,
+					       NULL, &e),
 			 0);
 	kube_watchset_drain(f->ws);
 	assert_int_equal(g.calls, 4);
@@ -150,21 +129,27 @@ static void test_callback_sends_next(void **state)
 
 static void test_cancel_never_calls_back(void **state)
 {
-	struct fixture *f = *state;
-	struct perr e = { { 0 } };
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
 	assert_int_equal(sim_faults_apply(f->s, "latency=300", &e), 0);
-	struct got a = { 0 }, b = { 0 }, kept = { 0 };
+	struct got a = {0}, b = {0}, kept = {0};
 	unsigned long long id = 0;
-	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET", "/api/v1/namespaces/default", NULL,
-					       NULL, NULL, 0, record, &a, &id, &e),
+	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET",
+					       "/api/v1/namespaces/default",
+					       NULL, NULL, NULL, 0, record, &a,
+					       &id, &e),
 			 0);
 	assert_true(id > 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(kube_watchset_request(f->ws, NULL, "GET", "/api/v1/namespaces", NULL,
-						       NULL, NULL, 0, record, &b, NULL, &e),
+		assert_int_equal(kube_watchset_request(f->ws, NULL, "GET",
+						       "/api/v1/namespaces",
+						       NULL, NULL, NULL, 0,
+						       record, &b, NULL, &e),
 				 0);
-	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET", "/api/v1/namespaces/default", NULL,
-					       NULL, NULL, 0, record, &kept, NULL, &e),
+	assert_int_equal(kube_watchset_request(f->ws, NULL, "GET",
+					       "/api/v1/namespaces/default",
+					       NULL, NULL, NULL, 0, record,
+					       &kept, NULL, &e),
 			 0);
 	/* under way, not answered yet */
 	kube_watchset_poll(f->ws, NULL, 0, 20);
@@ -185,13 +170,15 @@ static void test_cancel_never_calls_back(void **state)
  * return at once and its poll wakes on time for the keyboard. */
 static void test_slow_server_never_blocks(void **state)
 {
-	struct fixture *f = *state;
-	struct perr e = { { 0 } };
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
 	assert_int_equal(sim_faults_apply(f->s, "latency=400", &e), 0);
-	struct got g = { 0 };
+	struct got g = {0};
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(kube_watchset_request(f->ws, NULL, "GET", "/api/v1/namespaces/default",
-						       NULL, NULL, NULL, 0, record, &g, NULL, &e),
+		assert_int_equal(kube_watchset_request(
+					 f->ws, NULL, "GET",
+					 "/api/v1/namespaces/default", NULL,
+					 NULL, NULL, 0, record, &g, NULL, &e),
 				 0);
 	long long t0 = now_ms(), worst = 0;
 	int steps = 0;
@@ -216,11 +203,12 @@ static void test_slow_server_never_blocks(void **state)
  * (the dashboard switching context under a compare). */
 static void test_free_with_pending(void **state)
 {
-	struct fixture *f = *state;
-	struct perr e = { { 0 } };
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
 	struct kube_watchset *ws = kube_watchset_new(f->c);
-	struct got g = { 0 };
-	assert_int_equal(kube_watchset_request(ws, NULL, "GET", "/api/v1/namespaces", NULL, NULL,
+	struct got g = {0};
+	assert_int_equal(kube_watchset_request(ws, NULL, "GET",
+					       "/api/v1/namespaces", NULL, NULL,
 					       NULL, 0, record, &g, NULL, &e),
 			 0);
 	kube_watchset_step(ws, now_ms());
@@ -233,11 +221,16 @@ static void test_free_with_pending(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_answers_reach_callbacks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_callback_sends_next, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_never_calls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slow_server_never_blocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_reach_callbacks,
+						setup, sim_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_callback_sends_next, setup,
+						sim_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_never_calls_back,
+						setup, sim_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_server_never_blocks,
+						setup, sim_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_free_with_pending, setup,
+						sim_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
