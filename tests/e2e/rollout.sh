@@ -11,9 +11,8 @@ source "$TOP/tests/lib/sim.sh"
 E2E_EXTRA_CLEANUP=sim_cleanup
 [ -d /usr/share/datasets/fashion-mnist ] || { echo "no Fashion-MNIST data set"; exit 77; }
 
-# Short paths: the dialogs show them whole in their fields. The gate's
-# model file is named as the deployment's model: its label
-# (podium.dev/model, part of the selector) must not change on promotion.
+# Short paths: the dialogs show them whole in their fields. The model
+# file is named as the deployment's model (its podium.dev/model label).
 MD=$(mktemp -d /tmp/pr.XXXXXX)
 E2E_EXTRA_CLEANUP='sim_cleanup; rm -rf "$MD"'
 A=$MD/fash.safetensors B=$MD/b.safetensors
@@ -24,7 +23,8 @@ sim_start m --speed 10 || exit 1
 KC=$SIM_TMP/m.kc
 p() { timeout 60 "$PODIUM" --kubeconfig "$KC" -n default "$@"; }
 # the versions, built into the simulated registry; a:1 deployed as podium
-# deploy makes model deployments
+# deploy makes model deployments (the seeded demo's selector is not the
+# one podium deploy applies, so it cannot be promoted by an apply)
 for ref in "$A a:1" "$A a:2" "$B b:1"; do
 	set -- $ref
 	p build "$1" --image "registry.local/models/$2" --wait >/dev/null 2>&1 || { echo "cannot build $2"; exit 1; }
