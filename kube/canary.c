@@ -48,6 +48,16 @@ void kube_canary_info_from(const json_t *d, struct kube_canary_info *out)
 		"containerPort");
 	if (json_is_integer(port))
 		out->port = (int)json_integer_value(port);
+	/* podium deploy selects its own track by name, nothing else */
+	json_t *ml = json_object_get(json_object_get(spec, "selector"), "matchLabels");
+	const char *name = jstr(meta, "name"), *app = jstr(ml, "app.kubernetes.io/name"),
+		   *track = jstr(ml, "podium.dev/track");
+	out->podium_selector = json_object_size(ml) == 2 && name && app && !strcmp(app, name) &&
+			       track && !strcmp(track, "stable") &&
+			       !json_object_get(json_object_get(spec, "selector"), "matchExpressions");
+	char *sel = kube_rollout_selector(d);
+	snprintf(out->selector, sizeof out->selector, "%s", sel ? sel : "");
+	free(sel);
 	json_t *rep = json_object_get(spec, "replicas");
 	out->replicas = json_is_integer(rep) ? (int)json_integer_value(rep) : 1;
 	out->ready = (int)json_integer_value(

@@ -1186,6 +1186,10 @@ struct kube_canary_info {
 	char sha256[65];  /* podium.dev/model-sha256 annotation */
 	int port;         /* first container port; 8080 when none */
 	int replicas, ready;
+	/* its selector is podium deploy's (app.kubernetes.io/name=NAME,
+	 * podium.dev/track=stable), so an apply can move it */
+	int podium_selector;
+	char selector[256]; /* "k=v,..." as it is, for messages */
 };
 /* From a Deployment object (NULL: absent). */
 void kube_canary_info_from(const struct json_t *d, struct kube_canary_info *out);

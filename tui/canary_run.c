@@ -489,6 +489,17 @@ static void begin(struct canary_run *r)
 		finish(r, CO_FAILED, NULL);
 		return;
 	}
+	/* A Deployment podium deploy did not make cannot be moved by its
+	 * apply (a selector is immutable): say so now, not after the canary. */
+	if (!r->main_d.podium_selector) {
+		emit(r, CEV_ERROR,
+		     "deployment/%s selects its pods by %s, not as podium deploy "
+		     "makes model deployments (app.kubernetes.io/name=%s,"
+		     "podium.dev/track=stable): a rollout cannot move it",
+		     r->name, r->main_d.selector, r->name);
+		finish(r, CO_FAILED, NULL);
+		return;
+	}
 	emit(r, CEV_LINE,
 	     "rolling out %s (model %s, sha256 %.16s) to deployment/%s in %s",
 	     r->image, r->label, r->sha256, r->name, r->ns);

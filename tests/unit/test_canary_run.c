@@ -1,6 +1,7 @@
 /* test_canary_run.c - the gated rollout's step machine (canary_run.c)
  * against the simulated cluster, in process, with the server slowed down:
- * a missing Deployment is an error and nothing is made; a canary whose
+ * a missing Deployment is an error and nothing is made, and so is one
+ * podium deploy did not make (its selector cannot move); a canary whose
  * image cannot be pulled never gets ready, so the run aborts, removes the
  * canary and leaves the Deployment as it was; freeing a run in flight
  * calls nothing back; and no step of the loop ever waits for the server.
@@ -172,6 +173,47 @@ static void test_canary_never_ready_aborts(void **state)
 	assert_int_equal(sim_faults_apply(f->s, "clear", &e), 0);
 }
 
+/* A Deployment podium deploy did not make (its selector is another) cannot
+ * be moved by an apply: refused before any canary is made. */
+static void test_foreign_selector_refused(void **state)
+{
+	struct sim_fixture *f = *state;
+	struct perr e = {{0}};
+	const char *d =
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+		"\"metadata\":{\"name\":\"web\",\"labels\":{\"podium.dev/"
+		"model\":\"web\"}},"
+		"\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{"
+		"\"app\":\"web\"}},"
+		"\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+		"\"spec\":{\"containers\":[{\"name\":\"m\",\"image\":"
+		"\"registry.local/web:1\"}]}}}}";
+	struct kube_response resp = {0};
+	assert_int_equal(
+		kube_request(f->c, "POST",
+			     "/apis/apps/v1/namespaces/default/deployments",
+			     NULL, "application/json", d, strlen(d), &resp, &e),
+		0);
+	kube_response_free(&resp);
+	struct events v = {0};
+	dbuf_init(&v.text, 0);
+	struct canary_run *r = canary_run_new(f->ws, &base, on_event, &v);
+	long long worst;
+	run(f, r, 5000, &worst);
+	struct canary_run_state st;
+	canary_run_state(r, &st);
+	assert_int_equal(st.outcome, CO_FAILED);
+	assert_string_equal(
+		v.text.p,
+		"error: deployment/web selects its pods by app=web, not as "
+		"podium "
+		"deploy makes model deployments (app.kubernetes.io/name=web,"
+		"podium.dev/track=stable): a rollout cannot move it\n");
+	assert_false(deployment_exists(f, "web-canary"));
+	canary_run_free(r);
+	dbuf_free(&v.text);
+}
+
 /* A view closed mid-run: the requests out are cancelled, nothing calls
  * back into the freed run (ASan would see it). */
 static void test_free_in_flight(void **state)
@@ -202,6 +244,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_deployment, setup,
 						sim_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_canary_never_ready_aborts,
+						setup, sim_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_selector_refused,
 						setup, sim_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_flight, setup,
 						sim_fixture_teardown),
