@@ -61,10 +61,13 @@ static const struct canary_run_opts base = {
 	.timeout_ms = 1500,
 };
 
-/* Run r to its end; the longest single loop step in *worst (ms). */
-static void run(struct sim_fixture *f, struct canary_run *r, long long ms,
-		long long *worst)
+/* A run of base to its end (events into *v); its state in *st and the
+ * longest single loop step in *worst (ms). */
+static void run_to_end(struct sim_fixture *f, struct events *v, long long ms,
+		       struct canary_run_state *st, long long *worst)
 {
+	dbuf_init(&v->text, 0);
+	struct canary_run *r = canary_run_new(f->ws, &base, on_event, v);
 	long long end = now_ms() + ms;
 	*worst = 0;
 	for (;;) {
@@ -79,6 +82,8 @@ static void run(struct sim_fixture *f, struct canary_run *r, long long ms,
 		kube_watchset_poll(f->ws, NULL, 0,
 				   t >= 0 && t < 50 ? (int)t : 50);
 	}
+	canary_run_state(r, st);
+	canary_run_free(r);
 }
 
 static int deployment_exists(struct sim_fixture *f, const char *name)
@@ -93,12 +98,9 @@ static void test_missing_deployment(void **state)
 {
 	struct sim_fixture *f = *state;
 	struct events v = {0};
-	dbuf_init(&v.text, 0);
-	struct canary_run *r = canary_run_new(f->ws, &base, on_event, &v);
-	long long worst;
-	run(f, r, 5000, &worst);
 	struct canary_run_state st;
-	canary_run_state(r, &st);
+	long long worst;
+	run_to_end(f, &v, 5000, &st, &worst);
 	assert_int_equal(st.phase, CP_DONE);
 	assert_int_equal(st.outcome, CO_FAILED);
 	assert_int_equal(v.errors, 1);
@@ -108,7 +110,6 @@ static void test_missing_deployment(void **state)
 		       "error: deployments.apps \"web\" not found in namespace "
 		       "default: deploy it first"));
 	assert_false(deployment_exists(f, "web-canary"));
-	canary_run_free(r);
 	dbuf_free(&v.text);
 }
 
@@ -128,12 +129,9 @@ static void test_canary_never_ready_aborts(void **state)
 	free(report);
 	assert_int_equal(sim_faults_apply(f->s, "latency=100", &e), 0);
 	struct events v = {0};
-	dbuf_init(&v.text, 0);
-	struct canary_run *r = canary_run_new(f->ws, &base, on_event, &v);
-	long long worst;
-	run(f, r, 20000, &worst);
 	struct canary_run_state st;
-	canary_run_state(r, &st);
+	long long worst;
+	run_to_end(f, &v, 20000, &st, &worst);
 	print_message("%s", v.text.p);
 	assert_int_equal(st.phase, CP_DONE);
 	assert_int_equal(st.outcome, CO_ABORTED);
@@ -168,7 +166,6 @@ static void test_canary_never_ready_aborts(void **state)
 	assert_int_equal(kube_canary_info(f->c, "default", "web", &info, &e),
 			 0);
 	assert_string_equal(info.image, "registry.local/models/web:1");
-	canary_run_free(r);
 	dbuf_free(&v.text);
 	assert_int_equal(sim_faults_apply(f->s, "clear", &e), 0);
 }
@@ -196,12 +193,9 @@ static void test_foreign_selector_refused(void **state)
 		0);
 	kube_response_free(&resp);
 	struct events v = {0};
-	dbuf_init(&v.text, 0);
-	struct canary_run *r = canary_run_new(f->ws, &base, on_event, &v);
-	long long worst;
-	run(f, r, 5000, &worst);
 	struct canary_run_state st;
-	canary_run_state(r, &st);
+	long long worst;
+	run_to_end(f, &v, 5000, &st, &worst);
 	assert_int_equal(st.outcome, CO_FAILED);
 	assert_string_equal(
 		v.text.p,
@@ -210,7 +204,6 @@ static void test_foreign_selector_refused(void **state)
 		"deploy makes model deployments (app.kubernetes.io/name=web,"
 		"podium.dev/track=stable): a rollout cannot move it\n");
 	assert_false(deployment_exists(f, "web-canary"));
-	canary_run_free(r);
 	dbuf_free(&v.text);
 }
 
