@@ -218,7 +218,7 @@ static void take_answer(struct kube_live *l, const struct slot *s, const struct 
 	}
 	struct perr e = { { 0 } };
 	float *p = r->probs + (size_t)s->first * (size_t)l->o.nclass;
-	if (kube_live_parse(a->body, a->len, s->count, l->o.nclass, p, &e) < 0) {
+	if (kube_live_parse(a->body ? a->body : "", a->len, s->count, l->o.nclass, p, &e) < 0) {
 		char *clean = sanitize_text(e.msg, strlen(e.msg), 0);
 		add_error(r, clean, s->count);
 		free(clean);
