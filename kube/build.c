@@ -154,55 +154,6 @@ json_t *kube_build_job(const struct kube_build_opts *o, size_t model_len)
 	return j;
 }
 
-/* POST obj to path; 0 / -1. The answer's metadata.uid into uid (may be
- * NULL, size 64). */
-static int create(struct kube_client *c, const char *path, json_t *obj, char *uid,
-		  struct perr *e)
-{
-	char *body = json_dumps(obj, JSON_COMPACT);
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
-	int rc = kube_request(c, "POST", path, NULL, "application/json", body, strlen(body), &r, e);
-	if (rc == 0 && uid) {
-		json_t *got = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
-		const char *u = json_string_value(json_object_get(json_object_get(got, "metadata"), "uid"));
-		snprintf(uid, 64, "%s", u ? u : "");
-		json_decref(got);
-	}
-	kube_response_free(&r);
-	free(body);
-	return rc;
-}
-
-static json_t *get_json(struct kube_client *c, const char *path, const char *query,
-			struct perr *e)
-{
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
-	json_t *j = NULL;
-	if (kube_request(c, "GET", path, query, NULL, NULL, 0, &r, e) == 0) {
-		j = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
-		if (!j)
-			perr_set(e, "the server sent something that is not JSON for %s", path);
-	}
-	kube_response_free(&r);
-	return j;
-}
-
-static void cleanup(struct kube_client *c, const struct kube_build_opts *o, int nchunks)
-{
-	for (int i = 0; i < nchunks; i++) {
-		char *path = xasprintf("/api/v1/namespaces/%s/configmaps/podium-build-%s-%d",
-				       o->namespace, o->id, i);
-		struct kube_response r;
-		memset(&r, 0, sizeof r);
-		struct perr ignore = { { 0 } };
-		kube_request(c, "DELETE", path, NULL, NULL, NULL, 0, &r, &ignore);
-		kube_response_free(&r);
-		free(path);
-	}
-}
-
 /* The Job's condition Complete or Failed: 1 complete, -1 failed (reason
  * and message into why), 0 still running. */
 static int job_outcome(json_t *job, char *why, size_t n)
@@ -228,20 +179,44 @@ static int job_outcome(json_t *job, char *why, size_t n)
 /* A build under way: what kube_build_step needs between looks. */
 struct kube_build {
 	struct kube_client *c; /* borrowed */
-	char *id, *ns, *image;
+	const struct kube_build_watch *w; /* borrowed */
+	struct kube_watchset *ws; /* the requests go here (borrowed) */
+	char *id, *ns, *image, *builder, *push_secret, *base_image, *sha256;
+	char *model;           /* until the context is made */
+	size_t model_len;
+	int creating;          /* the context and the Job are being made */
+	char *cm_path, *job_path;
 	int nchunks, made;     /* ConfigMaps to delete when it ends */
 	char *job_name, *job_one, *pods_path, *pod_query, *log_path;
 	size_t log_seen;
 	long long next_ms;
-	int ended;
+	int looking;           /* a look's requests are out */
+	int outcome;           /* the Job's, from the last look */
+	int result;            /* 1 pushed, -1 failed: decided */
+	char why[512];         /* the Job's reason for failing */
+	char error[1024];
 };
+
+static void build_end(struct kube_build *b, int result, const char *error);
 
 void kube_build_free(struct kube_build *b)
 {
 	if (!b)
 		return;
+	/* a context half made has no Job to own it: delete what was made */
+	if (b->creating)
+		build_end(b, -1, NULL);
+	/* no answer may reach b once it is gone */
+	kube_watchset_cancel_ud(b->ws, b);
 	free(b->id);
 	free(b->ns);
+	free(b->builder);
+	free(b->push_secret);
+	free(b->base_image);
+	free(b->sha256);
+	free(b->model);
+	free(b->cm_path);
+	free(b->job_path);
 	free(b->image);
 	free(b->job_name);
 	free(b->job_one);
@@ -256,158 +231,254 @@ const char *kube_build_job_name(const struct kube_build *b)
 	return b ? b->job_name : "";
 }
 
-struct kube_build *kube_build_start(struct kube_client *c, const struct kube_build_opts *o,
+static void ignore_answer(void *ud, const struct kube_answer *a)
+{
+	(void)ud;
+	(void)a;
+}
+
+/* The build ended (either way): its context goes, without waiting. */
+static void build_end(struct kube_build *b, int result, const char *error)
+{
+	for (int i = 0; i < b->made; i++) {
+		char *path = xasprintf("/api/v1/namespaces/%s/configmaps/podium-build-%s-%d", b->ns,
+				       b->id, i);
+		struct perr ignore = { { 0 } };
+		kube_watchset_request(b->ws, b->c, "DELETE", path, NULL, NULL, NULL, 0, ignore_answer,
+				      NULL, NULL, &ignore);
+		free(path);
+	}
+	b->made = 0;
+	b->looking = 0;
+	b->result = result;
+	if (error)
+		snprintf(b->error, sizeof b->error, "%s", error);
+}
+
+static void on_log(void *ud, const struct kube_answer *a);
+static void on_pods(void *ud, const struct kube_answer *a);
+
+/* The look's last request came back: decide, or wait for the next. */
+static void look_done(struct kube_build *b)
+{
+	b->looking = 0;
+	if (b->outcome < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "the build failed: %s (kubectl logs job/%s -c build)",
+			 b->why, b->job_name);
+		build_end(b, -1, msg);
+	} else if (b->outcome > 0) {
+		build_end(b, 1, NULL);
+		if (b->w && b->w->progress)
+			b->w->progress(b->w->ud, KUBE_BUILD_DONE, 0, 0, b->image);
+	}
+}
+
+/* Ask for path?query; on failure to ask, the build fails. */
+static void look_send(struct kube_build *b, const char *path, const char *query, kube_answer_fn fn)
+{
+	struct perr e = { { 0 } };
+	if (kube_watchset_request(b->ws, b->c, "GET", path, query, NULL, NULL, 0, fn, b, NULL,
+				  &e) < 0)
+		build_end(b, -1, e.msg);
+}
+
+/* The next request of a look: the pod until it is known, then its log. */
+static void look_next(struct kube_build *b)
+{
+	if (!b->log_path)
+		look_send(b, b->pods_path, b->pod_query, on_pods);
+	else
+		look_send(b, b->log_path, "container=build", on_log);
+}
+
+static void on_job(void *ud, const struct kube_answer *a)
+{
+	struct kube_build *b = ud;
+	json_t *j = a->ok ? json_loadb(a->body ? a->body : "", a->len, 0, NULL) : NULL;
+	if (!j) {
+		build_end(b, -1, a->ok ? "the server sent something that is not JSON for the Job" : a->error);
+		return;
+	}
+	b->outcome = job_outcome(j, b->why, sizeof b->why);
+	json_decref(j);
+	look_next(b);
+}
+
+static void on_pods(void *ud, const struct kube_answer *a)
+{
+	struct kube_build *b = ud;
+	json_t *pods = a->ok ? json_loadb(a->body ? a->body : "", a->len, 0, NULL) : NULL;
+	if (!pods) {
+		build_end(b, -1, a->ok ? "the server sent something that is not JSON for the pods" : a->error);
+		return;
+	}
+	json_t *pod = json_array_get(json_object_get(pods, "items"), 0);
+	const char *pn = json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
+	if (pn) {
+		b->log_path = xasprintf("%s/%s/log", b->pods_path, pn);
+		if (b->w && b->w->progress)
+			b->w->progress(b->w->ud, KUBE_BUILD_POD, 0, 0, pn);
+	}
+	json_decref(pods);
+	if (b->log_path)
+		look_next(b);
+	else
+		look_done(b);
+}
+
+static void on_log(void *ud, const struct kube_answer *a)
+{
+	struct kube_build *b = ud;
+	/* The builder's log only grows while it runs: hand over what is new
+	 * since the last look. A log not there yet is no failure. */
+	if (a->ok && a->body && a->len > b->log_seen) {
+		char *text = sanitize_text(a->body + b->log_seen, a->len - b->log_seen, 1);
+		if (b->w && b->w->progress)
+			b->w->progress(b->w->ud, KUBE_BUILD_LOG, 0, 0, text);
+		free(text);
+		b->log_seen = a->len;
+	}
+	look_done(b);
+}
+
+/* ---- making the context and the Job ---- */
+
+/* The options b was started with (its own copies). */
+static struct kube_build_opts opts_of(const struct kube_build *b)
+{
+	return (struct kube_build_opts){ .id = b->id, .namespace = b->ns, .image = b->image,
+					 .builder = b->builder, .push_secret = b->push_secret,
+					 .base_image = b->base_image, .model_sha256 = b->sha256 };
+}
+
+static void create_next(struct kube_build *b);
+
+static void on_created(void *ud, const struct kube_answer *a)
+{
+	struct kube_build *b = ud;
+	if (!a->ok) {
+		build_end(b, -1, a->error);
+		return;
+	}
+	if (b->made < b->nchunks) {
+		b->made++;
+		if (b->w && b->w->progress)
+			b->w->progress(b->w->ud, KUBE_BUILD_CONTEXT, b->made, b->nchunks, NULL);
+		create_next(b);
+		return;
+	}
+	/* the Job: the context now belongs to it, so deleting the Job (or its
+	 * TTL) collects the ConfigMaps even if this process is gone */
+	json_t *got = json_loadb(a->body ? a->body : "", a->len, 0, NULL);
+	const char *uid = json_string_value(json_object_get(json_object_get(got, "metadata"), "uid"));
+	if (b->w && b->w->progress)
+		b->w->progress(b->w->ud, KUBE_BUILD_JOB, 0, 0, b->job_name);
+	for (int i = 0; i < b->nchunks && uid && *uid; i++) {
+		char *path = xasprintf("%s/podium-build-%s-%d", b->cm_path, b->id, i);
+		json_t *patch = json_pack("{s:{s:[{s:s, s:s, s:s, s:s}]}}", "metadata",
+					  "ownerReferences", "apiVersion", "batch/v1", "kind", "Job",
+					  "name", b->job_name, "uid", uid);
+		char *body = json_dumps(patch, JSON_COMPACT);
+		struct perr ignore = { { 0 } };
+		kube_watchset_request(b->ws, b->c, "PATCH", path, NULL, "application/merge-patch+json",
+				      body, strlen(body), ignore_answer, NULL, NULL, &ignore);
+		free(body);
+		json_decref(patch);
+		free(path);
+	}
+	json_decref(got);
+	free(b->model);
+	b->model = NULL;
+	b->creating = 0;
+}
+
+/* POST the next ConfigMap of the context, or the Job once they are made. */
+static void create_next(struct kube_build *b)
+{
+	struct kube_build_opts o = opts_of(b);
+	json_t *obj = b->made < b->nchunks ? kube_build_configmap(&o, b->made, b->model, b->model_len)
+					   : kube_build_job(&o, b->model_len);
+	char *body = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	struct perr e = { { 0 } };
+	if (kube_watchset_request(b->ws, b->c, "POST", b->made < b->nchunks ? b->cm_path : b->job_path,
+				  NULL, "application/json", body, strlen(body), on_created, b, NULL,
+				  &e) < 0)
+		build_end(b, -1, e.msg);
+	free(body);
+}
+
+struct kube_build *kube_build_start(struct kube_watchset *ws, const struct kube_build_opts *o,
 				    const void *model, size_t model_len,
 				    const struct kube_build_watch *w, struct perr *e)
 {
 	if (kube_build_validate(o, model_len, e) < 0)
 		return NULL;
 	struct kube_build *b = xcalloc(1, sizeof *b);
-	b->c = c;
+	b->ws = ws;
+	b->c = kube_watchset_client(ws);
+	b->w = w;
 	b->id = xstrdup(o->id);
 	b->ns = xstrdup(o->namespace);
 	b->image = xstrdup(o->image);
+	b->builder = xstrdup(o->builder);
+	b->push_secret = xstrdup(o->push_secret);
+	b->base_image = xstrdup(o->base_image);
+	b->sha256 = xstrdup(o->model_sha256);
+	b->model = xmalloc(model_len + 1);
+	memcpy(b->model, model, model_len);
+	b->model_len = model_len;
 	b->nchunks = kube_build_chunks(model_len);
-	char *cm_path = xasprintf("/api/v1/namespaces/%s/configmaps", o->namespace);
-	char *job_path = xasprintf("/apis/batch/v1/namespaces/%s/jobs", o->namespace);
+	b->cm_path = xasprintf("/api/v1/namespaces/%s/configmaps", o->namespace);
+	b->job_path = xasprintf("/apis/batch/v1/namespaces/%s/jobs", o->namespace);
 	b->job_name = xasprintf("podium-build-%s", o->id);
-	b->job_one = xasprintf("%s/%s", job_path, b->job_name);
+	b->job_one = xasprintf("%s/%s", b->job_path, b->job_name);
 	b->pods_path = xasprintf("/api/v1/namespaces/%s/pods", o->namespace);
 	b->pod_query = xasprintf("labelSelector=job-name%%3D%s", b->job_name);
-	char uid[64] = "";
-	int ok = 0;
-
-	for (int i = 0; i < b->nchunks; i++) {
-		json_t *cm = kube_build_configmap(o, i, model, model_len);
-		int r = create(c, cm_path, cm, NULL, e);
-		json_decref(cm);
-		if (r < 0)
-			goto out;
-		b->made = i + 1;
-		if (w && w->progress)
-			w->progress(w->ud, KUBE_BUILD_CONTEXT, i + 1, b->nchunks, NULL);
-	}
-	json_t *job = kube_build_job(o, model_len);
-	int r = create(c, job_path, job, uid, e);
-	json_decref(job);
-	if (r < 0)
-		goto out;
-	if (w && w->progress)
-		w->progress(w->ud, KUBE_BUILD_JOB, 0, 0, b->job_name);
-	/* The context now belongs to the Job: deleting the Job (or its TTL)
-	 * collects the ConfigMaps even if this process is gone. */
-	for (int i = 0; i < b->nchunks && uid[0]; i++) {
-		char *p = xasprintf("%s/podium-build-%s-%d", cm_path, o->id, i);
-		json_t *patch = json_pack("{s:{s:[{s:s, s:s, s:s, s:s}]}}", "metadata",
-					  "ownerReferences", "apiVersion", "batch/v1", "kind", "Job",
-					  "name", b->job_name, "uid", uid);
-		char *body = json_dumps(patch, JSON_COMPACT);
-		struct kube_response resp;
-		memset(&resp, 0, sizeof resp);
-		struct perr ignore = { { 0 } };
-		kube_request(c, "PATCH", p, NULL, "application/merge-patch+json", body,
-			     strlen(body), &resp, &ignore);
-		kube_response_free(&resp);
-		free(body);
-		json_decref(patch);
-		free(p);
-	}
-	ok = 1;
-out:
-	free(cm_path);
-	free(job_path);
-	if (!ok) {
-		if (b->made)
-			cleanup(c, o, b->made);
-		kube_build_free(b);
-		return NULL;
-	}
+	b->creating = 1;
+	create_next(b);
 	return b;
 }
 
-/* The build ended (either way): its context goes. */
-static void build_end(struct kube_build *b)
+int kube_build_started(const struct kube_build *b)
 {
-	struct kube_build_opts o = { .id = b->id, .namespace = b->ns };
-	if (b->made)
-		cleanup(b->c, &o, b->made);
-	b->made = 0;
-	b->ended = 1;
+	return !b->creating;
 }
 
-int kube_build_step(struct kube_build *b, const struct kube_build_watch *w, long long now,
-		    struct perr *e)
+int kube_build_step(struct kube_build *b, struct kube_watchset *ws, long long now, struct perr *e)
 {
-	if (b->ended)
-		return -1;
-	if (now < b->next_ms)
+	if (b->result) {
+		if (b->result < 0)
+			perr_set(e, "%s", b->error);
+		return b->result;
+	}
+	if (b->creating || b->looking || now < b->next_ms)
 		return 0;
+	b->ws = ws;
 	b->next_ms = now + 500;
-	char why[512] = "";
-	json_t *j = get_json(b->c, b->job_one, NULL, e);
-	if (!j) {
-		build_end(b);
-		return -1;
-	}
-	int outcome = job_outcome(j, why, sizeof why);
-	json_decref(j);
-	if (!b->log_path) {
-		json_t *pods = get_json(b->c, b->pods_path, b->pod_query, e);
-		if (!pods) {
-			build_end(b);
-			return -1;
-		}
-		json_t *pod = json_array_get(json_object_get(pods, "items"), 0);
-		const char *pn = json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
-		if (pn) {
-			b->log_path = xasprintf("%s/%s/log", b->pods_path, pn);
-			if (w && w->progress)
-				w->progress(w->ud, KUBE_BUILD_POD, 0, 0, pn);
-		}
-		json_decref(pods);
-	}
-	if (b->log_path) {
-		/* The builder's log only grows while it runs: hand over what
-		 * is new since the last look. */
-		struct kube_response lr;
-		memset(&lr, 0, sizeof lr);
-		struct perr le = { { 0 } };
-		if (kube_request(b->c, "GET", b->log_path, "container=build", NULL, NULL, 0, &lr, &le) == 0 &&
-		    lr.body && lr.len > b->log_seen) {
-			char *text = sanitize_text(lr.body + b->log_seen, lr.len - b->log_seen, 1);
-			if (w && w->progress)
-				w->progress(w->ud, KUBE_BUILD_LOG, 0, 0, text);
-			free(text);
-			b->log_seen = lr.len;
-		}
-		kube_response_free(&lr);
-	}
-	if (outcome == 0)
-		return 0;
-	build_end(b);
-	if (outcome < 0) {
-		perr_set(e, "the build failed: %s (kubectl logs job/%s -c build)", why, b->job_name);
-		return -1;
-	}
-	if (w && w->progress)
-		w->progress(w->ud, KUBE_BUILD_DONE, 0, 0, b->image);
-	return 1;
+	b->looking = 1;
+	look_send(b, b->job_one, NULL, on_job);
+	return kube_build_step(b, ws, now, e);
 }
 
 int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
 		   size_t model_len, const struct kube_build_watch *w, struct perr *e)
 {
-	struct kube_build *b = kube_build_start(c, o, model, model_len, w, e);
-	if (!b)
+	struct kube_watchset *ws = kube_watchset_new(c);
+	if (!ws) {
+		perr_set(e, "cannot start curl");
 		return -1;
-	int rc = 0;
-	if (!w || !w->wait) {
-		kube_build_free(b); /* the Job owns the ConfigMaps now */
-		return 0;
 	}
-	long long deadline = now_ms() + (w->timeout_ms > 0 ? w->timeout_ms : 600000);
+	struct kube_build *b = kube_build_start(ws, o, model, model_len, w, e);
+	if (!b) {
+		kube_watchset_free(ws);
+		return -1;
+	}
+	long long deadline = now_ms() + (w && w->timeout_ms > 0 ? w->timeout_ms : 600000);
+	int rc = 0;
 	for (;;) {
-		if (w->cancelled && w->cancelled(w->ud)) {
+		if (w && w->cancelled && w->cancelled(w->ud)) {
 			perr_set(e, "interrupted: the build Job %s goes on; delete it to stop it", b->job_name);
 			rc = -1;
 			break;
@@ -418,17 +489,19 @@ int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const
 			rc = -1;
 			break;
 		}
-		int r = kube_build_step(b, w, now_ms(), e);
+		int r = kube_build_step(b, ws, now_ms(), e);
 		if (r != 0) {
 			rc = r > 0 ? 0 : -1;
 			break;
 		}
-		long long wait = b->next_ms - now_ms();
-		if (wait > 0) {
-			struct timespec ts = { 0, (long)(wait > 500 ? 500 : wait) * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		/* without --wait: done once the Job and its context are made */
+		if ((!w || !w->wait) && kube_build_started(b))
+			break;
+		kube_watchset_poll(ws, NULL, 0, 200);
+		kube_watchset_step(ws, now_ms());
 	}
 	kube_build_free(b); /* interrupted or late: the Job goes on with its context */
+	kube_watchset_drain(ws); /* the context's deletions, the owner references */
+	kube_watchset_free(ws);
 	return rc;
 }

@@ -154,49 +154,74 @@ char *kube_deploy_yaml(const struct kube_deploy_opts *o, struct perr *e)
 }
 
 /* Server-side apply of one object; *verb gets what happened. */
-static int apply_one(struct kube_client *c, const char *path, json_t *obj, int force,
-		     struct perr *e)
+void kube_deploy_reqs_free(struct kube_apply_req *v, int n)
 {
-	char *body = json_dumps(obj, JSON_COMPACT);
-	char *query = xasprintf("fieldManager=podium%s", force ? "&force=true" : "");
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
+	for (int i = 0; v && i < n; i++) {
+		free(v[i].path);
+		free(v[i].query);
+		free(v[i].body);
+		free(v[i].what);
+	}
+}
+
+/* One server-side apply of obj at path. */
+static void apply_req(struct kube_apply_req *r, char *path, json_t *obj, int force,
+		      const char *what)
+{
+	r->path = path;
+	r->query = xasprintf("fieldManager=podium%s", force ? "&force=true" : "");
 	/* JSON is YAML: the apply content type takes it as it is. */
-	int rc = kube_request(c, "PATCH", path, query, "application/apply-patch+yaml", body,
-			      strlen(body), &r, e);
-	kube_response_free(&r);
-	free(body);
-	free(query);
-	return rc;
+	r->body = json_dumps(obj, JSON_COMPACT);
+	r->what = xstrdup(what);
+}
+
+int kube_deploy_reqs(const struct kube_deploy_opts *o, int force, struct kube_apply_req out[2],
+		     int *n, struct perr *e)
+{
+	*n = 0;
+	memset(out, 0, 2 * sizeof *out);
+	if (kube_deploy_validate(o, e) < 0)
+		return -1;
+	const char *ns = o->namespace ? o->namespace : "default";
+	json_t *d = kube_deploy_deployment(o);
+	const char *dname = json_string_value(json_object_get(json_object_get(d, "metadata"), "name"));
+	char *what = xasprintf("deployment.apps/%s", dname);
+	apply_req(&out[(*n)++], xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns, dname),
+		  d, force, what);
+	free(what);
+	json_decref(d);
+	if (!o->canary) {
+		json_t *s = kube_deploy_service(o);
+		what = xasprintf("service/%s", o->name);
+		apply_req(&out[(*n)++], xasprintf("/api/v1/namespaces/%s/services/%s", ns, o->name),
+			  s, force, what);
+		free(what);
+		json_decref(s);
+	}
+	return 0;
 }
 
 int kube_deploy_apply(struct kube_client *c, const struct kube_deploy_opts *o, int force,
 		      char **report, struct perr *e)
 {
 	*report = NULL;
-	if (kube_deploy_validate(o, e) < 0)
+	struct kube_apply_req rq[2];
+	int n = 0;
+	if (kube_deploy_reqs(o, force, rq, &n, e) < 0)
 		return -1;
-	const char *ns = o->namespace ? o->namespace : "default";
 	struct dbuf out;
 	dbuf_init(&out, 0);
-	json_t *d = kube_deploy_deployment(o);
-	char *path = xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s", ns,
-			       json_string_value(json_object_get(json_object_get(d, "metadata"), "name")));
-	int rc = apply_one(c, path, d, force, e);
-	if (rc == 0)
-		dbuf_printf(&out, "deployment.apps/%s serverside-applied\n",
-			    json_string_value(json_object_get(json_object_get(d, "metadata"), "name")));
-	free(path);
-	json_decref(d);
-	if (rc == 0 && !o->canary) {
-		json_t *s = kube_deploy_service(o);
-		path = xasprintf("/api/v1/namespaces/%s/services/%s", ns, o->name);
-		rc = apply_one(c, path, s, force, e);
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct kube_response r;
+		memset(&r, 0, sizeof r);
+		rc = kube_request(c, "PATCH", rq[i].path, rq[i].query, KUBE_APPLY_TYPE, rq[i].body,
+				  strlen(rq[i].body), &r, e);
+		kube_response_free(&r);
 		if (rc == 0)
-			dbuf_printf(&out, "service/%s serverside-applied\n", o->name);
-		free(path);
-		json_decref(s);
+			dbuf_printf(&out, "%s serverside-applied\n", rq[i].what);
 	}
+	kube_deploy_reqs_free(rq, n);
 	*report = dbuf_take(&out);
 	return rc;
 }

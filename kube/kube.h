@@ -590,6 +590,19 @@ char *kube_deploy_yaml(const struct kube_deploy_opts *o, struct perr *e);
 int kube_deploy_apply(struct kube_client *c, const struct kube_deploy_opts *o, int force,
 		      char **report, struct perr *e);
 
+/* The server-side applies kube_deploy_apply makes, for a caller that
+ * sends them itself (PATCH path?query, KUBE_APPLY_TYPE, body): the
+ * Deployment, then the Service unless o->canary. *n set; free with
+ * kube_deploy_reqs_free. 0, or -1 with e when o is not valid. */
+#define KUBE_APPLY_TYPE "application/apply-patch+yaml"
+struct kube_apply_req {
+	char *path, *query, *body;
+	char *what; /* "deployment.apps/NAME" */
+};
+int kube_deploy_reqs(const struct kube_deploy_opts *o, int force, struct kube_apply_req out[2],
+		     int *n, struct perr *e);
+void kube_deploy_reqs_free(struct kube_apply_req *v, int n);
+
 /* Building a model-server image inside the cluster (build.c). */
 #define KUBE_RUNTIME_IMAGE "ghcr.io/podium/runtime:" PODIUM_VERSION
 /* ConfigMaps hold at most 1 MiB; base64 grows data by 4/3 and the object
@@ -641,22 +654,30 @@ struct kube_build_watch {
 int kube_build_run(struct kube_client *c, const struct kube_build_opts *o, const void *model,
 		   size_t model_len, const struct kube_build_watch *w, struct perr *e);
 /* kube_build_run in steps, for a caller with its own loop (the dashboard).
- * Start: validate, create the context and the Job (w->progress told; wait
- * and timeout ignored). c borrowed; free with kube_build_free. NULL with
- * e set (what was made is deleted). */
+ * Start: validate, then the context ConfigMaps and the Job are created by
+ * requests on ws (borrowed; its client makes them), one after the other,
+ * w->progress told as each is made (wait and timeout ignored). The model
+ * bytes are copied; w is borrowed until kube_build_free. Free with
+ * kube_build_free. NULL with e set when o is not valid; a failure to
+ * create comes from kube_build_step (what was made is deleted). */
 struct kube_build;
-struct kube_build *kube_build_start(struct kube_client *c, const struct kube_build_opts *o,
+struct kube_watchset;
+struct kube_build *kube_build_start(struct kube_watchset *ws, const struct kube_build_opts *o,
 				    const void *model, size_t model_len,
 				    const struct kube_build_watch *w, struct perr *e);
-/* One look at the Job, its pod and the builder's log (at most every
- * 500 ms; sooner does nothing): 0 still running, 1 pushed, -1 failed (e
- * set). On 1 or -1 the context ConfigMaps are deleted. */
-int kube_build_step(struct kube_build *b, const struct kube_build_watch *w, long long now,
+/* Non-zero once the context and the Job are made. */
+int kube_build_started(const struct kube_build *b);
+/* Never waits: starts a look at the Job, its pod and the builder's log
+ * on ws (at most every 500 ms; its answers come in kube_watchset_step and
+ * tell w->progress), and says what the looks so far found: 0 still
+ * running, 1 pushed, -1 failed (e set). On 1 or -1 the deletions of the
+ * context ConfigMaps are sent on ws. */
+int kube_build_step(struct kube_build *b, struct kube_watchset *ws, long long now,
 		    struct perr *e);
 /* "podium-build-ID" (borrowed). */
 const char *kube_build_job_name(const struct kube_build *b);
-/* Frees b; a build still running goes on in the cluster (its Job owns
- * the context). Accepts NULL. */
+/* Frees b, cancelling a look in flight; a build still running goes on in
+ * the cluster (its Job owns the context). Accepts NULL. */
 void kube_build_free(struct kube_build *b);
 
 /* A model server's /metrics, as the dashboard reads it (prom.c). */
@@ -926,6 +947,44 @@ long long kube_watchset_timeout(const struct kube_watchset *ws, long long now);
  * the number of ready descriptors, -1 on failure. */
 int kube_watchset_poll(struct kube_watchset *ws, struct curl_waitfd *extra, unsigned n_extra,
 		       int max_ms);
+/* One-shot requests on the watch set's multi handle: the answer goes to
+ * a callback from inside kube_watchset_step, so the caller's loop never
+ * waits on the network. */
+struct kube_answer {
+	int ok;             /* a 2xx answer */
+	long status;        /* HTTP status; 0 when none came */
+	const char *body;   /* NUL-terminated (or NULL); borrowed for the call */
+	size_t len;
+	const char *error;  /* when !ok: the one-line error (kube_easy_check) */
+	double ms;          /* from the start of the transfer to its end */
+};
+typedef void (*kube_answer_fn)(void *ud, const struct kube_answer *a);
+/* Start x (takes ownership, also on failure) on the set's multi handle;
+ * done(ud, answer) runs once when it ends, from kube_watchset_step. The
+ * answer body is kept up to max_body bytes (0: KUBE_MAX_BODY; more fails
+ * the request). Returns an id > 0 for kube_watchset_cancel. */
+unsigned long long kube_watchset_send(struct kube_watchset *ws, struct kube_easy *x,
+				      size_t max_body, kube_answer_fn done, void *ud);
+/* Drop the request id (no callback); an id already done is ignored. */
+void kube_watchset_cancel(struct kube_watchset *ws, unsigned long long id);
+/* Drop every request whose callback data is ud (a view that closes). */
+void kube_watchset_cancel_ud(struct kube_watchset *ws, const void *ud);
+/* Requests sent and not yet answered. */
+int kube_watchset_pending(const struct kube_watchset *ws);
+/* Give x a body (copied) with its Content-Type (NULL: application/json). */
+void kube_easy_body(struct kube_easy *x, const char *content_type, const char *body, size_t len);
+/* A transfer for METHOD path?query with an optional body (NULL: none),
+ * sent on ws: kube_easy_new then kube_watchset_send. 0 (the id in *id
+ * when id is not NULL), or -1 with e set and no callback. */
+int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const char *method,
+			  const char *path, const char *query, const char *content_type,
+			  const char *body, size_t body_len, kube_answer_fn done, void *ud,
+			  unsigned long long *id, struct perr *e);
+/* The client the set's requests are made with (borrowed). */
+struct kube_client *kube_watchset_client(const struct kube_watchset *ws);
+/* Drive ws until no request sent on it is pending (the watches of its
+ * caches move on too): a blocking loop for headless callers. */
+void kube_watchset_drain(struct kube_watchset *ws);
 /* rollout.c: Deployment rollouts as kubectl does them. The pure parts take
  * jansson values so recorded objects test them. */
 /* kubectl's DeploymentStatusViewer: *msg (caller frees, no newline) is the
@@ -1098,6 +1157,26 @@ struct kube_live_result {
 int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
 		    const unsigned char *pix, int n, struct kube_live_result *r, struct perr *e);
 void kube_live_result_free(struct kube_live_result *r);
+/* The same without waiting: the requests go out on ws (its client), at
+ * most o->concurrency in flight, and move on from kube_watchset_step
+ * (o->progress called there). o is copied; pix is borrowed and must
+ * outlive l. NULL with e when there is nothing to send to. */
+struct kube_live;
+struct kube_live *kube_live_start(struct kube_watchset *ws, const struct kube_live_opts *o,
+				  const unsigned char *pix, int n, struct perr *e);
+/* 1 when every request has been answered or has failed (or no more
+ * could be made: kube_live_error). */
+int kube_live_finished(const struct kube_live *l);
+/* Images sent so far. */
+int kube_live_sent(const struct kube_live *l);
+/* The answers so far (borrowed until kube_live_take or kube_live_free). */
+const struct kube_live_result *kube_live_result_of(const struct kube_live *l);
+/* Why requests could not be made, or NULL. */
+const char *kube_live_error(const struct kube_live *l);
+/* Move the result into *r (caller frees with kube_live_result_free). */
+void kube_live_take(struct kube_live *l, struct kube_live_result *r);
+/* Cancels the requests still in flight (no callback after). NULL ok. */
+void kube_live_free(struct kube_live *l);
 /* The v2 infer body for n UINT8 images of h x w. Caller frees. */
 char *kube_live_body(const unsigned char *pix, int n, int h, int w);
 /* The "probabilities" output of a v2 answer for n images into probs
@@ -1115,25 +1194,38 @@ struct kube_canary_info {
 	char sha256[65];  /* podium.dev/model-sha256 annotation */
 	int port;         /* first container port; 8080 when none */
 	int replicas, ready;
+	/* its selector is podium deploy's (app.kubernetes.io/name=NAME,
+	 * podium.dev/track=stable), so an apply can move it */
+	int podium_selector;
+	char selector[256]; /* "k=v,..." as it is, for messages */
 };
 /* From a Deployment object (NULL: absent). */
 void kube_canary_info_from(const struct json_t *d, struct kube_canary_info *out);
+/* The answer to a GET of Deployment name (status, ok: 2xx, body, the
+ * request's error) as kube_canary_info reads it: 0 (a 404 is exists 0),
+ * -1 with e. */
+int kube_canary_info_answer(const char *name, long status, int ok, const char *body, size_t len,
+			    const char *error, struct kube_canary_info *out, struct perr *e);
+/* The path of Deployment ns/name. Caller frees. */
+char *kube_canary_path(const char *ns, const char *name);
 /* GET Deployment ns/name: 0 (out->exists 0 when it is not there), -1 with e. */
 int kube_canary_info(struct kube_client *c, const char *ns, const char *name,
 		     struct kube_canary_info *out, struct perr *e);
-/* Poll until Deployment ns/name has rolled out (kubectl's rollout status),
- * each new status line to fn. 0, or -1 with e (deadline, timeout). */
-int kube_canary_wait(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
-		     void (*fn)(const char *line, void *ud), void *ud, struct perr *e);
-/* The proxy base paths of the ready pods of Deployment ns/name on port
- * (*n of them). Free with kube_canary_targets_free; NULL with e. */
-char **kube_canary_targets(struct kube_client *c, const char *ns, const char *name, int port,
-			   int *n, struct perr *e);
+/* The answer to a GET of a Deployment as a rollout waits on it: *info
+ * filled, *msg (caller frees) kubectl's rollout status line; 1 rolled
+ * out, 0 still waiting, -1 with e (deadline exceeded, not JSON). */
+int kube_canary_status(const char *body, size_t len, struct kube_canary_info *info, char **msg,
+		       struct perr *e);
+/* From a Deployment's answer, the query listing its pods
+ * ("labelSelector=..."; caller frees). NULL with e. */
+char *kube_canary_pods_query(const char *body, size_t len, struct perr *e);
+/* From a pod list's answer, the proxy base paths of its ready pods on
+ * port (*n of them; free with kube_canary_targets_free). */
+char **kube_canary_pod_targets(const char *body, size_t len, const char *ns, int port, int *n);
 void kube_canary_targets_free(char **t, int n);
-/* Delete Deployment ns/name (foreground) and wait until it is gone;
- * *existed says whether there was one. 0 / -1 with e. */
-int kube_canary_delete(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
-		       int *existed, struct perr *e);
+/* The body of a DELETE whose object goes once its dependents have. */
+#define KUBE_DELETE_FOREGROUND \
+	"{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":\"Foreground\"}"
 
 /* ---- end live predictions and gated model rollouts ---- */
 

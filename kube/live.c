@@ -144,101 +144,179 @@ static void add_error(struct kube_live_result *r, const char *msg, int images)
 	r->errors[r->nerrors++].count = 1;
 }
 
-struct xfer {
-	struct kube_easy *x;
-	struct dbuf answer;
-	char *body;
+/* One request in flight: which images it carries. */
+struct slot {
+	struct kube_live *l;
+	unsigned long long id; /* 0: free */
 	int first, count;
-	long long t0;
 };
 
-static size_t collect(char *p, size_t sz, size_t n, void *ud)
-{
-	return dbuf_append(ud, p, sz * n) < 0 ? 0 : sz * n;
-}
+struct kube_live {
+	struct kube_watchset *ws; /* borrowed */
+	struct kube_live_opts o;  /* targets and model copied below */
+	char **targets;
+	char *model;
+	const unsigned char *pix; /* borrowed */
+	int n, batch, nreq, next, seq, running;
+	struct slot *slots;       /* o.concurrency of them */
+	struct kube_live_result r;
+	char error[512];          /* a request could not be made */
+};
 
-/* Start the request for images [first, first+count) on the next target. */
-static struct xfer *start(struct kube_client *c, CURLM *m,
-			  const struct kube_live_opts *o,
-			  const unsigned char *pix, int first, int count,
-			  int seq, struct perr *e)
+static void on_answer(void *ud, const struct kube_answer *a);
+
+/* Fill the free slots with the next batches. */
+static void live_fill(struct kube_live *l)
 {
-	char *path = xasprintf("%s/v2/models/%s/infer",
-			       o->targets[seq % o->ntargets], o->model);
-	struct kube_easy *x =
-		kube_easy_new(c, "POST", path, NULL, "application/json", e);
-	free(path);
-	if (!x)
-		return NULL;
-	struct xfer *t = xcalloc(1, sizeof *t);
-	t->x = x;
-	t->first = first;
-	t->count = count;
-	dbuf_init(&t->answer, LIVE_MAX_ANSWER);
-	t->body = kube_live_body(pix + (size_t)first * (size_t)(o->h * o->w),
-				 count, o->h, o->w);
-	x->headers =
-		curl_slist_append(x->headers, "Content-Type: application/json");
-	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)strlen(t->body));
-	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, t->body);
-	curl_easy_setopt(x->curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, &t->answer);
-	curl_easy_setopt(x->curl, CURLOPT_PRIVATE, t);
-	t->t0 = now_ms();
-	curl_multi_add_handle(m, x->curl);
-	return t;
+	for (int i = 0; i < l->o.concurrency && l->next < l->n && !l->error[0]; i++) {
+		struct slot *s = &l->slots[i];
+		if (s->id)
+			continue;
+		int k = l->n - l->next < l->batch ? l->n - l->next : l->batch;
+		char *path = xasprintf("%s/v2/models/%s/infer", l->targets[l->seq % l->o.ntargets],
+				       l->model);
+		struct perr e = { { 0 } };
+		struct kube_easy *x = kube_easy_new(kube_watchset_client(l->ws), "POST", path, NULL,
+						    "application/json", &e);
+		free(path);
+		if (!x) {
+			snprintf(l->error, sizeof l->error, "%s", e.msg);
+			return;
+		}
+		char *body = kube_live_body(l->pix + (size_t)l->next * (size_t)(l->o.h * l->o.w), k,
+					    l->o.h, l->o.w);
+		kube_easy_body(x, "application/json", body, strlen(body));
+		free(body);
+		s->first = l->next;
+		s->count = k;
+		l->next += k;
+		l->seq++;
+		l->running++;
+		s->id = kube_watchset_send(l->ws, x, LIVE_MAX_ANSWER, on_answer, s);
+	}
 }
 
 /* Take a finished request's answer into r. */
-static void finish(struct xfer *t, CURLcode rc, const struct kube_live_opts *o,
-		   struct kube_live_result *r)
+static void take_answer(struct kube_live *l, const struct slot *s, const struct kube_answer *a)
 {
-	double ms = (double)(now_ms() - t->t0);
-	struct perr e = {{0}};
-	long status = 0;
-	curl_easy_getinfo(t->x->curl, CURLINFO_RESPONSE_CODE, &status);
+	struct kube_live_result *r = &l->r;
 	r->requests++;
-	if (kube_easy_check(t->x, rc, t->answer.p, t->answer.len, &e) < 0) {
+	if (!a->ok) {
 		/* The model server's own {"error"} says more than its code. */
-		json_t *j = t->answer.len ? json_loadb(t->answer.p,
-						       t->answer.len, 0, NULL)
-					  : NULL;
+		json_t *j = a->len ? json_loadb(a->body, a->len, 0, NULL) : NULL;
 		const char *me = json_string_value(json_object_get(j, "error"));
 		char msg[600];
 		if (me)
-			snprintf(msg, sizeof msg, "HTTP %ld: %s", status, me);
+			snprintf(msg, sizeof msg, "HTTP %ld: %s", a->status, me);
 		else
-			snprintf(msg, sizeof msg, "%s", e.msg);
+			snprintf(msg, sizeof msg, "%s", a->error ? a->error : "request failed");
 		char *clean = sanitize_text(msg, strlen(msg), 0);
-		add_error(r, clean, t->count);
+		add_error(r, clean, s->count);
 		free(clean);
 		json_decref(j);
 		return;
 	}
-	float *p = r->probs + (size_t)t->first * (size_t)o->nclass;
-	if (kube_live_parse(t->answer.p, t->answer.len, t->count, o->nclass, p,
-			    &e) < 0) {
+	struct perr e = { { 0 } };
+	float *p = r->probs + (size_t)s->first * (size_t)l->o.nclass;
+	if (kube_live_parse(a->body ? a->body : "", a->len, s->count, l->o.nclass, p, &e) < 0) {
 		char *clean = sanitize_text(e.msg, strlen(e.msg), 0);
-		add_error(r, clean, t->count);
+		add_error(r, clean, s->count);
 		free(clean);
-		memset(p, 0, (size_t)t->count * (size_t)o->nclass * sizeof *p);
+		memset(p, 0, (size_t)s->count * (size_t)l->o.nclass * sizeof *p);
 		return;
 	}
-	for (int i = 0; i < t->count; i++)
-		r->answered[t->first + i] = 1;
-	r->nanswered += t->count;
-	r->latency_ms[r->nlat++] = ms;
+	for (int i = 0; i < s->count; i++)
+		r->answered[s->first + i] = 1;
+	r->nanswered += s->count;
+	r->latency_ms[r->nlat++] = a->ms;
 }
 
-static void xfer_free(CURLM *m, struct xfer *t)
+static void on_answer(void *ud, const struct kube_answer *a)
 {
-	curl_multi_remove_handle(m, t->x->curl);
-	kube_easy_free(t->x);
-	dbuf_free(&t->answer);
-	free(t->body);
-	free(t);
+	struct slot *s = ud;
+	struct kube_live *l = s->l;
+	take_answer(l, s, a);
+	s->id = 0;
+	l->running--;
+	if (l->o.progress)
+		l->o.progress(l->r.requests, l->nreq, l->o.ud);
+	live_fill(l);
+}
+
+struct kube_live *kube_live_start(struct kube_watchset *ws, const struct kube_live_opts *o,
+				  const unsigned char *pix, int n, struct perr *e)
+{
+	if (o->ntargets < 1 || n < 0 || o->nclass < 1) {
+		perr_set(e, "nothing to send the images to");
+		return NULL;
+	}
+	struct kube_live *l = xcalloc(1, sizeof *l);
+	l->ws = ws;
+	l->o = *o;
+	l->o.concurrency = o->concurrency > 0 ? o->concurrency : 4;
+	l->batch = o->batch > 0 ? o->batch : 64;
+	l->targets = xcalloc((size_t)o->ntargets, sizeof *l->targets);
+	for (int i = 0; i < o->ntargets; i++)
+		l->targets[i] = xstrdup(o->targets[i]);
+	l->o.targets = (const char *const *)l->targets;
+	l->model = xstrdup(o->model);
+	l->o.model = l->model;
+	l->pix = pix;
+	l->n = n;
+	l->nreq = (n + l->batch - 1) / l->batch;
+	l->slots = xcalloc((size_t)l->o.concurrency, sizeof *l->slots);
+	for (int i = 0; i < l->o.concurrency; i++)
+		l->slots[i].l = l;
+	struct kube_live_result *r = &l->r;
+	r->n = n;
+	r->nclass = o->nclass;
+	r->probs = xcalloc((size_t)n * (size_t)o->nclass + 1, sizeof *r->probs);
+	r->answered = xcalloc((size_t)n + 1, 1);
+	r->latency_ms = xcalloc((size_t)l->nreq + 1, sizeof *r->latency_ms);
+	live_fill(l);
+	return l;
+}
+
+int kube_live_finished(const struct kube_live *l)
+{
+	return l->running == 0 && (l->next >= l->n || l->error[0]);
+}
+
+int kube_live_sent(const struct kube_live *l)
+{
+	return l->next;
+}
+
+const struct kube_live_result *kube_live_result_of(const struct kube_live *l)
+{
+	return &l->r;
+}
+
+const char *kube_live_error(const struct kube_live *l)
+{
+	return l->error[0] ? l->error : NULL;
+}
+
+void kube_live_take(struct kube_live *l, struct kube_live_result *r)
+{
+	*r = l->r;
+	memset(&l->r, 0, sizeof l->r);
+}
+
+void kube_live_free(struct kube_live *l)
+{
+	if (!l)
+		return;
+	for (int i = 0; i < l->o.concurrency; i++)
+		if (l->slots[i].id)
+			kube_watchset_cancel(l->ws, l->slots[i].id);
+	for (int i = 0; i < l->o.ntargets; i++)
+		free(l->targets[i]);
+	free(l->targets);
+	free(l->model);
+	free(l->slots);
+	kube_live_result_free(&l->r);
+	free(l);
 }
 
 int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
@@ -246,53 +324,21 @@ int kube_live_infer(struct kube_client *c, const struct kube_live_opts *o,
 		    struct perr *e)
 {
 	memset(r, 0, sizeof *r);
-	if (o->ntargets < 1 || n < 0 || o->nclass < 1) {
-		perr_set(e, "nothing to send the images to");
+	struct kube_watchset *ws = kube_watchset_new(c);
+	if (!ws) {
+		perr_set(e, "cannot start curl");
 		return -1;
 	}
-	int batch = o->batch > 0 ? o->batch : 64;
-	int conc = o->concurrency > 0 ? o->concurrency : 4;
-	int nreq = (n + batch - 1) / batch;
-	r->n = n;
-	r->nclass = o->nclass;
-	r->probs = xcalloc((size_t)n * (size_t)o->nclass + 1, sizeof *r->probs);
-	r->answered = xcalloc((size_t)n + 1, 1);
-	r->latency_ms = xcalloc((size_t)nreq + 1, sizeof *r->latency_ms);
-	CURLM *m = curl_multi_init();
-	int next = 0, running = 0, seq = 0, rc = 0;
-	while (next < n || running) {
-		while (running < conc && next < n) {
-			int k = n - next < batch ? n - next : batch;
-			if (!start(c, m, o, pix, next, k, seq++, e)) {
-				rc = -1;
-				break;
-			}
-			next += k;
-			running++;
-		}
-		if (rc < 0 && !running)
-			break;
-		int still = 0;
-		curl_multi_perform(m, &still);
-		CURLMsg *msg;
-		int left;
-		while ((msg = curl_multi_info_read(m, &left))) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			struct xfer *t = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-					  (char **)&t);
-			finish(t, msg->data.result, o, r);
-			xfer_free(m, t);
-			running--;
-			if (o->progress)
-				o->progress(r->requests, nreq, o->ud);
-		}
+	struct kube_live *l = kube_live_start(ws, o, pix, n, e);
+	int rc = -1;
+	if (l) {
+		kube_watchset_drain(ws);
+		kube_live_take(l, r);
+		rc = kube_live_error(l) ? -1 : 0;
 		if (rc < 0)
-			next = n; /* no new requests; let those in flight end */
-		if (running)
-			curl_multi_poll(m, NULL, 0, 200, NULL);
+			perr_set(e, "%s", kube_live_error(l));
 	}
-	curl_multi_cleanup(m);
+	kube_live_free(l);
+	kube_watchset_free(ws);
 	return rc;
 }

@@ -9,6 +9,11 @@
  * ended. Nothing here blocks: kube_watchset_poll waits on curl's sockets
  * plus the caller's own descriptors (the terminal) until the next due
  * request, and kube_watchset_step does whatever is ready.
+ *
+ * The same multi handle carries one-shot requests (kube_watchset_send):
+ * an infer batch, a GET of a Deployment, a DELETE. Each ends in its
+ * caller's callback, run from kube_watchset_step; a caller that goes away
+ * first cancels its requests, so no callback reaches freed memory.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "kube/kube.h"
@@ -36,11 +41,24 @@ struct entry {
 	int stopped;               /* we cut the transfer (the cache said so) */
 };
 
+/* A one-shot request in flight. */
+struct send {
+	unsigned long long id;
+	struct kube_easy *x;
+	struct dbuf body;
+	kube_answer_fn done;
+	void *ud;
+	long long t0;
+};
+
 struct kube_watchset {
 	struct kube_client *client; /* borrowed */
 	CURLM *multi;
 	struct entry **v;
 	size_t n;
+	struct send **sends;
+	size_t nsends;
+	unsigned long long next_id;
 	long list_timeout_ms;
 };
 
@@ -78,6 +96,23 @@ static void entry_free(struct entry *en)
 	free(en);
 }
 
+static void send_free(struct kube_watchset *ws, struct send *sd)
+{
+	curl_multi_remove_handle(ws->multi, sd->x->curl);
+	kube_easy_free(sd->x);
+	dbuf_free(&sd->body);
+	free(sd);
+}
+
+/* Take send i out of the list (the caller frees it or hands it over). */
+static struct send *send_take(struct kube_watchset *ws, size_t i)
+{
+	struct send *sd = ws->sends[i];
+	memmove(ws->sends + i, ws->sends + i + 1, (ws->nsends - i - 1) * sizeof *ws->sends);
+	ws->nsends--;
+	return sd;
+}
+
 void kube_watchset_free(struct kube_watchset *ws)
 {
 	if (!ws)
@@ -85,6 +120,9 @@ void kube_watchset_free(struct kube_watchset *ws)
 	for (size_t i = 0; i < ws->n; i++)
 		entry_free(ws->v[i]);
 	free(ws->v);
+	for (size_t i = 0; i < ws->nsends; i++)
+		send_free(ws, ws->sends[i]);
+	free(ws->sends);
 	curl_multi_cleanup(ws->multi);
 	free(ws);
 }
@@ -274,6 +312,134 @@ static void complete(struct entry *en, CURLcode rc, long long now)
 	dbuf_free(&body);
 }
 
+/* ---- one-shot requests ---- */
+
+static size_t send_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct send *sd = arg;
+	return dbuf_append(&sd->body, data, size * n) < 0 ? 0 : size * n;
+}
+
+unsigned long long kube_watchset_send(struct kube_watchset *ws, struct kube_easy *x,
+				      size_t max_body, kube_answer_fn done, void *ud)
+{
+	struct send *sd = xcalloc(1, sizeof *sd);
+	sd->id = ++ws->next_id;
+	sd->x = x;
+	sd->done = done;
+	sd->ud = ud;
+	sd->t0 = now_ms();
+	dbuf_init(&sd->body, max_body ? max_body : KUBE_MAX_BODY);
+	CURL *h = x->curl;
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, send_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, sd);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ws->list_timeout_ms);
+	ws->sends = xrealloc(ws->sends, (ws->nsends + 1) * sizeof *ws->sends);
+	ws->sends[ws->nsends++] = sd;
+	curl_multi_add_handle(ws->multi, h);
+	return sd->id;
+}
+
+void kube_watchset_cancel(struct kube_watchset *ws, unsigned long long id)
+{
+	for (size_t i = 0; ws && i < ws->nsends; i++)
+		if (ws->sends[i]->id == id) {
+			send_free(ws, send_take(ws, i));
+			return;
+		}
+}
+
+void kube_watchset_cancel_ud(struct kube_watchset *ws, const void *ud)
+{
+	for (size_t i = 0; ws && i < ws->nsends;) {
+		if (ws->sends[i]->ud == ud)
+			send_free(ws, send_take(ws, i));
+		else
+			i++;
+	}
+}
+
+int kube_watchset_pending(const struct kube_watchset *ws)
+{
+	return ws ? (int)ws->nsends : 0;
+}
+
+struct kube_client *kube_watchset_client(const struct kube_watchset *ws)
+{
+	return ws->client;
+}
+
+void kube_easy_body(struct kube_easy *x, const char *content_type, const char *body, size_t len)
+{
+	char *ct = xasprintf("Content-Type: %s", content_type ? content_type : "application/json");
+	x->headers = curl_slist_append(x->headers, ct);
+	free(ct);
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(x->curl, CURLOPT_COPYPOSTFIELDS, body);
+}
+
+int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const char *method,
+			  const char *path, const char *query, const char *content_type,
+			  const char *body, size_t body_len, kube_answer_fn done, void *ud,
+			  unsigned long long *id, struct perr *e)
+{
+	struct kube_easy *x = kube_easy_new(c ? c : ws->client, method, path, query, NULL, e);
+	if (!x)
+		return -1;
+	if (body)
+		kube_easy_body(x, content_type, body, body_len);
+	unsigned long long i = kube_watchset_send(ws, x, 0, done, ud);
+	if (id)
+		*id = i;
+	return 0;
+}
+
+/* A one-shot request ended: out of the list first (its callback may send
+ * or cancel), then the callback, then freed. */
+static void send_complete(struct kube_watchset *ws, size_t i, CURLcode rc)
+{
+	struct send *sd = send_take(ws, i);
+	struct perr e = { { 0 } };
+	struct kube_answer a = { 0 };
+	curl_easy_getinfo(sd->x->curl, CURLINFO_RESPONSE_CODE, &a.status);
+	/* dbuf_append keeps a NUL after the data */
+	a.body = sd->body.p;
+	a.len = sd->body.len;
+	a.ok = kube_easy_check(sd->x, rc, sd->body.p, sd->body.len, &e) == 0;
+	a.error = a.ok ? NULL : e.msg;
+	a.ms = (double)(now_ms() - sd->t0);
+	curl_multi_remove_handle(ws->multi, sd->x->curl);
+	sd->done(sd->ud, &a);
+	send_free(ws, sd);
+}
+
+void kube_watchset_drain(struct kube_watchset *ws)
+{
+	while (ws->nsends) {
+		kube_watchset_poll(ws, NULL, 0, 200);
+		kube_watchset_step(ws, now_ms());
+	}
+}
+
+/* A finished transfer, looked up by handle (a callback run before may
+ * have cancelled a request or removed a cache whose message is pending). */
+static int finish_handle(struct kube_watchset *ws, CURL *h, CURLcode rc, long long now)
+{
+	for (size_t i = 0; i < ws->nsends; i++)
+		if (ws->sends[i]->x->curl == h) {
+			send_complete(ws, i, rc);
+			return 0;
+		}
+	for (size_t i = 0; i < ws->n; i++)
+		if (ws->v[i]->x && ws->v[i]->x->curl == h) {
+			complete(ws->v[i], rc, now);
+			return 1;
+		}
+	return 0;
+}
+
 int kube_watchset_step(struct kube_watchset *ws, long long now)
 {
 	for (size_t i = 0; i < ws->n; i++)
@@ -283,17 +449,25 @@ int kube_watchset_step(struct kube_watchset *ws, long long now)
 	CURLMsg *m;
 	int left;
 	int done = 0;
-	while ((m = curl_multi_info_read(ws->multi, &left))) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		struct entry *en = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&en);
-		CURLcode rc = m->data.result;
-		if (en && en->x) {
-			complete(en, rc, now);
-			done++;
+	/* Messages first, callbacks after: a callback that removes a handle
+	 * would invalidate the messages curl still holds. */
+	struct { CURL *h; CURLcode rc; } fin[64];
+	int nfin, any = 0;
+	do {
+		nfin = 0;
+		while (nfin < 64 && (m = curl_multi_info_read(ws->multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			fin[nfin].h = m->easy_handle;
+			fin[nfin++].rc = m->data.result;
 		}
-	}
+		for (int i = 0; i < nfin; i++)
+			done += finish_handle(ws, fin[i].h, fin[i].rc, now);
+		any |= nfin;
+	} while (nfin == 64);
+	/* requests the callbacks sent */
+	if (any)
+		curl_multi_perform(ws->multi, &running);
 	/* Requests due right away (the next LIST page, a clean rewatch). */
 	if (done)
 		for (size_t i = 0; i < ws->n; i++)

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const struct command cmd_rollout_entry;
 
@@ -108,45 +109,6 @@ struct rm_args {
 	double min_agreement; /* a fraction, 0..1 */
 	long timeout_ms;
 };
-
-static void step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One step of the rollout, printed as it starts. */
-static void step(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("==> ");
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	fflush(stdout);
-}
-
-static void status_line(const char *line, void *ud)
-{
-	(void)ud;
-	char *clean = sanitize_text(line, strlen(line), 0);
-	printf("    %s\n", clean);
-	fflush(stdout);
-	free(clean);
-}
-
-/* Remove the canary, saying so. 0 / -1 (printed). */
-static int remove_canary(struct kube_client *c, const char *ns,
-			 const char *cname, long timeout)
-{
-	struct perr e = {{0}};
-	int existed = 0;
-	step("removing canary deployment/%s", cname);
-	if (kube_canary_delete(c, ns, cname, timeout, &existed, &e) < 0) {
-		cli_error("removing the canary: %s", e.msg);
-		return -1;
-	}
-	printf("    %s\n", existed ? "deleted" : "not there");
-	fflush(stdout);
-	return 0;
-}
 
 static int parse_long(const char *opt, const char *v, long min, long *out)
 {
@@ -237,6 +199,29 @@ static int rm_parse(int argc, char **argv, struct rm_args *a)
 	return 0;
 }
 
+/* The rollout's events on stdout (errors on stderr), kubectl-like. */
+struct printer {
+	struct canary_run *run;
+};
+
+static void print_event(void *ud, enum canary_ev ev, const char *text)
+{
+	struct printer *p = ud;
+	if (ev == CEV_ERROR) {
+		fflush(stdout);
+		cli_error("%s", text);
+	} else if (ev == CEV_REPORT) {
+		const struct live_compare *o = NULL;
+		const struct live_cmp *c = canary_run_compare(p->run, &o);
+		live_cmp_report(o, c);
+		putchar('\n');
+	} else {
+		/* the result stands apart from the steps */
+		printf("%s%s%s\n", ev == CEV_RESULT ? "\n" : "", canary_ev_prefix(ev), text);
+	}
+	fflush(stdout);
+}
+
 int rollout_model(struct app *app, int argc, char **argv)
 {
 	struct rm_args a = {
@@ -272,175 +257,57 @@ int rollout_model(struct app *app, int argc, char **argv)
 	memcpy(sha, m->sha256, sizeof sha);
 	model_free(m);
 	char *label = cli_model_label(a.model);
-	char *cname = xasprintf("%s-canary", name);
-	char **targets = NULL;
-	int ntargets = 0;
-	char *what = NULL, *report = NULL;
 	rc = EXIT_FAIL;
 	struct kube_client *c = cli_kube_connect(app);
-	if (!c)
-		goto out;
-	const char *ns = cli_kube_namespace(c);
-	struct kube_canary_info main_d, can;
-	if (kube_canary_info(c, ns, name, &main_d, &e) < 0 ||
-	    kube_canary_info(c, ns, cname, &can, &e) < 0) {
-		cli_error("%s", e.msg);
+	struct kube_watchset *ws = c ? kube_watchset_new(c) : NULL;
+	if (!ws) {
+		if (c)
+			cli_error("cannot start curl");
 		goto out;
 	}
-	if (!main_d.exists) {
-		cli_error("deployments.apps \"%s\" not found in namespace %s: "
-			  "deploy it first "
-			  "(podium deploy %s --image REF --model FILE)",
-			  name, ns, name);
-		goto out;
-	}
-	char *img = sanitize_text(main_d.image, strlen(main_d.image), 0);
-	printf("rolling out %s (model %s, sha256 %.16s) to deployment/%s in "
-	       "%s\n"
-	       "    now: %s (model %s)\n",
-	       a.image, label, sha, name, ns, img,
-	       *main_d.model ? main_d.model : "-");
-	free(img);
-	fflush(stdout);
-	/* A run that promoted and was stopped before cleaning up. */
-	if (!strcmp(main_d.image, a.image) && !strcmp(main_d.sha256, sha)) {
-		step("deployment/%s already runs %s with this model", name,
-		     a.image);
-		if (kube_canary_wait(c, ns, name, a.timeout_ms, status_line,
-				     NULL, &e) < 0) {
-			cli_error("%s", e.msg);
-			goto out;
-		}
-		if (remove_canary(c, ns, cname, a.timeout_ms) < 0)
-			goto out;
-		printf("\nresult: deployment/%s already promoted to %s\n", name,
-		       a.image);
-		rc = EXIT_OK;
-		goto out;
-	}
-	struct kube_deploy_opts dop = {
+	struct canary_run_opts co = {
 		.name = name,
-		.namespace = ns,
+		.ns = cli_kube_namespace(c),
 		.image = a.image,
-		.model = label,
-		.model_sha256 = sha,
-		.replicas = (int)a.canary_replicas,
-		.port = main_d.port,
-		.canary = 1,
-	};
-	if (can.exists && !strcmp(can.image, a.image) &&
-	    !strcmp(can.sha256, sha))
-		step("canary deployment/%s already runs %s: reusing it", cname,
-		     a.image);
-	else if (can.exists)
-		step("replacing canary deployment/%s (%s) with %s, %ld "
-		     "replica%s",
-		     cname, can.image, a.image, a.canary_replicas,
-		     a.canary_replicas == 1 ? "" : "s");
-	else
-		step("deploying canary deployment/%s: %s, %ld replica%s behind "
-		     "service/%s",
-		     cname, a.image, a.canary_replicas,
-		     a.canary_replicas == 1 ? "" : "s", name);
-	/* The canary is the rollout's own: take over whatever changed it. */
-	if (kube_deploy_apply(c, &dop, 1, &report, &e) < 0) {
-		cli_error("%s", e.msg);
-		goto out;
-	}
-	step("waiting for the canary to be ready");
-	if (kube_canary_wait(c, ns, cname, a.timeout_ms, status_line, NULL,
-			     &e) < 0) {
-		cli_error("the canary did not become ready: %s", e.msg);
-		remove_canary(c, ns, cname, a.timeout_ms);
-		printf("\nresult: aborted; deployment/%s untouched\n", name);
-		goto out;
-	}
-	targets = kube_canary_targets(c, ns, cname, main_d.port, &ntargets, &e);
-	if (!targets || !ntargets) {
-		cli_error("the canary has no ready pod to compare%s%s",
-			  targets ? "" : ": ", targets ? "" : e.msg);
-		remove_canary(c, ns, cname, a.timeout_ms);
-		printf("\nresult: aborted; deployment/%s untouched\n", name);
-		goto out;
-	}
-	step("comparing the canary's live predictions with %s (%ld images, %d "
-	     "pod%s)",
-	     a.model, a.samples, ntargets, ntargets == 1 ? "" : "s");
-	what = xasprintf(
-		"canary deployment/%s (%s, %d pod%s through the pod proxy)",
-		cname, a.image, ntargets, ntargets == 1 ? "" : "s");
-	struct live_compare lc = {
 		.model_path = a.model,
+		.label = label,
+		.sha256 = sha,
 		.data = a.data,
 		.test_images = a.test_images,
 		.test_labels = a.test_labels,
+		.canary_replicas = (int)a.canary_replicas,
 		.samples = (int)a.samples,
 		.batch = (int)a.batch,
 		.concurrency = (int)a.concurrency,
-		.top = 5,
-		.targets = (const char *const *)targets,
-		.ntargets = ntargets,
-		.served = label,
-		.what = what,
+		.min_agreement = a.min_agreement,
+		.timeout_ms = a.timeout_ms,
 	};
-	struct live_outcome res;
-	if (live_compare_run(c, &lc, &res) < 0) {
-		remove_canary(c, ns, cname, a.timeout_ms);
-		printf("\nresult: aborted; deployment/%s untouched\n", name);
-		goto out;
+	struct printer pr = { 0 };
+	struct canary_run *run = canary_run_new(ws, &co, print_event, &pr);
+	pr.run = run;
+	int shown = -1;
+	while (canary_run_step(run, now_ms())) {
+		long long t = canary_run_timeout(run, now_ms());
+		kube_watchset_poll(ws, NULL, 0, t >= 0 && t < 200 ? (int)t : 200);
+		kube_watchset_step(ws, now_ms());
+		struct canary_run_state st;
+		canary_run_state(run, &st);
+		/* the answers as they come, where someone watches */
+		if (st.phase == CP_COMPARE && isatty(2) && st.requests != shown) {
+			shown = st.requests;
+			fprintf(stderr, "\r  %d/%d images answered", st.answered, st.images);
+		}
 	}
-	double pct = 100 * res.agreement;
-	int pass = res.answered == res.n && res.n > 0 &&
-		   res.agreement >= a.min_agreement;
-	putchar('\n');
-	if (!pass) {
-		if (res.answered < res.n)
-			step("refused: the canary answered %d of %d images",
-			     res.answered, res.n);
-		else
-			step("refused: agreement %.2f%% is below "
-			     "--min-agreement %.2f%%",
-			     pct, 100 * a.min_agreement);
-		remove_canary(c, ns, cname, a.timeout_ms);
-		char *now =
-			sanitize_text(main_d.image, strlen(main_d.image), 0);
-		printf("\nresult: refused; deployment/%s untouched (still "
-		       "%s)\n",
-		       name, now);
-		free(now);
-		goto out;
-	}
-	step("agreement %.2f%% >= %.2f%%: promoting deployment/%s to %s", pct,
-	     100 * a.min_agreement, name, a.image);
-	dop.canary = 0;
-	dop.replicas = main_d.replicas;
-	free(report);
-	report = NULL;
-	if (kube_deploy_apply(c, &dop, 0, &report, &e) < 0) {
-		cli_error(
-			"promoting: %s (the canary stays; run again to retry)",
-			e.msg);
-		goto out;
-	}
-	step("waiting for deployment/%s to roll out", name);
-	if (kube_canary_wait(c, ns, name, a.timeout_ms, status_line, NULL, &e) <
-	    0) {
-		cli_error("%s (the canary stays; run again to finish)", e.msg);
-		goto out;
-	}
-	if (remove_canary(c, ns, cname, a.timeout_ms) < 0)
-		goto out;
-	printf("\nresult: promoted; deployment/%s runs %s (model %s, agreement "
-	       "%.2f%%)\n",
-	       name, a.image, label, pct);
-	rc = EXIT_OK;
+	if (shown >= 0)
+		fputc('\n', stderr);
+	struct canary_run_state st;
+	canary_run_state(run, &st);
+	canary_run_free(run);
+	rc = st.outcome == CO_PROMOTED || st.outcome == CO_ALREADY ? EXIT_OK : EXIT_FAIL;
 out:
 	fflush(stdout);
-	kube_canary_targets_free(targets, ntargets);
+	kube_watchset_free(ws);
 	kube_client_free(c);
-	free(report);
-	free(what);
-	free(cname);
 	free(label);
 	return rc;
 }

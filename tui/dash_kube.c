@@ -617,7 +617,7 @@ static void build_done(struct dash *d, struct dialog *dl, int ok)
 	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
 	snprintf(k->last_image, sizeof k->last_image, "%s", dl->text[1]);
 	struct perr e = { { 0 } };
-	struct view *v = build_view_new(k->client, sc->ns, dl->text[0], dl->text[1], &e);
+	struct view *v = build_view_new(k->ws, sc->ns, dl->text[0], dl->text[1], &e);
 	if (!v) {
 		dash_message(d, 1, "%s", e.msg);
 		return;
@@ -654,7 +654,7 @@ static void compare_done(struct dash *d, struct dialog *dl, int ok)
 		return;
 	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[0]);
 	struct perr e = { { 0 } };
-	struct view *v = compare_view_new(k->client, sc->ns, sc->name, dl->text[0],
+	struct view *v = compare_view_new(k->ws, sc->ns, sc->name, dl->text[0],
 					  atoi(dl->text[1]), &e);
 	if (!v) {
 		dash_message(d, 1, "%s", e.msg);
@@ -675,6 +675,64 @@ static void open_compare(struct dkube *k, struct res_view *rv, const struct kube
 	snprintf(dl->label[1], sizeof dl->label[1], "test images");
 	snprintf(dl->text[0], sizeof dl->text[0], "%s", k->last_model);
 	snprintf(dl->text[1], sizeof dl->text[1], "500");
+	dialog_open(k->d, dl);
+}
+
+/* A whole number in [min, max] from a dialog field, or -1. */
+static long field_long(const char *t, long min, long max)
+{
+	char *end;
+	long n = strtol(t, &end, 10);
+	return *t && !*end && n >= min && n <= max ? n : -1;
+}
+
+static void rollout_done(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	struct dkube *k = sc->k;
+	if (!ok)
+		return;
+	struct perr e = { { 0 } };
+	double min;
+	long replicas = field_long(dl->text[2], 1, 100), samples = field_long(dl->text[4], 1, 10000);
+	if (kube_validate_image(dl->text[0], &e) < 0) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	if (replicas < 0 || samples < 0 || cli_parse_agreement(dl->text[3], &min) < 0) {
+		dash_message(d, 1, "canary replicas (1-100), min agreement (99.5%% or 0.995) and test "
+				   "images (1-10000) must be numbers");
+		return;
+	}
+	snprintf(k->last_model, sizeof k->last_model, "%s", dl->text[1]);
+	struct view *v = rollout_view_new(k->ws, sc->ns, sc->name, dl->text[0], dl->text[1],
+					  (int)replicas, min, (int)samples, &e);
+	if (!v) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(d, v);
+}
+
+/* p: a dialog for the new image (the deployment's own offered), the model
+ * file it must agree with, the canary's replicas, the minimum agreement
+ * and the test images, as `podium rollout model` takes them; then the
+ * rollout view. */
+static void open_rollout(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct dialog *dl = dialog_for(k, rv, o, DIALOG_TEXT, rollout_done);
+	snprintf(dl->title, sizeof dl->title, "Roll out %s behind a canary", o->name);
+	snprintf(dl->prompt, sizeof dl->prompt, "tab: next field  enter: roll out  esc: cancel");
+	dl->nfields = 5;
+	static const char *const labels[] = { "new image", "model file", "canary replicas",
+					      "min agreement", "test images" };
+	for (int i = 0; i < 5; i++)
+		snprintf(dl->label[i], sizeof dl->label[i], "%s", labels[i]);
+	snprintf(dl->text[0], sizeof dl->text[0], "%s", col_text(rv, o, "IMAGE"));
+	snprintf(dl->text[1], sizeof dl->text[1], "%s", k->last_model);
+	snprintf(dl->text[2], sizeof dl->text[2], "1");
+	snprintf(dl->text[3], sizeof dl->text[3], "99.5%%");
+	snprintf(dl->text[4], sizeof dl->text[4], "1000");
 	dialog_open(k->d, dl);
 }
 
@@ -791,6 +849,13 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		return 1;
 	case A_BUILD:
 		open_build(k, rv, o);
+		return 1;
+	case A_ROLLOUT:
+		if (!deploy) {
+			dash_message(d, 1, "rollout: select a model deployment (:models)");
+			return 1;
+		}
+		open_rollout(k, rv, o);
 		return 1;
 	default:
 		return 0;
@@ -1232,11 +1297,12 @@ static void kube_step(struct dash *d)
 		d->dirty = 1;
 	int changed = 0;
 	k->streaming = d->nviews && log_view_step(d->views[d->nviews - 1], &changed);
-	/* Builds and compares go on under other views; only the top one
+	/* Builds, compares and rollouts go on under other views; only the top one
 	 * redraws. */
 	for (int i = 0; i < d->nviews; i++) {
 		int bc = 0;
-		if (build_view_step(d->views[i], &bc) || compare_view_step(d->views[i], &bc))
+		if (build_view_step(d->views[i], &bc) || compare_view_step(d->views[i], &bc) ||
+		    rollout_view_step(d->views[i], &bc))
 			k->streaming = 1;
 		if (bc && i == d->nviews - 1)
 			changed = 1;

@@ -219,3 +219,13 @@ const char *utf8_skip_cols(const char *p, int cols)
 	}
 	return p;
 }
+
+void frame_bar(struct frame *f, int row, int col, int w, double frac, int utf8,
+	       enum theme_elem style)
+{
+	int fill = (int)(frac * w + 0.5);
+	for (int i = 0; i < w; i++)
+		frame_put(f, row, col + i,
+			  i < fill ? (utf8 ? "\xe2\x96\x88" : "#") : (utf8 ? "\xe2\x96\x91" : "."), 1,
+			  i < fill ? style : TH_TABLE_ROW);
+}

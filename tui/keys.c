@@ -48,6 +48,7 @@ const struct keydef keydefs[] = {
 	{ K_CTRL_D, "ctrl-d", R, A_DELETE, 1, "delete the selection (asks first)" },
 	{ 'c', "c", R, A_COMPARE, 0, "compare the model deployment's live predictions with a local model" },
 	{ 'b', "b", R, A_BUILD, 1, "build a model-server image from a local model" },
+	{ 'p', "p", R, A_ROLLOUT, 1, "promote: a new image as a canary gated on agreement with a local model" },
 	{ 'f', "f", L, A_FOLLOW, 0, "follow the log on or off" },
 	{ 'w', "w", L | X, A_WRAP, 0, "wrap long lines on or off" },
 	{ 't', "t", L, A_TIMESTAMPS, 0, "timestamps on or off" },
@@ -71,7 +72,7 @@ static const struct {
 	{ A_DESCRIBE, "describe" }, { A_YAML, "yaml" }, { A_EDIT, "edit" },
 	{ A_LOGS, "logs" }, { A_SCALE, "scale" }, { A_RESTART, "restart" },
 	{ A_UNDO, "undo" }, { A_DELETE, "delete" }, { A_COMPARE, "compare" },
-	{ A_BUILD, "build" }, { A_EVENTS, "events" }, { A_FOLLOW, "follow" },
+	{ A_BUILD, "build" }, { A_ROLLOUT, "rollout" }, { A_EVENTS, "events" }, { A_FOLLOW, "follow" },
 	{ A_WRAP, "wrap" }, { A_TIMESTAMPS, "timestamps" }, { A_SAVE, "save" },
 	{ A_TAIL, "tail" }, { A_SINCE, "since" }, { A_NONE, NULL },
 };

@@ -169,102 +169,148 @@ static void print_json(const struct live_compare *o, const struct model *m,
 	json_decref(j);
 }
 
+int live_cmp_load(const struct live_compare *o, struct live_cmp *c, struct perr *e)
+{
+	memset(c, 0, sizeof *c);
+	if (model_load(o->model_path, NULL, &c->m, e) < 0)
+		return -1;
+	int lrc = o->test_images || o->test_labels
+			  ? idx_dataset_load(o->test_images, o->test_labels, o->samples, &c->ds, e)
+			  : idx_dataset_load_dir(o->data ? o->data : FASHION_MNIST_DIR, "t10k",
+						 o->samples, &c->ds, e);
+	if (lrc < 0)
+		return -1;
+	if (c->m->arch.in_c != 1 || c->m->arch.in_h != c->ds.h || c->m->arch.in_w != c->ds.w) {
+		perr_set(e, "the model takes [%d,%d,%d] inputs; the test set holds %dx%d images",
+			 c->m->arch.in_c, c->m->arch.in_h, c->m->arch.in_w, c->ds.h, c->ds.w);
+		return -1;
+	}
+	return 0;
+}
+
+void live_cmp_opts(const struct live_compare *o, const struct live_cmp *c,
+		   struct kube_live_opts *lo)
+{
+	*lo = (struct kube_live_opts){
+		.targets = o->targets,
+		.ntargets = o->ntargets,
+		.model = o->served,
+		.h = c->ds.h,
+		.w = c->ds.w,
+		.nclass = c->m->nclass,
+		.batch = o->batch,
+		.concurrency = o->concurrency,
+	};
+}
+
+int live_cmp_local(struct live_cmp *c, struct perr *e)
+{
+	if (c->pl)
+		return 0;
+	size_t n = (size_t)c->ds.n, nc = (size_t)c->m->nclass;
+	c->pl = xmalloc((n * nc + 1) * sizeof *c->pl);
+	struct perr pe = { { 0 } };
+	if (net_predict(c->m->net, c->ds.pixels, n, c->m->scaling, c->pl, NULL, NULL, &pe) != 0) {
+		perr_set(e, "prediction failed: %s", pe.msg);
+		free(c->pl);
+		c->pl = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int live_cmp_agree_so_far(const struct live_cmp *c, const struct kube_live_result *r, int *n)
+{
+	int agree = 0, nc = c->m ? c->m->nclass : 0;
+	*n = 0;
+	for (int i = 0; c->pl && i < r->n && i < c->ds.n; i++) {
+		if (!r->answered[i])
+			continue;
+		(*n)++;
+		agree += eval_argmax(c->pl + (size_t)i * nc, nc) ==
+			 eval_argmax(r->probs + (size_t)i * nc, nc);
+	}
+	return agree;
+}
+
+int live_cmp_compute(struct live_cmp *c, int top, struct perr *e)
+{
+	const struct kube_live_result *r = &c->r;
+	int n = c->ds.n;
+	size_t nc = (size_t)c->m->nclass;
+	if (live_cmp_local(c, e) < 0)
+		return -1;
+	/* Compare only what the pods answered; map takes a compared row back
+	 * to its input. */
+	c->pa = xmalloc(((size_t)r->nanswered * nc + 1) * sizeof *c->pa);
+	c->pb = xmalloc(((size_t)r->nanswered * nc + 1) * sizeof *c->pb);
+	c->map = xmalloc(((size_t)r->nanswered + 1) * sizeof *c->map);
+	c->lab = xmalloc(((size_t)r->nanswered + 1) * sizeof *c->lab);
+	int k = 0, labelled = 1;
+	for (int i = 0; i < n; i++) {
+		if (!r->answered[i])
+			continue;
+		memcpy(c->pa + (size_t)k * nc, c->pl + (size_t)i * nc, nc * sizeof *c->pa);
+		memcpy(c->pb + (size_t)k * nc, r->probs + (size_t)i * nc, nc * sizeof *c->pb);
+		c->map[k] = i;
+		c->lab[k] = c->ds.labels[i];
+		labelled &= c->ds.labels[i] < c->m->nclass;
+		k++;
+	}
+	c->k = k;
+	if (k && compare_compute(c->pa, c->pb, labelled ? c->lab : NULL, k, c->m->nclass, top,
+				 &c->s, e) < 0)
+		return -1;
+	c->agreement = k ? c->s.agreement : 0;
+	return 0;
+}
+
+void live_cmp_report(const struct live_compare *o, const struct live_cmp *c)
+{
+	if (o->json)
+		print_json(o, c->m, &c->r, &c->s, c->map);
+	else
+		print_report(o, c->m, &c->ds, &c->r, &c->s, c->map, c->pa);
+}
+
+void live_cmp_free(struct live_cmp *c)
+{
+	compare_stats_free(&c->s);
+	kube_live_result_free(&c->r);
+	idx_dataset_free(&c->ds);
+	model_free(c->m);
+	free(c->pl);
+	free(c->pa);
+	free(c->pb);
+	free(c->map);
+	free(c->lab);
+	memset(c, 0, sizeof *c);
+}
+
 int live_compare_run(struct kube_client *c, const struct live_compare *o,
 		     struct live_outcome *out)
 {
 	memset(out, 0, sizeof *out);
-	struct perr e = {{0}};
-	struct model *m = NULL;
-	struct idx_dataset ds = {0};
-	struct kube_live_result r = {0};
-	struct compare_stats s = {0};
-	float *pl = NULL, *pa = NULL, *pb = NULL;
-	int *map = NULL, *lab = NULL;
+	struct perr e = { { 0 } };
+	struct live_cmp lc;
 	int rc = -1;
-	if (model_load(o->model_path, NULL, &m, &e) < 0) {
-		cli_error("%s", e.msg);
+	if (live_cmp_load(o, &lc, &e) < 0)
 		goto out;
-	}
-	int lrc = o->test_images || o->test_labels
-			  ? idx_dataset_load(o->test_images, o->test_labels,
-					     o->samples, &ds, &e)
-			  : idx_dataset_load_dir(o->data ? o->data
-							 : FASHION_MNIST_DIR,
-						 "t10k", o->samples, &ds, &e);
-	if (lrc < 0) {
-		cli_error("%s", e.msg);
+	struct kube_live_opts lo;
+	live_cmp_opts(o, &lc, &lo);
+	lo.progress = progress;
+	if (kube_live_infer(c, &lo, lc.ds.pixels, lc.ds.n, &lc.r, &e) < 0 ||
+	    live_cmp_compute(&lc, o->top, &e) < 0)
 		goto out;
-	}
-	if (m->arch.in_c != 1 || m->arch.in_h != ds.h || m->arch.in_w != ds.w) {
-		cli_error("the model takes [%d,%d,%d] inputs; the test set "
-			  "holds %dx%d images",
-			  m->arch.in_c, m->arch.in_h, m->arch.in_w, ds.h, ds.w);
-		goto out;
-	}
-	struct kube_live_opts lo = {
-		.targets = o->targets,
-		.ntargets = o->ntargets,
-		.model = o->served,
-		.h = ds.h,
-		.w = ds.w,
-		.nclass = m->nclass,
-		.batch = o->batch,
-		.concurrency = o->concurrency,
-		.progress = progress,
-	};
-	if (kube_live_infer(c, &lo, ds.pixels, ds.n, &r, &e) < 0) {
-		cli_error("%s", e.msg);
-		goto out;
-	}
-	pl = xmalloc(((size_t)ds.n * (size_t)m->nclass + 1) * sizeof *pl);
-	if (net_predict(m->net, ds.pixels, (size_t)ds.n, m->scaling, pl, NULL,
-			NULL, &e) != 0) {
-		cli_error("prediction failed: %s", e.msg);
-		goto out;
-	}
-	/* Compare only what the pods answered; map takes a compared row back
-	 * to its input. */
-	size_t nc = (size_t)m->nclass;
-	pa = xmalloc(((size_t)r.nanswered * nc + 1) * sizeof *pa);
-	pb = xmalloc(((size_t)r.nanswered * nc + 1) * sizeof *pb);
-	map = xmalloc(((size_t)r.nanswered + 1) * sizeof *map);
-	lab = xmalloc(((size_t)r.nanswered + 1) * sizeof *lab);
-	int k = 0, labelled = 1;
-	for (int i = 0; i < ds.n; i++) {
-		if (!r.answered[i])
-			continue;
-		memcpy(pa + (size_t)k * nc, pl + (size_t)i * nc,
-		       nc * sizeof *pa);
-		memcpy(pb + (size_t)k * nc, r.probs + (size_t)i * nc,
-		       nc * sizeof *pb);
-		map[k] = i;
-		lab[k] = ds.labels[i];
-		labelled &= ds.labels[i] < m->nclass;
-		k++;
-	}
-	if (k && compare_compute(pa, pb, labelled ? lab : NULL, k, m->nclass,
-				 o->top, &s, &e) < 0) {
-		cli_error("%s", e.msg);
-		goto out;
-	}
-	if (o->json)
-		print_json(o, m, &r, &s, map);
-	else
-		print_report(o, m, &ds, &r, &s, map, pa);
-	out->n = ds.n;
-	out->answered = r.nanswered;
-	out->failed = r.failed;
-	out->agreement = k ? s.agreement : 0;
+	live_cmp_report(o, &lc);
+	out->n = lc.ds.n;
+	out->answered = lc.r.nanswered;
+	out->failed = lc.r.failed;
+	out->agreement = lc.agreement;
 	rc = 0;
 out:
-	compare_stats_free(&s);
-	kube_live_result_free(&r);
-	idx_dataset_free(&ds);
-	model_free(m);
-	free(pl);
-	free(pa);
-	free(pb);
-	free(map);
-	free(lab);
+	if (rc < 0)
+		cli_error("%s", e.msg);
+	live_cmp_free(&lc);
 	return rc;
 }

@@ -6,6 +6,8 @@
 #define PODIUM_TUI_H
 
 #include "kube/base.h"
+#include "kube/kube.h"   /* struct live_cmp holds a kube_live_result */
+#include "model/model.h" /* and a model, a test set, compare_stats */
 
 /* Exit statuses, as DESIGN.md gives them. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -169,6 +171,10 @@ int frame_put(struct frame *f, int row, int col, const char *text, int maxw,
 	      enum theme_elem style);
 /* The same, text padded with spaces (or cut with "…"/"~") to exactly w
  * columns; utf8 selects the ellipsis. */
+/* A progress bar of w cells at row, col: frac (0..1) of them full in
+ * style, the rest empty (block characters, or # and . without UTF-8). */
+void frame_bar(struct frame *f, int row, int col, int w, double frac, int utf8,
+	       enum theme_elem style);
 int frame_put_cell(struct frame *f, int row, int col, const char *text, int w,
 		   enum theme_elem style, int utf8);
 /* Set the style of columns [col, col+n) of row, keeping the text. */
@@ -206,7 +212,7 @@ enum action {
 	A_PGUP, A_PGDN, A_TOP, A_BOTTOM, A_LEFT, A_RIGHT, A_ENTER, A_REFRESH,
 	A_SORT_NAME, A_SORT_AGE, A_SORT_STATUS, A_SORT_REVERSE,
 	A_DESCRIBE, A_YAML, A_EDIT, A_LOGS, A_SCALE, A_RESTART, A_UNDO,
-	A_DELETE, A_COMPARE, A_BUILD, A_EVENTS,
+	A_DELETE, A_COMPARE, A_BUILD, A_ROLLOUT, A_EVENTS,
 	A_FOLLOW, A_WRAP, A_TIMESTAMPS, A_SAVE, A_TAIL, A_SINCE,
 };
 
@@ -475,7 +481,7 @@ enum dash_mode { MODE_NORMAL, MODE_COMMAND, MODE_FILTER };
 
 enum dialog_kind { DIALOG_NUMBER, DIALOG_CONFIRM, DIALOG_PICK, DIALOG_TEXT };
 
-#define DIALOG_MAX_FIELDS 2
+#define DIALOG_MAX_FIELDS 5
 
 /* A modal dialog; on_done runs with ok set when the user confirmed. */
 struct dialog {
@@ -656,22 +662,40 @@ char *cmd_build_id(const char *path);
 
 /* view_build.c: a build of the model file at model_path pushed to image,
  * in namespace ns, with its progress and the builder's log; the build is
- * started here (context and Job created) and followed by build_view_step.
- * c borrowed. NULL with e set. */
-struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+ * started here (the context and the Job made by requests on ws) and
+ * followed by build_view_step
+ * through ws (borrowed; its client makes the requests). NULL with e set. */
+struct kube_watchset;
+struct view *build_view_new(struct kube_watchset *ws, const char *ns, const char *model_path,
 			    const char *image, struct perr *e);
 /* Move a build view's build on (no wait); *changed set when it did.
  * Returns 1 while it runs, 0 otherwise (or when v is no build view). */
 int build_view_step(struct view *v, int *changed);
 
+/* view_rollout.c: the gated canary rollout of Deployment ns/name to image,
+ * gated on agreement with the model file at model_path (canary_run.c),
+ * run on ws (borrowed; it must outlive the view) and shown step by step
+ * with progress bars and the result. Closing the view stops the run where
+ * it is (a canary left behind is reused or replaced by the next run).
+ * NULL with e set (a bad model file). */
+struct view *rollout_view_new(struct kube_watchset *ws, const char *ns, const char *name,
+			      const char *image, const char *model_path, int canary_replicas,
+			      double min_agreement, int samples, struct perr *e);
+/* Move the run on (no wait); *changed set when it did. Returns 1 while
+ * it runs, 0 otherwise (or when v is no rollout view). */
+int rollout_view_step(struct view *v, int *changed);
+
 /* view_compare.c: the live predictions of Deployment ns/name compared
  * with the model file at model_path on the first samples Fashion-MNIST
- * test images (0: all), sent a slice at a time by compare_view_step. c
- * borrowed. NULL with e set (no such Deployment, a bad model, no data). */
-struct view *compare_view_new(struct kube_client *c, const char *ns, const char *name,
+ * test images (0: all), the Deployment read and the images sent on ws
+ * (borrowed; it must outlive the view), never waited for. NULL with e
+ * set (a bad model, no data); a missing Deployment shows in the view. */
+struct kube_watchset;
+struct view *compare_view_new(struct kube_watchset *ws, const char *ns, const char *name,
 			      const char *model_path, int samples, struct perr *e);
-/* Send the next slice (one request); *changed set. Returns 1 while there
- * is more to send, 0 otherwise (or when v is no compare view). */
+/* After the loop's kube_watchset_step: take the answers that came, and
+ * compare once all did; *changed set while running. Returns 1 while
+ * requests are out, 0 otherwise (or when v is no compare view). */
 int compare_view_step(struct view *v, int *changed);
 
 /* get_watch.c: `get -w`: the table of k in ns (NULL: all namespaces), then
@@ -705,10 +729,90 @@ struct live_outcome {
 	int n, answered, failed;
 	double agreement;         /* over the answered inputs, 0..1 */
 };
+/* A comparison's parts, for callers that send the images themselves
+ * (canary_run.c): the model and test set, the pods' answers, the local
+ * engine's, and the statistics. */
+struct live_cmp {
+	struct model *m;
+	struct idx_dataset ds;
+	struct kube_live_result r; /* the pods' answers: the caller fills it */
+	struct compare_stats s;
+	float *pl, *pa, *pb;       /* local [n], then compared rows of each */
+	int *map, *lab;            /* compared row -> input, its label */
+	int k;                     /* rows compared (answered) */
+	double agreement;
+};
+/* Load o's model and test set into *c (free with live_cmp_free, also on
+ * failure). 0 / -1 with e. */
+int live_cmp_load(const struct live_compare *o, struct live_cmp *c, struct perr *e);
+/* The kube_live_opts that send c's images to o's targets. */
+struct kube_live_opts;
+void live_cmp_opts(const struct live_compare *o, const struct live_cmp *c,
+		   struct kube_live_opts *lo);
+/* The local engine's answers on c's images (once). 0 / -1 with e. */
+int live_cmp_local(struct live_cmp *c, struct perr *e);
+/* After live_cmp_local: how many of the images r answered so far agree
+ * with the local engine; *n the answered. */
+int live_cmp_agree_so_far(const struct live_cmp *c, const struct kube_live_result *r, int *n);
+/* With c->r filled: the local engine on the same images (unless done),
+ * then the statistics (top differences kept). 0 / -1 with e. */
+int live_cmp_compute(struct live_cmp *c, int top, struct perr *e);
+/* Print the report (or o->json's JSON) on stdout. */
+void live_cmp_report(const struct live_compare *o, const struct live_cmp *c);
+void live_cmp_free(struct live_cmp *c);
 /* Run the comparison and print its report. 0 with out filled, or -1
  * after printing the error. */
 int live_compare_run(struct kube_client *c, const struct live_compare *o,
 		     struct live_outcome *out);
+/* The gated canary rollout as a step machine (canary_run.c): one
+ * implementation for `podium rollout model` and the dashboard. */
+struct canary_run_opts {
+	const char *name, *ns;     /* the main Deployment */
+	const char *image;         /* the new image */
+	const char *model_path;    /* the local model it must agree with */
+	const char *label, *sha256; /* the model's name and checksum */
+	const char *data, *test_images, *test_labels; /* as live_compare's */
+	int canary_replicas, samples, batch, concurrency;
+	double min_agreement;      /* a fraction, 0..1 */
+	long timeout_ms;           /* each wait */
+};
+/* What the run tells its caller, as it happens: a plain line, a step
+ * ("==> "), a status line under it, an error, the comparison done (its
+ * report: canary_run_compare), the result. */
+enum canary_ev { CEV_LINE, CEV_STEP, CEV_STATUS, CEV_ERROR, CEV_REPORT, CEV_RESULT };
+typedef void (*canary_ev_fn)(void *ud, enum canary_ev ev, const char *text);
+enum canary_phase { CP_READING, CP_CANARY, CP_WAIT_CANARY, CP_PODS, CP_COMPARE, CP_PROMOTE,
+		    CP_WAIT_MAIN, CP_CLEANUP, CP_DONE, CP_COUNT };
+enum canary_outcome { CO_RUNNING, CO_PROMOTED, CO_ALREADY, CO_REFUSED, CO_ABORTED, CO_FAILED };
+struct canary_run_state {
+	enum canary_phase phase;
+	enum canary_outcome outcome;
+	int ready, desired;        /* of the Deployment waited for */
+	int images, sent, answered, requests, failed, compared;
+	double agreement, min_agreement; /* fractions, 0..1 */
+	int agree_so_far, compared_so_far; /* while comparing */
+};
+struct canary_run;
+/* Start a rollout on ws (borrowed; its client makes the requests): the
+ * two Deployments are asked for now; events go to fn(ud, ...) from inside
+ * kube_watchset_step and canary_run_step. o is copied. Free with
+ * canary_run_free (which cancels what is in flight). */
+struct canary_run *canary_run_new(struct kube_watchset *ws, const struct canary_run_opts *o,
+				  canary_ev_fn fn, void *ud);
+/* After kube_watchset_step: compare once the answers are in, send the
+ * next look when its timer is due. Never waits. 1 while running. */
+int canary_run_step(struct canary_run *r, long long now);
+/* Milliseconds until canary_run_step has a timer due (-1: none). */
+long long canary_run_timeout(const struct canary_run *r, long long now);
+void canary_run_state(const struct canary_run *r, struct canary_run_state *st);
+/* The comparison (after CEV_REPORT) and its options, borrowed. */
+const struct live_cmp *canary_run_compare(const struct canary_run *r,
+					  const struct live_compare **o);
+const char *canary_phase_name(enum canary_phase p);
+/* How an event's line starts when shown: "==> " for a step, "    " for
+ * a status line, "error: ", "result: ", else "". */
+const char *canary_ev_prefix(enum canary_ev ev);
+void canary_run_free(struct canary_run *r);
 /* `podium rollout model NAME ...` (cmd_rollout_model.c); argv[0] is
  * "model". */
 int rollout_model(struct app *app, int argc, char **argv);

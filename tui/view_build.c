@@ -1,7 +1,9 @@
 /*
  * view_build.c - `b` in the dashboard: a model-server image built in the
- * cluster as `podium build --wait` builds it (kube_build_start, then
- * kube_build_step moved on from the loop, one look every half second), with
+ * cluster as `podium build --wait` builds it (kube_build_start making the
+ * context and the Job, then kube_build_step moved on from the loop, one
+ * look every half second, all on the dashboard's watch set, the answers
+ * taken without waiting), with
  * a progress bar over the build's phases and the builder's log below it.
  * Leaving the view leaves the Job running; its context belongs to it.
  */
@@ -19,6 +21,7 @@ enum phase { PH_CONTEXT, PH_JOB, PH_POD, PH_BUILDING, PH_DONE, PH_COUNT };
 
 struct build_view {
 	struct view v;
+	struct kube_watchset *ws; /* borrowed */
 	struct kube_build *b;
 	struct kube_build_watch w;
 	struct textview log;
@@ -80,12 +83,8 @@ static void build_render(struct view *v, struct dash *d, struct frame *f, int y,
 					    ? (double)bv->ctx_i / bv->ctx_n : 0)) / (PH_COUNT - 1);
 	if (frac > 1)
 		frac = 1;
-	int fill = (int)(frac * bw + 0.5);
 	int x = frame_put(f, y + 1, 1, "[", -1, TH_TABLE_ROW) + 1;
-	for (int i = 0; i < bw; i++)
-		frame_put(f, y + 1, x + i, i < fill ? (d->utf8 ? "\xe2\x96\x88" : "#")
-						 : (d->utf8 ? "\xe2\x96\x91" : "."),
-			  1, bv->failed ? TH_ERROR : i < fill ? TH_CHART : TH_TABLE_ROW);
+	frame_bar(f, y + 1, x, bw, frac, d->utf8, bv->failed ? TH_ERROR : TH_CHART);
 	x += bw;
 	snprintf(buf, sizeof buf, "] %3d%%  %s  %llds", (int)(frac * 100 + 0.5),
 		 bv->failed ? "failed" : names[bv->phase], secs);
@@ -127,7 +126,7 @@ static const struct view_ops build_ops = {
 	.free = build_free,
 };
 
-struct view *build_view_new(struct kube_client *c, const char *ns, const char *model_path,
+struct view *build_view_new(struct kube_watchset *ws, const char *ns, const char *model_path,
 			    const char *image, struct perr *e)
 {
 	struct model *m = NULL;
@@ -140,6 +139,7 @@ struct view *build_view_new(struct kube_client *c, const char *ns, const char *m
 		goto out;
 	bv = xcalloc(1, sizeof *bv);
 	bv->v.ops = &build_ops;
+	bv->ws = ws;
 	textview_init(&bv->log);
 	id = cmd_build_id(model_path);
 	snprintf(bv->v.title, sizeof bv->v.title, "build:%s", id);
@@ -155,7 +155,7 @@ struct view *build_view_new(struct kube_client *c, const char *ns, const char *m
 	bv->started = now_ms();
 	struct kube_build_opts o = { .id = id, .namespace = ns, .image = image,
 				     .model_sha256 = m->sha256 };
-	bv->b = kube_build_start(c, &o, bytes, len, &bv->w, e);
+	bv->b = kube_build_start(ws, &o, bytes, len, &bv->w, e);
 	if (!bv->b) {
 		build_free(&bv->v);
 		bv = NULL;
@@ -175,7 +175,7 @@ int build_view_step(struct view *v, int *changed)
 	if (bv->ended)
 		return 0;
 	struct perr e = { { 0 } };
-	int r = kube_build_step(bv->b, &bv->w, now_ms(), &e);
+	int r = kube_build_step(bv->b, bv->ws, now_ms(), &e);
 	if (r != 0) {
 		bv->ended = now_ms();
 		bv->failed = r < 0;

@@ -1,10 +1,12 @@
 /*
  * view_compare.c - `c` on a model deployment: its live predictions
  * compared with a local model file, as `podium model compare MODEL --live
- * deploy/NAME` compares them (kube_live_infer through the Service proxy,
- * the local engine, compare_compute), without freezing the screen: the
- * test images go to the pods a small slice per loop iteration, with a
- * progress bar, and the view then shows agreement, accuracy of each, the
+ * deploy/NAME` compares them (kube/live.c through the Service proxy, the
+ * local engine, compare_compute), without freezing the screen: the
+ * Deployment is read and the test images sent on the dashboard's watch
+ * set (kube_live_start, several batches in flight), their answers taken
+ * from the loop with a progress bar, and the view then shows agreement,
+ * accuracy of each, the
  * confusion between them as a heat map, the largest probability
  * differences and the inputs they disagree on, drawn in half blocks.
  */
@@ -17,91 +19,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLICE 32        /* images per loop iteration: one request, tens of ms */
+#define BATCH 32        /* images per request: tens of ms each */
+#define IN_FLIGHT 4     /* requests at a time, as kube_live_infer sends them */
 #define TOP_DIFFS 10
-#define MAX_ERRORS 8
 
-enum cstate { CS_RUNNING, CS_DONE, CS_FAILED };
+enum cstate { CS_INFO, CS_RUNNING, CS_DONE, CS_FAILED };
 
 struct compare_view {
 	struct view v;
-	struct kube_client *c; /* borrowed */
-	struct model *m;
-	struct idx_dataset ds;
-	char target[512], served[128], what[600], model_path[512];
-	int next;              /* the first image not yet sent */
-	float *probs;          /* [n][nclass] from the pods */
-	unsigned char *answered;
-	int nanswered;
-	double *lat;           /* per request */
-	int nlat, requests, failed;
-	struct kube_live_error errors[MAX_ERRORS];
-	int nerrors;
-	struct compare_stats s;
-	int *map;              /* compared row -> input index */
-	float *pa;             /* local probabilities of the compared rows */
+	struct kube_watchset *ws; /* borrowed */
+	char ns[64], name[256];
+	char target[512], served[256], what[600], model_path[512];
+	struct kube_live *live; /* the requests, while they run */
+	struct live_cmp c;      /* model, test set, the answers once all came, stats */
 	enum cstate state;
+	int seen;               /* the state and answers last drawn */
 	char error[1024];
-	int changed;
 };
 
 static const struct view_ops compare_ops;
 
-static void add_error(struct compare_view *cv, const struct kube_live_error *e)
+/* The answers so far. */
+static const struct kube_live_result *answers(const struct compare_view *cv)
 {
-	for (int i = 0; i < cv->nerrors; i++)
-		if (!strcmp(cv->errors[i].msg, e->msg)) {
-			cv->errors[i].count += e->count;
-			return;
-		}
-	if (cv->nerrors == MAX_ERRORS)
-		return;
-	cv->errors[cv->nerrors].msg = xstrdup(e->msg);
-	cv->errors[cv->nerrors].count = e->count;
-	cv->nerrors++;
+	return cv->live ? kube_live_result_of(cv->live) : &cv->c.r;
 }
 
 /* Every image answered or not: the local engine, then the comparison. */
 static void finish(struct compare_view *cv)
 {
 	struct perr e = { { 0 } };
-	int n = cv->ds.n, nc = cv->m->nclass;
-	float *pl = xmalloc(((size_t)n * (size_t)nc + 1) * sizeof *pl);
-	float *pb = xmalloc(((size_t)cv->nanswered * (size_t)nc + 1) * sizeof *pb);
-	int *lab = xmalloc(((size_t)cv->nanswered + 1) * sizeof *lab);
-	cv->pa = xmalloc(((size_t)cv->nanswered * (size_t)nc + 1) * sizeof *cv->pa);
-	cv->map = xmalloc(((size_t)cv->nanswered + 1) * sizeof *cv->map);
-	if (net_predict(cv->m->net, cv->ds.pixels, (size_t)n, cv->m->scaling, pl, NULL, NULL, &e) != 0) {
-		snprintf(cv->error, sizeof cv->error, "local prediction failed: %s", e.msg);
-		cv->state = CS_FAILED;
-		goto out;
-	}
-	int k = 0, labelled = 1;
-	for (int i = 0; i < n; i++) {
-		if (!cv->answered[i])
-			continue;
-		memcpy(cv->pa + (size_t)k * nc, pl + (size_t)i * nc, (size_t)nc * sizeof *pl);
-		memcpy(pb + (size_t)k * nc, cv->probs + (size_t)i * nc, (size_t)nc * sizeof *pb);
-		cv->map[k] = i;
-		lab[k] = cv->ds.labels[i];
-		labelled &= cv->ds.labels[i] < nc;
-		k++;
-	}
-	if (!k) {
-		snprintf(cv->error, sizeof cv->error, "no image was answered by %s", cv->target);
-		cv->state = CS_FAILED;
-		goto out;
-	}
-	if (compare_compute(cv->pa, pb, labelled ? lab : NULL, k, nc, TOP_DIFFS, &cv->s, &e) < 0) {
+	if (live_cmp_compute(&cv->c, TOP_DIFFS, &e) < 0) {
 		snprintf(cv->error, sizeof cv->error, "%s", e.msg);
 		cv->state = CS_FAILED;
-		goto out;
+	} else if (!cv->c.k) {
+		snprintf(cv->error, sizeof cv->error, "no image was answered by %s", cv->target);
+		cv->state = CS_FAILED;
+	} else {
+		cv->state = CS_DONE;
 	}
-	cv->state = CS_DONE;
-out:
-	free(pl);
-	free(pb);
-	free(lab);
 }
 
 int compare_view_step(struct view *v, int *changed)
@@ -109,53 +65,33 @@ int compare_view_step(struct view *v, int *changed)
 	if (!v || v->ops != &compare_ops)
 		return 0;
 	struct compare_view *cv = (struct compare_view *)v;
+	/* what came in kube_watchset_step (the Deployment, answers) shows */
+	int seen = (int)cv->state * 1000003 + answers(cv)->requests;
+	if (seen != cv->seen) {
+		cv->seen = seen;
+		*changed = 1;
+	}
+	if (cv->state == CS_INFO)
+		return 1;
 	if (cv->state != CS_RUNNING)
 		return 0;
-	int n = cv->ds.n - cv->next < SLICE ? cv->ds.n - cv->next : SLICE;
-	const char *targets[] = { cv->target };
-	struct kube_live_opts lo = { .targets = targets, .ntargets = 1, .model = cv->served,
-				     .h = cv->ds.h, .w = cv->ds.w, .nclass = cv->m->nclass,
-				     .batch = SLICE, .concurrency = 1 };
-	struct kube_live_result r = { 0 };
-	struct perr e = { { 0 } };
-	size_t px = (size_t)cv->ds.h * (size_t)cv->ds.w, nc = (size_t)cv->m->nclass;
-	if (kube_live_infer(cv->c, &lo, cv->ds.pixels + (size_t)cv->next * px, n, &r, &e) < 0) {
-		snprintf(cv->error, sizeof cv->error, "%s", e.msg);
-		cv->state = CS_FAILED;
-	} else {
-		for (int i = 0; i < n && i < r.n; i++) {
-			if (!r.answered[i])
-				continue;
-			memcpy(cv->probs + (size_t)(cv->next + i) * nc, r.probs + (size_t)i * nc,
-			       nc * sizeof *cv->probs);
-			cv->answered[cv->next + i] = 1;
-			cv->nanswered++;
-		}
-		cv->lat = xrealloc(cv->lat, ((size_t)cv->nlat + (size_t)r.nlat + 1) * sizeof *cv->lat);
-		for (int i = 0; i < r.nlat; i++)
-			cv->lat[cv->nlat++] = r.latency_ms[i];
-		cv->requests += r.requests;
-		cv->failed += r.failed;
-		for (int i = 0; i < r.nerrors; i++)
-			add_error(cv, &r.errors[i]);
-		cv->next += n;
-		if (cv->next >= cv->ds.n)
-			finish(cv);
-	}
-	kube_live_result_free(&r);
+	if (!kube_live_finished(cv->live))
+		return 1;
 	*changed = 1;
-	return cv->state == CS_RUNNING;
+	const char *err = kube_live_error(cv->live);
+	kube_live_take(cv->live, &cv->c.r);
+	if (err) {
+		snprintf(cv->error, sizeof cv->error, "%s", err);
+		cv->state = CS_FAILED;
+	}
+	kube_live_free(cv->live);
+	cv->live = NULL;
+	if (cv->state == CS_RUNNING)
+		finish(cv);
+	return 0;
 }
 
 /* ---- drawing ------------------------------------------------------------ */
-
-static void bar(struct frame *f, int y, int x, int w, double frac, int utf8, enum theme_elem st)
-{
-	int fill = (int)(frac * w + 0.5);
-	for (int i = 0; i < w; i++)
-		frame_put(f, y, x + i, i < fill ? (utf8 ? "\xe2\x96\x88" : "#") : (utf8 ? "\xe2\x96\x91" : "."),
-			  1, i < fill ? st : TH_TABLE_ROW);
-}
 
 static const char *class_short(const struct model *m, int i, char *buf, size_t n)
 {
@@ -177,7 +113,7 @@ static int heat_map(struct compare_view *cv, struct frame *f, int y, int x, int 
 	static const char *const shades_u[] = { "\xc2\xb7", "\xe2\x96\x91", "\xe2\x96\x92",
 						 "\xe2\x96\x93", "\xe2\x96\x88" };
 	static const char *const shades_a[] = { ".", ":", "+", "*", "#" };
-	int nc = cv->s.nclass < 10 ? cv->s.nclass : 10;
+	int nc = cv->c.s.nclass < 10 ? cv->c.s.nclass : 10;
 	if (h < 2 || nc < 1)
 		return 0;
 	char buf[64];
@@ -185,7 +121,7 @@ static int heat_map(struct compare_view *cv, struct frame *f, int y, int x, int 
 	int maxd = 0, maxo = 0;
 	for (int a = 0; a < nc; a++)
 		for (int b = 0; b < nc; b++) {
-			int v = cv->s.confusion[a * cv->s.nclass + b];
+			int v = cv->c.s.confusion[a * cv->c.s.nclass + b];
 			if (a == b && v > maxd)
 				maxd = v;
 			if (a != b && v > maxo)
@@ -200,10 +136,10 @@ static int heat_map(struct compare_view *cv, struct frame *f, int y, int x, int 
 	row++;
 	for (int a = 0; a < nc && row < h; a++, row++) {
 		char cn[32];
-		snprintf(buf, sizeof buf, "%d %-10.10s ", a, class_short(cv->m, a, cn, sizeof cn));
+		snprintf(buf, sizeof buf, "%d %-10.10s ", a, class_short(cv->c.m, a, cn, sizeof cn));
 		frame_put(f, y + row, x, buf, 13, TH_TABLE_ROW);
 		for (int b = 0; b < nc; b++) {
-			int v = cv->s.confusion[a * cv->s.nclass + b];
+			int v = cv->c.s.confusion[a * cv->c.s.nclass + b];
 			int max = a == b ? maxd : maxo;
 			int lvl = v == 0 ? 0 : 1 + (v * 3 + max - 1) / (max ? max : 1);
 			if (lvl > 4)
@@ -221,30 +157,37 @@ static void compare_render(struct view *v, struct dash *d, struct frame *f, int 
 {
 	struct compare_view *cv = (struct compare_view *)v;
 	char buf[1536];
-	snprintf(buf, sizeof buf, " local %s (sha256 %.12s)  vs  %s", cv->model_path, cv->m->sha256,
+	snprintf(buf, sizeof buf, " local %s (sha256 %.12s)  vs  %s", cv->model_path, cv->c.m->sha256,
 		 cv->what);
 	frame_put(f, y, 0, buf, f->w, TH_TABLE_HEADER);
 	if (h < 3)
 		return;
-	double p50 = kube_live_percentile(cv->lat, cv->nlat, 50);
-	double p99 = kube_live_percentile(cv->lat, cv->nlat, 99);
-	if (cv->state == CS_RUNNING || (cv->state == CS_FAILED && !cv->s.n)) {
+	const struct kube_live_result *r = answers(cv);
+	double p50 = kube_live_percentile(r->latency_ms, r->nlat, 50);
+	double p99 = kube_live_percentile(r->latency_ms, r->nlat, 99);
+	if (cv->state == CS_INFO) {
+		snprintf(buf, sizeof buf, " reading deployment %s...", cv->name);
+		frame_put(f, y + 1, 0, buf, f->w, TH_PENDING);
+		return;
+	}
+	if (cv->state == CS_RUNNING || (cv->state == CS_FAILED && !cv->c.s.n)) {
+		int sent = cv->live ? kube_live_sent(cv->live) : cv->c.ds.n;
 		int bw = f->w - 40 > 10 ? (f->w - 40 < 50 ? f->w - 40 : 50) : 10;
 		frame_put(f, y + 1, 1, "[", 1, TH_TABLE_ROW);
-		bar(f, y + 1, 2, bw, cv->ds.n ? (double)cv->next / cv->ds.n : 0, d->utf8,
+		frame_bar(f, y + 1, 2, bw, cv->c.ds.n ? (double)r->nanswered / cv->c.ds.n : 0, d->utf8,
 		    cv->state == CS_FAILED ? TH_ERROR : TH_CHART);
 		snprintf(buf, sizeof buf, "] %d/%d images sent, %d answered, %d failed requests",
-			 cv->next, cv->ds.n, cv->nanswered, cv->failed);
+			 sent, cv->c.ds.n, r->nanswered, r->failed);
 		frame_put(f, y + 1, 2 + bw, buf, f->w - 2 - bw, TH_TABLE_ROW);
 		if (cv->state == CS_FAILED)
 			frame_put(f, y + 2, 1, cv->error, f->w - 2, TH_ERROR);
-		for (int i = 0; i < cv->nerrors && 3 + i < h; i++) {
-			snprintf(buf, sizeof buf, "%5dx %s", cv->errors[i].count, cv->errors[i].msg);
+		for (int i = 0; i < r->nerrors && 3 + i < h; i++) {
+			snprintf(buf, sizeof buf, "%5dx %s", r->errors[i].count, r->errors[i].msg);
 			frame_put(f, y + 3 + i, 1, buf, f->w - 2, TH_ERROR);
 		}
 		return;
 	}
-	const struct compare_stats *s = &cv->s;
+	const struct compare_stats *s = &cv->c.s;
 	snprintf(buf, sizeof buf, " agreement %.2f%% (%d/%d)", 100 * s->agreement, s->agree, s->n);
 	int x = frame_put(f, y + 1, 0, buf, f->w, s->agree == s->n ? TH_OK : TH_WARNING);
 	if (s->has_labels)
@@ -256,11 +199,11 @@ static void compare_render(struct view *v, struct dash *d, struct frame *f, int 
 	snprintf(buf, sizeof buf, "   latency p50 %.1f ms p99 %.1f ms   max |diff| %.6f", p50, p99,
 		 s->max_abs_diff);
 	frame_put(f, y + 1, x, buf, f->w - x, TH_TABLE_ROW);
-	snprintf(buf, sizeof buf, " %d images, %d answered, %d requests, %d failed", cv->ds.n,
-		 cv->nanswered, cv->requests, cv->failed);
-	x = frame_put(f, y + 2, 0, buf, f->w, cv->failed ? TH_ERROR : TH_TABLE_ROW);
-	for (int i = 0; i < cv->nerrors && x < f->w; i++) {
-		snprintf(buf, sizeof buf, "  %dx %s", cv->errors[i].count, cv->errors[i].msg);
+	snprintf(buf, sizeof buf, " %d images, %d answered, %d requests, %d failed", cv->c.ds.n,
+		 r->nanswered, r->requests, r->failed);
+	x = frame_put(f, y + 2, 0, buf, f->w, r->failed ? TH_ERROR : TH_TABLE_ROW);
+	for (int i = 0; i < r->nerrors && x < f->w; i++) {
+		snprintf(buf, sizeof buf, "  %dx %s", r->errors[i].count, r->errors[i].msg);
 		x += frame_put(f, y + 2, x, buf, f->w - x, TH_ERROR);
 	}
 	int top = y + 4, avail = h - 4;
@@ -278,8 +221,8 @@ static void compare_render(struct view *v, struct dash *d, struct frame *f, int 
 				  TH_TABLE_HEADER);
 		for (int i = 0; i < ntop && 2 + i < avail; i++) {
 			char cn[32];
-			snprintf(buf, sizeof buf, "%6d  %-12.12s %8.4f %8.4f", cv->map[s->top[i].index],
-				 class_short(cv->m, s->top[i].cls, cn, sizeof cn), (double)s->top[i].pa,
+			snprintf(buf, sizeof buf, "%6d  %-12.12s %8.4f %8.4f", cv->c.map[s->top[i].index],
+				 class_short(cv->c.m, s->top[i].cls, cn, sizeof cn), (double)s->top[i].pa,
 				 (double)s->top[i].pb);
 			frame_put(f, top + 2 + i, rx, buf, f->w - rx, TH_TABLE_ROW);
 		}
@@ -296,29 +239,29 @@ static void compare_render(struct view *v, struct dash *d, struct frame *f, int 
 	snprintf(buf, sizeof buf, "disagree on %d input%s:", s->ndisagree, s->ndisagree == 1 ? "" : "s");
 	x = 1 + frame_put(f, iy, 1, buf, f->w - 2, TH_WARNING);
 	for (int i = 0; i < s->ndisagree && x < f->w - 6; i++) {
-		snprintf(buf, sizeof buf, " %d", cv->map[s->disagree[i]]);
+		snprintf(buf, sizeof buf, " %d", cv->c.map[s->disagree[i]]);
 		x += frame_put(f, iy, x, buf, f->w - x, TH_WARNING);
 	}
-	int cell_w = cv->ds.w + 3, ix = 1;
-	for (int i = 0; i < s->ndisagree && ix + cv->ds.w <= f->w; i++, ix += cell_w) {
-		int k = s->disagree[i], idx = cv->map[k];
-		const float *a = cv->pa + (size_t)k * (size_t)cv->m->nclass;
-		const float *b = cv->probs + (size_t)idx * (size_t)cv->m->nclass;
-		int ca = eval_argmax(a, cv->m->nclass), cb = eval_argmax(b, cv->m->nclass);
+	int cell_w = cv->c.ds.w + 3, ix = 1;
+	for (int i = 0; i < s->ndisagree && ix + cv->c.ds.w <= f->w; i++, ix += cell_w) {
+		int k = s->disagree[i], idx = cv->c.map[k];
+		const float *a = cv->c.pa + (size_t)k * (size_t)cv->c.m->nclass;
+		const float *b = r->probs + (size_t)idx * (size_t)cv->c.m->nclass;
+		int ca = eval_argmax(a, cv->c.m->nclass), cb = eval_argmax(b, cv->c.m->nclass);
 		char na[32], nb[32];
-		snprintf(buf, sizeof buf, "#%d %s/%s", idx, class_short(cv->m, ca, na, sizeof na),
-			 class_short(cv->m, cb, nb, sizeof nb));
-		frame_put(f, iy + 1, ix, buf, cv->ds.w, TH_TABLE_HEADER);
+		snprintf(buf, sizeof buf, "#%d %s/%s", idx, class_short(cv->c.m, ca, na, sizeof na),
+			 class_short(cv->c.m, cb, nb, sizeof nb));
+		frame_put(f, iy + 1, ix, buf, cv->c.ds.w, TH_TABLE_HEADER);
 		struct dbuf img;
 		dbuf_init(&img, 0);
-		imgdraw_render(cv->ds.pixels + (size_t)idx * (size_t)(cv->ds.h * cv->ds.w), cv->ds.h,
-			       cv->ds.w, d->utf8 ? IMGDRAW_HALF : IMGDRAW_ASCII, "", &img);
+		imgdraw_render(cv->c.ds.pixels + (size_t)idx * (size_t)(cv->c.ds.h * cv->c.ds.w), cv->c.ds.h,
+			       cv->c.ds.w, d->utf8 ? IMGDRAW_HALF : IMGDRAW_ASCII, "", &img);
 		char *line = img.p;
 		for (int r = 0; line && *line && iy + 2 + r < y + h; r++) {
 			char *nl = strchr(line, '\n');
 			if (nl)
 				*nl = '\0';
-			frame_put(f, iy + 2 + r, ix, line, cv->ds.w, TH_TABLE_ROW);
+			frame_put(f, iy + 2 + r, ix, line, cv->c.ds.w, TH_TABLE_ROW);
 			line = nl ? nl + 1 : NULL;
 		}
 		dbuf_free(&img);
@@ -336,16 +279,10 @@ static int compare_act(struct view *v, struct dash *d, enum action a)
 static void compare_free(struct view *v)
 {
 	struct compare_view *cv = (struct compare_view *)v;
-	model_free(cv->m);
-	idx_dataset_free(&cv->ds);
-	free(cv->probs);
-	free(cv->answered);
-	free(cv->lat);
-	for (int i = 0; i < cv->nerrors; i++)
-		free(cv->errors[i].msg);
-	compare_stats_free(&cv->s);
-	free(cv->map);
-	free(cv->pa);
+	/* no answer may reach this view once it is gone */
+	kube_watchset_cancel_ud(cv->ws, cv);
+	kube_live_free(cv->live);
+	live_cmp_free(&cv->c);
 	free(cv);
 }
 
@@ -357,45 +294,70 @@ static const struct view_ops compare_ops = {
 	.free = compare_free,
 };
 
-struct view *compare_view_new(struct kube_client *c, const char *ns, const char *name,
-			      const char *model_path, int samples, struct perr *e)
+/* The Deployment's answer: where its pods are, then the images go. */
+static void on_info(void *ud, const struct kube_answer *a)
 {
-	struct compare_view *cv = xcalloc(1, sizeof *cv);
-	cv->v.ops = &compare_ops;
-	cv->c = c;
-	snprintf(cv->v.title, sizeof cv->v.title, "compare:%s", name);
-	char *clean = sanitize_text(model_path, strlen(model_path), 0);
-	snprintf(cv->model_path, sizeof cv->model_path, "%s", clean);
-	free(clean);
+	struct compare_view *cv = ud;
 	struct kube_canary_info info;
-	if (model_load(model_path, NULL, &cv->m, e) < 0 ||
-	    idx_dataset_load_dir(FASHION_MNIST_DIR, "t10k", samples, &cv->ds, e) < 0 ||
-	    kube_canary_info(c, ns, name, &info, e) < 0)
-		goto fail;
-	if (cv->m->arch.in_c != 1 || cv->m->arch.in_h != cv->ds.h || cv->m->arch.in_w != cv->ds.w) {
-		perr_set(e, "the model takes [%d,%d,%d] inputs; the test set holds %dx%d images",
-			 cv->m->arch.in_c, cv->m->arch.in_h, cv->m->arch.in_w, cv->ds.h, cv->ds.w);
-		goto fail;
+	struct perr e = { { 0 } };
+	cv->state = CS_FAILED;
+	if (kube_canary_info_answer(cv->name, a->status, a->ok, a->body, a->len, a->error, &info,
+				    &e) < 0) {
+		snprintf(cv->error, sizeof cv->error, "%s", e.msg);
+		return;
 	}
 	if (!info.exists) {
-		perr_set(e, "deployments.apps \"%s\" not found in namespace %s", name, ns);
-		goto fail;
+		snprintf(cv->error, sizeof cv->error,
+			 "deployments.apps \"%s\" not found in namespace %s", cv->name, cv->ns);
+		return;
 	}
 	/* as `podium model compare --live` reaches them: podium deploy's
 	 * Service (the Deployment's name, port http), the model served
 	 * under its label's name */
-	snprintf(cv->target, sizeof cv->target, "/api/v1/namespaces/%s/services/%s:http/proxy", ns, name);
-	snprintf(cv->served, sizeof cv->served, "%s", *info.model ? info.model : name);
-	clean = sanitize_text(info.image, strlen(info.image), 0);
-	snprintf(cv->what, sizeof cv->what, "deploy/%s (%s)", name, clean);
+	snprintf(cv->target, sizeof cv->target, "/api/v1/namespaces/%s/services/%s:http/proxy",
+		 cv->ns, cv->name);
+	snprintf(cv->served, sizeof cv->served, "%s", *info.model ? info.model : cv->name);
+	char *clean = sanitize_text(info.image, strlen(info.image), 0);
+	snprintf(cv->what, sizeof cv->what, "deploy/%s (%s)", cv->name, clean);
 	free(clean);
-	size_t nc = (size_t)cv->m->nclass;
-	cv->probs = xcalloc((size_t)cv->ds.n * nc + 1, sizeof *cv->probs);
-	cv->answered = xcalloc((size_t)cv->ds.n + 1, 1);
-	if (cv->ds.n == 0) {
+	const char *targets[] = { cv->target };
+	struct kube_live_opts lo = { .targets = targets, .ntargets = 1, .model = cv->served,
+				     .h = cv->c.ds.h, .w = cv->c.ds.w, .nclass = cv->c.m->nclass,
+				     .batch = BATCH, .concurrency = IN_FLIGHT };
+	cv->live = kube_live_start(cv->ws, &lo, cv->c.ds.pixels, cv->c.ds.n, &e);
+	if (!cv->live) {
+		snprintf(cv->error, sizeof cv->error, "%s", e.msg);
+		return;
+	}
+	cv->state = CS_RUNNING;
+}
+
+struct view *compare_view_new(struct kube_watchset *ws, const char *ns, const char *name,
+			      const char *model_path, int samples, struct perr *e)
+{
+	struct compare_view *cv = xcalloc(1, sizeof *cv);
+	cv->v.ops = &compare_ops;
+	cv->ws = ws;
+	snprintf(cv->v.title, sizeof cv->v.title, "compare:%s", name);
+	snprintf(cv->ns, sizeof cv->ns, "%s", ns);
+	snprintf(cv->name, sizeof cv->name, "%s", name);
+	char *clean = sanitize_text(model_path, strlen(model_path), 0);
+	snprintf(cv->model_path, sizeof cv->model_path, "%s", clean);
+	free(clean);
+	snprintf(cv->what, sizeof cv->what, "deploy/%s", name);
+	struct live_compare lc = { .model_path = model_path, .samples = samples };
+	if (live_cmp_load(&lc, &cv->c, e) < 0)
+		goto fail;
+	if (cv->c.ds.n == 0) {
 		perr_set(e, "no test images in %s", FASHION_MNIST_DIR);
 		goto fail;
 	}
+	char *path = kube_canary_path(ns, name);
+	int rc = kube_watchset_request(ws, NULL, "GET", path, NULL, NULL, NULL, 0, on_info, cv,
+				       NULL, e);
+	free(path);
+	if (rc < 0)
+		goto fail;
 	return &cv->v;
 fail:
 	compare_free(&cv->v);
