@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube/kube.h"
 #include "kube/sim/world.h"
 
 #define NODES 3
@@ -122,14 +123,9 @@ static json_t *container(const char *name, const char *image)
 									: "Always");
 }
 
-static json_t *deployment(const char *name, const char *ns, int replicas,
-			  json_t *ctr, json_t *extra_labels)
+static json_t *deployment(const char *name, const char *ns, int replicas, json_t *ctr)
 {
 	json_t *labels = json_pack("{s:s}", "app", name);
-	if (extra_labels) {
-		json_object_update(labels, extra_labels);
-		json_decref(extra_labels);
-	}
 	return json_pack("{s:{s:s,s:s,s:o},s:{s:i,s:{s:{s:s}},"
 			 "s:{s:{s:o},s:{s:[o]}}}}",
 			 "metadata", "name", name, "namespace", ns, "labels",
@@ -169,7 +165,7 @@ static int seed_running_deployment(struct sim *s, const char *ns, const char *na
 	struct sim_world *w = sim_world(s);
 	json_t *d = NULL;
 	if (create(s, "apps", "deployments", ns,
-		   deployment(name, ns, replicas, container("app", image), NULL), &d,
+		   deployment(name, ns, replicas, container("app", image)), &d,
 		   e) < 0 || !d)
 		return -1;
 	json_t *tmpl = json_object_get(json_object_get(d, "spec"), "template");
@@ -339,49 +335,46 @@ static int seed_demo(struct sim *s, const struct sim_opts *o, struct perr *e)
 	json_t *api = container("api", "python:3.12");
 	json_object_set_new(api, "command",
 			    json_pack("[s,s,s,s]", "python", "-m", "http.server", "8000"));
-	json_t *model = container("server", model_image);
-	json_object_set_new(model, "ports",
-			    json_pack("[{s:s,s:i,s:s}]", "name", "http",
-				      "containerPort", 8080, "protocol", "TCP"));
-	/* as podium deploy runs it: served under the podium.dev/model name,
-	 * which is what compare --live and the dashboard ask the pods for */
-	json_object_set_new(model, "args",
-			    json_pack("[s,s,s,s,s]", "/models/model.safetensors", "--port", "8080",
-				      "--name", "fashion-mnist"));
 	struct {
 		const char *ns, *name;
 		int replicas;
-		json_t *ctr, *labels;
+		json_t *ctr;
 		int port, target;
 	} demo[] = {
-		{ "default", "web", 3, container("nginx", "nginx:1.25"), NULL, 80, 80 },
-		{ "default", "cache", 1, container("redis", "redis:7"), NULL, 6379, 6379 },
-		{ "default", "api", 2, api, NULL, 80, 8000 },
-		{ "default", "broken", 1, container("app", "ghcr.io/example/missing:1.0"),
-		  NULL, 0, 0 },
-		{ "models", "fashion-mnist", 2, model,
-		  json_pack("{s:s,s:s}", "app.kubernetes.io/name", "fashion-mnist",
-			    "podium.dev/model", "fashion-mnist"), 8080, 8080 },
+		{ "default", "web", 3, container("nginx", "nginx:1.25"), 80, 80 },
+		{ "default", "cache", 1, container("redis", "redis:7"), 6379, 6379 },
+		{ "default", "api", 2, api, 80, 8000 },
+		{ "default", "broken", 1, container("app", "ghcr.io/example/missing:1.0"), 0, 0 },
 	};
 	int rc = 0;
 	for (size_t i = 0; i < sizeof demo / sizeof *demo; i++) {
 		if (rc < 0) {
 			json_decref(demo[i].ctr);
-			json_decref(demo[i].labels);
 			continue;
 		}
-		if (demo[i].labels && strcmp(model_image, SIM_RUNTIME_IMAGE) && o->demo_model_sha256)
-			json_object_set_new(demo[i].labels, "podium.dev/model-sha256",
-					    json_stringn(o->demo_model_sha256, 32));
 		rc = create(s, "apps", "deployments", demo[i].ns,
 			    deployment(demo[i].name, demo[i].ns, demo[i].replicas,
-				       demo[i].ctr, demo[i].labels), NULL, e);
+				       demo[i].ctr), NULL, e);
 		if (rc == 0 && demo[i].port)
 			rc = create(s, "", "services", demo[i].ns,
 				    service(demo[i].name, demo[i].ns, demo[i].port,
 					    demo[i].target), NULL, e);
 	}
 	if (rc < 0)
+		return -1;
+	/* The model deployment exactly as `podium deploy` makes it, so that
+	 * everything podium does to one (compare, the gated rollout) works on
+	 * the demo's too. */
+	struct kube_deploy_opts mo = {
+		.name = "fashion-mnist",
+		.namespace = "models",
+		.image = model_image,
+		.model_sha256 = strcmp(model_image, SIM_RUNTIME_IMAGE) ? o->demo_model_sha256 : NULL,
+		.replicas = 2,
+		.port = 8080,
+	};
+	if (create(s, "apps", "deployments", "models", kube_deploy_deployment(&mo), NULL, e) < 0 ||
+	    create(s, "", "services", "models", kube_deploy_service(&mo), NULL, e) < 0)
 		return -1;
 	json_t *job_ctr = container("report", "busybox:1.36");
 	json_object_set_new(job_ctr, "command",
