@@ -129,6 +129,33 @@ __attribute__((target("avx512f"))) static void wide_pool2_avx512(
 }
 #endif
 
+/* One plane's gradient dzk [OH*W] (wide, zeroed here) from the pooled
+ * gradient: each window's winner gets g = dy where relu passed it (y > 0),
+ * everything else 0; returns the sum of the g's (db's share). */
+static float scatter_plane(const struct conv_shape *cs, const struct pool_shape *ps,
+			   const float *y, const float *dy, const int32_t *arg, float *dzk)
+{
+	float bsum = 0;
+	memset(dzk, 0, sizeof(float) * cs->oh * cs->w);
+	for (int py = 0; py < ps->oh; py++)
+		for (int px = 0; px < ps->ow; px++, y++, dy++, arg++) {
+			/* relu's cut as a multiply, not a branch that random
+			 * data mispredicts half the time */
+			float g = (float)(*y > 0) * *dy;
+			/* the winner's row within its window, without a
+			 * division: at most ph-1 steps */
+			int oy = py * ps->stride, rel = *arg - oy * cs->ow;
+			for (int a = 1; a < ps->ph; a++) {
+				int down = rel >= cs->ow;
+				rel -= down * cs->ow;
+				oy += down;
+			}
+			dzk[(size_t)oy * cs->w + rel] = g;
+			bsum += g;
+		}
+	return bsum;
+}
+
 typedef void (*pool2_fn)(const struct pool_shape *ps, int W, const float *z, float *y,
 			 int32_t *arg);
 
@@ -138,27 +165,39 @@ typedef void (*pool2_fn)(const struct pool_shape *ps, int W, const float *z, flo
 #define VL 16
 #define VEVEN(a, b) \
 	__builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define VZIPLO(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define VZIPHI(a, b) __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
 #include "model/fused_vec.inc"
 #include "model/fused_train.inc"
 #undef VN
 #undef VL
 #undef VEVEN
+#undef VZIPLO
+#undef VZIPHI
 #define VN(f) v8_##f
 #define VL 8
 #define VEVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
+#define VZIPLO(a, b) __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11)
+#define VZIPHI(a, b) __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
 #include "model/fused_vec.inc"
 #include "model/fused_train.inc"
 #undef VN
 #undef VL
 #undef VEVEN
+#undef VZIPLO
+#undef VZIPHI
 #define VN(f) v4_##f
 #define VL 4
 #define VEVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6)
+#define VZIPLO(a, b) __builtin_shufflevector(a, b, 0, 4, 1, 5)
+#define VZIPHI(a, b) __builtin_shufflevector(a, b, 2, 6, 3, 7)
 #include "model/fused_vec.inc"
 #include "model/fused_train.inc"
 #undef VN
 #undef VL
 #undef VEVEN
+#undef VZIPLO
+#undef VZIPHI
 
 /* One build per instruction set, each in its registers' width; the
  * dispatch is a feature test per call (a load and a branch). */
@@ -184,6 +223,20 @@ __attribute__((target("avx2,fma"))) static void wide_conv_avx2(
 	const struct conv_shape *cs, const float *x, const float *w, const float *b, float *z)
 {
 	v8_wide_conv(cs, x, w, b, z);
+}
+/* in 8 lanes: the reference network's pooled rows are 13 windows, too
+ * few for 16 */
+__attribute__((target("avx512f"))) static void wide_scatter2_avx512(
+	const struct conv_shape *cs, const struct pool_shape *ps, const float *y,
+	const float *dy, const int32_t *arg, float *dz, float *db)
+{
+	v8_scatter2(cs, ps, y, dy, arg, dz, db);
+}
+__attribute__((target("avx2,fma"))) static void wide_scatter2_avx2(
+	const struct conv_shape *cs, const struct pool_shape *ps, const float *y,
+	const float *dy, const int32_t *arg, float *dz, float *db)
+{
+	v8_scatter2(cs, ps, y, dy, arg, dz, db);
 }
 __attribute__((target("avx512f"))) static void wide_grad_avx512(
 	const struct conv_shape *cs, const float *x, const float *w, const float *dz,
@@ -240,6 +293,20 @@ static void wide_conv(const struct conv_shape *cs, const float *x, const float *
 	else
 #endif
 		v4_wide_conv(cs, x, w, b, z);
+}
+
+static void wide_scatter2(const struct conv_shape *cs, const struct pool_shape *ps,
+			  const float *y, const float *dy, const int32_t *arg, float *dz,
+			  float *db, int isa)
+{
+#ifdef FUSED_DISPATCH
+	if (isa == FUSED_ISA_AVX512)
+		wide_scatter2_avx512(cs, ps, y, dy, arg, dz, db);
+	else if (isa == FUSED_ISA_AVX2)
+		wide_scatter2_avx2(cs, ps, y, dy, arg, dz, db);
+	else
+#endif
+		v4_scatter2(cs, ps, y, dy, arg, dz, db);
 }
 
 static void wide_grad(const struct conv_shape *cs, const float *x, const float *w,
@@ -349,34 +416,19 @@ void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 	if (dx)
 		memset(dx, 0, sizeof(float) * n * in_sz);
 	if (s == 1) {
-		/* scatter each winner's gradient into zeroed wide planes, then
-		 * dense, vectorised correlations: 4x the multiply-adds of
-		 * visiting winners only, at 16 lanes instead of one */
+		/* scatter each winner's gradient into wide planes of zeros,
+		 * then dense, vectorised correlations: 4x the multiply-adds of
+		 * visiting winners only, at a vector's lanes instead of one */
 		size_t zp = (size_t)cs->oh * cs->w;
 		float *dz = scratch;
 		for (int i = 0; i < n; i++) {
-			memset(dz, 0, sizeof(float) * cs->k * zp);
-			for (int k = 0; k < cs->k; k++) {
-				size_t o = ((size_t)i * cs->k + k) * q;
-				float bsum = 0, *dzk = dz + k * zp;
-				for (int py = 0; py < ps->oh; py++)
-					for (int px = 0; px < ps->ow; px++, o++) {
-						/* relu's cut as a multiply, not a branch that
-						 * random data mispredicts half the time */
-						float g = (float)(y[o] > 0) * dy[o];
-						/* the winner's row within its window, without a
-						 * division: at most ph-1 steps */
-						int oy = py * ps->stride, rel = arg[o] - oy * cs->ow;
-						for (int a = 1; a < ps->ph; a++) {
-							int down = rel >= cs->ow;
-							rel -= down * cs->ow;
-							oy += down;
-						}
-						dzk[(size_t)oy * cs->w + rel] = g;
-						bsum += g;
-					}
-				db[k] += bsum;
-			}
+			size_t o = (size_t)i * cs->k * q;
+			if (fused_splits(cs, ps))
+				wide_scatter2(cs, ps, y + o, dy + o, arg + o, dz, db, isa);
+			else
+				for (int k = 0; k < cs->k; k++)
+					db[k] += scatter_plane(cs, ps, y + o + k * q, dy + o + k * q,
+							       arg + o + k * q, dz + k * zp);
 			wide_grad(cs, x + i * in_sz, w, dz, dw, dx ? dx + i * in_sz : NULL, isa);
 		}
 		return;
