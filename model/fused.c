@@ -279,6 +279,7 @@ static void wide_forward(const struct conv_shape *cs, const struct pool_shape *p
 			 const float *x, const float *w, const float *b, float *z,
 			 float *y, int32_t *arg, int isa, int k0, int k1)
 {
+	(void)isa; /* one build only without the dispatch */
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
 		wide_forward_avx512(cs, ps, x, w, b, z, y, arg, k0, k1);
@@ -292,6 +293,7 @@ static void wide_forward(const struct conv_shape *cs, const struct pool_shape *p
 static void wide_conv(const struct conv_shape *cs, const float *x, const float *w,
 		      const float *b, float *z, int isa)
 {
+	(void)isa; /* one build only without the dispatch */
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
 		wide_conv_avx512(cs, x, w, b, z);
@@ -306,6 +308,7 @@ static void wide_scatter2(const struct conv_shape *cs, const struct pool_shape *
 			  const float *y, const float *dy, const int32_t *arg, float *dz,
 			  float *db, int isa)
 {
+	(void)isa; /* one build only without the dispatch */
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
 		wide_scatter2_avx512(cs, ps, y, dy, arg, dz, db);
@@ -319,6 +322,7 @@ static void wide_scatter2(const struct conv_shape *cs, const struct pool_shape *
 static void wide_grad(const struct conv_shape *cs, const float *x, const float *w,
 		      const float *dz, float *dw, float *dx, int isa)
 {
+	(void)isa; /* one build only without the dispatch */
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
 		wide_grad_avx512(cs, x, w, dz, dw, dx);
