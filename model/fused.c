@@ -15,10 +15,11 @@
 #include "model/model.h"
 
 /*
- * The stride-1 kernels below are the engine's hot loops. They are written
- * with GCC vector types (16 floats) and built three times, for AVX-512,
- * AVX2+FMA and baseline x86-64, picked at run time by the CPU, so
- * the binary stays portable. fp-contract lets a*b+c become one FMA; that
+ * The stride-1 kernels are the engine's hot loops. They are written once
+ * with GCC vector types (fused_train.inc, fused_infer.inc) and built
+ * three times, for AVX-512 (16 floats a vector), AVX2+FMA (8) and
+ * baseline x86-64 (4), picked at run time by the CPU, so the binary stays
+ * portable. fp-contract lets a*b+c become one FMA; that
  * changes rounding against the other builds, but one machine always runs
  * the same build, so results stay reproducible.
  */
@@ -37,36 +38,9 @@
 #endif
 #define INLINE static inline __attribute__((always_inline))
 
-typedef float vf __attribute__((vector_size(64)));
+/* The widest vector in floats: padding and slack are sized for it, and so
+ * fit every narrower width. */
 #define VW 16
-
-INLINE vf vload(const float *p)
-{
-	vf v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* a macro: a 64-byte vector parameter would draw a psabi note */
-#define vstore(p, v)                               \
-	do {                                       \
-		vf vstore_v = (v);                 \
-		memcpy((p), &vstore_v, sizeof(vf)); \
-	} while (0)
-
-INLINE vf vsplat(float x)
-{
-	vf zero = { 0 };
-	return zero + x; /* one broadcast (a 16-element initialiser is not) */
-}
-
-INLINE float vsum(const vf *v)
-{
-	float s = 0;
-	for (int i = 0; i < VW; i++)
-		s += (*v)[i];
-	return s;
-}
 
 /* Non-overlapping windows: each conv output feeds at most one pool output,
  * which the backward pass relies on. */
@@ -84,110 +58,10 @@ size_t fused_scratch_size(const struct conv_shape *cs)
 	       8 * VW;
 }
 
-/*
- * Stride 1, "wide" planes: output pixel (oy,ox) of filter k sits at t =
- * oy*W + ox of a plane with the input's row length W, so that tap (c,i,j)
- * reads the input at t + i*W + j: one contiguous run for every tap, over
- * t < L = (OH-1)*W + OW. Columns ox >= OW of the plane are junk, never
- * read as outputs (and zero in gradient planes).
- */
-
-/* z [K][OH*W] = conv(x) + b: four filters at a time share each input
- * load (named accumulators: an array indexed in a loop ends up in memory),
- * then one at a time for the rest. */
-INLINE void wide_conv_range_k(const struct conv_shape *cs, const float *x,
-			      const float *w, const float *b, float *z, int k, int kend,
-			      const int KH, const int KW)
-{
-	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * KH * KW;
-	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
-	for (; k + 4 <= kend; k += 4) {
-		const float *w0 = w + (size_t)k * ckk, *w1 = w0 + ckk, *w2 = w1 + ckk,
-			    *w3 = w2 + ckk;
-		float *z0 = z + k * zp, *z1 = z0 + zp, *z2 = z1 + zp, *z3 = z2 + zp;
-		/* the last chunk overlaps the one before rather than going
-		 * scalar: recomputing a few outputs gives the same values */
-		int t = 0;
-		for (; L >= VW && t < L; t += VW) {
-			t = t + VW > L ? L - VW : t;
-			vf a0 = vsplat(b[k]), a1 = vsplat(b[k + 1]), a2 = vsplat(b[k + 2]),
-			   a3 = vsplat(b[k + 3]);
-			int r = 0;
-			for (int c = 0; c < cs->c; c++)
-				for (int i = 0; i < KH; i++) {
-					const float *src = x + c * plane + (size_t)i * W + t;
-					for (int j = 0; j < KW; j++, r++) {
-						vf xv = vload(src + j);
-						a0 += w0[r] * xv;
-						a1 += w1[r] * xv;
-						a2 += w2[r] * xv;
-						a3 += w3[r] * xv;
-					}
-				}
-			vstore(z0 + t, a0);
-			vstore(z1 + t, a1);
-			vstore(z2 + t, a2);
-			vstore(z3 + t, a3);
-		}
-		for (; t < L; t++)
-			for (int m = 0; m < 4; m++) {
-				float acc = b[k + m];
-				int r = 0;
-				for (int c = 0; c < cs->c; c++)
-					for (int i = 0; i < KH; i++)
-						for (int j = 0; j < KW; j++, r++)
-							acc += w0[m * ckk + r] *
-							       x[c * plane + (size_t)i * W + t + j];
-				z[(k + m) * zp + t] = acc;
-			}
-	}
-	for (; k < kend; k++) {
-		const float *wk = w + (size_t)k * ckk;
-		float *zk = z + k * zp;
-		int t = 0;
-		for (; L >= VW && t < L; t += VW) {
-			t = t + VW > L ? L - VW : t;
-			vf a0 = vsplat(b[k]);
-			int r = 0;
-			for (int c = 0; c < cs->c; c++)
-				for (int i = 0; i < KH; i++)
-					for (int j = 0; j < KW; j++, r++)
-						a0 += wk[r] * vload(x + c * plane + (size_t)i * W + t + j);
-			vstore(zk + t, a0);
-		}
-		for (; t < L; t++) {
-			float acc = b[k];
-			int r = 0;
-			for (int c = 0; c < cs->c; c++)
-				for (int i = 0; i < KH; i++)
-					for (int j = 0; j < KW; j++, r++)
-						acc += wk[r] * x[c * plane + (size_t)i * W + t + j];
-			zk[t] = acc;
-		}
-	}
-}
-
-/* The 3x3 kernel (the reference network's) with its sizes known to the
- * compiler, so the taps unroll; any other size through the general loops. */
-INLINE void wide_conv_range(const struct conv_shape *cs, const float *x,
-			    const float *w, const float *b, float *z, int k, int kend)
-{
-	if (cs->kh == 3 && cs->kw == 3)
-		wide_conv_range_k(cs, x, w, b, z, k, kend, 3, 3);
-	else
-		wide_conv_range_k(cs, x, w, b, z, k, kend, cs->kh, cs->kw);
-}
-
-INLINE void wide_conv_body(const struct conv_shape *cs, const float *x,
-			   const float *w, const float *b, float *z)
-{
-	wide_conv_range(cs, x, w, b, z, 0, cs->k);
-}
-
 /* 2x2 pooling with stride 2 of one wide plane (rows W apart), relu folded
  * in; arg in the [OH,OW] plane. Ties keep the first in scan order, as
  * maxpool_forward does. */
-INLINE void wide_pool2_scalar(const struct pool_shape *ps, int W, const float *z,
+static void wide_pool2_scalar(const struct pool_shape *ps, int W, const float *z,
 			      float *y, int32_t *arg)
 {
 	for (int py = 0; py < ps->oh; py++)
@@ -255,155 +129,133 @@ __attribute__((target("avx512f"))) static void wide_pool2_avx512(
 }
 #endif
 
-/* One image: conv into the wide planes z, then pool every plane. */
-INLINE void wide_forward_body(const struct conv_shape *cs, const struct pool_shape *ps,
-			      const float *x, const float *w, const float *b, float *z,
-			      float *y, int32_t *arg, int avx512, int kfrom, int kto)
+/* One plane's gradient dzk [OH*W] (wide, zeroed here) from the pooled
+ * gradient: each window's winner gets g = dy where relu passed it (y > 0),
+ * everything else 0; returns the sum of the g's (db's share). */
+static float scatter_plane(const struct conv_shape *cs, const struct pool_shape *ps,
+			   const float *y, const float *dy, const int32_t *arg, float *dzk)
 {
-	size_t zp = (size_t)cs->oh * cs->w, q = (size_t)ps->oh * ps->ow;
-	/* four planes at a time, pooled while they are still in L1 */
-	for (int k0 = kfrom; k0 < kto; k0 += 4) {
-		int k1 = k0 + 4 <= kto ? k0 + 4 : kto;
-		wide_conv_range(cs, x, w, b, z, k0, k1);
-		for (int k = k0; k < k1; k++) {
-#ifdef FUSED_DISPATCH
-			if (avx512) {
-				wide_pool2_avx512(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
-				continue;
+	float bsum = 0;
+	memset(dzk, 0, sizeof(float) * cs->oh * cs->w);
+	for (int py = 0; py < ps->oh; py++)
+		for (int px = 0; px < ps->ow; px++, y++, dy++, arg++) {
+			/* relu's cut as a multiply, not a branch that random
+			 * data mispredicts half the time */
+			float g = (float)(*y > 0) * *dy;
+			/* the winner's row within its window, without a
+			 * division: at most ph-1 steps */
+			int oy = py * ps->stride, rel = *arg - oy * cs->ow;
+			for (int a = 1; a < ps->ph; a++) {
+				int down = rel >= cs->ow;
+				rel -= down * cs->ow;
+				oy += down;
 			}
-#endif
-			(void)avx512;
-			wide_pool2_scalar(ps, cs->w, z + k * zp, y + k * q, arg + k * q);
+			dzk[(size_t)oy * cs->w + rel] = g;
+			bsum += g;
 		}
-	}
+	return bsum;
 }
 
-/* dw [K][CKK] += correlation of the gradient planes dz with the input:
- * per tap, four filters at a time share each input load. */
-INLINE void wide_dw_body(const struct conv_shape *cs, const float *x,
-			 const float *dz, float *dw)
-{
-	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
-	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
-	int k = 0;
-	for (; k + 4 <= cs->k; k += 4) {
-		const float *d0 = dz + k * zp, *d1 = d0 + zp, *d2 = d1 + zp, *d3 = d2 + zp;
-		int r = 0;
-		for (int c = 0; c < cs->c; c++)
-			for (int i = 0; i < cs->kh; i++)
-				for (int j = 0; j < cs->kw; j++, r++) {
-					const float *src = x + c * plane + (size_t)i * W + j;
-					vf a0 = vsplat(0), a1 = a0, a2 = a0, a3 = a0;
-					int t = 0;
-					for (; t + VW <= L; t += VW) {
-						vf xv = vload(src + t);
-						a0 += vload(d0 + t) * xv;
-						a1 += vload(d1 + t) * xv;
-						a2 += vload(d2 + t) * xv;
-						a3 += vload(d3 + t) * xv;
-					}
-					float s0 = vsum(&a0), s1 = vsum(&a1), s2 = vsum(&a2), s3 = vsum(&a3);
-					for (; t < L; t++) {
-						s0 += d0[t] * src[t];
-						s1 += d1[t] * src[t];
-						s2 += d2[t] * src[t];
-						s3 += d3[t] * src[t];
-					}
-					dw[(size_t)k * ckk + r] += s0;
-					dw[(size_t)(k + 1) * ckk + r] += s1;
-					dw[(size_t)(k + 2) * ckk + r] += s2;
-					dw[(size_t)(k + 3) * ckk + r] += s3;
-				}
-	}
-	for (; k < cs->k; k++) {
-		const float *d0 = dz + k * zp;
-		int r = 0;
-		for (int c = 0; c < cs->c; c++)
-			for (int i = 0; i < cs->kh; i++)
-				for (int j = 0; j < cs->kw; j++, r++) {
-					const float *src = x + c * plane + (size_t)i * W + j;
-					vf a0 = vsplat(0);
-					int t = 0;
-					for (; t + VW <= L; t += VW)
-						a0 += vload(d0 + t) * vload(src + t);
-					float s0 = vsum(&a0);
-					for (; t < L; t++)
-						s0 += d0[t] * src[t];
-					dw[(size_t)k * ckk + r] += s0;
-				}
-	}
-}
+typedef void (*pool2_fn)(const struct pool_shape *ps, int W, const float *z, float *y,
+			 int32_t *arg);
 
-INLINE void wide_dx_body(const struct conv_shape *cs, const float *w,
-			 const float *dz, float *dx)
-{
-	int W = cs->w, L = (cs->oh - 1) * W + cs->ow, ckk = cs->c * cs->kh * cs->kw;
-	size_t plane = (size_t)cs->h * W, zp = (size_t)cs->oh * W;
-	int r = 0;
-	for (int c = 0; c < cs->c; c++)
-		for (int i = 0; i < cs->kh; i++)
-			for (int j = 0; j < cs->kw; j++, r++) {
-				float *dst = dx + c * plane + (size_t)i * W + j;
-				int t = 0;
-				for (; t + VW <= L; t += VW) {
-					vf acc = vload(dst + t);
-					for (int k = 0; k < cs->k; k++)
-						acc += vsplat(w[(size_t)k * ckk + r]) * vload(dz + k * zp + t);
-					vstore(dst + t, acc);
-				}
-				for (; t < L; t++) {
-					float acc = dst[t];
-					for (int k = 0; k < cs->k; k++)
-						acc += w[(size_t)k * ckk + r] * dz[k * zp + t];
-					dst[t] = acc;
-				}
-			}
-}
+/* The vector helpers and the training kernels in each width
+ * (fused_vec.inc, fused_train.inc), with that width's shuffles: VEVEN the
+ * even lanes of a then b, VZIPLO/VZIPHI the lanes of a and b interleaved
+ * (from their low and high halves). */
+#define VN(f) v16_##f
+#define VL 16
+#define VEVEN(a, b) \
+	__builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define VZIPLO(a, b) \
+	__builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define VZIPHI(a, b) \
+	__builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, \
+				15, 31)
+#include "model/fused_vec.inc"
+#include "model/fused_train.inc"
+#undef VN
+#undef VL
+#undef VEVEN
+#undef VZIPLO
+#undef VZIPHI
+#define VN(f) v8_##f
+#define VL 8
+#define VEVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
+#define VZIPLO(a, b) __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11)
+#define VZIPHI(a, b) __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
+#include "model/fused_vec.inc"
+#include "model/fused_train.inc"
+#undef VN
+#undef VL
+#undef VEVEN
+#undef VZIPLO
+#undef VZIPHI
+#define VN(f) v4_##f
+#define VL 4
+#define VEVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6)
+#define VZIPLO(a, b) __builtin_shufflevector(a, b, 0, 4, 1, 5)
+#define VZIPHI(a, b) __builtin_shufflevector(a, b, 2, 6, 3, 7)
+#include "model/fused_vec.inc"
+#include "model/fused_train.inc"
+#undef VN
+#undef VL
+#undef VEVEN
+#undef VZIPLO
+#undef VZIPHI
 
-INLINE void wide_grad_body(const struct conv_shape *cs, const float *x,
-			   const float *w, const float *dz, float *dw, float *dx)
-{
-	wide_dw_body(cs, x, dz, dw);
-	if (dx)
-		wide_dx_body(cs, w, dz, dx);
-}
-
-/* The same bodies built for each instruction set; the dispatch is a
- * feature test per call (a load and a branch). */
+/* One build per instruction set, each in its registers' width; the
+ * dispatch is a feature test per call (a load and a branch). */
 #ifdef FUSED_DISPATCH
+/* the pool in intrinsics: GCC 12 builds v16_pool2 for AVX-512 with its
+ * masks through memory (43 us an image against 6.4) */
 __attribute__((target("avx512f"))) static void wide_forward_avx512(
 	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
 	const float *w, const float *b, float *z, float *y, int32_t *arg, int k0, int k1)
 {
-	wide_forward_body(cs, ps, x, w, b, z, y, arg, 1, k0, k1);
+	v16_wide_forward(cs, ps, x, w, b, z, y, arg, k0, k1, wide_pool2_avx512);
 }
 __attribute__((target("avx2,fma"))) static void wide_forward_avx2(
 	const struct conv_shape *cs, const struct pool_shape *ps, const float *x,
 	const float *w, const float *b, float *z, float *y, int32_t *arg, int k0, int k1)
 {
-	wide_forward_body(cs, ps, x, w, b, z, y, arg, 0, k0, k1);
+	v8_wide_forward(cs, ps, x, w, b, z, y, arg, k0, k1, v8_pool2);
 }
 __attribute__((target("avx512f"))) static void wide_conv_avx512(
 	const struct conv_shape *cs, const float *x, const float *w, const float *b, float *z)
 {
-	wide_conv_body(cs, x, w, b, z);
+	v16_wide_conv(cs, x, w, b, z);
 }
 __attribute__((target("avx2,fma"))) static void wide_conv_avx2(
 	const struct conv_shape *cs, const float *x, const float *w, const float *b, float *z)
 {
-	wide_conv_body(cs, x, w, b, z);
+	v8_wide_conv(cs, x, w, b, z);
+}
+/* in 8 lanes: the reference network's pooled rows are 13 windows, too
+ * few for 16 */
+__attribute__((target("avx512f"))) static void wide_scatter2_avx512(
+	const struct conv_shape *cs, const struct pool_shape *ps, const float *y,
+	const float *dy, const int32_t *arg, float *dz, float *db)
+{
+	v8_scatter2(cs, ps, y, dy, arg, dz, db);
+}
+__attribute__((target("avx2,fma"))) static void wide_scatter2_avx2(
+	const struct conv_shape *cs, const struct pool_shape *ps, const float *y,
+	const float *dy, const int32_t *arg, float *dz, float *db)
+{
+	v8_scatter2(cs, ps, y, dy, arg, dz, db);
 }
 __attribute__((target("avx512f"))) static void wide_grad_avx512(
 	const struct conv_shape *cs, const float *x, const float *w, const float *dz,
 	float *dw, float *dx)
 {
-	wide_grad_body(cs, x, w, dz, dw, dx);
+	v16_wide_grad(cs, x, w, dz, dw, dx);
 }
 __attribute__((target("avx2,fma"))) static void wide_grad_avx2(
 	const struct conv_shape *cs, const float *x, const float *w, const float *dz,
 	float *dw, float *dx)
 {
-	wide_grad_body(cs, x, w, dz, dw, dx);
+	v8_wide_grad(cs, x, w, dz, dw, dx);
 }
 #endif
 
@@ -427,6 +279,7 @@ static void wide_forward(const struct conv_shape *cs, const struct pool_shape *p
 			 const float *x, const float *w, const float *b, float *z,
 			 float *y, int32_t *arg, int isa, int k0, int k1)
 {
+	(void)isa; /* one build only without the dispatch */
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
 		wide_forward_avx512(cs, ps, x, w, b, z, y, arg, k0, k1);
@@ -434,12 +287,13 @@ static void wide_forward(const struct conv_shape *cs, const struct pool_shape *p
 		wide_forward_avx2(cs, ps, x, w, b, z, y, arg, k0, k1);
 	else
 #endif
-		wide_forward_body(cs, ps, x, w, b, z, y, arg, 0, k0, k1);
+		v4_wide_forward(cs, ps, x, w, b, z, y, arg, k0, k1, v4_pool2);
 }
 
 static void wide_conv(const struct conv_shape *cs, const float *x, const float *w,
 		      const float *b, float *z, int isa)
 {
+	(void)isa; /* one build only without the dispatch */
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
 		wide_conv_avx512(cs, x, w, b, z);
@@ -447,12 +301,28 @@ static void wide_conv(const struct conv_shape *cs, const float *x, const float *
 		wide_conv_avx2(cs, x, w, b, z);
 	else
 #endif
-		wide_conv_body(cs, x, w, b, z);
+		v4_wide_conv(cs, x, w, b, z);
+}
+
+static void wide_scatter2(const struct conv_shape *cs, const struct pool_shape *ps,
+			  const float *y, const float *dy, const int32_t *arg, float *dz,
+			  float *db, int isa)
+{
+	(void)isa; /* one build only without the dispatch */
+#ifdef FUSED_DISPATCH
+	if (isa == FUSED_ISA_AVX512)
+		wide_scatter2_avx512(cs, ps, y, dy, arg, dz, db);
+	else if (isa == FUSED_ISA_AVX2)
+		wide_scatter2_avx2(cs, ps, y, dy, arg, dz, db);
+	else
+#endif
+		v4_scatter2(cs, ps, y, dy, arg, dz, db);
 }
 
 static void wide_grad(const struct conv_shape *cs, const float *x, const float *w,
 		      const float *dz, float *dw, float *dx, int isa)
 {
+	(void)isa; /* one build only without the dispatch */
 #ifdef FUSED_DISPATCH
 	if (isa == FUSED_ISA_AVX512)
 		wide_grad_avx512(cs, x, w, dz, dw, dx);
@@ -460,7 +330,7 @@ static void wide_grad(const struct conv_shape *cs, const float *x, const float *
 		wide_grad_avx2(cs, x, w, dz, dw, dx);
 	else
 #endif
-		wide_grad_body(cs, x, w, dz, dw, dx);
+		v4_wide_grad(cs, x, w, dz, dw, dx);
 }
 
 /* Pool one conv output plane (rows ld floats apart) into [PH,PW], relu
@@ -557,34 +427,19 @@ void fused_backward(const struct conv_shape *cs, const struct pool_shape *ps,
 	if (dx)
 		memset(dx, 0, sizeof(float) * n * in_sz);
 	if (s == 1) {
-		/* scatter each winner's gradient into zeroed wide planes, then
-		 * dense, vectorised correlations: 4x the multiply-adds of
-		 * visiting winners only, at 16 lanes instead of one */
+		/* scatter each winner's gradient into wide planes of zeros,
+		 * then dense, vectorised correlations: 4x the multiply-adds of
+		 * visiting winners only, at a vector's lanes instead of one */
 		size_t zp = (size_t)cs->oh * cs->w;
 		float *dz = scratch;
 		for (int i = 0; i < n; i++) {
-			memset(dz, 0, sizeof(float) * cs->k * zp);
-			for (int k = 0; k < cs->k; k++) {
-				size_t o = ((size_t)i * cs->k + k) * q;
-				float bsum = 0, *dzk = dz + k * zp;
-				for (int py = 0; py < ps->oh; py++)
-					for (int px = 0; px < ps->ow; px++, o++) {
-						/* relu's cut as a multiply, not a branch that
-						 * random data mispredicts half the time */
-						float g = (float)(y[o] > 0) * dy[o];
-						/* the winner's row within its window, without a
-						 * division: at most ph-1 steps */
-						int oy = py * ps->stride, rel = arg[o] - oy * cs->ow;
-						for (int a = 1; a < ps->ph; a++) {
-							int down = rel >= cs->ow;
-							rel -= down * cs->ow;
-							oy += down;
-						}
-						dzk[(size_t)oy * cs->w + rel] = g;
-						bsum += g;
-					}
-				db[k] += bsum;
-			}
+			size_t o = (size_t)i * cs->k * q;
+			if (fused_splits(cs, ps))
+				wide_scatter2(cs, ps, y + o, dy + o, arg + o, dz, db, isa);
+			else
+				for (int k = 0; k < cs->k; k++)
+					db[k] += scatter_plane(cs, ps, y + o + k * q, dy + o + k * q,
+							       arg + o + k * q, dz + k * zp);
 			wide_grad(cs, x + i * in_sz, w, dz, dw, dx ? dx + i * in_sz : NULL, isa);
 		}
 		return;
@@ -764,22 +619,23 @@ static struct infer_scratch infer_scratch(const struct infer_dims *d, float *scr
 
 typedef int (*infer_compact_fn)(const float *v, int n, int32_t *idx, float *val);
 
-/* The kernels in each width (fused_infer.inc). */
-#define IN(f) infer16_##f
-#define IVW 16
+/* The kernels in each width (fused_infer.inc, on the helpers included
+ * above). */
+#define VN(f) v16_##f
+#define VL 16
 #include "model/fused_infer.inc"
-#undef IN
-#undef IVW
-#define IN(f) infer8_##f
-#define IVW 8
+#undef VN
+#undef VL
+#define VN(f) v8_##f
+#define VL 8
 #include "model/fused_infer.inc"
-#undef IN
-#undef IVW
-#define IN(f) infer4_##f
-#define IVW 4
+#undef VN
+#undef VL
+#define VN(f) v4_##f
+#define VL 4
 #include "model/fused_infer.inc"
-#undef IN
-#undef IVW
+#undef VN
+#undef VL
 
 /* One build per instruction set. */
 #ifdef FUSED_DISPATCH
@@ -787,13 +643,13 @@ __attribute__((target("avx512f,popcnt"))) static void infer_avx512(
 	const struct conv_shape *cs, const struct pool_shape *ps, const struct infer_dims *d,
 	int units, const float *packed, const float *x, float *y, struct infer_scratch *s)
 {
-	infer16_run(cs, ps, d, units, packed, x, y, s, infer_compact_avx512);
+	v16_run(cs, ps, d, units, packed, x, y, s, infer_compact_avx512);
 }
 __attribute__((target("avx2,fma"))) static void infer_avx2(
 	const struct conv_shape *cs, const struct pool_shape *ps, const struct infer_dims *d,
 	int units, const float *packed, const float *x, float *y, struct infer_scratch *s)
 {
-	infer8_run(cs, ps, d, units, packed, x, y, s, infer_compact_scalar);
+	v8_run(cs, ps, d, units, packed, x, y, s, infer_compact_scalar);
 }
 #endif
 
@@ -813,5 +669,5 @@ void fused_infer(const struct conv_shape *cs, const struct pool_shape *ps, int u
 		infer_avx2(cs, ps, &d, units, packed, x, y, &s);
 	else
 #endif
-		infer4_run(cs, ps, &d, units, packed, x, y, &s, infer_compact_scalar);
+		v4_run(cs, ps, &d, units, packed, x, y, &s, infer_compact_scalar);
 }

@@ -8,6 +8,7 @@
  *   model_bench train THREADS EPOCHS [LIMIT]   train, then test accuracy
  *   model_bench infer THREADS                  latency and throughput
  *   model_bench sgemm THREADS                  large square sgemm GFLOP/s
+ *   model_bench fused REPS                     per-ISA fused conv kernels
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -185,10 +186,58 @@ static int sgemm_peak(int threads)
 	return 0;
 }
 
+/* The fused conv -> relu -> maxpool block of the reference network
+ * (fused_forward, fused_backward) at batch 64, built for each instruction
+ * set this CPU runs: the best of reps passes, per image. Single thread,
+ * no OpenBLAS (the 2x2 route); the best of many, as the machine is shared. */
+static int fused_kernels(int reps)
+{
+	static const char *const names[] = { "base", "avx2", "avx512" };
+	enum { N = 64 };
+	struct conv_shape cs = { .c = 1, .h = 28, .w = 28, .k = 32, .kh = 3, .kw = 3, .stride = 1 };
+	struct pool_shape ps = { .c = 32, .h = 26, .w = 26, .ph = 2, .pw = 2, .stride = 2 };
+	if (conv_shape_init(&cs) < 0 || maxpool_shape_init(&ps) < 0)
+		return 1;
+	size_t nx = (size_t)N * 784, nw = 32 * 9, ny = (size_t)N * 32 * ps.oh * ps.ow;
+	float *x = malloc(sizeof(float) * nx), *w = malloc(sizeof(float) * nw);
+	float *y = malloc(sizeof(float) * ny), *dy = malloc(sizeof(float) * ny);
+	float *dw = malloc(sizeof(float) * nw), b[32], db[32];
+	float *scratch = malloc(sizeof(float) * fused_scratch_size(&cs));
+	int32_t *arg = malloc(sizeof(int32_t) * ny);
+	struct rng r;
+	rng_seed(&r, 7);
+	for (size_t i = 0; i < nx; i++)
+		x[i] = rng_uniform(&r, 0, 1);
+	for (size_t i = 0; i < nw; i++)
+		w[i] = rng_uniform(&r, -0.5f, 0.5f);
+	for (int i = 0; i < 32; i++)
+		b[i] = rng_uniform(&r, -0.1f, 0.1f);
+	for (size_t i = 0; i < ny; i++)
+		dy[i] = rng_uniform(&r, -1, 1);
+	for (int isa = FUSED_ISA_BASE; isa <= FUSED_ISA_AVX512; isa++) {
+		if (fused_isa(isa) != isa)
+			continue;
+		double fwd = 1e30, bwd = 1e30;
+		for (int i = 0; i < reps; i++) {
+			double t0 = now_s();
+			fused_forward(&cs, &ps, N, x, w, b, y, arg, scratch, isa);
+			double t1 = now_s();
+			fused_backward(&cs, &ps, N, x, w, y, dy, arg, dw, db, NULL, scratch, isa);
+			double t2 = now_s();
+			fwd = t1 - t0 < fwd ? t1 - t0 : fwd;
+			bwd = t2 - t1 < bwd ? t2 - t1 : bwd;
+		}
+		printf("fused_%s_fwd_us %.2f\nfused_%s_bwd_us %.2f\n", names[isa], fwd * 1e6 / N,
+		       names[isa], bwd * 1e6 / N);
+	}
+	free(x), free(w), free(y), free(dy), free(dw), free(scratch), free(arg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: model_bench train|infer|sgemm THREADS ...\n");
+		fprintf(stderr, "usage: model_bench train|infer|sgemm THREADS ... | fused REPS\n");
 		return 2;
 	}
 	int threads = atoi(argv[2]);
@@ -198,5 +247,7 @@ int main(int argc, char **argv)
 		return infer(threads);
 	if (strcmp(argv[1], "sgemm") == 0)
 		return sgemm_peak(threads);
+	if (strcmp(argv[1], "fused") == 0)
+		return fused_kernels(threads > 0 ? threads : 1); /* argv[2]: REPS */
 	return 2;
 }

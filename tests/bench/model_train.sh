@@ -70,3 +70,12 @@ for t in 1 2; do
 		"$t" "$s" "$g" "$(awk -v a="$g" -v b="$s" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
 done
 echo "(latency ratio: podium/pytorch, lower is better; the rest: higher is better)"
+# The fused conv block's kernels in each instruction set this CPU runs
+# (training uses the best): us per image, the best of 300 passes.
+podium fused 300 >"$OUT/f" || exit 1
+for isa in base avx2 avx512; do
+	f=$(val f fused_${isa}_fwd_us) g=$(val f fused_${isa}_bwd_us)
+	if [ -n "$f" ]; then
+		printf 'fused conv block, %s build: forward %s us, backward %s us per image\n' "$isa" "$f" "$g"
+	fi
+done

@@ -373,6 +373,9 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 	float *db1 = malloc(cs.k * 4), *db2 = malloc(cs.k * 4), *dx1 = malloc(nx * 4), *dx2 = malloc(nx * 4);
 	int32_t *a1 = malloc(ny * 4), *a2 = malloc(ny * 4);
 	float *scratch = malloc(fused_scratch_size(&cs) * 4);
+	/* NaNs in the scratch: whatever the kernels read without writing it
+	 * first shows */
+	memset(scratch, 0xff, fused_scratch_size(&cs) * 4);
 	size_t ld = (size_t)n * cs.oh * cs.ow;
 	struct conv_work ws = { malloc((size_t)cs.c * cs.kh * cs.kw * ld * 4),
 				malloc((size_t)cs.k * ld * 4), ld };
@@ -386,6 +389,11 @@ static void check_fused_isa(struct conv_shape cs, int ph, int stride, int n, int
 	maxpool_forward(&ps, n, z, y1, a1);
 	fused_forward(&cs, &ps, n, x, w, b, y2, a2, scratch, isa);
 	assert_closef(y2, y1, ny, 1e-6, 1e-6, "fused y");
+	/* the winners (where relu cuts, the layers pool zeros and the fused
+	 * path the raw values; the gradient is zero either way) */
+	for (size_t i = 0; i < ny; i++)
+		if (y1[i] > 0 && a2[i] != a1[i])
+			fail_msg("fused arg[%zu] (isa %d): got %d, want %d", i, isa, a2[i], a1[i]);
 	int zeros = 0;
 	for (size_t i = 0; i < ny; i++)
 		zeros += y1[i] == 0;
@@ -437,6 +445,20 @@ static void test_fused(void **state)
 	check_fused((struct conv_shape){ .c = 1, .h = 6, .w = 40, .k = 5, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
 	/* stride-1 conv, a 3x3 pool (the wide conv with the general pooling) */
 	check_fused((struct conv_shape){ .c = 1, .h = 12, .w = 13, .k = 4, .kh = 3, .kw = 3, .stride = 1 }, 3, 3, 2, 1);
+	/* Each instruction set's kernels work in its own vector width (16, 8
+	 * or 4 floats): filter counts that leave 1, 2 or 3 after the groups
+	 * of four; plane lengths L = (OH-1)*W + OW below one vector, between
+	 * one and two, and not a multiple of any width; pooled rows of fewer
+	 * windows than a vector, exactly 4, 8 and 16, and between widths (the
+	 * last block overlapping the one before); conv outputs of an odd
+	 * number of rows (the last one in no window). */
+	for (int k = 1; k <= 7; k += 2)
+		check_fused((struct conv_shape){ .c = 1, .h = 4, .w = 5, .k = k, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	static const int widths[] = { 10, 11, 12, 18, 19, 21, 25, 34, 35, 37, 41, 51 };
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+		check_fused((struct conv_shape){ .c = 2, .h = 6 + (int)i % 2, .w = widths[i], .k = 5, .kh = 3, .kw = 3, .stride = 1 }, 2, 2, 2, 1);
+	/* a 2x2 kernel: even conv rows, every column pooled */
+	check_fused((struct conv_shape){ .c = 1, .h = 7, .w = 19, .k = 3, .kh = 2, .kw = 2, .stride = 1 }, 2, 2, 2, 1);
 	/* strided conv, pool windows with gaps between them */
 	check_fused((struct conv_shape){ .c = 2, .h = 11, .w = 11, .k = 3, .kh = 3, .kw = 3, .stride = 2 }, 2, 3, 2, 1);
 	struct conv_shape cs = { .c = 1, .h = 6, .w = 6, .k = 2, .kh = 3, .kw = 3, .stride = 1 };
