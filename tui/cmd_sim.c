@@ -135,6 +135,12 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			if (num_arg("--seed-pods", v, 0, 1000000, &d) < 0)
 				return EXIT_USAGE;
 			a->o.seed_pods = (int)d;
+		} else if ((v = opt_value("--seed-age", argc, argv, &i, &missing))) {
+			long ms;
+			struct perr e = { { 0 } };
+			if (kube_parse_duration(v, &ms, &e) < 0 || ms < 0)
+				return cli_usage(&cmd_sim_entry, "--seed-age takes a duration (30m, 2h), not '%s'", v);
+			a->o.seed_age_ms = ms;
 		} else if ((v = opt_value("--speed", argc, argv, &i, &missing))) {
 			if (num_arg("--speed", v, 0.01, 10000, &d) < 0)
 				return EXIT_USAGE;
@@ -223,7 +229,7 @@ static int cmd_sim(struct app *app, int argc, char **argv)
 const struct command cmd_sim_entry = {
 	.name = "sim",
 	.args = "[--listen 127.0.0.1:PORT] [--tls] [--token T] [--kubeconfig-out FILE]\n"
-		"                 [--seed-pods N] [--speed X] [--faults SPEC] [--demo]\n"
+		"                 [--seed-pods N] [--seed-age D] [--speed X] [--faults SPEC] [--demo]\n"
 		"                 [--demo-model FILE]\n"
 		"       podium sim fault [--kubeconfig FILE] SPEC",
 	.summary = "run the simulated cluster as an API server on loopback",
@@ -239,6 +245,7 @@ const struct command cmd_sim_entry = {
 		"                        the CA with --tls, the token if given, else the\n"
 		"                        client certificate\n"
 		"  --seed-pods N         seed N running pods over several namespaces\n"
+		"  --seed-age D          seed as if D ago (30m, 2h): settled ages\n"
 		"  --speed X             simulated seconds per real second (default 1)\n"
 		"  --faults SPEC         faults from the start (as sim fault takes them)\n"
 		"  --demo                seed the demo deployments\n"

@@ -40,8 +40,13 @@ struct sim *sim_new(const struct sim_opts *o, struct perr *e)
 	s->hist_cap = o->history;
 	sim_store_init(s);
 	s->world = sim_world_new(s, o);
+	/* Seed with the clock turned back by seed_age_ms, so that a seeded
+	 * cluster looks as settled as a real one (ages of minutes or hours,
+	 * not seconds that tick on every screen). */
 	sim_lock(s);
+	s->start_wall_ms -= o->seed_age_ms;
 	int seeded = sim_seed(s, o, e);
+	s->start_wall_ms += o->seed_age_ms;
 	sim_unlock(s);
 	if (seeded < 0) {
 		sim_free(s);

@@ -150,6 +150,7 @@ struct sim_opts {
 	size_t demo_model_len;
 	const char *demo_model_sha256; /* its label value, or NULL */
 	size_t history;    /* watch events kept for resuming; 0: 4096 */
+	long long seed_age_ms; /* what is seeded was made this long ago */
 };
 
 /* Make a cluster with its default namespaces and nodes; NULL on error. */

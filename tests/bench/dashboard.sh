@@ -13,6 +13,7 @@ command -v tmux >/dev/null || { echo "tmux missing"; exit 77; }
 TMP=$(mktemp -d /tmp/podium-dash-bench.XXXXXX)
 SOCK=podium-bench-$$
 SIM=
+AGE=${DASH_SEED_AGE:-2h} # how long ago the pods were made: ages tick by the minute, as on a settled cluster
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
 	[ -n "$SIM" ] && kill "$SIM" 2>/dev/null
@@ -21,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$PODIUM" sim --listen 127.0.0.1:0 --tls --token bench --seed-pods 10000 \
+"$PODIUM" sim --listen 127.0.0.1:0 --tls --token bench --seed-pods 10000 --seed-age "$AGE" \
 	--kubeconfig-out "$TMP/kc" >"$TMP/url" 2>"$TMP/sim.err" &
 SIM=$!
 for _ in $(seq 200); do [ -s "$TMP/url" ] && break; sleep 0.1; done

@@ -52,6 +52,7 @@ wait_for() {
 # Usage errors are exit 2; a listen address off loopback is refused.
 "$PODIUM" sim --bogus 2>/dev/null; [ $? = 2 ] || fail "sim --bogus did not exit 2"
 "$PODIUM" sim --speed fast 2>/dev/null; [ $? = 2 ] || fail "sim --speed fast did not exit 2"
+"$PODIUM" sim --seed-age old 2>/dev/null; [ $? = 2 ] || fail "sim --seed-age old did not exit 2"
 out=$("$PODIUM" sim --listen 10.1.2.3:80 2>&1); [ $? = 1 ] || fail "sim off loopback did not exit 1"
 echo "$out" | grep -q 'loopback' || fail "off loopback said: $out"
 "$PODIUM" sim --help | grep -q 'sim fault' || fail "sim --help"
@@ -257,4 +258,12 @@ grep -q 'client-certificate-data:' "$TMP/cert.kc" || fail "no client certificate
 out=$(timeout 30 kubectl --kubeconfig "$TMP/cert.kc" get namespaces 2>&1) || fail "cert auth: $out"
 echo "$out" | grep -q '^kube-system' || fail "cert auth listing: $out"
 "$PODIUM" sim fault --kubeconfig "$TMP/cert.kc" latency=1,clear || fail "sim fault with a client certificate"
+# --seed-age: what is seeded carries that age (pods 2 h old), what is made
+# after it is new
+start aged --tls --seed-pods 3 --seed-age 2h
+ages=$(timeout 30 kubectl --kubeconfig "$TMP/aged.kc" get pods -A --no-headers | awk '{print $NF}' | sort -u)
+[ "$ages" = 120m ] || fail "pods seeded 2h ago are aged: $ages"
+timeout 30 kubectl --kubeconfig "$TMP/aged.kc" create namespace fresh >/dev/null || fail "create namespace"
+age=$(timeout 30 kubectl --kubeconfig "$TMP/aged.kc" get namespace fresh --no-headers | awk '{print $NF}')
+case $age in *s) ;; *) fail "a namespace made now is $age old" ;; esac
 echo "ok"
