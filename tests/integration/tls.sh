@@ -12,10 +12,9 @@ set -u
 command -v openssl >/dev/null || { echo "openssl is not installed"; exit 77; }
 . "$TOP/tests/lib/sim.sh"
 T=$(mktemp -d "${PODIUM_TEST_TMP:-/tmp}/tls.XXXXXX")
-SERVERS=()
 cleanup() {
-	for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${SERVERS[@]}"; do wait "$p" 2>/dev/null; done
+	# serve runs in $(...): its servers' pids are in a file, not a variable
+	[ -f "$T/servers" ] && while read -r p; do kill "$p" 2>/dev/null; done <"$T/servers"
 	sim_cleanup
 	rm -rf "$T"
 }
@@ -73,7 +72,7 @@ sign otherca other-ca "$now" "$later"
 serve() {
 	openssl s_server -accept 127.0.0.1:0 -cert "$1.crt" -key "$1.key" -www \
 		>"$1.srv" 2>&1 </dev/null &
-	SERVERS+=($!)
+	echo $! >>"$T/servers"
 	local i port
 	for ((i = 0; i < 100; i++)); do
 		port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1.srv")
