@@ -508,6 +508,25 @@ int kube_apply(struct kube_client *c, const struct kube_manifest_doc *d, const c
 enum kube_propagation { KUBE_PROP_BACKGROUND, KUBE_PROP_FOREGROUND, KUBE_PROP_ORPHAN };
 /* "background"... into *p (also kubectl's legacy true/false). 0 / -1. */
 int kube_propagation_parse(const char *s, enum kube_propagation *p);
+/* A mutation as kubectl sends it, for callers that send it themselves (the
+ * dashboard, on its watch set, without waiting): the fields of a kube_req.
+ * Free with kube_mutation_free (accepts a zeroed one). */
+struct kube_mutation {
+	const char *method, *content_type; /* content_type NULL: no body */
+	char *path, *query, *body;         /* owned; query, body may be NULL */
+};
+void kube_mutation_free(struct kube_mutation *m);
+/* kube_delete's DELETE. */
+void kube_delete_mutation(const struct kube_kind *k, const char *ns, const char *name,
+			  enum kube_propagation p, struct kube_mutation *m);
+/* kube_scale's PATCH; -1 with e (kinds without a scale subresource,
+ * replicas < 0) and nothing in m. */
+int kube_scale_mutation(const struct kube_kind *k, const char *ns, const char *name,
+			long replicas, struct kube_mutation *m, struct perr *e);
+/* `kubectl rollout restart deployment/NAME` at unix_secs: its strategic
+ * merge patch of the Deployment. */
+void kube_restart_mutation(const char *ns, const char *name, long long unix_secs,
+			   struct kube_mutation *m);
 /* DELETE with propagationPolicy. 0 / -1; *r as for kube_apply. */
 int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		enum kube_propagation p, struct kube_response *r, struct perr *e);

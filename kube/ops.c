@@ -54,25 +54,33 @@ int kube_propagation_parse(const char *s, enum kube_propagation *p)
 	return -1;
 }
 
-int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
-		enum kube_propagation p, struct kube_response *r, struct perr *e)
+void kube_mutation_free(struct kube_mutation *m)
+{
+	if (!m)
+		return;
+	free(m->path);
+	free(m->query);
+	free(m->body);
+	memset(m, 0, sizeof *m);
+}
+
+void kube_delete_mutation(const struct kube_kind *k, const char *ns, const char *name,
+			  enum kube_propagation p, struct kube_mutation *m)
 {
 	const char *policy = "Background";
 	for (int i = 0; propagations[i].name; i++)
 		if (propagations[i].p == p)
 			policy = propagations[i].policy;
-	char *path = kube_kind_path(k, ns, name);
-	char *query = xasprintf("propagationPolicy=%s", policy);
-	int rc = kube_request(c, "DELETE", path, query, NULL, NULL, 0, r, e);
-	free(query);
-	free(path);
-	return rc;
+	memset(m, 0, sizeof *m);
+	m->method = "DELETE";
+	m->path = kube_kind_path(k, ns, name);
+	m->query = xasprintf("propagationPolicy=%s", policy);
 }
 
-int kube_scale(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
-	       long replicas, struct kube_response *r, struct perr *e)
+int kube_scale_mutation(const struct kube_kind *k, const char *ns, const char *name,
+			long replicas, struct kube_mutation *m, struct perr *e)
 {
-	memset(r, 0, sizeof *r);
+	memset(m, 0, sizeof *m);
 	if (strcmp(k->plural, "deployments") != 0 && strcmp(k->plural, "replicasets") != 0) {
 		char res[128];
 		perr_set(e, "%s cannot be scaled: only deployments and replicasets have a scale subresource",
@@ -84,11 +92,40 @@ int kube_scale(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		return -1;
 	}
 	char *obj = kube_kind_path(k, ns, name);
-	char *path = xasprintf("%s/scale", obj);
-	char *body = xasprintf("{\"spec\":{\"replicas\":%ld}}", replicas);
-	int rc = kube_request(c, "PATCH", path, NULL, "application/merge-patch+json", body, strlen(body), r, e);
-	free(body);
-	free(path);
+	m->method = "PATCH";
+	m->content_type = "application/merge-patch+json";
+	m->path = xasprintf("%s/scale", obj);
+	m->body = xasprintf("{\"spec\":{\"replicas\":%ld}}", replicas);
 	free(obj);
+	return 0;
+}
+
+/* Send m and wait for the answer, as kube_request does. */
+static int mutation_send(struct kube_client *c, const struct kube_mutation *m,
+			 struct kube_response *r, struct perr *e)
+{
+	return kube_request(c, m->method, m->path, m->query, m->content_type, m->body,
+			    m->body ? strlen(m->body) : 0, r, e);
+}
+
+int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+		enum kube_propagation p, struct kube_response *r, struct perr *e)
+{
+	struct kube_mutation m;
+	kube_delete_mutation(k, ns, name, p, &m);
+	int rc = mutation_send(c, &m, r, e);
+	kube_mutation_free(&m);
+	return rc;
+}
+
+int kube_scale(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
+	       long replicas, struct kube_response *r, struct perr *e)
+{
+	memset(r, 0, sizeof *r);
+	struct kube_mutation m;
+	if (kube_scale_mutation(k, ns, name, replicas, &m, e) < 0)
+		return -1;
+	int rc = mutation_send(c, &m, r, e);
+	kube_mutation_free(&m);
 	return rc;
 }

@@ -461,6 +461,16 @@ json_t *kube_rollout_replicasets(struct kube_client *c, const json_t *d, struct 
 	return list;
 }
 
+void kube_restart_mutation(const char *ns, const char *name, long long unix_secs,
+			   struct kube_mutation *m)
+{
+	memset(m, 0, sizeof *m);
+	m->method = "PATCH";
+	m->content_type = "application/strategic-merge-patch+json";
+	m->path = deploy_path(ns, name);
+	m->body = kube_rollout_restart_patch(unix_secs);
+}
+
 int kube_rollout_patch(struct kube_client *c, const char *ns, const char *name,
 		       const char *content_type, const char *patch, struct perr *e)
 {

@@ -67,6 +67,14 @@ struct dkube {
 	char view[32];         /* the resource view at the root (a : command) */
 	char *state_file;      /* the last view per context */
 	long long hold_until;  /* changes wait in the sockets until then */
+	/* Mutations in flight (scale, restart, delete): sent on the watch set,
+	 * their answers said in the message line when they come. */
+	struct mutation_slot {
+		struct dkube *k;
+		int used;
+		unsigned long long id;
+		char done[300]; /* said on success */
+	} mutations[16];
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -429,6 +437,51 @@ static void open_pods_of(struct dkube *k, struct res_view *rv, const struct kube
 		dash_push(k->d, v);
 }
 
+static void mutation_answered(void *ud, const struct kube_answer *a)
+{
+	struct mutation_slot *ms = ud;
+	ms->used = 0;
+	if (a->ok)
+		dash_message(ms->k->d, 0, "%s", ms->done);
+	else
+		dash_message(ms->k->d, 1, "%s", a->error ? a->error : "the request failed");
+}
+
+/* Send m on the watch set and say doing now, done when it succeeded (or
+ * the error): the loop never waits on a mutation. Frees m. */
+static void send_mutation(struct dkube *k, struct kube_mutation *m, const char *doing,
+			  const char *done)
+{
+	struct mutation_slot *ms = NULL;
+	for (size_t i = 0; i < sizeof k->mutations / sizeof *k->mutations && !ms; i++)
+		if (!k->mutations[i].used)
+			ms = &k->mutations[i];
+	struct perr e = { { 0 } };
+	if (!ms) {
+		dash_message(k->d, 1, "too many requests still going: try again in a moment");
+	} else {
+		ms->k = k;
+		snprintf(ms->done, sizeof ms->done, "%s", done);
+		if (kube_watchset_request(k->ws, k->client, m->method, m->path, m->query,
+					  m->content_type, m->body, m->body ? strlen(m->body) : 0,
+					  mutation_answered, ms, &ms->id, &e) < 0) {
+			dash_message(k->d, 1, "%s", e.msg);
+		} else {
+			ms->used = 1;
+			dash_message(k->d, 0, "%s", doing);
+		}
+	}
+	kube_mutation_free(m);
+}
+
+/* The watch set goes (a context switch, the end): its requests go with it
+ * and never answer. */
+static void mutations_forget(struct dkube *k)
+{
+	for (size_t i = 0; i < sizeof k->mutations / sizeof *k->mutations; i++)
+		k->mutations[i].used = 0;
+}
+
 struct scale_ctx {
 	struct dkube *k;
 	const struct kube_kind *kind;
@@ -442,15 +495,17 @@ static void scale_done(struct dash *d, struct dialog *dl, int ok)
 		return;
 	struct perr e = { { 0 } };
 	long n = atol(dl->input);
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
-	int rc = kube_scale(sc->k->client, sc->kind, sc->ns, sc->name, n, &r, &e);
-	kube_response_free(&r);
-	if (rc < 0)
+	struct kube_mutation m;
+	if (kube_scale_mutation(sc->kind, sc->ns, sc->name, n, &m, &e) < 0) {
 		dash_message(d, 1, "%s", e.msg);
-	else
-		dash_message(d, 0, "%s.%s/%s scaled to %ld", sc->kind->plural,
-			     sc->kind->group[0] ? sc->kind->group : "", sc->name, n);
+		return;
+	}
+	char doing[300], done[300];
+	snprintf(doing, sizeof doing, "scaling %s.%s/%s to %ld...", sc->kind->plural,
+		 sc->kind->group[0] ? sc->kind->group : "", sc->name, n);
+	snprintf(done, sizeof done, "%s.%s/%s scaled to %ld", sc->kind->plural,
+		 sc->kind->group[0] ? sc->kind->group : "", sc->name, n);
+	send_mutation(sc->k, &m, doing, done);
 }
 
 static void delete_done(struct dash *d, struct dialog *dl, int ok)
@@ -458,15 +513,13 @@ static void delete_done(struct dash *d, struct dialog *dl, int ok)
 	struct scale_ctx *sc = dl->ud;
 	if (!ok)
 		return;
-	struct perr e = { { 0 } };
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
-	int rc = kube_delete(sc->k->client, sc->kind, sc->ns, sc->name, KUBE_PROP_BACKGROUND, &r, &e);
-	kube_response_free(&r);
-	if (rc < 0)
-		dash_message(d, 1, "%s", e.msg);
-	else
-		dash_message(d, 0, "%s \"%s\" deleted", sc->kind->singular, sc->name);
+	(void)d;
+	struct kube_mutation m;
+	kube_delete_mutation(sc->kind, sc->ns, sc->name, KUBE_PROP_BACKGROUND, &m);
+	char doing[300], done[300];
+	snprintf(doing, sizeof doing, "deleting %s \"%s\"...", sc->kind->singular, sc->name);
+	snprintf(done, sizeof done, "%s \"%s\" deleted", sc->kind->singular, sc->name);
+	send_mutation(sc->k, &m, doing, done);
 }
 
 static void undo_done(struct dash *d, struct dialog *dl, int ok)
@@ -820,10 +873,14 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 			dash_message(d, 1, "restart: select a deployment");
 			return 1;
 		}
-		if (kube_op_restart(k->client, o->namespace, o->name, &e) < 0)
-			dash_message(d, 1, "%s", e.msg);
-		else
-			dash_message(d, 0, "deployment.apps/%s restarted", o->name);
+		{
+			struct kube_mutation m;
+			char doing[300], done[300];
+			kube_restart_mutation(o->namespace, o->name, (long long)time(NULL), &m);
+			snprintf(doing, sizeof doing, "restarting deployment.apps/%s...", o->name);
+			snprintf(done, sizeof done, "deployment.apps/%s restarted", o->name);
+			send_mutation(k, &m, doing, done);
+		}
 		return 1;
 	case A_UNDO:
 		if (!deploy) {
@@ -1100,6 +1157,7 @@ static int switch_context(struct dkube *k, const char *name)
 	/* the models view's figures scrape through the old client */
 	view_models_free(k->models);
 	kube_watchset_free(k->ws);
+	mutations_forget(k);
 	kube_client_free(k->owned);
 	k->ws = ws;
 	k->client = k->owned = c;

@@ -5,7 +5,9 @@
 # while keys still answer at once (the `:` prompt shows well within one
 # request's latency, the compare still in flight), then the comparison
 # ends in full agreement with its requests sent several at a time; a
-# compare closed with its requests out cancels them harmlessly.
+# compare closed with its requests out cancels them harmlessly; a scale
+# sent under that latency leaves the keys answering and is said when its
+# answer comes.
 set -u
 source "$TOP/tests/lib/tmux.sh"
 source "$TOP/tests/lib/sim.sh"
@@ -74,5 +76,23 @@ e2e_screen | grep -q "exited" && fail "the dashboard died after a cancelled comp
 e2e_keys :
 e2e_wait ":" || fail "no prompt after a cancelled compare"
 e2e_keys Escape
+
+# a mutation under the same latency: scale sends its PATCH and the loop
+# goes on (the prompt shows at once, "scaling" said); the answer, 1.5 s
+# later, says it scaled, and the cluster has it
+e2e_keys s
+e2e_wait "Scale fashion-mnist" || fail "no scale dialog"
+e2e_keys BSpace BSpace BSpace; e2e_type "3"; e2e_keys Enter
+e2e_wait "scaling deployments.apps/fashion-mnist to 3" 5 || fail "scale did not say it is on its way"
+t0=$(date +%s%N)
+e2e_keys :
+e2e_wait ":" 5 || fail "no prompt while the scale was out"
+ms=$((($(date +%s%N) - t0) / 1000000))
+e2e_screen | grep -q "scaled to 3" && fail "the scale answered before its 1.5 s latency: not in flight"
+[ "$ms" -lt 1000 ] || fail "the : prompt took ${ms} ms while a scale was out"
+e2e_keys Escape
+e2e_wait "scaled to 3" 10 || fail "the scale's answer was not said"
 "$PODIUM" sim fault --kubeconfig "$KC" clear || true
+sim_wait "fashion-mnist scaled to 3" sh -c "kubectl --kubeconfig $KC -n models get deploy fashion-mnist -o jsonpath='{.spec.replicas}' | grep -qx 3" ||
+	fail "the cluster did not scale"
 echo "compare_slow e2e ok"
