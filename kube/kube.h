@@ -508,25 +508,25 @@ int kube_apply(struct kube_client *c, const struct kube_manifest_doc *d, const c
 enum kube_propagation { KUBE_PROP_BACKGROUND, KUBE_PROP_FOREGROUND, KUBE_PROP_ORPHAN };
 /* "background"... into *p (also kubectl's legacy true/false). 0 / -1. */
 int kube_propagation_parse(const char *s, enum kube_propagation *p);
-/* A mutation as kubectl sends it, for callers that send it themselves (the
+/* A request as kubectl sends it, for callers that send it themselves (the
  * dashboard, on its watch set, without waiting): the fields of a kube_req.
- * Free with kube_mutation_free (accepts a zeroed one). */
-struct kube_mutation {
+ * Free with kube_call_free (accepts a zeroed one). */
+struct kube_call {
 	const char *method, *content_type; /* content_type NULL: no body */
 	char *path, *query, *body;         /* owned; query, body may be NULL */
 };
-void kube_mutation_free(struct kube_mutation *m);
+void kube_call_free(struct kube_call *m);
 /* kube_delete's DELETE. */
-void kube_delete_mutation(const struct kube_kind *k, const char *ns, const char *name,
-			  enum kube_propagation p, struct kube_mutation *m);
+void kube_delete_call(const struct kube_kind *k, const char *ns, const char *name,
+			  enum kube_propagation p, struct kube_call *m);
 /* kube_scale's PATCH; -1 with e (kinds without a scale subresource,
  * replicas < 0) and nothing in m. */
-int kube_scale_mutation(const struct kube_kind *k, const char *ns, const char *name,
-			long replicas, struct kube_mutation *m, struct perr *e);
+int kube_scale_call(const struct kube_kind *k, const char *ns, const char *name,
+			long replicas, struct kube_call *m, struct perr *e);
 /* `kubectl rollout restart deployment/NAME` at unix_secs: its strategic
  * merge patch of the Deployment. */
-void kube_restart_mutation(const char *ns, const char *name, long long unix_secs,
-			   struct kube_mutation *m);
+void kube_restart_call(const char *ns, const char *name, long long unix_secs,
+			   struct kube_call *m);
 /* DELETE with propagationPolicy. 0 / -1; *r as for kube_apply. */
 int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		enum kube_propagation p, struct kube_response *r, struct perr *e);
@@ -1111,6 +1111,9 @@ char *kube_rollout_selector(const struct json_t *deploy);
  * carry (managedFields, resourceVersion, uid, status...). */
 char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
 		   const char *name, int for_edit, struct perr *e);
+/* The same from the body of a GET of the object (sent by the caller, e.g.
+ * on a watch set). Caller frees; NULL with e. */
+char *kube_op_yaml_answer(const char *body, size_t len, int for_edit, struct perr *e);
 /* kubectl rollout restart of a Deployment. 0 / -1. */
 int kube_op_restart(struct kube_client *c, const char *ns, const char *name, struct perr *e);
 /* A Deployment revision for a picker: sanitised strings. */

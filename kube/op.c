@@ -32,12 +32,9 @@ static json_t *get_obj(struct kube_client *c, const struct kube_kind *k, const c
 	return j;
 }
 
-char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
-		   const char *name, int for_edit, struct perr *e)
+/* j (consumed) as kube_op_yaml shows it. */
+static char *obj_yaml(json_t *j, int for_edit, struct perr *e)
 {
-	json_t *j = get_obj(c, k, ns, name, e);
-	if (!j)
-		return NULL;
 	if (for_edit) {
 		/* What an apply may not carry, or should not: the server's
 		 * bookkeeping and the status it writes itself. */
@@ -52,6 +49,23 @@ char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char 
 	char *y = kube_json_to_yaml(j, e);
 	json_decref(j);
 	return y;
+}
+
+char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
+		   const char *name, int for_edit, struct perr *e)
+{
+	json_t *j = get_obj(c, k, ns, name, e);
+	return j ? obj_yaml(j, for_edit, e) : NULL;
+}
+
+char *kube_op_yaml_answer(const char *body, size_t len, int for_edit, struct perr *e)
+{
+	json_t *j = json_loadb(body ? body : "", len, 0, NULL);
+	if (!j) {
+		perr_set(e, "the server's answer is not JSON");
+		return NULL;
+	}
+	return obj_yaml(j, for_edit, e);
 }
 
 int kube_op_restart(struct kube_client *c, const char *ns, const char *name, struct perr *e)

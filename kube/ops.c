@@ -54,7 +54,7 @@ int kube_propagation_parse(const char *s, enum kube_propagation *p)
 	return -1;
 }
 
-void kube_mutation_free(struct kube_mutation *m)
+void kube_call_free(struct kube_call *m)
 {
 	if (!m)
 		return;
@@ -64,8 +64,8 @@ void kube_mutation_free(struct kube_mutation *m)
 	memset(m, 0, sizeof *m);
 }
 
-void kube_delete_mutation(const struct kube_kind *k, const char *ns, const char *name,
-			  enum kube_propagation p, struct kube_mutation *m)
+void kube_delete_call(const struct kube_kind *k, const char *ns, const char *name,
+			  enum kube_propagation p, struct kube_call *m)
 {
 	const char *policy = "Background";
 	for (int i = 0; propagations[i].name; i++)
@@ -77,8 +77,8 @@ void kube_delete_mutation(const struct kube_kind *k, const char *ns, const char 
 	m->query = xasprintf("propagationPolicy=%s", policy);
 }
 
-int kube_scale_mutation(const struct kube_kind *k, const char *ns, const char *name,
-			long replicas, struct kube_mutation *m, struct perr *e)
+int kube_scale_call(const struct kube_kind *k, const char *ns, const char *name,
+			long replicas, struct kube_call *m, struct perr *e)
 {
 	memset(m, 0, sizeof *m);
 	if (strcmp(k->plural, "deployments") != 0 && strcmp(k->plural, "replicasets") != 0) {
@@ -101,7 +101,7 @@ int kube_scale_mutation(const struct kube_kind *k, const char *ns, const char *n
 }
 
 /* Send m and wait for the answer, as kube_request does. */
-static int mutation_send(struct kube_client *c, const struct kube_mutation *m,
+static int call_send(struct kube_client *c, const struct kube_call *m,
 			 struct kube_response *r, struct perr *e)
 {
 	return kube_request(c, m->method, m->path, m->query, m->content_type, m->body,
@@ -111,10 +111,10 @@ static int mutation_send(struct kube_client *c, const struct kube_mutation *m,
 int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		enum kube_propagation p, struct kube_response *r, struct perr *e)
 {
-	struct kube_mutation m;
-	kube_delete_mutation(k, ns, name, p, &m);
-	int rc = mutation_send(c, &m, r, e);
-	kube_mutation_free(&m);
+	struct kube_call m;
+	kube_delete_call(k, ns, name, p, &m);
+	int rc = call_send(c, &m, r, e);
+	kube_call_free(&m);
 	return rc;
 }
 
@@ -122,10 +122,10 @@ int kube_scale(struct kube_client *c, const struct kube_kind *k, const char *ns,
 	       long replicas, struct kube_response *r, struct perr *e)
 {
 	memset(r, 0, sizeof *r);
-	struct kube_mutation m;
-	if (kube_scale_mutation(k, ns, name, replicas, &m, e) < 0)
+	struct kube_call m;
+	if (kube_scale_call(k, ns, name, replicas, &m, e) < 0)
 		return -1;
-	int rc = mutation_send(c, &m, r, e);
-	kube_mutation_free(&m);
+	int rc = call_send(c, &m, r, e);
+	kube_call_free(&m);
 	return rc;
 }

@@ -461,8 +461,8 @@ json_t *kube_rollout_replicasets(struct kube_client *c, const json_t *d, struct 
 	return list;
 }
 
-void kube_restart_mutation(const char *ns, const char *name, long long unix_secs,
-			   struct kube_mutation *m)
+void kube_restart_call(const char *ns, const char *name, long long unix_secs,
+			   struct kube_call *m)
 {
 	memset(m, 0, sizeof *m);
 	m->method = "PATCH";

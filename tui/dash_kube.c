@@ -67,14 +67,15 @@ struct dkube {
 	char view[32];         /* the resource view at the root (a : command) */
 	char *state_file;      /* the last view per context */
 	long long hold_until;  /* changes wait in the sockets until then */
-	/* Mutations in flight (scale, restart, delete): sent on the watch set,
-	 * their answers said in the message line when they come. */
-	struct mutation_slot {
+	/* Requests in flight (scale, restart, delete, YAML): sent on the watch
+	 * set, their answers said or shown when they come. */
+	struct action_slot {
 		struct dkube *k;
 		int used;
 		unsigned long long id;
 		char done[300]; /* said on success */
-	} mutations[16];
+		int yaml;        /* a GET whose answer opens a YAML view titled done */
+	} actions[16];
 };
 
 static const struct kube_obj *obj_of(const struct res_view *rv, int i)
@@ -410,16 +411,6 @@ static int is_kind(const struct res_view *rv, const char *kind)
 	return strcmp(rv->kind->kind, kind) == 0;
 }
 
-static void show_text(struct dash *d, const char *title, char *text, struct perr *e)
-{
-	if (!text) {
-		dash_message(d, 1, "%s", e->msg);
-		return;
-	}
-	dash_push(d, dash_text_view(title, text));
-	free(text);
-}
-
 /* Deployments (and models) open their pods; the selector is the
  * deployment's, as kubectl get pods -l would take it. */
 static void open_pods_of(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
@@ -437,49 +428,59 @@ static void open_pods_of(struct dkube *k, struct res_view *rv, const struct kube
 		dash_push(k->d, v);
 }
 
-static void mutation_answered(void *ud, const struct kube_answer *a)
+static void action_answered(void *ud, const struct kube_answer *a)
 {
-	struct mutation_slot *ms = ud;
+	struct action_slot *ms = ud;
 	ms->used = 0;
-	if (a->ok)
+	if (a->ok && ms->yaml) {
+		struct perr e = { { 0 } };
+		char *y = kube_op_yaml_answer(a->body, a->len, 0, &e);
+		if (!y) {
+			dash_message(ms->k->d, 1, "%s", e.msg);
+			return;
+		}
+		dash_push(ms->k->d, dash_text_view(ms->done, y));
+		free(y);
+	} else if (a->ok)
 		dash_message(ms->k->d, 0, "%s", ms->done);
 	else
 		dash_message(ms->k->d, 1, "%s", a->error ? a->error : "the request failed");
 }
 
 /* Send m on the watch set and say doing now, done when it succeeded (or
- * the error): the loop never waits on a mutation. Frees m. */
-static void send_mutation(struct dkube *k, struct kube_mutation *m, const char *doing,
-			  const char *done)
+ * the error): the loop never waits on it. A GET opens a YAML view of the
+ * answer titled done. Frees m. */
+static void send_action(struct dkube *k, struct kube_call *m, const char *doing, const char *done)
 {
-	struct mutation_slot *ms = NULL;
-	for (size_t i = 0; i < sizeof k->mutations / sizeof *k->mutations && !ms; i++)
-		if (!k->mutations[i].used)
-			ms = &k->mutations[i];
+	struct action_slot *ms = NULL;
+	for (size_t i = 0; i < sizeof k->actions / sizeof *k->actions && !ms; i++)
+		if (!k->actions[i].used)
+			ms = &k->actions[i];
 	struct perr e = { { 0 } };
 	if (!ms) {
 		dash_message(k->d, 1, "too many requests still going: try again in a moment");
 	} else {
 		ms->k = k;
+		ms->yaml = !strcmp(m->method, "GET");
 		snprintf(ms->done, sizeof ms->done, "%s", done);
 		if (kube_watchset_request(k->ws, k->client, m->method, m->path, m->query,
 					  m->content_type, m->body, m->body ? strlen(m->body) : 0,
-					  mutation_answered, ms, &ms->id, &e) < 0) {
+					  action_answered, ms, &ms->id, &e) < 0) {
 			dash_message(k->d, 1, "%s", e.msg);
 		} else {
 			ms->used = 1;
 			dash_message(k->d, 0, "%s", doing);
 		}
 	}
-	kube_mutation_free(m);
+	kube_call_free(m);
 }
 
 /* The watch set goes (a context switch, the end): its requests go with it
  * and never answer. */
-static void mutations_forget(struct dkube *k)
+static void actions_forget(struct dkube *k)
 {
-	for (size_t i = 0; i < sizeof k->mutations / sizeof *k->mutations; i++)
-		k->mutations[i].used = 0;
+	for (size_t i = 0; i < sizeof k->actions / sizeof *k->actions; i++)
+		k->actions[i].used = 0;
 }
 
 struct scale_ctx {
@@ -495,8 +496,8 @@ static void scale_done(struct dash *d, struct dialog *dl, int ok)
 		return;
 	struct perr e = { { 0 } };
 	long n = atol(dl->input);
-	struct kube_mutation m;
-	if (kube_scale_mutation(sc->kind, sc->ns, sc->name, n, &m, &e) < 0) {
+	struct kube_call m;
+	if (kube_scale_call(sc->kind, sc->ns, sc->name, n, &m, &e) < 0) {
 		dash_message(d, 1, "%s", e.msg);
 		return;
 	}
@@ -505,7 +506,7 @@ static void scale_done(struct dash *d, struct dialog *dl, int ok)
 		 sc->kind->group[0] ? sc->kind->group : "", sc->name, n);
 	snprintf(done, sizeof done, "%s.%s/%s scaled to %ld", sc->kind->plural,
 		 sc->kind->group[0] ? sc->kind->group : "", sc->name, n);
-	send_mutation(sc->k, &m, doing, done);
+	send_action(sc->k, &m, doing, done);
 }
 
 static void delete_done(struct dash *d, struct dialog *dl, int ok)
@@ -514,12 +515,12 @@ static void delete_done(struct dash *d, struct dialog *dl, int ok)
 	if (!ok)
 		return;
 	(void)d;
-	struct kube_mutation m;
-	kube_delete_mutation(sc->kind, sc->ns, sc->name, KUBE_PROP_BACKGROUND, &m);
+	struct kube_call m;
+	kube_delete_call(sc->kind, sc->ns, sc->name, KUBE_PROP_BACKGROUND, &m);
 	char doing[300], done[300];
 	snprintf(doing, sizeof doing, "deleting %s \"%s\"...", sc->kind->singular, sc->name);
 	snprintf(done, sizeof done, "%s \"%s\" deleted", sc->kind->singular, sc->name);
-	send_mutation(sc->k, &m, doing, done);
+	send_action(sc->k, &m, doing, done);
 }
 
 static void undo_done(struct dash *d, struct dialog *dl, int ok)
@@ -811,7 +812,6 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		dash_message(d, 1, "nothing selected");
 		return 1;
 	}
-	struct perr e = { { 0 } };
 	char title[300];
 	int deploy = is_kind(rv, "Deployment");
 	switch (a) {
@@ -831,8 +831,14 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 		describe(k, rv, o);
 		return 1;
 	case A_YAML:
-		snprintf(title, sizeof title, "yaml:%s", o->name);
-		show_text(d, title, kube_op_yaml(k->client, rv->kind, o->namespace, o->name, 0, &e), &e);
+		{
+			struct kube_call m = { .method = "GET",
+					       .path = kube_kind_path(rv->kind, o->namespace, o->name) };
+			char doing[300];
+			snprintf(title, sizeof title, "yaml:%s", o->name);
+			snprintf(doing, sizeof doing, "getting %s...", o->name);
+			send_action(k, &m, doing, title);
+		}
 		return 1;
 	case A_EDIT:
 		edit(k, rv, o);
@@ -874,12 +880,12 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 			return 1;
 		}
 		{
-			struct kube_mutation m;
+			struct kube_call m;
 			char doing[300], done[300];
-			kube_restart_mutation(o->namespace, o->name, (long long)time(NULL), &m);
+			kube_restart_call(o->namespace, o->name, (long long)time(NULL), &m);
 			snprintf(doing, sizeof doing, "restarting deployment.apps/%s...", o->name);
 			snprintf(done, sizeof done, "deployment.apps/%s restarted", o->name);
-			send_mutation(k, &m, doing, done);
+			send_action(k, &m, doing, done);
 		}
 		return 1;
 	case A_UNDO:
@@ -1157,7 +1163,7 @@ static int switch_context(struct dkube *k, const char *name)
 	/* the models view's figures scrape through the old client */
 	view_models_free(k->models);
 	kube_watchset_free(k->ws);
-	mutations_forget(k);
+	actions_forget(k);
 	kube_client_free(k->owned);
 	k->ws = ws;
 	k->client = k->owned = c;
