@@ -28,53 +28,31 @@ void config_defaults(struct config *c)
 	snprintf(c->start_view, sizeof c->start_view, "last");
 }
 
-struct parse {
-	yaml_document_t *doc;
-	const char *source;
-	struct perr *e;
-};
-
-static int fail_at(struct parse *p, yaml_node_t *n, const char *msg,
-		   const char *what)
-{
-	perr_set(p->e, "%s:%zu:%zu: %s%s", p->source,
-		 n ? n->start_mark.line + 1 : 0,
-		 n ? n->start_mark.column + 1 : 0, msg, what ? what : "");
-	return -1;
-}
-
-static const char *scalar(yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE
-		       ? (const char *)n->data.scalar.value
-		       : NULL;
-}
-
 /* A duration between lo and hi ms ("100ms", "1s"). */
-static int parse_ms(struct parse *p, yaml_node_t *v, const char *key, long lo,
+static int parse_ms(struct yamldoc *p, yaml_node_t *v, const char *key, long lo,
 		    long hi, long *out)
 {
 	struct perr de = {{0}};
 	long ms;
-	if (!scalar(v) || kube_parse_duration(scalar(v), &ms, &de) < 0 ||
+	if (!yamldoc_scalar(v) || kube_parse_duration(yamldoc_scalar(v), &ms, &de) < 0 ||
 	    ms < lo || ms > hi) {
 		char why[128];
 		snprintf(why, sizeof why,
 			 "%s is a duration from %ldms to %lds (100ms, 1s): ",
 			 key, lo, hi / 1000);
-		return fail_at(p, v, why,
-			       scalar(v) ? scalar(v) : "(not a scalar)");
+		return yamldoc_fail(p, v, why,
+			       yamldoc_scalar(v) ? yamldoc_scalar(v) : "(not a scalar)");
 	}
 	*out = ms;
 	return 0;
 }
 
-static int parse_bool(struct parse *p, yaml_node_t *v, const char *key,
+static int parse_bool(struct yamldoc *p, yaml_node_t *v, const char *key,
 		      int *out)
 {
 	static const char *const yes[] = {"true", "yes", "on", NULL};
 	static const char *const no[] = {"false", "no", "off", NULL};
-	const char *s = scalar(v);
+	const char *s = yamldoc_scalar(v);
 	for (int i = 0; s && yes[i]; i++)
 		if (!strcmp(s, yes[i]))
 			return *out = 1, 0;
@@ -83,16 +61,16 @@ static int parse_bool(struct parse *p, yaml_node_t *v, const char *key,
 			return *out = 0, 0;
 	char why[64];
 	snprintf(why, sizeof why, "%s is true or false: ", key);
-	return fail_at(p, v, why, s ? s : "(not a scalar)");
+	return yamldoc_fail(p, v, why, s ? s : "(not a scalar)");
 }
 
-static int bind_key(struct parse *p, yaml_node_t *kn, enum action a,
+static int bind_key(struct yamldoc *p, yaml_node_t *kn, enum action a,
 		    struct keymap *km)
 {
-	const char *label = scalar(kn);
+	const char *label = yamldoc_scalar(kn);
 	int key = label ? keys_parse(label) : -1;
 	if (key < 0)
-		return fail_at(
+		return yamldoc_fail(
 			p, kn,
 			"not a key (a character, ctrl-a..ctrl-z, esc, enter, "
 			"tab, space, "
@@ -102,9 +80,9 @@ static int bind_key(struct parse *p, yaml_node_t *kn, enum action a,
 		if (km->b[i].key == key && km->b[i].action != a &&
 		    (keys_action_scopes(km->b[i].action) &
 		     keys_action_scopes(a)))
-			return fail_at(p, kn, "key bound twice: ", label);
+			return yamldoc_fail(p, kn, "key bound twice: ", label);
 	if (km->n == KEYMAP_MAX)
-		return fail_at(p, kn, "too many key overrides", NULL);
+		return yamldoc_fail(p, kn, "too many key overrides", NULL);
 	km->b[km->n].key = key;
 	km->b[km->n].action = a;
 	km->n++;
@@ -112,29 +90,29 @@ static int bind_key(struct parse *p, yaml_node_t *kn, enum action a,
 }
 
 /* keys: {action: key, action: [key, key]} */
-static int parse_keys(struct parse *p, yaml_node_t *map, struct keymap *km)
+static int parse_keys(struct yamldoc *p, yaml_node_t *map, struct keymap *km)
 {
 	if (map->type != YAML_MAPPING_NODE)
-		return fail_at(p, map,
+		return yamldoc_fail(p, map,
 			       "keys is a mapping of action: key (describe: D)",
 			       NULL);
 	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
 	     pr < map->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = yaml_document_get_node(p->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
-		const char *name = scalar(k);
+		const char *name = yamldoc_scalar(k);
 		enum action a = name ? keys_action_find(name) : A_NONE;
 		if (a == A_NONE || !keys_action_scopes(a))
-			return fail_at(p, k,
+			return yamldoc_fail(p, k,
 				       "unknown action (see KEYS and "
 				       "CONFIGURATION in podium(1)): ",
 				       name ? name : "(not a scalar)");
 		if (keymap_overrides(km, a))
-			return fail_at(p, k, "action given twice: ", name);
+			return yamldoc_fail(p, k, "action given twice: ", name);
 		if (v->type == YAML_SEQUENCE_NODE) {
 			if (v->data.sequence.items.start ==
 			    v->data.sequence.items.top)
-				return fail_at(
+				return yamldoc_fail(
 					p, v,
 					"an action needs at least one key: ",
 					name);
@@ -153,10 +131,10 @@ static int parse_keys(struct parse *p, yaml_node_t *map, struct keymap *km)
 	return 0;
 }
 
-static int parse_root(struct parse *p, yaml_node_t *root, struct config *c)
+static int parse_root(struct yamldoc *p, yaml_node_t *root, struct config *c)
 {
 	if (root->type != YAML_MAPPING_NODE)
-		return fail_at(
+		return yamldoc_fail(
 			p, root,
 			"the configuration is a mapping (theme: light, ...)",
 			NULL);
@@ -164,10 +142,10 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct config *c)
 	     pr < root->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = yaml_document_get_node(p->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
-		const char *key = scalar(k);
-		const char *val = scalar(v);
+		const char *key = yamldoc_scalar(k);
+		const char *val = yamldoc_scalar(v);
 		if (!key)
-			return fail_at(p, k,
+			return yamldoc_fail(p, k,
 				       "keys are names (theme, refresh, ...)",
 				       NULL);
 		if (!strcmp(key, "theme")) {
@@ -175,7 +153,7 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct config *c)
 			    strspn(val,
 				   "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
 				    strlen(val))
-				return fail_at(
+				return yamldoc_fail(
 					p, v,
 					"theme is a theme name (lower-case "
 					"letters, digits, - and _): ",
@@ -193,7 +171,7 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct config *c)
 			long n = val ? strtol(val, &end, 10) : 0;
 			if (!val || !*val || *end || errno || n < 100 ||
 			    n > 1000000)
-				return fail_at(p, v,
+				return yamldoc_fail(p, v,
 					       "log-lines is a number from 100 "
 					       "to 1000000: ",
 					       val ? val : "(not a scalar)");
@@ -210,7 +188,7 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct config *c)
 					 "last");
 			} else if (!dc || (dc->kind != CMDK_VIEW &&
 					   dc->kind != CMDK_NS)) {
-				return fail_at(p, v,
+				return yamldoc_fail(p, v,
 					       "start-view is last or a view "
 					       "(models, pods, deploy ...): ",
 					       val ? val : "(not a scalar)");
@@ -222,7 +200,7 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct config *c)
 			if (parse_keys(p, v, &c->keys) < 0)
 				return -1;
 		} else {
-			return fail_at(
+			return yamldoc_fail(
 				p, k,
 				"unknown key (theme, refresh, tick, log-lines, "
 				"readonly, start-view, keys): ",
@@ -235,36 +213,22 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct config *c)
 int config_parse(const char *text, size_t n, const char *source,
 		 struct config *c, struct perr *e)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	struct yamldoc p;
 	struct config out;
 	int rc = -1;
 
 	config_defaults(c);
 	config_defaults(&out);
-	if (!yaml_parser_initialize(&parser)) {
-		perr_set(e, "%s: cannot start the YAML parser", source);
+	if (yamldoc_load(&p, text, n, source, e) < 0)
 		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, n);
-	if (!yaml_parser_load(&parser, &doc)) {
-		perr_set(e, "%s:%zu:%zu: %s", source,
-			 parser.problem_mark.line + 1,
-			 parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	struct parse p = {&doc, source, e};
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_node_t *root = yaml_document_get_root_node(p.doc);
 	/* An empty file (or only comments) is the defaults. */
 	if (root && parse_root(&p, root, &out) < 0)
 		goto out;
 	*c = out;
 	rc = 0;
 out:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	yamldoc_free(&p);
 	return rc;
 }
 

@@ -61,56 +61,38 @@ void state_set(struct dash_state *st, const char *context, const char *view)
 	snprintf(st->ctx[i].view, sizeof st->ctx[i].view, "%s", view);
 }
 
-static const char *scalar(yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE
-		       ? (const char *)n->data.scalar.value
-		       : NULL;
-}
-
 /* contexts: {NAME: {view: pods}} */
 int state_parse(const char *text, size_t n, const char *source,
 		struct dash_state *st, struct perr *e)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	struct yamldoc y;
 	memset(st, 0, sizeof *st);
-	if (!yaml_parser_initialize(&parser)) {
-		perr_set(e, "%s: cannot start the YAML parser", source);
+	if (yamldoc_load(&y, text, n, source, e) < 0)
 		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, n);
-	if (!yaml_parser_load(&parser, &doc)) {
-		perr_set(e, "%s:%zu:%zu: %s", source,
-			 parser.problem_mark.line + 1,
-			 parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_document_t *doc = y.doc;
+	yaml_node_t *root = yaml_document_get_root_node(doc);
 	for (yaml_node_pair_t *pr = root && root->type == YAML_MAPPING_NODE
 					    ? root->data.mapping.pairs.start
 					    : NULL;
 	     pr && pr < root->data.mapping.pairs.top; pr++) {
-		const char *key = scalar(yaml_document_get_node(&doc, pr->key));
-		yaml_node_t *ctxs = yaml_document_get_node(&doc, pr->value);
+		const char *key = yamldoc_scalar(yaml_document_get_node(doc, pr->key));
+		yaml_node_t *ctxs = yaml_document_get_node(doc, pr->value);
 		if (!key || strcmp(key, "contexts") ||
 		    ctxs->type != YAML_MAPPING_NODE)
 			continue;
 		for (yaml_node_pair_t *c = ctxs->data.mapping.pairs.start;
 		     c < ctxs->data.mapping.pairs.top; c++) {
 			const char *name =
-				scalar(yaml_document_get_node(&doc, c->key));
-			yaml_node_t *m = yaml_document_get_node(&doc, c->value);
+				yamldoc_scalar(yaml_document_get_node(doc, c->key));
+			yaml_node_t *m = yaml_document_get_node(doc, c->value);
 			if (!name || m->type != YAML_MAPPING_NODE)
 				continue;
 			for (yaml_node_pair_t *f = m->data.mapping.pairs.start;
 			     f < m->data.mapping.pairs.top; f++) {
-				const char *fk = scalar(
-					yaml_document_get_node(&doc, f->key));
-				const char *fv = scalar(
-					yaml_document_get_node(&doc, f->value));
+				const char *fk = yamldoc_scalar(
+					yaml_document_get_node(doc, f->key));
+				const char *fv = yamldoc_scalar(
+					yaml_document_get_node(doc, f->value));
 				const struct dash_cmd *dc =
 					fv && !strchr(fv, ' ')
 						? dash_cmd_find(fv)
@@ -122,8 +104,7 @@ int state_parse(const char *text, size_t n, const char *source,
 			}
 		}
 	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	yamldoc_free(&y);
 	return 0;
 }
 

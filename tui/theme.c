@@ -215,58 +215,36 @@ static const struct {
 	{ "italic", TA_ITALIC },     { NULL, 0 },
 };
 
-/* Parsing works on libyaml's document tree; errors name source:line:col. */
-struct parse {
-	yaml_document_t *doc;
-	const char *source;
-	struct perr *e;
-};
-
-static int fail_at(struct parse *p, yaml_node_t *n, const char *fmt,
-		   const char *what)
-{
-	perr_set(p->e, "%s:%zu:%zu: %s%s", p->source,
-		 n ? n->start_mark.line + 1 : 0,
-		 n ? n->start_mark.column + 1 : 0, fmt, what ? what : "");
-	return -1;
-}
-
-static const char *scalar(yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-						: NULL;
-}
-
-static int parse_style(struct parse *p, yaml_node_t *map, struct theme_style *st)
+static int parse_style(struct yamldoc *p, yaml_node_t *map, struct theme_style *st)
 {
 	if (map->type != YAML_MAPPING_NODE)
-		return fail_at(p, map, "a style is a mapping of fg, bg and attrs", NULL);
+		return yamldoc_fail(p, map, "a style is a mapping of fg, bg and attrs", NULL);
 	struct theme_style out = { THEME_DEFAULT_COLOR, THEME_DEFAULT_COLOR, 0 };
 	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
 	     pr < map->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = yaml_document_get_node(p->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
-		const char *key = scalar(k);
+		const char *key = yamldoc_scalar(k);
 		if (!key)
-			return fail_at(p, k, "style keys are fg, bg and attrs", NULL);
+			return yamldoc_fail(p, k, "style keys are fg, bg and attrs", NULL);
 		if (strcmp(key, "fg") == 0 || strcmp(key, "bg") == 0) {
 			short c;
-			if (!scalar(v) || theme_color_parse(scalar(v), &c) < 0)
-				return fail_at(p, v,
+			if (!yamldoc_scalar(v) || theme_color_parse(yamldoc_scalar(v), &c) < 0)
+				return yamldoc_fail(p, v,
 					       "not a colour (a name such as red or bright-blue, "
 					       "0-255, #rrggbb, or default): ",
-					       scalar(v) ? scalar(v) : "(not a scalar)");
+					       yamldoc_scalar(v) ? yamldoc_scalar(v) : "(not a scalar)");
 			if (key[0] == 'f')
 				out.fg = c;
 			else
 				out.bg = c;
 		} else if (strcmp(key, "attrs") == 0) {
 			if (v->type != YAML_SEQUENCE_NODE)
-				return fail_at(p, v, "attrs is a list, e.g. [bold, underline]", NULL);
+				return yamldoc_fail(p, v, "attrs is a list, e.g. [bold, underline]", NULL);
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
 			     it < v->data.sequence.items.top; it++) {
 				yaml_node_t *a = yaml_document_get_node(p->doc, *it);
-				const char *an = scalar(a);
+				const char *an = yamldoc_scalar(a);
 				int found = 0;
 				for (int i = 0; an && attr_names[i].name; i++)
 					if (strcmp(an, attr_names[i].name) == 0) {
@@ -274,34 +252,34 @@ static int parse_style(struct parse *p, yaml_node_t *map, struct theme_style *st
 						found = 1;
 					}
 				if (!found)
-					return fail_at(p, a,
+					return yamldoc_fail(p, a,
 						       "unknown attribute (bold, dim, underline, reverse, italic): ",
 						       an ? an : "(not a scalar)");
 			}
 		} else {
-			return fail_at(p, k, "unknown style key (fg, bg, attrs): ", key);
+			return yamldoc_fail(p, k, "unknown style key (fg, bg, attrs): ", key);
 		}
 	}
 	*st = out;
 	return 0;
 }
 
-static int parse_root(struct parse *p, yaml_node_t *root, struct theme *t)
+static int parse_root(struct yamldoc *p, yaml_node_t *root, struct theme *t)
 {
 	if (!root || root->type != YAML_MAPPING_NODE)
-		return fail_at(p, root, "a theme is a mapping with name and styles", NULL);
+		return yamldoc_fail(p, root, "a theme is a mapping with name and styles", NULL);
 	int have_styles = 0;
 	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
 	     pr < root->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = yaml_document_get_node(p->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
-		const char *key = scalar(k);
+		const char *key = yamldoc_scalar(k);
 		if (!key)
-			return fail_at(p, k, "keys are name, description and styles", NULL);
+			return yamldoc_fail(p, k, "keys are name, description and styles", NULL);
 		if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0) {
-			if (!scalar(v))
-				return fail_at(p, v, key, " must be a string");
-			char *clean = sanitize_text(scalar(v), strlen(scalar(v)), 0);
+			if (!yamldoc_scalar(v))
+				return yamldoc_fail(p, v, key, " must be a string");
+			char *clean = sanitize_text(yamldoc_scalar(v), strlen(yamldoc_scalar(v)), 0);
 			if (key[0] == 'n')
 				snprintf(t->name, sizeof t->name, "%s", clean);
 			else
@@ -309,56 +287,44 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct theme *t)
 			free(clean);
 		} else if (strcmp(key, "styles") == 0) {
 			if (v->type != YAML_MAPPING_NODE)
-				return fail_at(p, v, "styles is a mapping of element: style", NULL);
+				return yamldoc_fail(p, v, "styles is a mapping of element: style", NULL);
 			have_styles = 1;
 			for (yaml_node_pair_t *sp = v->data.mapping.pairs.start;
 			     sp < v->data.mapping.pairs.top; sp++) {
 				yaml_node_t *ek = yaml_document_get_node(p->doc, sp->key);
 				yaml_node_t *ev = yaml_document_get_node(p->doc, sp->value);
-				const char *en = scalar(ek);
+				const char *en = yamldoc_scalar(ek);
 				int idx = -1;
 				for (int i = 0; en && i < TH_COUNT; i++)
 					if (strcmp(en, theme_elem_names[i]) == 0)
 						idx = i;
 				if (idx < 0)
-					return fail_at(p, ek, "unknown element (see podium-themes(5)): ",
+					return yamldoc_fail(p, ek, "unknown element (see podium-themes(5)): ",
 						       en ? en : "(not a scalar)");
 				if (parse_style(p, ev, &t->s[idx]) < 0)
 					return -1;
 			}
 		} else {
-			return fail_at(p, k, "unknown key (name, description, styles): ", key);
+			return yamldoc_fail(p, k, "unknown key (name, description, styles): ", key);
 		}
 	}
 	if (!have_styles)
-		return fail_at(p, root, "no styles: mapping", NULL);
+		return yamldoc_fail(p, root, "no styles: mapping", NULL);
 	return 0;
 }
 
 int theme_parse(const char *text, size_t n, const char *source, struct theme *t,
 		struct perr *e)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	struct yamldoc p;
 	struct theme out;
 	int rc = -1;
 
 	theme_default(&out);
 	out.description[0] = '\0';
-	if (!yaml_parser_initialize(&parser)) {
-		perr_set(e, "%s: cannot start the YAML parser", source);
+	if (yamldoc_load(&p, text, n, source, e) < 0)
 		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, n);
-	if (!yaml_parser_load(&parser, &doc)) {
-		perr_set(e, "%s:%zu:%zu: %s", source, parser.problem_mark.line + 1,
-			 parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	struct parse p = { &doc, source, e };
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_node_t *root = yaml_document_get_root_node(p.doc);
 	if (!root) {
 		perr_set(e, "%s: empty theme file", source);
 		goto out;
@@ -368,8 +334,7 @@ int theme_parse(const char *text, size_t n, const char *source, struct theme *t,
 	*t = out;
 	rc = 0;
 out:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	yamldoc_free(&p);
 	return rc;
 }
 

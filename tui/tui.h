@@ -5,6 +5,7 @@
 #ifndef PODIUM_TUI_H
 #define PODIUM_TUI_H
 
+#include <yaml.h>
 #include "kube/base.h"
 #include "kube/kube.h"   /* struct live_cmp holds a kube_live_result */
 #include "model/model.h" /* and a model, a test set, compare_stats */
@@ -384,6 +385,23 @@ const struct dash_cmd *dash_cmd_find(const char *word);
 int dash_cmd_complete(char *line, size_t n);
 
 /* ---- configuration (config.c) and remembered state (state.c) -------- */
+
+/* yamldoc.c: one YAML document of a file the dashboard reads, faults
+ * worded SOURCE:LINE:COLUMN: what. */
+struct yamldoc {
+	yaml_parser_t parser;
+	yaml_document_t store;
+	yaml_document_t *doc; /* &store once loaded, else NULL */
+	const char *source;   /* borrowed: names the file in errors */
+	struct perr *e;       /* borrowed: where faults go */
+};
+/* Load text (n bytes) named source: 0, or -1 with e set and nothing to free. */
+int yamldoc_load(struct yamldoc *y, const char *text, size_t n, const char *source, struct perr *e);
+void yamldoc_free(struct yamldoc *y);
+/* "SOURCE:LINE:COL: msg what" into y's error (what may be NULL); -1. */
+int yamldoc_fail(struct yamldoc *y, yaml_node_t *n, const char *msg, const char *what);
+/* A scalar node's text (borrowed), NULL for anything else. */
+const char *yamldoc_scalar(yaml_node_t *n);
 
 /* $XDG_CONFIG_HOME/podium/config.yaml. Command-line flags win over the
  * environment, which wins over the file. */
