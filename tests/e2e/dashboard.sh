@@ -21,12 +21,7 @@ e2e_wait "fashion-mnist" || fail "the demo's model deployment is not listed"
 e2e_wait "ctx " || fail "no context in the header"
 
 # views and the filter
-e2e_type ":deploy"; e2e_keys Enter
-e2e_wait "deployments@default" || fail ":deploy did not open deployments"
-e2e_wait "broken" || fail "deployments not listed"
-e2e_type "/web"; e2e_keys Enter
-e2e_wait_gone "broken" || fail "the filter did not hide other rows"
-e2e_screen | grep -q "^web " || fail "web not shown under the filter"
+e2e_demo_web
 
 # scale web to 5 through the dialog
 e2e_keys s
