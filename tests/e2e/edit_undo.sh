@@ -62,12 +62,18 @@ e2e_keys e
 e2e_wait "the editor failed: nothing applied" || fail "a failed editor was not said"
 [ "$(replicas)" = 4 ] || fail "replicas changed without an edit"
 
-# a second revision to go back from, with a change-cause
-timeout 20 kubectl --kubeconfig "$KC" annotate deploy web kubernetes.io/change-cause="restarted by the test" >/dev/null ||
-	fail "kubectl annotate failed"
+# a second revision and a third, each given its change-cause after it is
+# made (the Deployment's annotations go to its current ReplicaSet, as the
+# Kubernetes documentation records a change-cause)
 e2e_keys r
 e2e_wait "restarted" || fail "no restart message"
 sim_wait "revision 2" sh -c "kubectl --kubeconfig $KC rollout history deploy/web | grep -q '^2 '" || fail "no second revision"
+cause() { timeout 20 kubectl --kubeconfig "$KC" annotate --overwrite deploy web kubernetes.io/change-cause="$1" >/dev/null || fail "kubectl annotate failed"; }
+cause "restarted by the test"
+sim_wait "revision 2's cause" sh -c "kubectl --kubeconfig $KC rollout history deploy/web | grep -q '^2 .*restarted by the test'" || fail "revision 2 lacks its change-cause"
+timeout 20 kubectl --kubeconfig "$KC" set image deploy/web nginx=nginx:1.27 >/dev/null || fail "kubectl set image failed"
+sim_wait "revision 3" sh -c "kubectl --kubeconfig $KC rollout history deploy/web | grep -q '^3 '" || fail "no third revision"
+cause "image 1.27"
 
 # slow answers: the keys answer while each request is out
 "$PODIUM" sim fault --kubeconfig "$KC" latency=1500 || fail "cannot slow the cluster down"
@@ -90,12 +96,20 @@ e2e_keys u
 e2e_wait "reading the revisions of deployment.apps/web" 5 || fail "undo did not say it reads the revisions"
 prompt_while "the revisions were read"
 e2e_wait "Undo web" 15 || fail "no revision picker after the slow answers"
+e2e_screen | grep -qE "3 +nginx:1\.27 +image 1\.27" || fail "the picker lacks revision 3, its image and change-cause"
 e2e_screen | grep -qE "2 +nginx:1\.25 +restarted by the test" || fail "the picker lacks revision 2, its image and change-cause"
-e2e_screen | grep -qE "1 +nginx:1\.25" || fail "the picker lacks revision 1 and its image"
-e2e_keys Enter
+e2e_screen | grep -qE "1 +nginx:1\.25 *│" || fail "the picker lacks revision 1 and its image"
+# the previous revision (2) is offered first; go down to 1
+e2e_keys Down Enter
 e2e_wait "rolling deployment.apps/web back to revision 1" 5 || fail "the rollback did not say it is on its way"
 prompt_while "the rollback was out"
 e2e_wait "rolled back to revision 1" 15 || fail "the slow rollback was not said"
 "$PODIUM" sim fault --kubeconfig "$KC" clear || true
-sim_wait "revision 3" sh -c "kubectl --kubeconfig $KC rollout history deploy/web | grep -q '^3 '" || fail "undo made no new revision"
+sim_wait "revision 4" sh -c "kubectl --kubeconfig $KC rollout history deploy/web | grep -q '^4 '" || fail "undo made no new revision"
+tmpl=$(timeout 20 kubectl --kubeconfig "$KC" get deploy web -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.template.metadata.annotations}')
+case $tmpl in
+"nginx:1.25 "*restartedAt*) fail "rolled back to revision 2, not 1: $tmpl" ;;
+"nginx:1.25 "*) ;;
+*) fail "the template is not revision 1's: $tmpl" ;;
+esac
 echo "edit_undo e2e ok"
