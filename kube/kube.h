@@ -1008,6 +1008,31 @@ struct kube_client *kube_watchset_client(const struct kube_watchset *ws);
 /* Drive ws until no request sent on it is pending (the watches of its
  * caches move on too): a blocking loop for headless callers. */
 void kube_watchset_drain(struct kube_watchset *ws);
+/* gather.c: n calls sent at once on ws (with client c; NULL: the set's);
+ * done(ud, answers, n) runs once, from kube_watchset_step, when the last
+ * has answered, the answers in the order of calls (borrowed for the
+ * call); then the gather is freed. NULL with e when one cannot be sent
+ * (none is left out). */
+struct kube_gather;
+typedef void (*kube_gather_fn)(void *ud, const struct kube_answer *answers, size_t n);
+struct kube_gather *kube_gather_send(struct kube_watchset *ws, struct kube_client *c,
+				     const struct kube_call *calls, size_t n, kube_gather_fn done,
+				     void *ud, struct perr *e);
+/* Cancel g's requests still out and free it, no callback; while ws lives
+ * and before done ran. Accepts NULL. */
+void kube_gather_cancel(struct kube_gather *g);
+/* kube_describe in two halves, for callers that send the requests
+ * themselves: from the object's GET answer, the requests its text needs
+ * (a Deployment's ReplicaSets, the events...; at most
+ * KUBE_DESCRIBE_MAX_CALLS, *n set; free each with kube_call_free), 0 / -1
+ * with e when the answer is not an object; then the text from the object
+ * and their answers in the same order (a refused one leaves its section
+ * out as kubectl does). Caller frees; NULL with e. */
+#define KUBE_DESCRIBE_MAX_CALLS 4
+int kube_describe_calls(const struct kube_kind *k, const char *name, const char *obj, size_t len,
+			struct kube_call *calls, size_t *n, struct perr *e);
+char *kube_describe_text(const struct kube_kind *k, const char *name, const char *obj, size_t len,
+			 const struct kube_answer *answers, size_t n, long long now, struct perr *e);
 /* rollout.c: Deployment rollouts as kubectl does them. The pure parts take
  * jansson values so recorded objects test them. */
 /* kubectl's DeploymentStatusViewer: *msg (caller frees, no newline) is the

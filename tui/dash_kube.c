@@ -79,8 +79,9 @@ struct dkube {
 		const struct kube_kind *kind;
 		char ns[64], name[256];
 		long rev;       /* undo: the revision picked; 0 while listing them */
-		char *held;     /* undo: the Deployment's answer, for the next step */
+		char *held;     /* undo: the Deployment's answer; describe: the object's */
 		size_t held_len;
+		struct kube_gather *gather; /* describe: the requests its text needs */
 	} actions[16];
 };
 
@@ -521,12 +522,19 @@ static struct action_slot *send_action(struct dkube *k, struct kube_call *m,
 	return ms;
 }
 
-/* The watch set goes (a context switch, the end): its requests go with it
- * and never answer. */
+/* The watch set goes (a context switch, the end): the requests still out
+ * are cancelled first, so none answers into a slot that is gone. */
 static void actions_forget(struct dkube *k)
 {
-	for (size_t i = 0; i < sizeof k->actions / sizeof *k->actions; i++)
-		slot_clear(&k->actions[i]);
+	for (size_t i = 0; i < sizeof k->actions / sizeof *k->actions; i++) {
+		struct action_slot *ms = &k->actions[i];
+		if (ms->used && ms->gather)
+			kube_gather_cancel(ms->gather);
+		else if (ms->used)
+			kube_watchset_cancel(k->ws, ms->id);
+		ms->gather = NULL;
+		slot_clear(ms);
+	}
 }
 
 struct scale_ctx {
@@ -770,20 +778,69 @@ static void open_logs(struct dkube *k, struct res_view *rv, const struct kube_ob
 	dash_push(k->d, v);
 }
 
-static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+/* ---- describe: the object, then the requests its text needs, all at
+ * once; the text view when the last has answered ---- */
+
+static void describe_show(struct action_slot *ms, const struct kube_answer *answers, size_t n)
 {
 	struct perr e = { { 0 } };
-	char *text = kube_describe(k->client, rv->kind, o->namespace, o->name, (long long)time(NULL), &e);
+	char *text = kube_describe_text(ms->kind, ms->name, ms->held, ms->held_len, answers, n,
+					(long long)time(NULL), &e);
 	if (!text) {
-		dash_message(k->d, 1, "%s", e.msg);
+		dash_message(ms->k->d, 1, "%s", e.msg);
 		return;
 	}
 	char *aligned = tabwriter_format(text, 0, 2);
-	char title[300];
-	snprintf(title, sizeof title, "describe:%s", o->name);
-	dash_push(k->d, dash_text_view(title, aligned));
+	dash_message(ms->k->d, 0, "%s", "");
+	dash_push(ms->k->d, dash_text_view(ms->done, aligned));
 	free(aligned);
 	free(text);
+}
+
+static void describe_gathered(void *ud, const struct kube_answer *answers, size_t n)
+{
+	struct action_slot *ms = ud;
+	ms->gather = NULL;
+	describe_show(ms, answers, n);
+	slot_clear(ms);
+}
+
+static void describe_object(struct action_slot *ms, const struct kube_answer *a)
+{
+	struct dkube *k = ms->k;
+	struct perr e = { { 0 } };
+	struct kube_call calls[KUBE_DESCRIBE_MAX_CALLS];
+	size_t n = 0;
+	if (kube_describe_calls(ms->kind, ms->name, a->body, a->len, calls, &n, &e) < 0) {
+		dash_message(k->d, 1, "%s", e.msg);
+		return;
+	}
+	ms->held = xmalloc(a->len + 1);
+	memcpy(ms->held, a->body ? a->body : "", a->len);
+	ms->held[a->len] = 0;
+	ms->held_len = a->len;
+	if (n == 0) {
+		describe_show(ms, NULL, 0);
+		return;
+	}
+	ms->gather = kube_gather_send(k->ws, k->client, calls, n, describe_gathered, ms, &e);
+	for (size_t i = 0; i < n; i++)
+		kube_call_free(&calls[i]);
+	if (ms->gather)
+		ms->used = 1; /* until describe_gathered */
+	else
+		dash_message(k->d, 1, "%s", e.msg);
+}
+
+static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct kube_call m = { .method = "GET", .path = kube_kind_path(rv->kind, o->namespace, o->name) };
+	char doing[400], title[300];
+	snprintf(doing, sizeof doing, "describing %s/%s...", rv->kind->singular, o->name);
+	snprintf(title, sizeof title, "describe:%s", o->name);
+	struct action_slot *ms = send_action(k, &m, describe_object, o->namespace, o->name, doing, title);
+	if (ms)
+		ms->kind = rv->kind;
 }
 
 static void build_done(struct dash *d, struct dialog *dl, int ok)
@@ -1286,8 +1343,8 @@ static int switch_context(struct dkube *k, const char *name)
 	}
 	/* the models view's figures scrape through the old client */
 	view_models_free(k->models);
-	kube_watchset_free(k->ws);
 	actions_forget(k);
+	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
 	k->ws = ws;
 	k->client = k->owned = c;
@@ -1575,8 +1632,8 @@ void dash_kube_close(struct dash *d)
 	dialog_close(d);
 	save_state(k);
 	view_models_free(k->models);
-	kube_watchset_free(k->ws);
 	actions_forget(k);
+	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
 	free(k->state_file);
 	free(k);

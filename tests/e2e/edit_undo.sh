@@ -3,10 +3,10 @@
 # applies it server-side: the change reaches the cluster (checked with
 # kubectl), the file holds no server bookkeeping, a refused edit shows the
 # server's error and changes nothing, an unchanged file or a failing
-# editor applies nothing. Then, under 1.5 s of API latency, `e` and `u`
-# send their requests on the watch set: the keys answer while they are
-# out, and the editor, the revision picker and the rollback follow when
-# the answers come.
+# editor applies nothing. Then, under 1.5 s of API latency, `e`, `d` and
+# `u` send their requests on the watch set: the keys answer while they
+# are out, and the editor, the describe text, the revision picker and the
+# rollback follow when the answers come.
 set -u
 source "$TOP/tests/lib/tmux.sh"
 source "$TOP/tests/lib/sim.sh"
@@ -35,7 +35,7 @@ SH
 chmod +x "$ED"
 mode() { printf '%s' "$1" >"$E2E_TMP/edit.mode"; }
 
-E2E_ENV="EDITOR=$ED" e2e_start 120 32 "$PODIUM" --kubeconfig "$KC"
+E2E_ENV="EDITOR=$ED" e2e_start 120 64 "$PODIUM" --kubeconfig "$KC"
 e2e_wait "models@all" || fail "no models view"
 e2e_demo_web
 
@@ -91,6 +91,20 @@ e2e_wait "getting web to edit" 5 || fail "edit did not say it is getting the obj
 prompt_while "the edit's GET was out"
 e2e_wait "deployment/web edited" 15 || fail "the slow edit was not applied"
 [ "$(replicas)" = 2 ] || fail "the cluster did not take the slow edit"
+
+# describe: the Deployment, then its ReplicaSets and its events at once
+t_d=$(date +%s%N)
+e2e_keys d
+e2e_wait "describing deployment/web" 5 || fail "describe did not say it is on its way"
+prompt_while "describe's requests were out"
+e2e_wait "NewReplicaSet:" 15 || fail "no describe text after the slow answers"
+took=$((($(date +%s%N) - t_d) / 1000000))
+e2e_screen | grep -q "^Events:" || fail "describe lacks the events section"
+e2e_screen | grep -qE "^NewReplicaSet: +web-[a-z0-9]+ \([0-9]+/[0-9]+ replicas created\)" || fail "describe lacks the new ReplicaSet"
+# two round trips (the object, then the rest at once), not three
+[ "$took" -lt 4300 ] || fail "describe took ${took} ms: its requests did not go at once"
+e2e_keys Escape
+e2e_wait_gone "NewReplicaSet:" || fail "esc did not leave describe"
 
 e2e_keys u
 e2e_wait "reading the revisions of deployment.apps/web" 5 || fail "undo did not say it reads the revisions"
