@@ -892,6 +892,8 @@ struct kube_result {
 	size_t len;
 	long long retry_after_ms; /* from Retry-After; -1: none */
 	const char *error;      /* one line saying what failed, or NULL */
+	int fresh_credentials;  /* a 401 from a client that can fetch new ones
+				   (exec plugin, token file): worth one retry at once */
 };
 
 struct kube_cache;
