@@ -190,6 +190,9 @@ struct term *term_open(const struct theme *t, int *utf8, struct perr *e)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	curs_set(0);
+	/* The cursor is never shown: no move to park it after each update
+	 * (bytes on a slow link). */
+	leaveok(stdscr, TRUE);
 	setup_colors(tm, t);
 	getmaxyx(stdscr, tm->h, tm->w);
 	return tm;
