@@ -229,6 +229,7 @@ struct kube_easy {
 	char errbuf[CURL_ERROR_SIZE];
 	char *url;                  /* for messages */
 	struct kube_client *client; /* borrowed */
+	unsigned long long cred_gen; /* which exec credential it carries */
 };
 
 /* A transfer for METHOD path?query (query without '?', may be NULL).
@@ -248,6 +249,12 @@ void kube_easy_share(struct kube_easy *x);
  * credential so the next kube_easy_new runs the plugin again. */
 int kube_easy_check(struct kube_easy *x, CURLcode rc, const char *body,
 		    size_t len, struct perr *e);
+/* Put fresh credentials on x for sending it again after a 401 (which
+ * kube_easy_check has seen): the exec plugin runs unless another request
+ * already renewed the credential x was sent with; tokenFile is read
+ * again. x must be out of any multi handle. 0 / -1 with e set (the
+ * plugin failed), x then without credentials. */
+int kube_easy_reauth(struct kube_easy *x, struct perr *e);
 
 /* A synchronous request's answer. */
 struct kube_response {

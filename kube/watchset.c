@@ -39,6 +39,7 @@ struct entry {
 	long status;
 	long long retry_after_ms;
 	int stopped;               /* we cut the transfer (the cache said so) */
+	int resent;                /* sent again after a 401 already */
 };
 
 /* A one-shot request in flight. */
@@ -49,6 +50,7 @@ struct send {
 	kube_answer_fn done;
 	void *ud;
 	long long t0;
+	int resent;                /* sent again after a 401 already */
 };
 
 struct kube_watchset {
@@ -233,6 +235,29 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* A transfer answered 401: when the client's credential can be fetched
+ * afresh (exec plugin, tokenFile) and x was not sent again already, give
+ * it fresh credentials and send it again, as kube_request does: 1 when
+ * it is back on the multi handle, 0 when the 401 stands, -1 when fresh
+ * credentials could not be had (e says why). x is out of the multi after
+ * 0 or -1. */
+static int resend_401(struct kube_watchset *ws, struct kube_easy *x, CURLcode rc, int *resent,
+		      struct perr *e)
+{
+	long status = 0;
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK || status != 401 || *resent || !kube_client_can_refresh(x->client))
+		return 0;
+	struct perr first = { { 0 } };
+	kube_easy_check(x, rc, NULL, 0, &first); /* drops the stale credential */
+	curl_multi_remove_handle(ws->multi, x->curl);
+	*resent = 1;
+	if (kube_easy_reauth(x, e) < 0)
+		return -1;
+	curl_multi_add_handle(ws->multi, x->curl);
+	return 1;
+}
+
 /* Start the cache's next request if it is due. */
 static void start_due(struct kube_watchset *ws, struct entry *en, long long now)
 {
@@ -263,6 +288,7 @@ static void start_due(struct kube_watchset *ws, struct entry *en, long long now)
 	en->status = 0;
 	en->retry_after_ms = -1;
 	en->stopped = 0;
+	en->resent = 0;
 	dbuf_init(&en->body, kind == KUBE_REQ_LIST ? KUBE_MAX_BODY : ERROR_BODY_MAX);
 	CURL *h = x->curl;
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -279,6 +305,26 @@ static void start_due(struct kube_watchset *ws, struct entry *en, long long now)
 static void complete(struct entry *en, CURLcode rc, long long now)
 {
 	struct perr e = { { 0 } };
+	/* A (re)list or watch refused for a stale token goes on with a fresh
+	 * one, unseen by the cache: no "reconnecting", no backoff. */
+	int again = resend_401(en->ws, en->x, rc, &en->resent, &e);
+	if (again > 0) {
+		dbuf_free(&en->body);
+		dbuf_init(&en->body, en->kind == KUBE_REQ_LIST ? KUBE_MAX_BODY : ERROR_BODY_MAX);
+		en->status = 0;
+		en->retry_after_ms = -1;
+		return;
+	}
+	if (again < 0) {
+		struct kube_result r = { .transport_error = 1, .retry_after_ms = -1, .error = e.msg };
+		enum kube_req_kind kind = en->kind;
+		finish_transfer(en);
+		if (kind == KUBE_REQ_LIST)
+			kube_cache_list_done(en->cache, now, &r);
+		else
+			kube_cache_watch_done(en->cache, now, &r);
+		return;
+	}
 	long status = 0;
 	curl_easy_getinfo(en->x->curl, CURLINFO_RESPONSE_CODE, &status);
 	struct kube_result r = {
@@ -400,9 +446,22 @@ int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const
  * or cancel), then the callback, then freed. */
 static void send_complete(struct kube_watchset *ws, size_t i, CURLcode rc)
 {
-	struct send *sd = send_take(ws, i);
 	struct perr e = { { 0 } };
 	struct kube_answer a = { 0 };
+	int again = resend_401(ws, ws->sends[i]->x, rc, &ws->sends[i]->resent, &e);
+	if (again > 0) {
+		dbuf_reset(&ws->sends[i]->body);
+		return;
+	}
+	struct send *sd = send_take(ws, i);
+	if (again < 0) {
+		a.status = 401;
+		a.error = e.msg;
+		a.ms = (double)(now_ms() - sd->t0);
+		sd->done(sd->ud, &a);
+		send_free(ws, sd);
+		return;
+	}
 	curl_easy_getinfo(sd->x->curl, CURLINFO_RESPONSE_CODE, &a.status);
 	/* dbuf_append keeps a NUL after the data */
 	a.body = sd->body.p;
