@@ -8,7 +8,9 @@
  * (CURLOPT_CONNECT_TO), so SNI and certificate checks both use it. Bearer
  * tokens come from the kubeconfig, from tokenFile (read again for every
  * transfer, since service-account tokens rotate) or from an exec plugin
- * (cached until it expires or the server answers 401). The debug log
+ * (cached until it expires or the server answers 401 to it; a 401 to an
+ * older credential leaves a newer one be, so a burst of 401s runs the
+ * plugin once). The debug log
  * (-v FILE) shows requests and responses with credentials removed.
  */
 #define _POSIX_C_SOURCE 200809L

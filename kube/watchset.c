@@ -14,6 +14,11 @@
  * an infer batch, a GET of a Deployment, a DELETE. Each ends in its
  * caller's callback, run from kube_watchset_step; a caller that goes away
  * first cancels its requests, so no callback reaches freed memory.
+ *
+ * A transfer of either kind answered 401 by a cluster whose credential can
+ * be fetched afresh (exec plugin, tokenFile) goes again once with a fresh
+ * one before anyone hears of it, as kube_request does: tokens rotate under
+ * a running dashboard, and a watch should not sit "reconnecting" for it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "kube/kube.h"
