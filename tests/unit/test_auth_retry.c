@@ -132,6 +132,12 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int cache_failed(struct fx *f, void *arg)
+{
+	(void)f;
+	return kube_cache_error(arg) != NULL;
+}
+
 struct answer {
 	int done, ok;
 	long status;
@@ -252,6 +258,37 @@ static void test_second_401_reported(void **state)
 	assert_true(a.ok);
 }
 
+/* The plugin fails when a 401 has it run again: its own words are the
+ * error, for a one-shot request and for a cache's LIST alike. */
+static void test_renewal_fails(void **state)
+{
+	struct fx *f = *state;
+	struct answer a = { 0 };
+	get(f, &a);
+	kube_watchset_drain(f->ws);
+	assert_true(a.ok);
+	tokens(f, "eighth-secret-Jq0", "eighth-secret-Jq0");
+	setenv("PLUGIN_MODE", "fail", 1);
+	memset(&a, 0, sizeof a);
+	get(f, &a);
+	kube_watchset_drain(f->ws);
+	assert_true(a.done);
+	assert_false(a.ok);
+	assert_int_equal(a.status, 401);
+	assert_non_null(strstr(a.error, "login required: run podium-login first"));
+	assert_null(strstr(a.error, "-secret-"));
+
+	struct kube_cache_spec spec = { .path = "/api/v1/namespaces/default/configmaps", .seed = 5,
+					.backoff_initial_ms = 60000 };
+	struct kube_cache *c = kube_watchset_add(f->ws, &spec);
+	drive(f, 3000, cache_failed, c);
+	assert_false(kube_cache_synced(c));
+	assert_non_null(kube_cache_error(c));
+	assert_non_null(strstr(kube_cache_error(c), "login required: run podium-login first"));
+	setenv("PLUGIN_MODE", "file", 1);
+	kube_watchset_remove(f->ws, c);
+}
+
 static int cache_has(struct fx *f, void *arg)
 {
 	(void)f;
@@ -364,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_after_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_401_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_across_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renewal_fails, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
