@@ -229,6 +229,7 @@ struct kube_easy {
 	char errbuf[CURL_ERROR_SIZE];
 	char *url;                  /* for messages */
 	struct kube_client *client; /* borrowed */
+	unsigned long long cred_gen; /* which exec credential it carries */
 };
 
 /* A transfer for METHOD path?query (query without '?', may be NULL).
@@ -248,6 +249,12 @@ void kube_easy_share(struct kube_easy *x);
  * credential so the next kube_easy_new runs the plugin again. */
 int kube_easy_check(struct kube_easy *x, CURLcode rc, const char *body,
 		    size_t len, struct perr *e);
+/* Put fresh credentials on x for sending it again after a 401 (which
+ * kube_easy_check has seen): the exec plugin runs unless another request
+ * already renewed the credential x was sent with; tokenFile is read
+ * again. x must be out of any multi handle. 0 / -1 with e set (the
+ * plugin failed), x then without credentials. */
+int kube_easy_reauth(struct kube_easy *x, struct perr *e);
 
 /* A synchronous request's answer. */
 struct kube_response {
@@ -892,8 +899,6 @@ struct kube_result {
 	size_t len;
 	long long retry_after_ms; /* from Retry-After; -1: none */
 	const char *error;      /* one line saying what failed, or NULL */
-	int fresh_credentials;  /* a 401 from a client that can fetch new ones
-				   (exec plugin, token file): worth one retry at once */
 };
 
 struct kube_cache;

@@ -8,7 +8,9 @@
  * (CURLOPT_CONNECT_TO), so SNI and certificate checks both use it. Bearer
  * tokens come from the kubeconfig, from tokenFile (read again for every
  * transfer, since service-account tokens rotate) or from an exec plugin
- * (cached until it expires or the server answers 401). The debug log
+ * (cached until it expires or the server answers 401 to it; a 401 to an
+ * older credential leaves a newer one be, so a burst of 401s runs the
+ * plugin once). The debug log
  * (-v FILE) shows requests and responses with credentials removed.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -36,6 +38,7 @@ struct kube_client {
 	char *warning;
 	struct kube_exec_cred exec;    /* cached exec credential */
 	int have_exec;
+	unsigned long long cred_gen;   /* bumped each time the plugin runs */
 	CURLSH *share;                 /* connections and TLS sessions reused */
 };
 
@@ -242,6 +245,7 @@ static int client_exec(struct kube_client *c, struct perr *e)
 	if (kube_exec_run(c->conn, &c->exec, e) < 0)
 		return -1;
 	c->have_exec = 1;
+	c->cred_gen++;
 	return 0;
 }
 
@@ -255,6 +259,7 @@ static int client_auth(struct kube_client *c, struct kube_easy *x, struct perr *
 	if (k->exec) {
 		if (client_exec(c, e) < 0)
 			return -1;
+		x->cred_gen = c->cred_gen;
 		if (c->exec.token)
 			token = xstrdup(c->exec.token);
 		if (c->exec.cert) {
@@ -443,9 +448,15 @@ int kube_easy_check(struct kube_easy *x, CURLcode rc, const char *body, size_t l
 		return 0;
 	const struct kube_conn *k = x->client->conn;
 	if (status == 401) {
-		/* The credential is stale or wrong: fetch a new one next time. */
-		kube_exec_cred_clear(&x->client->exec);
-		x->client->have_exec = 0;
+		/* The credential is stale or wrong: fetch a new one next time.
+		 * Only if it is the one x was sent with: when many requests
+		 * sent with an old credential come back 401 together, the
+		 * first has the plugin run again and the rest reuse that
+		 * fresh credential instead of running it once each. */
+		if (x->cred_gen == x->client->cred_gen) {
+			kube_exec_cred_clear(&x->client->exec);
+			x->client->have_exec = 0;
+		}
 		if (k->user && *k->user)
 			perr_set(e, "Unauthorized: the server rejected the credentials of user \"%s\" in context \"%s\"",
 				 k->user, k->context);
@@ -458,6 +469,25 @@ int kube_easy_check(struct kube_easy *x, CURLcode rc, const char *body, size_t l
 	perr_set(e, "%s", msg);
 	free(msg);
 	return -1;
+}
+
+int kube_easy_reauth(struct kube_easy *x, struct perr *e)
+{
+	/* Every header but the old Authorization is kept (Accept, a body's
+	 * Content-Type); the old token is wiped as kube_easy_free wipes it. */
+	struct curl_slist *kept = NULL;
+	static const char auth[] = "authorization:";
+	for (struct curl_slist *s = x->headers; s; s = s->next)
+		if (strncasecmp(s->data, auth, sizeof auth - 1) != 0)
+			kept = curl_slist_append(kept, s->data);
+	for (struct curl_slist *s = x->headers; s; s = s->next)
+		memset(s->data, 0, strlen(s->data));
+	curl_slist_free_all(x->headers);
+	x->headers = kept;
+	x->errbuf[0] = '\0';
+	int rc = client_auth(x->client, x, e);
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
+	return rc;
 }
 
 /* Whether a 401 is worth one retry: the credential may have changed. */

@@ -14,6 +14,11 @@
  * an infer batch, a GET of a Deployment, a DELETE. Each ends in its
  * caller's callback, run from kube_watchset_step; a caller that goes away
  * first cancels its requests, so no callback reaches freed memory.
+ *
+ * A transfer of either kind answered 401 by a cluster whose credential can
+ * be fetched afresh (exec plugin, tokenFile) goes again once with a fresh
+ * one before anyone hears of it, as kube_request does: tokens rotate under
+ * a running dashboard, and a watch should not sit "reconnecting" for it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "kube/kube.h"
@@ -39,6 +44,7 @@ struct entry {
 	long status;
 	long long retry_after_ms;
 	int stopped;               /* we cut the transfer (the cache said so) */
+	int resent;                /* sent again after a 401 already */
 };
 
 /* A one-shot request in flight. */
@@ -46,17 +52,10 @@ struct send {
 	unsigned long long id;
 	struct kube_easy *x;
 	struct dbuf body;
-	size_t max_body;
 	kube_answer_fn done;
 	void *ud;
 	long long t0;
-	/* What kube_watchset_request sent, to send it again once after a 401
-	 * with a fresh credential (method NULL: a caller's own transfer). */
-	struct kube_client *client;
-	const char *method;
-	char *path, *query, *content_type, *payload;
-	size_t payload_len;
-	int resent;
+	int resent;                /* sent again after a 401 already */
 };
 
 struct kube_watchset {
@@ -106,14 +105,8 @@ static void entry_free(struct entry *en)
 
 static void send_free(struct kube_watchset *ws, struct send *sd)
 {
-	free(sd->path);
-	free(sd->query);
-	free(sd->content_type);
-	free(sd->payload);
-	if (sd->x) {
-		curl_multi_remove_handle(ws->multi, sd->x->curl);
-		kube_easy_free(sd->x);
-	}
+	curl_multi_remove_handle(ws->multi, sd->x->curl);
+	kube_easy_free(sd->x);
 	dbuf_free(&sd->body);
 	free(sd);
 }
@@ -247,6 +240,29 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* A transfer answered 401: when the client's credential can be fetched
+ * afresh (exec plugin, tokenFile) and x was not sent again already, give
+ * it fresh credentials and send it again, as kube_request does: 1 when
+ * it is back on the multi handle, 0 when the 401 stands, -1 when fresh
+ * credentials could not be had (e says why). x is out of the multi after
+ * 0 or -1. */
+static int resend_401(struct kube_watchset *ws, struct kube_easy *x, CURLcode rc, int *resent,
+		      struct perr *e)
+{
+	long status = 0;
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK || status != 401 || *resent || !kube_client_can_refresh(x->client))
+		return 0;
+	struct perr first = { { 0 } };
+	kube_easy_check(x, rc, NULL, 0, &first); /* drops the stale credential */
+	curl_multi_remove_handle(ws->multi, x->curl);
+	*resent = 1;
+	if (kube_easy_reauth(x, e) < 0)
+		return -1;
+	curl_multi_add_handle(ws->multi, x->curl);
+	return 1;
+}
+
 /* Start the cache's next request if it is due. */
 static void start_due(struct kube_watchset *ws, struct entry *en, long long now)
 {
@@ -277,6 +293,7 @@ static void start_due(struct kube_watchset *ws, struct entry *en, long long now)
 	en->status = 0;
 	en->retry_after_ms = -1;
 	en->stopped = 0;
+	en->resent = 0;
 	dbuf_init(&en->body, kind == KUBE_REQ_LIST ? KUBE_MAX_BODY : ERROR_BODY_MAX);
 	CURL *h = x->curl;
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -293,6 +310,26 @@ static void start_due(struct kube_watchset *ws, struct entry *en, long long now)
 static void complete(struct entry *en, CURLcode rc, long long now)
 {
 	struct perr e = { { 0 } };
+	/* A (re)list or watch refused for a stale token goes on with a fresh
+	 * one, unseen by the cache: no "reconnecting", no backoff. */
+	int again = resend_401(en->ws, en->x, rc, &en->resent, &e);
+	if (again > 0) {
+		dbuf_free(&en->body);
+		dbuf_init(&en->body, en->kind == KUBE_REQ_LIST ? KUBE_MAX_BODY : ERROR_BODY_MAX);
+		en->status = 0;
+		en->retry_after_ms = -1;
+		return;
+	}
+	if (again < 0) {
+		struct kube_result r = { .transport_error = 1, .retry_after_ms = -1, .error = e.msg };
+		enum kube_req_kind kind = en->kind;
+		finish_transfer(en);
+		if (kind == KUBE_REQ_LIST)
+			kube_cache_list_done(en->cache, now, &r);
+		else
+			kube_cache_watch_done(en->cache, now, &r);
+		return;
+	}
 	long status = 0;
 	curl_easy_getinfo(en->x->curl, CURLINFO_RESPONSE_CODE, &status);
 	struct kube_result r = {
@@ -308,7 +345,6 @@ static void complete(struct entry *en, CURLcode rc, long long now)
 	} else if (status != 200) {
 		kube_easy_check(en->x, CURLE_OK, en->body.p, en->body.len, &e);
 		r.error = e.msg;
-		r.fresh_credentials = status == 401 && kube_client_can_refresh(en->ws->client);
 	}
 	enum kube_req_kind kind = en->kind;
 	struct kube_cache *c = en->cache;
@@ -335,48 +371,25 @@ static size_t send_body(char *data, size_t size, size_t n, void *arg)
 	return dbuf_append(&sd->body, data, size * n) < 0 ? 0 : size * n;
 }
 
-/* Put sd's transfer x on the multi handle, its answer into sd->body. */
-static void send_start(struct kube_watchset *ws, struct send *sd, struct kube_easy *x)
+unsigned long long kube_watchset_send(struct kube_watchset *ws, struct kube_easy *x,
+				      size_t max_body, kube_answer_fn done, void *ud)
 {
+	struct send *sd = xcalloc(1, sizeof *sd);
+	sd->id = ++ws->next_id;
 	sd->x = x;
-	dbuf_init(&sd->body, sd->max_body);
+	sd->done = done;
+	sd->ud = ud;
+	sd->t0 = now_ms();
+	dbuf_init(&sd->body, max_body ? max_body : KUBE_MAX_BODY);
 	CURL *h = x->curl;
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, send_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sd);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ws->list_timeout_ms);
-	curl_multi_add_handle(ws->multi, h);
-}
-
-/* Send sd (x its transfer) and list it; its id. */
-static unsigned long long send_add(struct kube_watchset *ws, struct send *sd, struct kube_easy *x,
-				   size_t max_body, kube_answer_fn done, void *ud)
-{
-	sd->id = ++ws->next_id;
-	sd->max_body = max_body ? max_body : KUBE_MAX_BODY;
-	sd->done = done;
-	sd->ud = ud;
-	sd->t0 = now_ms();
 	ws->sends = xrealloc(ws->sends, (ws->nsends + 1) * sizeof *ws->sends);
 	ws->sends[ws->nsends++] = sd;
-	send_start(ws, sd, x);
+	curl_multi_add_handle(ws->multi, h);
 	return sd->id;
-}
-
-unsigned long long kube_watchset_send(struct kube_watchset *ws, struct kube_easy *x,
-				      size_t max_body, kube_answer_fn done, void *ud)
-{
-	return send_add(ws, xcalloc(1, sizeof(struct send)), x, max_body, done, ud);
-}
-
-/* A transfer for sd's request, with the credential the client has now. */
-static struct kube_easy *send_easy(struct kube_watchset *ws, const struct send *sd, struct perr *e)
-{
-	struct kube_easy *x = kube_easy_new(sd->client ? sd->client : ws->client, sd->method, sd->path,
-					    sd->query, NULL, e);
-	if (x && sd->payload)
-		kube_easy_body(x, sd->content_type, sd->payload, sd->payload_len);
-	return x;
 }
 
 void kube_watchset_cancel(struct kube_watchset *ws, unsigned long long id)
@@ -423,24 +436,12 @@ int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const
 			  const char *body, size_t body_len, kube_answer_fn done, void *ud,
 			  unsigned long long *id, struct perr *e)
 {
-	struct send *sd = xcalloc(1, sizeof *sd);
-	sd->client = c;
-	sd->method = method; /* a literal: "GET", "PATCH"... */
-	sd->path = xstrdup(path);
-	sd->query = query ? xstrdup(query) : NULL;
-	sd->content_type = content_type ? xstrdup(content_type) : NULL;
-	if (body) {
-		sd->payload = xmalloc(body_len + 1);
-		memcpy(sd->payload, body, body_len);
-		sd->payload[body_len] = '\0';
-		sd->payload_len = body_len;
-	}
-	struct kube_easy *x = send_easy(ws, sd, e);
-	if (!x) {
-		send_free(NULL, sd);
+	struct kube_easy *x = kube_easy_new(c ? c : ws->client, method, path, query, NULL, e);
+	if (!x)
 		return -1;
-	}
-	unsigned long long i = send_add(ws, sd, x, 0, done, ud);
+	if (body)
+		kube_easy_body(x, content_type, body, body_len);
+	unsigned long long i = kube_watchset_send(ws, x, 0, done, ud);
 	if (id)
 		*id = i;
 	return 0;
@@ -450,27 +451,23 @@ int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const
  * or cancel), then the callback, then freed. */
 static void send_complete(struct kube_watchset *ws, size_t i, CURLcode rc)
 {
-	struct send *sd = ws->sends[i];
 	struct perr e = { { 0 } };
 	struct kube_answer a = { 0 };
-	curl_easy_getinfo(sd->x->curl, CURLINFO_RESPONSE_CODE, &a.status);
-	if (rc == CURLE_OK && a.status == 401 && sd->method && !sd->resent &&
-	    kube_client_can_refresh(sd->client ? sd->client : ws->client)) {
-		/* The credential expired: check drops it, and the request goes
-		 * again once with a new one, as kube_request does. */
-		struct perr re = { { 0 } };
-		kube_easy_check(sd->x, rc, sd->body.p, sd->body.len, &re);
-		struct kube_easy *x = send_easy(ws, sd, &re);
-		if (x) {
-			curl_multi_remove_handle(ws->multi, sd->x->curl);
-			kube_easy_free(sd->x);
-			dbuf_free(&sd->body);
-			sd->resent = 1;
-			send_start(ws, sd, x);
-			return;
-		}
+	int again = resend_401(ws, ws->sends[i]->x, rc, &ws->sends[i]->resent, &e);
+	if (again > 0) {
+		dbuf_reset(&ws->sends[i]->body);
+		return;
 	}
-	send_take(ws, i);
+	struct send *sd = send_take(ws, i);
+	if (again < 0) {
+		a.status = 401;
+		a.error = e.msg;
+		a.ms = (double)(now_ms() - sd->t0);
+		sd->done(sd->ud, &a);
+		send_free(ws, sd);
+		return;
+	}
+	curl_easy_getinfo(sd->x->curl, CURLINFO_RESPONSE_CODE, &a.status);
 	/* dbuf_append keeps a NUL after the data */
 	a.body = sd->body.p;
 	a.len = sd->body.len;

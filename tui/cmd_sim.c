@@ -129,6 +129,8 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 					return cli_usage(&cmd_sim_entry,
 							 "--token must be printable, without spaces");
 			a->so.token = v;
+		} else if ((v = opt_value("--token-file", argc, argv, &i, &missing))) {
+			a->so.token_file = v;
 		} else if ((v = opt_value("--kubeconfig-out", argc, argv, &i, &missing))) {
 			a->so.kubeconfig_out = v;
 		} else if ((v = opt_value("--seed-pods", argc, argv, &i, &missing))) {
@@ -159,6 +161,10 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 	}
 	if (a->so.client_cert && !a->so.tls)
 		return cli_usage(&cmd_sim_entry, "--client-cert needs --tls");
+	if (a->so.token && a->so.token_file)
+		return cli_usage(&cmd_sim_entry, "--token and --token-file exclude each other");
+	if (a->so.token_file && a->so.token_file[0] != '/')
+		return cli_usage(&cmd_sim_entry, "--token-file needs an absolute path");
 	return 0;
 }
 
@@ -228,7 +234,8 @@ static int cmd_sim(struct app *app, int argc, char **argv)
 
 const struct command cmd_sim_entry = {
 	.name = "sim",
-	.args = "[--listen 127.0.0.1:PORT] [--tls] [--token T] [--kubeconfig-out FILE]\n"
+	.args = "[--listen 127.0.0.1:PORT] [--tls] [--token T | --token-file FILE]\n"
+		"                 [--kubeconfig-out FILE]\n"
 		"                 [--seed-pods N] [--seed-age D] [--speed X] [--faults SPEC] [--demo]\n"
 		"                 [--demo-model FILE]\n"
 		"       podium sim fault [--kubeconfig FILE] SPEC",
@@ -240,6 +247,8 @@ const struct command cmd_sim_entry = {
 		"  --tls                 serve HTTPS with a CA, server and client\n"
 		"                        certificates made at start\n"
 		"  --token T             require this bearer token\n"
+		"  --token-file FILE     require the token FILE holds at each request\n"
+		"                        (absolute path; tests rotate it)\n"
 		"  --client-cert         also put the client certificate in the kubeconfig\n"
 		"  --kubeconfig-out FILE write a kubeconfig for this cluster (mode 0600):\n"
 		"                        the CA with --tls, the token if given, else the\n"

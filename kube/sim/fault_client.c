@@ -130,9 +130,24 @@ int sim_fault_remote(const char *kubeconfig, const char *spec, struct perr *e)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	h = curl_slist_append(h, "Content-Type: text/plain");
 	const char *token = json_string_value(json_object_get(user, "token"));
+	const char *token_file = json_string_value(json_object_get(user, "tokenFile"));
+	char *file_token = NULL;
+	size_t file_len = 0;
+	if (!token && token_file) {
+		/* podium sim --token-file: what the file holds now. */
+		if (read_file(token_file, 4096, &file_token, &file_len, e) < 0)
+			goto out;
+		char *t = file_token + strspn(file_token, " \t\r\n");
+		t[strcspn(t, " \t\r\n")] = '\0';
+		token = t;
+	}
 	if (token) {
 		auth = xasprintf("Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
+	}
+	if (file_token) {
+		memset(file_token, 0, file_len);
+		free(file_token);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (blob(c, CURLOPT_CAINFO_BLOB, cluster, "certificate-authority-data", &ca, e) < 0 ||

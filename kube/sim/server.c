@@ -9,6 +9,7 @@
 #include "kube/sim/server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -24,6 +25,7 @@ struct sim_server {
 	int port;
 	int tls;
 	char *token;
+	char *token_file; /* the token is what this holds at each request */
 	char url[64];
 	char addr[64];
 	struct sim_tls certs;
@@ -92,19 +94,45 @@ static int token_eq(const char *a, const char *b)
 	return d == 0;
 }
 
+/* Whether a bearer token is the one the server takes now: --token, or
+ * what --token-file holds this moment (surrounding space cut), so that a
+ * test rotates the token by rewriting the file. */
+static int token_ok(struct sim_server *srv, const char *got)
+{
+	if (srv->token)
+		return token_eq(got, srv->token);
+	if (!srv->token_file)
+		return 0;
+	char *t = NULL;
+	size_t n = 0;
+	if (read_file(srv->token_file, 4096, &t, &n, NULL) < 0)
+		return 0;
+	char *p = t;
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	size_t len = strlen(p);
+	while (len > 0 && isspace((unsigned char)p[len - 1]))
+		len--;
+	p[len] = '\0';
+	int ok = len > 0 && token_eq(got, p);
+	memset(t, 0, n);
+	free(t);
+	return ok;
+}
+
 /* NULL when the request may go on (user set), else the Status to answer:
  * 401 for a wrong token, 403 for anonymous, in the real server's words. */
 static int authenticate(struct sim_server *srv, struct MHD_Connection *conn,
 			struct sim_request *rq, struct sim_status *st)
 {
-	if (!srv->token && !srv->tls) {
+	if (!srv->token && !srv->token_file && !srv->tls) {
 		rq->user = "admin";
 		return 0;
 	}
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-		if (srv->token && token_eq(auth + 7, srv->token)) {
+		if (token_ok(srv, auth + 7)) {
 			rq->user = "admin";
 			return 0;
 		}
@@ -504,6 +532,13 @@ struct sim_server *sim_server_start(struct sim *s, const struct sim_server_opts 
 	srv->s = s;
 	srv->tls = o->tls;
 	srv->token = xstrdup(o->token && *o->token ? o->token : NULL);
+	if (!srv->token && o->token_file && *o->token_file) {
+		if (o->token_file[0] != '/') {
+			perr_set(e, "the token file must be an absolute path: '%s'", o->token_file);
+			goto fail;
+		}
+		srv->token_file = xstrdup(o->token_file);
+	}
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_ERROR_LOG;
 	if (o->tls) {
@@ -540,7 +575,8 @@ struct sim_server *sim_server_start(struct sim *s, const struct sim_server_opts 
 		 host, srv->port);
 	if (o->kubeconfig_out &&
 	    sim_kubeconfig_write(o->kubeconfig_out, srv->url, o->tls ? &srv->certs : NULL,
-				 srv->token, o->client_cert || (o->tls && !srv->token),
+				 srv->token, srv->token_file,
+				 o->client_cert || (o->tls && !srv->token && !srv->token_file),
 				 e) < 0) {
 		sim_server_stop(srv);
 		return NULL;
@@ -549,6 +585,7 @@ struct sim_server *sim_server_start(struct sim *s, const struct sim_server_opts 
 fail:
 	sim_tls_free(&srv->certs);
 	free(srv->token);
+	free(srv->token_file);
 	free(srv);
 	return NULL;
 }
@@ -581,5 +618,6 @@ void sim_server_stop(struct sim_server *srv)
 	sim_unlock(srv->s);
 	sim_tls_free(&srv->certs);
 	free(srv->token);
+	free(srv->token_file);
 	free(srv);
 }

@@ -158,9 +158,9 @@ int sim_tls_make(struct sim_tls *t, struct perr *e);
 void sim_tls_free(struct sim_tls *t);
 
 /* Write the kubeconfig for url (mode 0600): CA data when tls, the bearer
- * token when given, else the client certificate when tls. */
+ * token (or tokenFile) when given, else the client certificate when tls. */
 int sim_kubeconfig_write(const char *path, const char *url,
 			 const struct sim_tls *tls, const char *token,
-			 int client_cert, struct perr *e);
+			 const char *token_file, int client_cert, struct perr *e);
 
 #endif

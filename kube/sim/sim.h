@@ -404,6 +404,9 @@ struct sim_server_opts {
 	const char *listen;        /* "127.0.0.1:0" */
 	int tls;
 	const char *token;         /* bearer token, or NULL for none */
+	const char *token_file;    /* or the token this file holds when a
+				    * request comes (tests rotate it); an
+				    * absolute path */
 	const char *kubeconfig_out;/* write a kubeconfig here (0600) */
 	int client_cert;           /* also issue a client certificate */
 };

@@ -204,7 +204,7 @@ static void data_field(struct dbuf *b, const char *indent, const char *key,
 /* Write the kubeconfig atomically with mode 0600. */
 int sim_kubeconfig_write(const char *path, const char *url,
 			 const struct sim_tls *tls, const char *token,
-			 int client_cert, struct perr *e)
+			 const char *token_file, int client_cert, struct perr *e)
 {
 	struct dbuf b;
 	dbuf_init(&b, 0);
@@ -221,6 +221,11 @@ int sim_kubeconfig_write(const char *path, const char *url,
 	if (token) {
 		dbuf_puts(&b, "\n    token: ");
 		yaml_quoted(&b, token);
+		dbuf_puts(&b, "\n");
+		any = 1;
+	} else if (token_file) {
+		dbuf_puts(&b, "\n    tokenFile: ");
+		yaml_quoted(&b, token_file);
 		dbuf_puts(&b, "\n");
 		any = 1;
 	}

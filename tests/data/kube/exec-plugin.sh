@@ -14,6 +14,7 @@ exp=""
 [ -n "$EXEC_EXPIRY" ] && exp=",\"expirationTimestamp\":\"$EXEC_EXPIRY\""
 case "$PLUGIN_MODE" in
 static) printf '{"kind":"ExecCredential","apiVersion":"%s","status":{"token":"%s"%s}}\n' "$av" "$EXEC_TOKEN" "$exp" ;;
+file) printf '{"kind":"ExecCredential","apiVersion":"%s","status":{"token":"%s"%s}}\n' "$av" "$(cat "$EXEC_TOKEN_FILE")" "$exp" ;;
 token) printf '{"kind":"ExecCredential","apiVersion":"%s","status":{"token":"%s-%d"%s}}\n' "$av" "${EXEC_TOKEN:-exec-token}" "$n" "$exp" ;;
 cert)
 	crt=$(awk '{printf "%s\\n", $0}' "$EXEC_CERT")
