@@ -36,6 +36,7 @@
 enum verdict { V_NONE, V_RELIST, V_RECONNECT };
 
 struct kube_cache {
+	int auth_retried; /* a 401 was retried at once; again only after a success */
 	char *path;
 	char *label_selector;
 	char *field_selector;
@@ -490,6 +491,14 @@ const char *kube_cache_path(const struct kube_cache *c)
  * backs off. The error stays for the header until something succeeds. */
 static void failed(struct kube_cache *c, long long now, const struct kube_result *r)
 {
+	if (r->fresh_credentials && !c->auth_retried) {
+		/* The credential expired (kube_easy_check dropped it): one
+		 * retry at once fetches a new one, as kube_request does. */
+		c->auth_retried = 1;
+		c->due = now;
+		set_error(c, "%s", r->error && *r->error ? r->error : "401 Unauthorized");
+		return;
+	}
 	if (r->status == 429 && r->retry_after_ms >= 0) {
 		c->due = now + r->retry_after_ms;
 		set_error(c, "%s", r->error && *r->error ? r->error : "429 Too Many Requests");
@@ -560,6 +569,7 @@ int kube_cache_list_done(struct kube_cache *c, long long now, const struct kube_
 		return -1;
 	}
 	c->due = now;
+	c->auth_retried = 0; /* the credential works */
 	if (c->cont)
 		return 0; /* next page at once */
 	prune(c);
@@ -577,6 +587,7 @@ int kube_cache_list_done(struct kube_cache *c, long long now, const struct kube_
 void kube_cache_watch_open(struct kube_cache *c)
 {
 	c->state = KUBE_CACHE_LIVE;
+	c->auth_retried = 0;
 }
 
 static int on_event(void *ctx, const struct kube_watch_event *ev, struct perr *e)

@@ -540,8 +540,9 @@ static void describe_events(struct dw *d, const json_t *items)
 	free(ev);
 }
 
-/* Events about obj: kubectl's field selector on involvedObject. */
-static json_t *fetch_events(struct kube_client *c, const json_t *obj, const char *kind, struct perr *e)
+/* The GET of the events about obj: kubectl's field selector on
+ * involvedObject. */
+static void events_call(const json_t *obj, const char *kind, struct kube_call *m)
 {
 	const json_t *meta = jg(obj, "metadata");
 	const char *ns = json_string_value(jg(meta, "namespace"));
@@ -550,21 +551,52 @@ static json_t *fetch_events(struct kube_client *c, const json_t *obj, const char
 			     json_string_value(jg(meta, "name")), ns ? ns : "", kind,
 			     json_string_value(jg(meta, "uid")) ? json_string_value(jg(meta, "uid")) : "");
 	char *fse = kube_query_escape(fs);
-	char *q = xasprintf("fieldSelector=%s&limit=500", fse);
-	char *path = ns && *ns ? xasprintf("/api/v1/namespaces/%s/events", ns) : xstrdup("/api/v1/events");
-	struct kube_response r;
-	json_t *items = NULL;
-	if (kube_request(c, "GET", path, q, NULL, NULL, 0, &r, e) == 0) {
-		json_t *list = json_loadb(r.body, r.len, 0, NULL);
-		items = json_incref(jg(list, "items"));
-		json_decref(list);
-	}
-	kube_response_free(&r);
-	free(path);
-	free(q);
+	memset(m, 0, sizeof *m);
+	m->method = "GET";
+	m->query = xasprintf("fieldSelector=%s&limit=500", fse);
+	m->path = ns && *ns ? xasprintf("/api/v1/namespaces/%s/events", ns) : xstrdup("/api/v1/events");
 	free(fse);
 	free(fs);
-	return items;
+}
+
+/* The answer of a GET of a list as the list, or NULL (refused, not JSON):
+ * the caller leaves its section out or says <none>, as kubectl does. */
+static json_t *answer_list(const struct kube_answer *a)
+{
+	if (!a->ok)
+		return NULL;
+	json_t *list = json_loadb(a->body ? a->body : "", a->len, 0, NULL);
+	if (!json_is_object(list)) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
+/* The events section from the events' answer; events that cannot be read
+ * leave it out, as kubectl does. */
+static void answer_events(struct dw *d, const struct kube_answer *a)
+{
+	json_t *list = answer_list(a);
+	if (list)
+		describe_events(d, jg(list, "items"));
+	json_decref(list);
+}
+
+/* The GET of the objects of a kind (its collection path) in obj's
+ * namespace that match a label selector. */
+static void selected_call(const char *collection, const json_t *obj, const char *selector,
+			  struct kube_call *m)
+{
+	const char *nsv = json_string_value(jg(jg(obj, "metadata"), "namespace"));
+	char *ns = kube_query_escape(nsv ? nsv : "");
+	char *sel = kube_query_escape(selector);
+	memset(m, 0, sizeof *m);
+	m->method = "GET";
+	m->path = xasprintf(collection, ns);
+	m->query = xasprintf("labelSelector=%s", sel);
+	free(sel);
+	free(ns);
 }
 
 static char *selector_string(const json_t *sel)
@@ -610,8 +642,11 @@ static void describe_pod_template(struct dw *d, const json_t *tmpl)
 	tolerations_multiline(d, "  Tolerations", jg(spec, "tolerations"));
 }
 
-static void describe_deployment(struct kube_client *c, struct dw *d, const json_t *dep, struct perr *e)
+/* ans: the ReplicaSets of its selector, its events (deployment_calls) */
+static void describe_deployment(struct dw *d, const json_t *dep, const char *kind,
+				const struct kube_answer *ans)
 {
+	(void)kind;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(dep, "metadata"), *spec = jg(dep, "spec"), *st = jg(dep, "status");
 	char when[64];
@@ -654,13 +689,8 @@ static void describe_deployment(struct kube_client *c, struct dw *d, const json_
 			w(d, 1, "%s \t%s\t%s\n", S(jg(cd, "type")), S(jg(cd, "status")), S(jg(cd, "reason")));
 	}
 	/* The ReplicaSets it controls; the new one has its revision. */
-	char *q0 = kube_query_escape(sel);
-	char *q = xasprintf("labelSelector=%s", q0);
-	char *path = xasprintf("/apis/apps/v1/namespaces/%s/replicasets", json_string_value(jg(meta, "namespace")));
-	struct kube_response r;
-	struct perr re = { { 0 } };
-	if (kube_request(c, "GET", path, q, NULL, NULL, 0, &r, &re) == 0) {
-		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+	json_t *list = answer_list(&ans[0]);
+	if (list) {
 		const char *rev = json_string_value(jg(jg(meta, "annotations"), "deployment.kubernetes.io/revision"));
 		struct dbuf olds, news;
 		dbuf_init(&olds, 0);
@@ -692,20 +722,15 @@ static void describe_deployment(struct kube_client *c, struct dw *d, const json_
 		dbuf_free(&news);
 		json_decref(list);
 	}
-	kube_response_free(&r);
-	free(path);
-	free(q);
-	free(q0);
 	free(sel);
-	json_t *events = fetch_events(c, dep, "Deployment", e);
-	if (events)
-		describe_events(d, events);
-	json_decref(events);
+	answer_events(d, &ans[1]);
 	tmp_free(&tmp);
 }
 
-static void describe_pod(struct kube_client *c, struct dw *d, const json_t *pod, struct perr *e)
+/* ans: its events (events_calls) */
+static void describe_pod(struct dw *d, const json_t *pod, const char *kind, const struct kube_answer *ans)
 {
+	(void)kind;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(pod, "metadata"), *spec = jg(pod, "spec"), *st = jg(pod, "status");
 	char when[64];
@@ -773,10 +798,7 @@ static void describe_pod(struct kube_client *c, struct dw *d, const json_t *pod,
 	w(d, 0, "QoS Class:\t%s\n", S(jg(st, "qosClass")));
 	labels_multiline(d, "", "Node-Selectors", jg(spec, "nodeSelector"));
 	tolerations_multiline(d, "Tolerations", jg(spec, "tolerations"));
-	json_t *events = fetch_events(c, pod, "Pod", e);
-	if (events)
-		describe_events(d, events);
-	json_decref(events);
+	answer_events(d, &ans[0]);
 	tmp_free(&tmp);
 }
 
@@ -793,8 +815,11 @@ static void controlled_by(struct dw *d, const json_t *meta)
 }
 
 /* describeReplicaSet, with getPodStatusForController's counts. */
-static void describe_replicaset(struct kube_client *c, struct dw *d, const json_t *rs, struct perr *e)
+/* ans: the pods of its selector, its events (replicaset_calls) */
+static void describe_replicaset(struct dw *d, const json_t *rs, const char *kind,
+				const struct kube_answer *ans)
 {
+	(void)kind;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(rs, "metadata"), *spec = jg(rs, "spec");
 	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
@@ -807,13 +832,8 @@ static void describe_replicaset(struct kube_client *c, struct dw *d, const json_
 	w(d, 0, "Replicas:\t%lld current / %lld desired\n", (long long)json_integer_value(jg(jg(rs, "status"), "replicas")),
 	  (long long)json_integer_value(jg(spec, "replicas")));
 	w(d, 0, "Pods Status:\t");
-	char *q0 = kube_query_escape(sel);
-	char *q = xasprintf("labelSelector=%s", q0);
-	char *path = xasprintf("/api/v1/namespaces/%s/pods", S(jg(meta, "namespace")));
-	struct kube_response r;
-	struct perr pe = { { 0 } };
-	if (kube_request(c, "GET", path, q, NULL, NULL, 0, &r, &pe) == 0) {
-		json_t *list = json_loadb(r.body, r.len, 0, NULL);
+	if (ans[0].ok) {
+		json_t *list = json_loadb(ans[0].body ? ans[0].body : "", ans[0].len, 0, NULL);
 		long long running = 0, waiting = 0, succeeded = 0, failed = 0;
 		size_t i;
 		json_t *pod;
@@ -835,12 +855,8 @@ static void describe_replicaset(struct kube_client *c, struct dw *d, const json_
 		w(d, 0, "%lld Running / %lld Waiting / %lld Succeeded / %lld Failed\n", running, waiting, succeeded, failed);
 		json_decref(list);
 	} else {
-		w(d, 0, "error in fetching pods: %s\n", pe.msg);
+		w(d, 0, "error in fetching pods: %s\n", ans[0].error ? ans[0].error : "the request failed");
 	}
-	kube_response_free(&r);
-	free(path);
-	free(q);
-	free(q0);
 	free(sel);
 	describe_pod_template(d, jg(spec, "template"));
 	if (json_array_size(jg(jg(rs, "status"), "conditions"))) {
@@ -851,10 +867,7 @@ static void describe_replicaset(struct kube_client *c, struct dw *d, const json_
 		json_array_foreach(jg(jg(rs, "status"), "conditions"), i, cd)
 			w(d, 1, "%s \t%s\t%s\n", S(jg(cd, "type")), S(jg(cd, "status")), S(jg(cd, "reason")));
 	}
-	json_t *events = fetch_events(c, rs, "ReplicaSet", e);
-	if (events)
-		describe_events(d, events);
-	json_decref(events);
+	answer_events(d, &ans[1]);
 	tmp_free(&tmp);
 }
 
@@ -922,8 +935,10 @@ static void join_array(struct dw *d, const char *title, const json_t *arr, int n
 }
 
 /* describeService, endpoints from the EndpointSlices named for it. */
-static void describe_service(struct kube_client *c, struct dw *d, const json_t *svc, struct perr *e)
+/* ans: its EndpointSlices, its events (service_calls) */
+static void describe_service(struct dw *d, const json_t *svc, const char *kind, const struct kube_answer *ans)
 {
+	(void)kind;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(svc, "metadata"), *spec = jg(svc, "spec");
 	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
@@ -960,24 +975,10 @@ static void describe_service(struct kube_client *c, struct dw *d, const json_t *
 	}
 	if (*S(jg(spec, "externalName")))
 		w(d, 0, "External Name:\t%s\n", S(jg(spec, "externalName")));
-	json_t *slices = NULL;
-	char *sq0 = xasprintf("kubernetes.io/service-name=%s", json_string_value(jg(meta, "name")));
-	char *sq1 = kube_query_escape(sq0);
-	char *sq = xasprintf("labelSelector=%s", sq1);
-	char *spath = xasprintf("/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices", S(jg(meta, "namespace")));
-	struct kube_response r;
-	struct perr se = { { 0 } };
 	/* as kubectl: slices that cannot be listed show as <none> */
-	if (kube_request(c, "GET", spath, sq, NULL, NULL, 0, &r, &se) == 0) {
-		json_t *list = json_loadb(r.body, r.len, 0, NULL);
-		slices = json_incref(jg(list, "items"));
-		json_decref(list);
-	}
-	kube_response_free(&r);
-	free(spath);
-	free(sq);
-	free(sq1);
-	free(sq0);
+	json_t *list = answer_list(&ans[0]);
+	json_t *slices = json_incref(jg(list, "items"));
+	json_decref(list);
 	size_t i;
 	json_t *p;
 	json_array_foreach(jg(spec, "ports"), i, p) {
@@ -1004,16 +1005,15 @@ static void describe_service(struct kube_client *c, struct dw *d, const json_t *
 	if (json_integer_value(jg(spec, "healthCheckNodePort")))
 		w(d, 0, "HealthCheck NodePort:\t%lld\n", (long long)json_integer_value(jg(spec, "healthCheckNodePort")));
 	join_array(d, "LoadBalancer Source Ranges", jg(spec, "loadBalancerSourceRanges"), 0);
-	json_t *events = fetch_events(c, svc, "Service", e);
-	if (events)
-		describe_events(d, events);
-	json_decref(events);
+	answer_events(d, &ans[1]);
 	tmp_free(&tmp);
 }
 
 /* describeJob */
-static void describe_job(struct kube_client *c, struct dw *d, const json_t *job, struct perr *e)
+/* ans: its events (events_calls) */
+static void describe_job(struct dw *d, const json_t *job, const char *kind, const struct kube_answer *ans)
 {
+	(void)kind;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(job, "metadata"), *spec = jg(job, "spec"), *st = jg(job, "status");
 	char when[64];
@@ -1065,16 +1065,16 @@ static void describe_job(struct kube_client *c, struct dw *d, const json_t *job,
 		  (long long)json_integer_value(jg(st, "active")), (long long)json_integer_value(jg(st, "succeeded")),
 		  (long long)json_integer_value(jg(st, "failed")));
 	describe_pod_template(d, jg(spec, "template"));
-	json_t *events = fetch_events(c, job, "Job", e);
-	if (events)
-		describe_events(d, events);
-	json_decref(events);
+	answer_events(d, &ans[0]);
 	tmp_free(&tmp);
 }
 
 /* describeConfigMap; keys sorted (kubectl walks a Go map). */
-static void describe_configmap(struct kube_client *c, struct dw *d, const json_t *cm, struct perr *e)
+/* ans: its events (events_calls) */
+static void describe_configmap(struct dw *d, const json_t *cm, const char *kind,
+			       const struct kube_answer *ans)
 {
+	(void)kind;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(cm, "metadata");
 	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
@@ -1106,17 +1106,16 @@ static void describe_configmap(struct kube_client *c, struct dw *d, const json_t
 	}
 	free(keys);
 	w(d, 0, "\n");
-	json_t *events = fetch_events(c, cm, "ConfigMap", e);
-	if (events)
-		describe_events(d, events);
-	json_decref(events);
+	answer_events(d, &ans[0]);
 	tmp_free(&tmp);
 }
 
 /* describeSecret: the size of each value, never the value (kubectl shows
  * service-account tokens; Podium shows Secrets by name only). */
-static void describe_secret(struct dw *d, const json_t *sec)
+static void describe_secret(struct dw *d, const json_t *sec, const char *kind, const struct kube_answer *ans)
 {
+	(void)kind;
+	(void)ans;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(sec, "metadata");
 	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
@@ -1143,9 +1142,10 @@ static void describe_secret(struct dw *d, const json_t *sec)
 }
 
 /* Any other kind: what every object has, then its events. */
-static void describe_generic(struct kube_client *c, struct dw *d, const json_t *obj, const char *kind,
-			     struct perr *e)
+/* ans: its events (events_calls) */
+static void describe_generic(struct dw *d, const json_t *obj, const char *kind, const struct kube_answer *ans)
 {
+	(void)kind;
 	struct tmpstr tmp = { { 0 }, 0 };
 	const json_t *meta = jg(obj, "metadata");
 	w(d, 0, "Name:\t%s\n", S(jg(meta, "name")));
@@ -1153,11 +1153,126 @@ static void describe_generic(struct kube_client *c, struct dw *d, const json_t *
 		w(d, 0, "Namespace:\t%s\n", S(jg(meta, "namespace")));
 	labels_multiline(d, "", "Labels", jg(meta, "labels"));
 	annotations_multiline(d, "Annotations", jg(meta, "annotations"));
-	json_t *events = fetch_events(c, obj, kind, e);
-	if (events)
-		describe_events(d, events);
-	json_decref(events);
+	answer_events(d, &ans[0]);
 	tmp_free(&tmp);
+}
+
+static size_t events_calls(const json_t *obj, const char *kind, struct kube_call *out)
+{
+	events_call(obj, kind, &out[0]);
+	return 1;
+}
+
+/* The objects of collection its spec.selector matches, then its events. */
+static size_t selected_calls(const char *collection, const json_t *obj, const char *kind,
+			     struct kube_call *out)
+{
+	char *sel = selector_string(jg(jg(obj, "spec"), "selector"));
+	selected_call(collection, obj, sel, &out[0]);
+	free(sel);
+	events_call(obj, kind, &out[1]);
+	return 2;
+}
+
+static size_t deployment_calls(const json_t *dep, const char *kind, struct kube_call *out)
+{
+	return selected_calls("/apis/apps/v1/namespaces/%s/replicasets", dep, kind, out);
+}
+
+static size_t replicaset_calls(const json_t *rs, const char *kind, struct kube_call *out)
+{
+	return selected_calls("/api/v1/namespaces/%s/pods", rs, kind, out);
+}
+
+static size_t service_calls(const json_t *svc, const char *kind, struct kube_call *out)
+{
+	char *sel = xasprintf("kubernetes.io/service-name=%s", json_string_value(jg(jg(svc, "metadata"), "name")));
+	selected_call("/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices", svc, sel, &out[0]);
+	free(sel);
+	events_call(svc, kind, &out[1]);
+	return 2;
+}
+
+static size_t no_calls(const json_t *obj, const char *kind, struct kube_call *out)
+{
+	(void)obj;
+	(void)kind;
+	(void)out;
+	return 0;
+}
+
+/* Each kind's describer: the requests it needs beyond the object, and the
+ * text from the object and their answers, in that order. */
+static const struct describer {
+	const char *kind; /* NULL: any other kind */
+	size_t (*calls)(const json_t *obj, const char *kind, struct kube_call *out);
+	void (*text)(struct dw *d, const json_t *obj, const char *kind, const struct kube_answer *ans);
+} describers[] = {
+	{ "Deployment", deployment_calls, describe_deployment },
+	{ "Pod", events_calls, describe_pod },
+	{ "ReplicaSet", replicaset_calls, describe_replicaset },
+	{ "Service", service_calls, describe_service },
+	{ "Job", events_calls, describe_job },
+	{ "ConfigMap", events_calls, describe_configmap },
+	{ "Secret", no_calls, describe_secret },
+	{ NULL, events_calls, describe_generic },
+};
+
+static const struct describer *describer_of(const struct kube_kind *k)
+{
+	const struct describer *w = describers;
+	while (w->kind && strcmp(w->kind, k->kind))
+		w++;
+	return w;
+}
+
+/* The object's GET answer as an object, or NULL with e. */
+static json_t *answer_object(const struct kube_kind *k, const char *name, const char *body, size_t len,
+			     struct perr *e)
+{
+	json_t *obj = json_loadb(body ? body : "", len, 0, NULL);
+	if (!json_is_object(obj)) {
+		perr_set(e, "the server's answer for %s \"%s\" is not JSON", k->singular, name);
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int kube_describe_calls(const struct kube_kind *k, const char *name, const char *obj, size_t len,
+			struct kube_call *calls, size_t *n, struct perr *e)
+{
+	*n = 0;
+	json_t *o = answer_object(k, name, obj, len, e);
+	if (!o)
+		return -1;
+	*n = describer_of(k)->calls(o, k->kind, calls);
+	json_decref(o);
+	return 0;
+}
+
+char *kube_describe_text(const struct kube_kind *k, const char *name, const char *obj, size_t len,
+			 const struct kube_answer *answers, size_t n, long long now, struct perr *e)
+{
+	json_t *o = answer_object(k, name, obj, len, e);
+	if (!o)
+		return NULL;
+	const struct describer *dsc = describer_of(k);
+	struct kube_call calls[KUBE_DESCRIBE_MAX_CALLS];
+	size_t want = dsc->calls(o, k->kind, calls);
+	for (size_t i = 0; i < want; i++)
+		kube_call_free(&calls[i]);
+	char *out = NULL;
+	if (n != want) {
+		perr_set(e, "describe: %zu answers for %zu requests", n, want);
+	} else {
+		struct dw d = { .now = now };
+		dbuf_init(&d.b, 0);
+		dsc->text(&d, o, k->kind, answers);
+		out = dbuf_take(&d.b);
+	}
+	json_decref(o);
+	return out;
 }
 
 char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
@@ -1166,34 +1281,29 @@ char *kube_describe(struct kube_client *c, const struct kube_kind *k, const char
 	char *path = kube_kind_path(k, ns, name);
 	struct kube_response r;
 	char *out = NULL;
-	if (kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, e) == 0) {
-		json_t *obj = json_loadb(r.body, r.len, 0, NULL);
-		if (!json_is_object(obj)) {
-			perr_set(e, "the server's answer for %s \"%s\" is not JSON", k->singular, name);
-		} else {
-			struct dw d = { .now = now };
-			dbuf_init(&d.b, 0);
-			/* events that cannot be read leave the section out, as kubectl does */
-			struct perr ev = { { 0 } };
-			if (!strcmp(k->kind, "Deployment"))
-				describe_deployment(c, &d, obj, &ev);
-			else if (!strcmp(k->kind, "Pod"))
-				describe_pod(c, &d, obj, &ev);
-			else if (!strcmp(k->kind, "ReplicaSet"))
-				describe_replicaset(c, &d, obj, &ev);
-			else if (!strcmp(k->kind, "Service"))
-				describe_service(c, &d, obj, &ev);
-			else if (!strcmp(k->kind, "Job"))
-				describe_job(c, &d, obj, &ev);
-			else if (!strcmp(k->kind, "ConfigMap"))
-				describe_configmap(c, &d, obj, &ev);
-			else if (!strcmp(k->kind, "Secret"))
-				describe_secret(&d, obj);
-			else
-				describe_generic(c, &d, obj, k->kind, &ev);
-			out = dbuf_take(&d.b);
+	struct kube_call calls[KUBE_DESCRIBE_MAX_CALLS];
+	struct kube_response rs[KUBE_DESCRIBE_MAX_CALLS];
+	struct kube_answer ans[KUBE_DESCRIBE_MAX_CALLS];
+	struct perr errs[KUBE_DESCRIBE_MAX_CALLS];
+	size_t n = 0;
+	if (kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, e) == 0 &&
+	    kube_describe_calls(k, name, r.body, r.len, calls, &n, e) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			memset(&errs[i], 0, sizeof errs[i]);
+			const struct kube_call *m = &calls[i];
+			ans[i].ok = kube_request(c, m->method, m->path, m->query, m->content_type, m->body,
+						 m->body ? strlen(m->body) : 0, &rs[i], &errs[i]) == 0;
+			ans[i].status = rs[i].status;
+			ans[i].body = rs[i].body;
+			ans[i].len = rs[i].len;
+			ans[i].error = ans[i].ok ? NULL : errs[i].msg;
+			ans[i].ms = 0;
 		}
-		json_decref(obj);
+		out = kube_describe_text(k, name, r.body, r.len, ans, n, now, e);
+		for (size_t i = 0; i < n; i++) {
+			kube_response_free(&rs[i]);
+			kube_call_free(&calls[i]);
+		}
 	}
 	kube_response_free(&r);
 	free(path);

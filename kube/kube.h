@@ -516,6 +516,10 @@ struct kube_call {
 	char *path, *query, *body;         /* owned; query, body may be NULL */
 };
 void kube_call_free(struct kube_call *m);
+/* The PATCH kube_apply sends, for callers that send it themselves. 0 /
+ * -1 (a kind podium does not know). Free m with kube_call_free. */
+int kube_apply_call(const struct kube_manifest_doc *d, const char *ns, int force_conflicts,
+		    struct kube_call *m, struct perr *e);
 /* kube_delete's DELETE. */
 void kube_delete_call(const struct kube_kind *k, const char *ns, const char *name,
 			  enum kube_propagation p, struct kube_call *m);
@@ -888,6 +892,8 @@ struct kube_result {
 	size_t len;
 	long long retry_after_ms; /* from Retry-After; -1: none */
 	const char *error;      /* one line saying what failed, or NULL */
+	int fresh_credentials;  /* a 401 from a client that can fetch new ones
+				   (exec plugin, token file): worth one retry at once */
 };
 
 struct kube_cache;
@@ -1004,6 +1010,31 @@ struct kube_client *kube_watchset_client(const struct kube_watchset *ws);
 /* Drive ws until no request sent on it is pending (the watches of its
  * caches move on too): a blocking loop for headless callers. */
 void kube_watchset_drain(struct kube_watchset *ws);
+/* gather.c: n calls sent at once on ws (with client c; NULL: the set's);
+ * done(ud, answers, n) runs once, from kube_watchset_step, when the last
+ * has answered, the answers in the order of calls (borrowed for the
+ * call); then the gather is freed. NULL with e when one cannot be sent
+ * (none is left out). */
+struct kube_gather;
+typedef void (*kube_gather_fn)(void *ud, const struct kube_answer *answers, size_t n);
+struct kube_gather *kube_gather_send(struct kube_watchset *ws, struct kube_client *c,
+				     const struct kube_call *calls, size_t n, kube_gather_fn done,
+				     void *ud, struct perr *e);
+/* Cancel g's requests still out and free it, no callback; while ws lives
+ * and before done ran. Accepts NULL. */
+void kube_gather_cancel(struct kube_gather *g);
+/* kube_describe in two halves, for callers that send the requests
+ * themselves: from the object's GET answer, the requests its text needs
+ * (a Deployment's ReplicaSets, the events...; at most
+ * KUBE_DESCRIBE_MAX_CALLS, *n set; free each with kube_call_free), 0 / -1
+ * with e when the answer is not an object; then the text from the object
+ * and their answers in the same order (a refused one leaves its section
+ * out as kubectl does). Caller frees; NULL with e. */
+#define KUBE_DESCRIBE_MAX_CALLS 4
+int kube_describe_calls(const struct kube_kind *k, const char *name, const char *obj, size_t len,
+			struct kube_call *calls, size_t *n, struct perr *e);
+char *kube_describe_text(const struct kube_kind *k, const char *name, const char *obj, size_t len,
+			 const struct kube_answer *answers, size_t n, long long now, struct perr *e);
 /* rollout.c: Deployment rollouts as kubectl does them. The pure parts take
  * jansson values so recorded objects test them. */
 /* kubectl's DeploymentStatusViewer: *msg (caller frees, no newline) is the
@@ -1041,6 +1072,12 @@ struct json_t *kube_rollout_get(struct kube_client *c, const char *ns, const cha
 /* The ReplicaSets matching deploy's selector (caller decrefs), NULL with e. */
 struct json_t *kube_rollout_replicasets(struct kube_client *c, const struct json_t *deploy,
 					struct perr *e);
+/* The GET kube_rollout_replicasets sends: the ReplicaSets of the
+ * Deployment's namespace matching its selector. Free m with kube_call_free. */
+void kube_replicasets_call(const struct json_t *deploy, struct kube_call *m);
+/* The PATCH of kubectl rollout undo: patch (a JSON patch from
+ * kube_rollout_undo_patch; m takes it) on Deployment ns/name. */
+void kube_undo_call(const char *ns, const char *name, char *patch, struct kube_call *m);
 /* PATCH the Deployment with content_type (application/json-patch+json,
  * application/strategic-merge-patch+json, ...). A strategic merge patch
  * refused with 415 is sent again as a JSON merge patch: only for patches
@@ -1107,12 +1144,10 @@ char *kube_rollout_selector(const struct json_t *deploy);
 /* ---- end list/watch cache ---- */
 
 /* ---- operations on one object (op.c): plain strings for tui/ ---- */
-/* The object as YAML (caller frees); for_edit drops what an apply may not
- * carry (managedFields, resourceVersion, uid, status...). */
-char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
-		   const char *name, int for_edit, struct perr *e);
-/* The same from the body of a GET of the object (sent by the caller, e.g.
- * on a watch set). Caller frees; NULL with e. */
+/* The object as YAML from the body of a GET of it (sent by the caller,
+ * e.g. on a watch set). for_edit drops what an apply may not carry
+ * (managedFields, resourceVersion, uid, status...). Caller frees; NULL
+ * with e. */
 char *kube_op_yaml_answer(const char *body, size_t len, int for_edit, struct perr *e);
 /* kubectl rollout restart of a Deployment. 0 / -1. */
 int kube_op_restart(struct kube_client *c, const char *ns, const char *name, struct perr *e);
@@ -1123,23 +1158,28 @@ struct kube_rev_info {
 	char *image;
 	char *change_cause; /* "" when none */
 };
-/* The revisions of Deployment ns/name, newest first; *out freed with
+/* Undo in the answers of its requests, sent by the caller: the GET of the
+ * Deployment (dep), then the call this gives for its ReplicaSets (rsl).
+ * 0 / -1 with e when dep is not a Deployment's JSON. */
+int kube_op_history_call(const char *dep, size_t len, struct kube_call *m, struct perr *e);
+/* The revisions in those answers, newest first; *out freed with
  * kube_rev_info_free. Returns the count (0 with e set on failure). */
-size_t kube_op_revisions(struct kube_client *c, const char *ns, const char *name,
+size_t kube_op_revisions(const char *dep, size_t dlen, const char *rsl, size_t rlen,
 			 struct kube_rev_info **out, struct perr *e);
 void kube_rev_info_free(struct kube_rev_info *v, size_t n);
-/* kubectl rollout undo --to-revision (0: the previous); *chosen the
- * revision. 0 done, 1 skipped (already that template), -1 error. */
-int kube_op_undo(struct kube_client *c, const char *ns, const char *name, long to_revision,
-		 long *chosen, struct perr *e);
+/* kubectl rollout undo --to-revision (0: the previous) of Deployment
+ * ns/name from the same answers: *chosen the revision; 0 with the PATCH in
+ * *m (free with kube_call_free), 1 skipped (already that template), -1
+ * error. */
+int kube_op_undo(const char *ns, const char *name, const char *dep, size_t dlen, const char *rsl,
+		 size_t rlen, long to_revision, long *chosen, struct kube_call *m, struct perr *e);
 /* A pod's log (tail < 0: all), sanitised, newlines kept. Caller frees. */
 char *kube_op_logs(struct kube_client *c, const char *ns, const char *pod,
 		   const char *container, long tail, int timestamps, struct perr *e);
-/* Server-side apply (fieldManager=podium, force) of edited YAML holding
- * one object, checked first as apply checks manifests. 0 / -1 with the
- * server's refusal in e. */
-int kube_op_apply_yaml(struct kube_client *c, const char *ns, const char *yaml,
-		       struct perr *e);
+/* The server-side apply (fieldManager=podium, force) of edited YAML
+ * holding one object, checked first as apply checks manifests: 0 with the
+ * PATCH in *m (free with kube_call_free), -1 with e. */
+int kube_op_apply_call(const char *ns, const char *yaml, struct kube_call *m, struct perr *e);
 
 /* ---- live predictions and gated model rollouts (live.c, canary.c) ---- */
 

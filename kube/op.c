@@ -14,25 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-static json_t *get_obj(struct kube_client *c, const struct kube_kind *k, const char *ns,
-		       const char *name, struct perr *e)
-{
-	char *path = kube_kind_path(k, ns, name);
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
-	memset(&r, 0, sizeof r);
-	json_t *j = NULL;
-	if (kube_request(c, "GET", path, NULL, NULL, NULL, 0, &r, e) == 0) {
-		j = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
-		if (!j)
-			perr_set(e, "the server's answer for %s is not JSON", path);
-	}
-	kube_response_free(&r);
-	free(path);
-	return j;
-}
-
-/* j (consumed) as kube_op_yaml shows it. */
+/* j (consumed) as kube_op_yaml_answer shows it. */
 static char *obj_yaml(json_t *j, int for_edit, struct perr *e)
 {
 	if (for_edit) {
@@ -49,13 +31,6 @@ static char *obj_yaml(json_t *j, int for_edit, struct perr *e)
 	char *y = kube_json_to_yaml(j, e);
 	json_decref(j);
 	return y;
-}
-
-char *kube_op_yaml(struct kube_client *c, const struct kube_kind *k, const char *ns,
-		   const char *name, int for_edit, struct perr *e)
-{
-	json_t *j = get_obj(c, k, ns, name, e);
-	return j ? obj_yaml(j, for_edit, e) : NULL;
 }
 
 char *kube_op_yaml_answer(const char *body, size_t len, int for_edit, struct perr *e)
@@ -97,20 +72,45 @@ static char *template_images(json_t *rs)
 	return clean;
 }
 
-size_t kube_op_revisions(struct kube_client *c, const char *ns, const char *name,
+/* The answers of a Deployment's GET and its ReplicaSets' list as
+ * objects; -1 with e when either is not JSON. */
+static int history_of(const char *dep, size_t dlen, const char *rsl, size_t rlen, json_t **d,
+		      json_t **l, struct perr *e)
+{
+	*d = json_loadb(dep ? dep : "", dlen, 0, NULL);
+	*l = rsl ? json_loadb(rsl, rlen, 0, NULL) : NULL;
+	if (!json_is_object(*d))
+		perr_set(e, "the server's answer for the deployment is not JSON");
+	else if (rsl && !json_is_object(*l))
+		perr_set(e, "replicasets: the server's answer is not JSON");
+	else
+		return 0;
+	json_decref(*d);
+	json_decref(*l);
+	*d = *l = NULL;
+	return -1;
+}
+
+int kube_op_history_call(const char *dep, size_t len, struct kube_call *m, struct perr *e)
+{
+	json_t *d, *l;
+	memset(m, 0, sizeof *m);
+	if (history_of(dep, len, NULL, 0, &d, &l, e) < 0)
+		return -1;
+	kube_replicasets_call(d, m);
+	json_decref(d);
+	return 0;
+}
+
+size_t kube_op_revisions(const char *dep, size_t dlen, const char *rsl, size_t rlen,
 			 struct kube_rev_info **out, struct perr *e)
 {
 	*out = NULL;
-	json_t *d = kube_rollout_get(c, ns, name, e);
-	if (!d)
+	json_t *d, *rs_list;
+	if (history_of(dep, dlen, rsl, rlen, &d, &rs_list, e) < 0)
 		return 0;
-	json_t *rsl = kube_rollout_replicasets(c, d, e);
-	if (!rsl) {
-		json_decref(d);
-		return 0;
-	}
 	struct kube_revision *v = NULL;
-	size_t n = kube_rollout_revisions(d, rsl, &v);
+	size_t n = kube_rollout_revisions(d, rs_list, &v);
 	struct kube_rev_info *info = xcalloc(n ? n : 1, sizeof *info);
 	/* Newest first: the picker starts at the most recent. */
 	for (size_t i = 0; i < n; i++) {
@@ -123,7 +123,7 @@ size_t kube_op_revisions(struct kube_client *c, const char *ns, const char *name
 					       : xstrdup("");
 	}
 	kube_revisions_free(v, n);
-	json_decref(rsl);
+	json_decref(rs_list);
 	json_decref(d);
 	*out = info;
 	return n;
@@ -139,27 +139,21 @@ void kube_rev_info_free(struct kube_rev_info *v, size_t n)
 	free(v);
 }
 
-int kube_op_undo(struct kube_client *c, const char *ns, const char *name, long to_revision,
-		 long *chosen, struct perr *e)
+int kube_op_undo(const char *ns, const char *name, const char *dep, size_t dlen, const char *rsl,
+		 size_t rlen, long to_revision, long *chosen, struct kube_call *m, struct perr *e)
 {
-	json_t *d = kube_rollout_get(c, ns, name, e);
-	if (!d)
+	memset(m, 0, sizeof *m);
+	json_t *d, *rs_list;
+	if (history_of(dep, dlen, rsl, rlen, &d, &rs_list, e) < 0)
 		return -1;
-	json_t *rsl = kube_rollout_replicasets(c, d, e);
-	int rc = -1;
 	struct kube_revision *v = NULL;
-	size_t n = 0;
+	size_t n = kube_rollout_revisions(d, rs_list, &v);
 	char *p = NULL;
-	if (!rsl)
-		goto out;
-	n = kube_rollout_revisions(d, rsl, &v);
-	rc = kube_rollout_undo_patch(d, v, n, to_revision, &p, chosen, e);
+	int rc = kube_rollout_undo_patch(d, v, n, to_revision, &p, chosen, e);
 	if (rc == 0)
-		rc = kube_rollout_patch(c, ns, name, "application/json-patch+json", p, e);
-out:
-	free(p);
+		kube_undo_call(ns, name, p, m);
 	kube_revisions_free(v, n);
-	json_decref(rsl);
+	json_decref(rs_list);
 	json_decref(d);
 	return rc;
 }
@@ -192,25 +186,18 @@ char *kube_op_logs(struct kube_client *c, const char *ns, const char *pod,
 	return text;
 }
 
-int kube_op_apply_yaml(struct kube_client *c, const char *ns, const char *yaml,
-		       struct perr *e)
+int kube_op_apply_call(const char *ns, const char *yaml, struct kube_call *m, struct perr *e)
 {
-	struct kube_manifest m;
-	memset(&m, 0, sizeof m);
-	if (kube_manifest_parse("the edited object", yaml, strlen(yaml), &m, e) < 0)
+	memset(m, 0, sizeof *m);
+	struct kube_manifest mf;
+	memset(&mf, 0, sizeof mf);
+	if (kube_manifest_parse("the edited object", yaml, strlen(yaml), &mf, e) < 0)
 		return -1;
 	int rc = -1;
-	if (m.n != 1) {
-		perr_set(e, "the edited text holds %zu objects: edit one object", m.n);
-		goto out;
-	}
-	if (kube_manifest_validate(&m.docs[0], e) < 0)
-		goto out;
-	struct kube_response r;
-	memset(&r, 0, sizeof r);
-	rc = kube_apply(c, &m.docs[0], ns, 1, &r, e);
-	kube_response_free(&r);
-out:
-	kube_manifest_clear(&m);
+	if (mf.n != 1)
+		perr_set(e, "the edited text holds %zu objects: edit one object", mf.n);
+	else if (kube_manifest_validate(&mf.docs[0], e) == 0)
+		rc = kube_apply_call(&mf.docs[0], ns, 1, m, e);
+	kube_manifest_clear(&mf);
 	return rc;
 }

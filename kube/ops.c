@@ -14,20 +14,43 @@
 
 #define FIELD_MANAGER "podium"
 
-int kube_apply(struct kube_client *c, const struct kube_manifest_doc *d, const char *ns,
-	       int force_conflicts, struct kube_response *r, struct perr *e)
+/* Send m and wait for the answer, as kube_request does. */
+static int call_send(struct kube_client *c, const struct kube_call *m,
+			 struct kube_response *r, struct perr *e)
 {
-	memset(r, 0, sizeof *r);
+	return kube_request(c, m->method, m->path, m->query, m->content_type, m->body,
+			    m->body ? strlen(m->body) : 0, r, e);
+}
+
+int kube_apply_call(const struct kube_manifest_doc *d, const char *ns, int force_conflicts,
+		    struct kube_call *m, struct perr *e)
+{
+	memset(m, 0, sizeof *m);
 	if (!d->k) {
 		perr_set(e, "%s \"%s\": podium does not know kind %s in %s", d->kind, d->name, d->kind,
 			 d->api_version);
 		return -1;
 	}
-	char *path = kube_kind_path(d->k, d->namespace ? d->namespace : ns, d->name);
-	const char *query = force_conflicts ? "fieldManager=" FIELD_MANAGER "&force=true"
-					    : "fieldManager=" FIELD_MANAGER;
-	int rc = kube_request(c, "PATCH", path, query, "application/apply-patch+yaml", d->json, d->len, r, e);
-	free(path);
+	m->method = "PATCH";
+	m->content_type = "application/apply-patch+yaml";
+	m->path = kube_kind_path(d->k, d->namespace ? d->namespace : ns, d->name);
+	m->query = xstrdup(force_conflicts ? "fieldManager=" FIELD_MANAGER "&force=true"
+					   : "fieldManager=" FIELD_MANAGER);
+	m->body = xmalloc(d->len + 1);
+	memcpy(m->body, d->json, d->len);
+	m->body[d->len] = 0;
+	return 0;
+}
+
+int kube_apply(struct kube_client *c, const struct kube_manifest_doc *d, const char *ns,
+	       int force_conflicts, struct kube_response *r, struct perr *e)
+{
+	memset(r, 0, sizeof *r);
+	struct kube_call m;
+	if (kube_apply_call(d, ns, force_conflicts, &m, e) < 0)
+		return -1;
+	int rc = call_send(c, &m, r, e);
+	kube_call_free(&m);
 	return rc;
 }
 
@@ -100,13 +123,6 @@ int kube_scale_call(const struct kube_kind *k, const char *ns, const char *name,
 	return 0;
 }
 
-/* Send m and wait for the answer, as kube_request does. */
-static int call_send(struct kube_client *c, const struct kube_call *m,
-			 struct kube_response *r, struct perr *e)
-{
-	return kube_request(c, m->method, m->path, m->query, m->content_type, m->body,
-			    m->body ? strlen(m->body) : 0, r, e);
-}
 
 int kube_delete(struct kube_client *c, const struct kube_kind *k, const char *ns, const char *name,
 		enum kube_propagation p, struct kube_response *r, struct perr *e)

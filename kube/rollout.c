@@ -434,18 +434,28 @@ char *kube_rollout_selector(const json_t *d)
 	return dbuf_take(&b);
 }
 
-json_t *kube_rollout_replicasets(struct kube_client *c, const json_t *d, struct perr *e)
+void kube_replicasets_call(const json_t *d, struct kube_call *m)
 {
+	memset(m, 0, sizeof *m);
 	const char *ns = str_at(d, "metadata", "namespace", NULL);
 	char *n = kube_query_escape(ns);
-	char *path = xasprintf("/apis/apps/v1/namespaces/%s/replicasets", n);
-	free(n);
 	char *sel = kube_rollout_selector(d);
 	char *esc = kube_query_escape(sel);
-	char *query = xasprintf("labelSelector=%s", esc);
+	m->method = "GET";
+	m->path = xasprintf("/apis/apps/v1/namespaces/%s/replicasets", n);
+	m->query = xasprintf("labelSelector=%s", esc);
+	free(esc);
+	free(sel);
+	free(n);
+}
+
+json_t *kube_rollout_replicasets(struct kube_client *c, const json_t *d, struct perr *e)
+{
+	struct kube_call m;
+	kube_replicasets_call(d, &m);
 	struct kube_response r = { 0 };
 	json_t *list = NULL;
-	if (kube_request(c, "GET", path, query, NULL, NULL, 0, &r, e) == 0) {
+	if (kube_request(c, "GET", m.path, m.query, NULL, NULL, 0, &r, e) == 0) {
 		list = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
 		if (!json_is_object(list)) {
 			perr_set(e, "replicasets: the server's answer is not JSON");
@@ -454,11 +464,17 @@ json_t *kube_rollout_replicasets(struct kube_client *c, const json_t *d, struct 
 		}
 	}
 	kube_response_free(&r);
-	free(query);
-	free(esc);
-	free(sel);
-	free(path);
+	kube_call_free(&m);
 	return list;
+}
+
+void kube_undo_call(const char *ns, const char *name, char *patch, struct kube_call *m)
+{
+	memset(m, 0, sizeof *m);
+	m->method = "PATCH";
+	m->content_type = "application/json-patch+json";
+	m->path = deploy_path(ns, name);
+	m->body = patch;
 }
 
 void kube_restart_call(const char *ns, const char *name, long long unix_secs,

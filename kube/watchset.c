@@ -46,9 +46,17 @@ struct send {
 	unsigned long long id;
 	struct kube_easy *x;
 	struct dbuf body;
+	size_t max_body;
 	kube_answer_fn done;
 	void *ud;
 	long long t0;
+	/* What kube_watchset_request sent, to send it again once after a 401
+	 * with a fresh credential (method NULL: a caller's own transfer). */
+	struct kube_client *client;
+	const char *method;
+	char *path, *query, *content_type, *payload;
+	size_t payload_len;
+	int resent;
 };
 
 struct kube_watchset {
@@ -98,8 +106,14 @@ static void entry_free(struct entry *en)
 
 static void send_free(struct kube_watchset *ws, struct send *sd)
 {
-	curl_multi_remove_handle(ws->multi, sd->x->curl);
-	kube_easy_free(sd->x);
+	free(sd->path);
+	free(sd->query);
+	free(sd->content_type);
+	free(sd->payload);
+	if (sd->x) {
+		curl_multi_remove_handle(ws->multi, sd->x->curl);
+		kube_easy_free(sd->x);
+	}
 	dbuf_free(&sd->body);
 	free(sd);
 }
@@ -294,6 +308,7 @@ static void complete(struct entry *en, CURLcode rc, long long now)
 	} else if (status != 200) {
 		kube_easy_check(en->x, CURLE_OK, en->body.p, en->body.len, &e);
 		r.error = e.msg;
+		r.fresh_credentials = status == 401 && kube_client_can_refresh(en->ws->client);
 	}
 	enum kube_req_kind kind = en->kind;
 	struct kube_cache *c = en->cache;
@@ -320,25 +335,48 @@ static size_t send_body(char *data, size_t size, size_t n, void *arg)
 	return dbuf_append(&sd->body, data, size * n) < 0 ? 0 : size * n;
 }
 
-unsigned long long kube_watchset_send(struct kube_watchset *ws, struct kube_easy *x,
-				      size_t max_body, kube_answer_fn done, void *ud)
+/* Put sd's transfer x on the multi handle, its answer into sd->body. */
+static void send_start(struct kube_watchset *ws, struct send *sd, struct kube_easy *x)
 {
-	struct send *sd = xcalloc(1, sizeof *sd);
-	sd->id = ++ws->next_id;
 	sd->x = x;
-	sd->done = done;
-	sd->ud = ud;
-	sd->t0 = now_ms();
-	dbuf_init(&sd->body, max_body ? max_body : KUBE_MAX_BODY);
+	dbuf_init(&sd->body, sd->max_body);
 	CURL *h = x->curl;
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, send_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sd);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ws->list_timeout_ms);
+	curl_multi_add_handle(ws->multi, h);
+}
+
+/* Send sd (x its transfer) and list it; its id. */
+static unsigned long long send_add(struct kube_watchset *ws, struct send *sd, struct kube_easy *x,
+				   size_t max_body, kube_answer_fn done, void *ud)
+{
+	sd->id = ++ws->next_id;
+	sd->max_body = max_body ? max_body : KUBE_MAX_BODY;
+	sd->done = done;
+	sd->ud = ud;
+	sd->t0 = now_ms();
 	ws->sends = xrealloc(ws->sends, (ws->nsends + 1) * sizeof *ws->sends);
 	ws->sends[ws->nsends++] = sd;
-	curl_multi_add_handle(ws->multi, h);
+	send_start(ws, sd, x);
 	return sd->id;
+}
+
+unsigned long long kube_watchset_send(struct kube_watchset *ws, struct kube_easy *x,
+				      size_t max_body, kube_answer_fn done, void *ud)
+{
+	return send_add(ws, xcalloc(1, sizeof(struct send)), x, max_body, done, ud);
+}
+
+/* A transfer for sd's request, with the credential the client has now. */
+static struct kube_easy *send_easy(struct kube_watchset *ws, const struct send *sd, struct perr *e)
+{
+	struct kube_easy *x = kube_easy_new(sd->client ? sd->client : ws->client, sd->method, sd->path,
+					    sd->query, NULL, e);
+	if (x && sd->payload)
+		kube_easy_body(x, sd->content_type, sd->payload, sd->payload_len);
+	return x;
 }
 
 void kube_watchset_cancel(struct kube_watchset *ws, unsigned long long id)
@@ -385,12 +423,24 @@ int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const
 			  const char *body, size_t body_len, kube_answer_fn done, void *ud,
 			  unsigned long long *id, struct perr *e)
 {
-	struct kube_easy *x = kube_easy_new(c ? c : ws->client, method, path, query, NULL, e);
-	if (!x)
+	struct send *sd = xcalloc(1, sizeof *sd);
+	sd->client = c;
+	sd->method = method; /* a literal: "GET", "PATCH"... */
+	sd->path = xstrdup(path);
+	sd->query = query ? xstrdup(query) : NULL;
+	sd->content_type = content_type ? xstrdup(content_type) : NULL;
+	if (body) {
+		sd->payload = xmalloc(body_len + 1);
+		memcpy(sd->payload, body, body_len);
+		sd->payload[body_len] = '\0';
+		sd->payload_len = body_len;
+	}
+	struct kube_easy *x = send_easy(ws, sd, e);
+	if (!x) {
+		send_free(NULL, sd);
 		return -1;
-	if (body)
-		kube_easy_body(x, content_type, body, body_len);
-	unsigned long long i = kube_watchset_send(ws, x, 0, done, ud);
+	}
+	unsigned long long i = send_add(ws, sd, x, 0, done, ud);
 	if (id)
 		*id = i;
 	return 0;
@@ -400,10 +450,27 @@ int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const
  * or cancel), then the callback, then freed. */
 static void send_complete(struct kube_watchset *ws, size_t i, CURLcode rc)
 {
-	struct send *sd = send_take(ws, i);
+	struct send *sd = ws->sends[i];
 	struct perr e = { { 0 } };
 	struct kube_answer a = { 0 };
 	curl_easy_getinfo(sd->x->curl, CURLINFO_RESPONSE_CODE, &a.status);
+	if (rc == CURLE_OK && a.status == 401 && sd->method && !sd->resent &&
+	    kube_client_can_refresh(sd->client ? sd->client : ws->client)) {
+		/* The credential expired: check drops it, and the request goes
+		 * again once with a new one, as kube_request does. */
+		struct perr re = { { 0 } };
+		kube_easy_check(sd->x, rc, sd->body.p, sd->body.len, &re);
+		struct kube_easy *x = send_easy(ws, sd, &re);
+		if (x) {
+			curl_multi_remove_handle(ws->multi, sd->x->curl);
+			kube_easy_free(sd->x);
+			dbuf_free(&sd->body);
+			sd->resent = 1;
+			send_start(ws, sd, x);
+			return;
+		}
+	}
+	send_take(ws, i);
 	/* dbuf_append keeps a NUL after the data */
 	a.body = sd->body.p;
 	a.len = sd->body.len;

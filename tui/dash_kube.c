@@ -67,14 +67,21 @@ struct dkube {
 	char view[32];         /* the resource view at the root (a : command) */
 	char *state_file;      /* the last view per context */
 	long long hold_until;  /* changes wait in the sockets until then */
-	/* Requests in flight (scale, restart, delete, YAML): sent on the watch
-	 * set, their answers said or shown when they come. */
+	/* Requests in flight (scale, restart, delete, YAML, edit, undo): sent
+	 * on the watch set; each answer goes to the slot's step, which says
+	 * it, shows it or sends the next request of the action. */
 	struct action_slot {
 		struct dkube *k;
 		int used;
 		unsigned long long id;
-		char done[300]; /* said on success */
-		int yaml;        /* a GET whose answer opens a YAML view titled done */
+		void (*step)(struct action_slot *, const struct kube_answer *);
+		char done[300]; /* said on success; a YAML view's title */
+		const struct kube_kind *kind;
+		char ns[64], name[256];
+		long rev;       /* undo: the revision picked; 0 while listing them */
+		char *held;     /* undo: the Deployment's answer; describe: the object's */
+		size_t held_len;
+		struct kube_gather *gather; /* describe: the requests its text needs */
 	} actions[16];
 };
 
@@ -428,59 +435,106 @@ static void open_pods_of(struct dkube *k, struct res_view *rv, const struct kube
 		dash_push(k->d, v);
 }
 
+static void slot_clear(struct action_slot *ms)
+{
+	free(ms->held);
+	ms->held = NULL;
+	ms->held_len = 0;
+	ms->used = 0;
+}
+
 static void action_answered(void *ud, const struct kube_answer *a)
 {
 	struct action_slot *ms = ud;
 	ms->used = 0;
-	if (a->ok && ms->yaml) {
-		struct perr e = { { 0 } };
-		char *y = kube_op_yaml_answer(a->body, a->len, 0, &e);
-		if (!y) {
-			dash_message(ms->k->d, 1, "%s", e.msg);
-			return;
-		}
-		dash_push(ms->k->d, dash_text_view(ms->done, y));
-		free(y);
-	} else if (a->ok)
-		dash_message(ms->k->d, 0, "%s", ms->done);
+	if (a->ok)
+		ms->step(ms, a); /* may send the action's next request */
 	else
 		dash_message(ms->k->d, 1, "%s", a->error ? a->error : "the request failed");
+	if (!ms->used)
+		slot_clear(ms);
 }
 
-/* Send m on the watch set and say doing now, done when it succeeded (or
- * the error): the loop never waits on it. A GET opens a YAML view of the
- * answer titled done. Frees m. */
-static void send_action(struct dkube *k, struct kube_call *m, const char *doing, const char *done)
+/* Send m (freed) for slot ms, whose answer goes to step. 0, or -1 with
+ * the error said. */
+static int slot_send(struct action_slot *ms, struct kube_call *m,
+		     void (*step)(struct action_slot *, const struct kube_answer *))
+{
+	struct dkube *k = ms->k;
+	struct perr e = { { 0 } };
+	ms->step = step;
+	int rc = kube_watchset_request(k->ws, k->client, m->method, m->path, m->query,
+				       m->content_type, m->body, m->body ? strlen(m->body) : 0,
+				       action_answered, ms, &ms->id, &e);
+	if (rc < 0)
+		dash_message(k->d, 1, "%s", e.msg);
+	else
+		ms->used = 1;
+	kube_call_free(m);
+	return rc;
+}
+
+static void step_said(struct action_slot *ms, const struct kube_answer *a)
+{
+	(void)a;
+	dash_message(ms->k->d, 0, "%s", ms->done);
+}
+
+static void step_yaml(struct action_slot *ms, const struct kube_answer *a)
+{
+	struct perr e = { { 0 } };
+	char *y = kube_op_yaml_answer(a->body, a->len, 0, &e);
+	if (!y) {
+		dash_message(ms->k->d, 1, "%s", e.msg);
+		return;
+	}
+	dash_push(ms->k->d, dash_text_view(ms->done, y));
+	free(y);
+}
+
+/* Send m (freed) as a new action on ns/name; its answer goes to step,
+ * doing is said now, done kept for the end. The slot, or NULL with the
+ * reason said. The answer comes from a later loop iteration, so the
+ * caller may still fill the slot. */
+static struct action_slot *send_action(struct dkube *k, struct kube_call *m,
+				       void (*step)(struct action_slot *, const struct kube_answer *),
+				       const char *ns, const char *name, const char *doing,
+				       const char *done)
 {
 	struct action_slot *ms = NULL;
 	for (size_t i = 0; i < sizeof k->actions / sizeof *k->actions && !ms; i++)
 		if (!k->actions[i].used)
 			ms = &k->actions[i];
-	struct perr e = { { 0 } };
 	if (!ms) {
 		dash_message(k->d, 1, "too many requests still going: try again in a moment");
-	} else {
-		ms->k = k;
-		ms->yaml = !strcmp(m->method, "GET");
-		snprintf(ms->done, sizeof ms->done, "%s", done);
-		if (kube_watchset_request(k->ws, k->client, m->method, m->path, m->query,
-					  m->content_type, m->body, m->body ? strlen(m->body) : 0,
-					  action_answered, ms, &ms->id, &e) < 0) {
-			dash_message(k->d, 1, "%s", e.msg);
-		} else {
-			ms->used = 1;
-			dash_message(k->d, 0, "%s", doing);
-		}
+		kube_call_free(m);
+		return NULL;
 	}
-	kube_call_free(m);
+	slot_clear(ms);
+	ms->k = k;
+	ms->rev = 0;
+	snprintf(ms->ns, sizeof ms->ns, "%s", ns ? ns : "");
+	snprintf(ms->name, sizeof ms->name, "%s", name ? name : "");
+	snprintf(ms->done, sizeof ms->done, "%s", done);
+	if (slot_send(ms, m, step) < 0)
+		return NULL;
+	dash_message(k->d, 0, "%s", doing);
+	return ms;
 }
 
-/* The watch set goes (a context switch, the end): its requests go with it
- * and never answer. */
+/* The watch set goes (a context switch, the end): the requests still out
+ * are cancelled first, so none answers into a slot that is gone. */
 static void actions_forget(struct dkube *k)
 {
-	for (size_t i = 0; i < sizeof k->actions / sizeof *k->actions; i++)
-		k->actions[i].used = 0;
+	for (size_t i = 0; i < sizeof k->actions / sizeof *k->actions; i++) {
+		struct action_slot *ms = &k->actions[i];
+		if (ms->used && ms->gather)
+			kube_gather_cancel(ms->gather);
+		else if (ms->used)
+			kube_watchset_cancel(k->ws, ms->id);
+		ms->gather = NULL;
+		slot_clear(ms);
+	}
 }
 
 struct scale_ctx {
@@ -506,7 +560,7 @@ static void scale_done(struct dash *d, struct dialog *dl, int ok)
 		 sc->kind->group[0] ? sc->kind->group : "", sc->name, n);
 	snprintf(done, sizeof done, "%s.%s/%s scaled to %ld", sc->kind->plural,
 		 sc->kind->group[0] ? sc->kind->group : "", sc->name, n);
-	send_action(sc->k, &m, doing, done);
+	send_action(sc->k, &m, step_said, sc->ns, sc->name, doing, done);
 }
 
 static void delete_done(struct dash *d, struct dialog *dl, int ok)
@@ -520,54 +574,65 @@ static void delete_done(struct dash *d, struct dialog *dl, int ok)
 	char doing[300], done[300];
 	snprintf(doing, sizeof doing, "deleting %s \"%s\"...", sc->kind->singular, sc->name);
 	snprintf(done, sizeof done, "%s \"%s\" deleted", sc->kind->singular, sc->name);
-	send_action(sc->k, &m, doing, done);
+	send_action(sc->k, &m, step_said, sc->ns, sc->name, doing, done);
 }
 
-static void undo_done(struct dash *d, struct dialog *dl, int ok)
-{
-	struct scale_ctx *sc = dl->ud;
-	if (!ok || dl->sel < 0)
-		return;
-	long rev = atol(dl->options[dl->sel]);
-	struct perr e = { { 0 } };
-	long chosen = 0;
-	int rc = kube_op_undo(sc->k->client, sc->ns, sc->name, rev, &chosen, &e);
-	if (rc < 0)
-		dash_message(d, 1, "%s", e.msg);
-	else if (rc == 1)
-		dash_message(d, 0, "skipped rollback (current template already matches revision %ld)", chosen);
-	else
-		dash_message(d, 0, "deployment.apps/%s rolled back to revision %ld", sc->name, chosen);
-}
-
-static struct dialog *dialog_for(struct dkube *k, struct res_view *rv, const struct kube_obj *o,
-				 enum dialog_kind kind, void (*done)(struct dash *, struct dialog *, int))
+static struct dialog *dialog_new(struct dkube *k, const struct kube_kind *kind, const char *ns,
+				 const char *name, enum dialog_kind dkind,
+				 void (*done)(struct dash *, struct dialog *, int))
 {
 	struct dialog *dl = xcalloc(1, sizeof *dl);
 	struct scale_ctx *sc = xcalloc(1, sizeof *sc);
 	sc->k = k;
-	sc->kind = rv->kind;
-	snprintf(sc->ns, sizeof sc->ns, "%s", o->namespace);
-	snprintf(sc->name, sizeof sc->name, "%s", o->name);
-	dl->kind = kind;
+	sc->kind = kind;
+	snprintf(sc->ns, sizeof sc->ns, "%s", ns);
+	snprintf(sc->name, sizeof sc->name, "%s", name);
+	dl->kind = dkind;
 	dl->ud = sc;
 	dl->ud_free = free;
 	dl->on_done = done;
 	return dl;
 }
 
-static void open_undo(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+static struct dialog *dialog_for(struct dkube *k, struct res_view *rv, const struct kube_obj *o,
+				 enum dialog_kind kind, void (*done)(struct dash *, struct dialog *, int))
 {
+	return dialog_new(k, rv->kind, o->namespace, o->name, kind, done);
+}
+
+/* ---- undo: the Deployment, its ReplicaSets, then the picker or the
+ * rollback, each request sent when the one before answered ---- */
+
+static void undo_picked(struct dash *d, struct dialog *dl, int ok);
+
+static void undo_history(struct action_slot *ms, const struct kube_answer *a)
+{
+	struct dkube *k = ms->k;
 	struct perr e = { { 0 } };
+	if (ms->rev > 0) {
+		long chosen = 0;
+		struct kube_call m;
+		int rc = kube_op_undo(ms->ns, ms->name, ms->held, ms->held_len, a->body, a->len, ms->rev,
+				      &chosen, &m, &e);
+		if (rc < 0)
+			dash_message(k->d, 1, "%s", e.msg);
+		else if (rc == 1)
+			dash_message(k->d, 0, "skipped rollback (current template already matches revision %ld)",
+				     chosen);
+		else
+			slot_send(ms, &m, step_said);
+		return;
+	}
 	struct kube_rev_info *revs = NULL;
-	size_t n = kube_op_revisions(k->client, o->namespace, o->name, &revs, &e);
+	size_t n = kube_op_revisions(ms->held, ms->held_len, a->body, a->len, &revs, &e);
 	if (n == 0) {
 		dash_message(k->d, 1, "%s", perr_isset(&e) ? e.msg : "no rollout history found");
 		kube_rev_info_free(revs, n);
 		return;
 	}
-	struct dialog *dl = dialog_for(k, rv, o, DIALOG_PICK, undo_done);
-	snprintf(dl->title, sizeof dl->title, "Undo %s", o->name);
+	struct dialog *dl = dialog_new(k, kube_kind_find("deployments"), ms->ns, ms->name, DIALOG_PICK,
+				       undo_picked);
+	snprintf(dl->title, sizeof dl->title, "Undo %.100s", ms->name);
 	snprintf(dl->prompt, sizeof dl->prompt, "Roll back to revision (enter), esc: cancel");
 	dl->options = xcalloc(n, sizeof *dl->options);
 	for (size_t i = 0; i < n; i++)
@@ -579,24 +644,62 @@ static void open_undo(struct dkube *k, struct res_view *rv, const struct kube_ob
 	dialog_open(k->d, dl);
 }
 
-/* Edit: the object's YAML in $EDITOR, then server-side apply. */
-static void edit(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+static void undo_deployment(struct action_slot *ms, const struct kube_answer *a)
 {
-	struct dash *d = k->d;
 	struct perr e = { { 0 } };
-	char *y = kube_op_yaml(k->client, rv->kind, o->namespace, o->name, 1, &e);
-	if (!y) {
-		dash_message(d, 1, "%s", e.msg);
+	struct kube_call m;
+	if (kube_op_history_call(a->body, a->len, &m, &e) < 0) {
+		dash_message(ms->k->d, 1, "%s", e.msg);
 		return;
 	}
+	ms->held = xmalloc(a->len + 1);
+	memcpy(ms->held, a->body ? a->body : "", a->len);
+	ms->held[a->len] = 0;
+	ms->held_len = a->len;
+	slot_send(ms, &m, undo_history);
+}
+
+/* Read the history of deployment ns/name afresh (as kubectl rollout undo
+ * does), then roll back to rev, or (rev 0) offer the picker. */
+static void undo_start(struct dkube *k, const char *ns, const char *name, long rev)
+{
+	struct kube_call m = { .method = "GET",
+			       .path = kube_kind_path(kube_kind_find("deployments"), ns, name) };
+	char doing[400], done[400];
+	if (rev > 0)
+		snprintf(doing, sizeof doing, "rolling deployment.apps/%s back to revision %ld...", name, rev);
+	else
+		snprintf(doing, sizeof doing, "reading the revisions of deployment.apps/%s...", name);
+	snprintf(done, sizeof done, "deployment.apps/%s rolled back to revision %ld", name, rev);
+	struct action_slot *ms = send_action(k, &m, undo_deployment, ns, name, doing, done);
+	if (ms)
+		ms->rev = rev;
+}
+
+static void undo_picked(struct dash *d, struct dialog *dl, int ok)
+{
+	struct scale_ctx *sc = dl->ud;
+	(void)d;
+	if (ok && dl->sel >= 0)
+		undo_start(sc->k, sc->ns, sc->name, atol(dl->options[dl->sel]));
+}
+
+/* ---- edit: the object's YAML in $EDITOR, then server-side apply ---- */
+
+/* The editor on y; the edited text (caller frees), or NULL with the
+ * reason said (also "no changes"). */
+static char *run_editor(struct dash *d, const char *y)
+{
+	struct perr e = { { 0 } };
 	char path[] = "/tmp/podium-edit-XXXXXX.yaml";
 	int fd = mkstemps(path, 5);
 	if (fd < 0 || write(fd, y, strlen(y)) != (ssize_t)strlen(y)) {
 		dash_message(d, 1, "cannot write a temporary file: %s", strerror(errno));
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
-		free(y);
-		return;
+			unlink(path);
+		}
+		return NULL;
 	}
 	close(fd);
 	const char *editor = getenv("EDITOR");
@@ -620,14 +723,43 @@ static void edit(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
 		dash_message(d, 1, "%s", e.msg);
 	} else if (strcmp(edited, y) == 0) {
 		dash_message(d, 0, "Edit cancelled, no changes made.");
-	} else if (kube_op_apply_yaml(k->client, o->namespace, edited, &e) < 0) {
-		dash_message(d, 1, "%s", e.msg);
-	} else {
-		dash_message(d, 0, "%s/%s edited", rv->kind->singular, o->name);
+		free(edited);
+		edited = NULL;
 	}
 	unlink(path);
+	return edited;
+}
+
+/* The GET answered: edit its YAML, then send the apply. */
+static void edit_answered(struct action_slot *ms, const struct kube_answer *a)
+{
+	struct dash *d = ms->k->d;
+	struct perr e = { { 0 } };
+	char *y = kube_op_yaml_answer(a->body, a->len, 1, &e);
+	if (!y) {
+		dash_message(d, 1, "%s", e.msg);
+		return;
+	}
+	char *edited = run_editor(d, y);
+	struct kube_call m;
+	if (!edited) {
+		/* the reason is said */
+	} else if (kube_op_apply_call(ms->ns, edited, &m, &e) < 0) {
+		dash_message(d, 1, "%s", e.msg);
+	} else if (slot_send(ms, &m, step_said) == 0) {
+		dash_message(d, 0, "applying %s...", ms->name);
+	}
 	free(edited);
 	free(y);
+}
+
+static void edit(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct kube_call m = { .method = "GET", .path = kube_kind_path(rv->kind, o->namespace, o->name) };
+	char doing[400], done[400];
+	snprintf(doing, sizeof doing, "getting %s to edit...", o->name);
+	snprintf(done, sizeof done, "%s/%s edited", rv->kind->singular, o->name);
+	send_action(k, &m, edit_answered, o->namespace, o->name, doing, done);
 }
 
 /* Logs of the selected pod, followed. */
@@ -646,20 +778,69 @@ static void open_logs(struct dkube *k, struct res_view *rv, const struct kube_ob
 	dash_push(k->d, v);
 }
 
-static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+/* ---- describe: the object, then the requests its text needs, all at
+ * once; the text view when the last has answered ---- */
+
+static void describe_show(struct action_slot *ms, const struct kube_answer *answers, size_t n)
 {
 	struct perr e = { { 0 } };
-	char *text = kube_describe(k->client, rv->kind, o->namespace, o->name, (long long)time(NULL), &e);
+	char *text = kube_describe_text(ms->kind, ms->name, ms->held, ms->held_len, answers, n,
+					(long long)time(NULL), &e);
 	if (!text) {
-		dash_message(k->d, 1, "%s", e.msg);
+		dash_message(ms->k->d, 1, "%s", e.msg);
 		return;
 	}
 	char *aligned = tabwriter_format(text, 0, 2);
-	char title[300];
-	snprintf(title, sizeof title, "describe:%s", o->name);
-	dash_push(k->d, dash_text_view(title, aligned));
+	dash_message(ms->k->d, 0, "%s", "");
+	dash_push(ms->k->d, dash_text_view(ms->done, aligned));
 	free(aligned);
 	free(text);
+}
+
+static void describe_gathered(void *ud, const struct kube_answer *answers, size_t n)
+{
+	struct action_slot *ms = ud;
+	ms->gather = NULL;
+	describe_show(ms, answers, n);
+	slot_clear(ms);
+}
+
+static void describe_object(struct action_slot *ms, const struct kube_answer *a)
+{
+	struct dkube *k = ms->k;
+	struct perr e = { { 0 } };
+	struct kube_call calls[KUBE_DESCRIBE_MAX_CALLS];
+	size_t n = 0;
+	if (kube_describe_calls(ms->kind, ms->name, a->body, a->len, calls, &n, &e) < 0) {
+		dash_message(k->d, 1, "%s", e.msg);
+		return;
+	}
+	ms->held = xmalloc(a->len + 1);
+	memcpy(ms->held, a->body ? a->body : "", a->len);
+	ms->held[a->len] = 0;
+	ms->held_len = a->len;
+	if (n == 0) {
+		describe_show(ms, NULL, 0);
+		return;
+	}
+	ms->gather = kube_gather_send(k->ws, k->client, calls, n, describe_gathered, ms, &e);
+	for (size_t i = 0; i < n; i++)
+		kube_call_free(&calls[i]);
+	if (ms->gather)
+		ms->used = 1; /* until describe_gathered */
+	else
+		dash_message(k->d, 1, "%s", e.msg);
+}
+
+static void describe(struct dkube *k, struct res_view *rv, const struct kube_obj *o)
+{
+	struct kube_call m = { .method = "GET", .path = kube_kind_path(rv->kind, o->namespace, o->name) };
+	char doing[400], title[300];
+	snprintf(doing, sizeof doing, "describing %s/%s...", rv->kind->singular, o->name);
+	snprintf(title, sizeof title, "describe:%s", o->name);
+	struct action_slot *ms = send_action(k, &m, describe_object, o->namespace, o->name, doing, title);
+	if (ms)
+		ms->kind = rv->kind;
 }
 
 static void build_done(struct dash *d, struct dialog *dl, int ok)
@@ -837,7 +1018,7 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 			char doing[300];
 			snprintf(title, sizeof title, "yaml:%s", o->name);
 			snprintf(doing, sizeof doing, "getting %s...", o->name);
-			send_action(k, &m, doing, title);
+			send_action(k, &m, step_yaml, o->namespace, o->name, doing, title);
 		}
 		return 1;
 	case A_EDIT:
@@ -885,7 +1066,7 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 			kube_restart_call(o->namespace, o->name, (long long)time(NULL), &m);
 			snprintf(doing, sizeof doing, "restarting deployment.apps/%s...", o->name);
 			snprintf(done, sizeof done, "deployment.apps/%s restarted", o->name);
-			send_action(k, &m, doing, done);
+			send_action(k, &m, step_said, o->namespace, o->name, doing, done);
 		}
 		return 1;
 	case A_UNDO:
@@ -893,7 +1074,7 @@ static int kube_action(struct dash *d, struct view *v, enum action a)
 			dash_message(d, 1, "undo: select a deployment");
 			return 1;
 		}
-		open_undo(k, rv, o);
+		undo_start(k, o->namespace, o->name, 0);
 		return 1;
 	case A_DELETE: {
 		struct dialog *dl = dialog_for(k, rv, o, DIALOG_CONFIRM, delete_done);
@@ -1162,8 +1343,8 @@ static int switch_context(struct dkube *k, const char *name)
 	}
 	/* the models view's figures scrape through the old client */
 	view_models_free(k->models);
-	kube_watchset_free(k->ws);
 	actions_forget(k);
+	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
 	k->ws = ws;
 	k->client = k->owned = c;
@@ -1451,6 +1632,7 @@ void dash_kube_close(struct dash *d)
 	dialog_close(d);
 	save_state(k);
 	view_models_free(k->models);
+	actions_forget(k);
 	kube_watchset_free(k->ws);
 	kube_client_free(k->owned);
 	free(k->state_file);

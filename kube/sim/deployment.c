@@ -448,6 +448,32 @@ static void add_history(json_t *rs, long old)
 	set_ann(rs, ANN_HISTORY, buf);
 }
 
+/* copyDeploymentAnnotationsToReplicaSet: the Deployment's annotations
+ * (change-cause among them) go to its new ReplicaSet, but for the ones the
+ * controller keeps per ReplicaSet and the last applied configuration.
+ * 1 when rs changed. */
+static int copy_deploy_annotations(const json_t *d, json_t *rs)
+{
+	static const char *const skip[] = {
+		"kubectl.kubernetes.io/last-applied-configuration", ANN_REVISION, ANN_HISTORY,
+		ANN_DESIRED, ANN_MAX, "deprecated.deployment.rollback.to", NULL,
+	};
+	int changed = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(jget(d, "metadata.annotations"), k, v) {
+		int skipped = 0;
+		for (int i = 0; skip[i]; i++)
+			skipped |= !strcmp(k, skip[i]);
+		const json_t *have = json_object_get(jget(rs, "metadata.annotations"), k);
+		if (skipped || !json_is_string(v) || (have && json_equal(have, v)))
+			continue;
+		set_ann(rs, k, json_string_value(v));
+		changed = 1;
+	}
+	return changed;
+}
+
 static long max_old_revision(struct dsync *ds)
 {
 	long m = 0;
@@ -479,11 +505,11 @@ static void sync_new_rs(struct dsync *ds, int create)
 	if (ds->new_rs) {
 		json_t *rs = ds->new_rs;
 		int min_ready = jint(ds->d, "spec.minReadySeconds", 0);
-		int need = rs_revision(rs) < new_rev ||
+		json_t *copy = json_deep_copy(rs);
+		int need = copy_deploy_annotations(ds->d, copy) || rs_revision(rs) < new_rev ||
 			   jint(rs, "spec.minReadySeconds", 0) != min_ready;
 		long rev = rs_revision(rs) < new_rev ? new_rev : rs_revision(rs);
 		if (need) {
-			json_t *copy = json_deep_copy(rs);
 			char b[24];
 			snprintf(b, sizeof b, "%ld", rev);
 			if (rs_revision(rs) > 0 && rs_revision(rs) < rev)
@@ -495,6 +521,8 @@ static void sync_new_rs(struct dsync *ds, int create)
 				json_object_del(json_object_get(copy, "spec"),
 						"minReadySeconds");
 			rs_write(ds, rs, copy);
+		} else {
+			json_decref(copy);
 		}
 		set_deploy_revision(ds, rev);
 		if (!cond_get(status, "Progressing") &&
@@ -553,6 +581,7 @@ static void sync_new_rs(struct dsync *ds, int create)
 					    "minReadySeconds", json_integer(min_ready));
 		char b[24];
 		snprintf(b, sizeof b, "%ld", new_rev);
+		copy_deploy_annotations(ds->d, rs);
 		set_ann(rs, ANN_REVISION, b);
 		set_replica_anns(rs, ds->replicas, ds->replicas + max_surge(ds->d));
 		struct sim_status st = { 0 };

@@ -38,6 +38,14 @@ static int f_drop(struct sim *s, double v)
 	return 0;
 }
 
+/* Cut every followed log stream (a proxy or a server going away). */
+static int f_drop_logs(struct sim *s, double v)
+{
+	(void)v;
+	s->log_cuts++;
+	return 0;
+}
+
 static int f_expire(struct sim *s, double v)
 {
 	(void)v;
@@ -86,6 +94,7 @@ static const struct {
 } fault_table[] = {
 	{ "drop-watches", 0, 0, f_drop },
 	{ "expire-watches", 0, 0, f_expire },
+	{ "drop-logs", 0, 0, f_drop_logs },
 	{ "errors", 1, 1, f_errors },
 	{ "throttle", 1, 86400, f_throttle },
 	{ "latency", 1, 600000, f_latency },
@@ -123,7 +132,7 @@ int sim_faults_apply(struct sim *s, const char *spec, struct perr *e)
 					break;
 			if (!fault_table[i].name) {
 				perr_set(e, "unknown fault '%s' (drop-watches, "
-					 "expire-watches, errors=RATE, "
+					 "expire-watches, drop-logs, errors=RATE, "
 					 "throttle=SECONDS, latency=MS, "
 					 "stall=SECONDS, clear)", item);
 				return -1;

@@ -116,6 +116,7 @@ struct follow {
 	size_t sent;   /* lines of the current instance already sent */
 	long long seq; /* its position when last read */
 	long long written; /* bytes, for limitBytes */
+	long long cuts;    /* the sim's log_cuts when the stream began */
 	int ended;
 };
 
@@ -157,7 +158,10 @@ static long follow_next(void *stream, char *buf, size_t max)
 		long long seq = sim_pod_log_seq(f->s, f->o.ns, f->o.pod,
 						f->o.has_container ? f->o.container : NULL);
 		int stopping = f->s->stopping;
+		int cut = f->s->log_cuts != f->cuts;
 		sim_unlock(f->s);
+		if (cut)
+			return SIM_STREAM_CUT;
 		/* Stopped, gone or restarted: a real follow ends there too. */
 		if (stopping || seq < 0 || (seq >> 32) != (f->seq >> 32))
 			return -1;
@@ -257,6 +261,9 @@ void sim_api_logs(struct sim_request *rq, struct sim_resp *r)
 	f->o = o;
 	f->seq = seq;
 	f->sent = l.n;
+	sim_lock(rq->sim);
+	f->cuts = rq->sim->log_cuts;
+	sim_unlock(rq->sim);
 	dbuf_init(&f->pending, 0);
 	emit_from(f, &l, first);
 	lines_free(&l);

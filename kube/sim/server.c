@@ -310,6 +310,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)pos;
 	struct sim_resp *r = cls;
 	long n = r->next(r->stream, buf, max);
+	if (n == SIM_STREAM_CUT)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
 }
 

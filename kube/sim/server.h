@@ -97,7 +97,9 @@ struct sim_resp {
 	json_t *warnings;      /* strings for Warning headers, or NULL; owned */
 	int pretty;            /* indent JSON (curl, browsers, ?pretty=true) */
 	/* Streaming (watch, log -f): the server calls next until it returns
-	 * -1, then done. */
+	 * -1 (the end) or SIM_STREAM_CUT (the connection is cut, as a proxy
+	 * or a restarting server cuts it: no end of the chunked body), then
+	 * done. */
 	void *stream;
 	long (*next)(void *stream, char *buf, size_t max);
 	void (*done)(void *stream);
@@ -105,6 +107,7 @@ struct sim_resp {
 
 /* Set the response to a JSON value (takes ownership of j). */
 void sim_resp_json(struct sim_resp *r, int code, json_t *j);
+#define SIM_STREAM_CUT (-2)
 /* Set the response to the Status in st. */
 void sim_resp_status(struct sim_resp *r, const struct sim_status *st);
 

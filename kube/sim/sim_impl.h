@@ -97,6 +97,7 @@ struct sim {
 	struct sim_world *world;
 	struct sim_faults faults;
 	int stopping; /* the server is shutting down: end every watch */
+	long long log_cuts; /* drop-logs: followed logs cut when it moves */
 };
 
 /* Index of k in sim_kinds[]. */

@@ -48,7 +48,7 @@ def screen(session, sock, pipefile, secs):
     counting the bytes of the characters that changed; and the bytes the
     dashboard wrote (the pipe-pane file), counting bursts (redraws) as runs
     of growth separated by 30 ms without."""
-    prev, changed, frames = capture(session, sock), 0, 0
+    prev, changed, frames, runs = capture(session, sock), 0, 0, 0
     b0 = last_size = os.path.getsize(pipefile)
     last_growth, bursts = 0.0, 0
     start = time.monotonic()
@@ -68,17 +68,26 @@ def screen(session, sock, pipefile, secs):
             b = cur[i] if i < len(cur) else ""
             if a == b:
                 continue
+            inrun = False
             for j in range(max(len(a), len(b))):
                 ca = a[j] if j < len(a) else " "
                 cb = b[j] if j < len(b) else " "
                 if ca != cb:
                     changed += len(cb.encode("utf-8"))
+                    runs += not inrun
+                inrun = ca != cb
         prev = cur
     el = time.monotonic() - start
     wrote = os.path.getsize(pipefile) - b0
     print("screen: %.0f bytes/s changed on screen, %.0f bytes/s written to the terminal: %.2fx "
           "(target <= 2x); %.1f redraws/s, %.1f screen changes/s seen"
           % (changed / el, wrote / el, wrote / max(changed, 1), bursts / el, frames / el))
+    # Each run of changed cells takes at least one byte of cursor motion to
+    # reach (LF, BS, CR: a move to another row and column takes more), so no
+    # terminal stream can write these changes in fewer bytes than this.
+    print("screen: %.0f runs of changed cells a second; the fewest bytes any stream needs: %.0f "
+          "bytes/s = %.2fx the changed bytes" % (runs / el, (changed + runs) / el,
+                                                 (changed + runs) / max(changed, 1)))
 
 
 def latency(session, sock, pipefile, n):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dashboard.sh - the dashboard in tmux against `podium sim`: start, views,
 # filter, scale through the dialog (checked with kubectl), restart, undo
-# through the revision picker, delete with confirmation, readonly refusing
+# through the revision picker, delete with confirmation, a followed log
+# through a cut stream, readonly refusing
 # a mutation, resize, hostile text drawn harmlessly, and SIGHUP leaving no
 # process behind.
 set -u
@@ -21,12 +22,7 @@ e2e_wait "fashion-mnist" || fail "the demo's model deployment is not listed"
 e2e_wait "ctx " || fail "no context in the header"
 
 # views and the filter
-e2e_type ":deploy"; e2e_keys Enter
-e2e_wait "deployments@default" || fail ":deploy did not open deployments"
-e2e_wait "broken" || fail "deployments not listed"
-e2e_type "/web"; e2e_keys Enter
-e2e_wait_gone "broken" || fail "the filter did not hide other rows"
-e2e_screen | grep -q "^web " || fail "web not shown under the filter"
+e2e_demo_web
 
 # scale web to 5 through the dialog
 e2e_keys s
@@ -69,6 +65,11 @@ e2e_wait "cache-" || fail "the filter hid the cache pod"
 e2e_keys l
 e2e_wait "following" || fail "the log is not followed"
 e2e_wait "Ready to accept connections" 20 || fail "no log lines"
+# the stream is cut (as a proxy cuts it): marked, resumed, nothing repeated
+"$PODIUM" sim fault --kubeconfig "$KC" drop-logs || fail "cannot cut the log streams"
+e2e_wait "log stream dropped; resumed at" 20 || fail "the dropped stream was not marked"
+e2e_screen | grep -q "following" || fail "the log is no longer followed after the drop"
+[ "$(e2e_screen | grep -c "Ready to accept connections")" = 1 ] || fail "lines repeated after the resume"
 e2e_keys Escape d
 e2e_wait "Controlled By:" || fail "describe did not show the pod"
 e2e_keys Escape

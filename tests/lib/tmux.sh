@@ -69,3 +69,14 @@ e2e_wait_gone() {
 }
 
 fail() { echo "FAIL: $*"; echo "--- screen:"; e2e_screen; exit 1; }
+
+# e2e_demo_web: on a `podium sim --demo` dashboard, open the deployments
+# view and filter it down to web (selected), checking each step.
+e2e_demo_web() {
+	e2e_type ":deploy"; e2e_keys Enter
+	e2e_wait "deployments@default" || fail ":deploy did not open deployments"
+	e2e_wait "broken" || fail "deployments not listed"
+	e2e_type "/web"; e2e_keys Enter
+	e2e_wait_gone "broken" || fail "the filter did not hide other rows"
+	e2e_screen | grep -q "^web " || fail "web not shown under the filter"
+}

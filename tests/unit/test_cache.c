@@ -298,6 +298,47 @@ static void test_list_failures(void **state)
 	kube_cache_free(NULL);
 }
 
+/* A 401 from a client that can fetch a new credential is retried at once,
+ * once; a second 401 backs off like any failure, until a success resets it. */
+static void test_unauthorized_retry(void **state)
+{
+	(void)state;
+	struct kube_cache *c = new_cache(NULL);
+	char *q;
+	assert_int_equal(kube_cache_start(c, 1000, &q), KUBE_REQ_LIST);
+	free(q);
+	struct kube_result r = { .status = 401, .retry_after_ms = -1, .error = "Unauthorized",
+				 .fresh_credentials = 1 };
+	assert_int_equal(kube_cache_list_done(c, 1000, &r), -1);
+	assert_int_equal(kube_cache_due(c), 1000); /* at once */
+	assert_string_equal(kube_cache_error(c), "Unauthorized");
+	assert_int_equal(kube_cache_start(c, 1000, &q), KUBE_REQ_LIST);
+	free(q);
+	assert_int_equal(kube_cache_list_done(c, 1000, &r), -1);
+	assert_true(kube_cache_due(c) >= 1800 && kube_cache_due(c) < 2600); /* backed off */
+	assert_int_equal(kube_cache_start(c, 3000, &q), KUBE_REQ_LIST);
+	free(q);
+	size_t len;
+	char *p1 = load("pods-list-limit2.json", &len);
+	struct kube_result ok = ok_body(p1, len);
+	assert_int_equal(kube_cache_list_done(c, 3000, &ok), 0);
+	free(p1);
+	assert_int_equal(kube_cache_start(c, 3000, &q), KUBE_REQ_LIST); /* next page */
+	free(q);
+	/* after a success, the next 401 is retried at once again */
+	assert_int_equal(kube_cache_list_done(c, 3000, &r), -1);
+	assert_int_equal(kube_cache_due(c), 3000);
+	/* a client that cannot fetch a new one backs off at once */
+	struct kube_cache *c2 = new_cache(NULL);
+	assert_int_equal(kube_cache_start(c2, 0, &q), KUBE_REQ_LIST);
+	free(q);
+	r.fresh_credentials = 0;
+	assert_int_equal(kube_cache_list_done(c2, 0, &r), -1);
+	assert_true(kube_cache_due(c2) >= 800);
+	kube_cache_free(c2);
+	kube_cache_free(c);
+}
+
 static void test_backoff_bounds(void **state)
 {
 	(void)state;
@@ -600,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_410_relists_and_prunes),
 		cmocka_unit_test(test_drop_backoff),
 		cmocka_unit_test(test_list_failures),
+		cmocka_unit_test(test_unauthorized_retry),
 		cmocka_unit_test(test_backoff_bounds),
 		cmocka_unit_test(test_converges_under_faults),
 		cmocka_unit_test(test_projection),

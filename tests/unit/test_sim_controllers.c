@@ -242,7 +242,17 @@ static void test_deployment_rollout(void **state)
 	assert_true(!strncmp(jp(pods.v[0], "status.podIP"), cidr, strlen(cidr) - 4));
 	sim_unlock(s);
 
-	/* A new image: revision 2, within maxSurge/maxUnavailable throughout. */
+	/* A new image: revision 2, within maxSurge/maxUnavailable throughout;
+	 * the Deployment's change-cause goes to the new ReplicaSet (the
+	 * controller's copyDeploymentAnnotationsToReplicaSet), its own
+	 * revision annotation does not. */
+	sim_lock(s);
+	json_t *ad = json_deep_copy(sim_store_get(s, K("apps", "deployments"), "default", "web"));
+	json_object_set_new(json_object_get(json_object_get(ad, "metadata"), "annotations"),
+			    "kubernetes.io/change-cause", json_string("image 1.27"));
+	struct sim_status ast = { 0 };
+	assert_int_equal(sim_store_update(s, K("apps", "deployments"), "default", ad, NULL, &ast), 0);
+	sim_unlock(s);
 	set_image(s, "web", "nginx:1.27");
 	int worst = 0;
 	advance(s, 30000, rolling_bounds, &worst);
@@ -264,6 +274,9 @@ static void test_deployment_rollout(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_object_get(cur, "metadata"), "annotations"),
 				    "deployment.kubernetes.io/revision")), "2");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(cur, "metadata"), "annotations"),
+				    "kubernetes.io/change-cause")), "image 1.27");
 	d = sim_store_get(s, K("apps", "deployments"), "default", "web");
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_object_get(d, "metadata"), "annotations"),

@@ -407,10 +407,10 @@ static int read_count(const char *path)
 	return n;
 }
 
-static void test_exec_cache(void **state)
+/* A client whose credential comes from the test exec plugin (tokens
+ * exec-token-N, N counting its runs in the file count, a mkstemp template). */
+static struct kube_client *exec_client(char *count)
 {
-	(void)state;
-	char count[] = "/tmp/podium-count-XXXXXX";
 	int fd = mkstemp(count);
 	assert_true(fd >= 0);
 	close(fd);
@@ -424,7 +424,14 @@ static void test_exec_cache(void **state)
 	c->exec->args = xcalloc(1, sizeof(char *));
 	c->exec->env = xcalloc(2, sizeof(char *));
 	c->exec->env[0] = xstrdup("PLUGIN_MODE=token");
-	struct kube_client *k = client(c, 5000, NULL);
+	return client(c, 5000, NULL);
+}
+
+static void test_exec_cache(void **state)
+{
+	(void)state;
+	char count[] = "/tmp/podium-count-XXXXXX";
+	struct kube_client *k = exec_client(count);
 	struct kube_response r;
 	struct perr e = { { 0 } };
 	want_token("exec-token-1");
@@ -443,7 +450,7 @@ static void test_exec_cache(void **state)
 	/* an expired credential is not used again */
 	unlink(count);
 	setenv("EXEC_EXPIRY", "2001-01-01T00:00:00Z", 1);
-	c = conn("127.0.0.1");
+	struct kube_conn *c = conn("127.0.0.1");
 	c->exec = xcalloc(1, sizeof *c->exec);
 	c->exec->api_version = xstrdup("client.authentication.k8s.io/v1beta1");
 	c->exec->command = xasprintf("%s/exec-plugin.sh", data_dir);
@@ -461,6 +468,75 @@ static void test_exec_cache(void **state)
 	unsetenv("EXEC_COUNT_FILE");
 	unsetenv("EXEC_EXPIRY");
 	assert_false(perr_isset(&e));
+}
+
+struct answered {
+	int n, ok;
+	long status;
+	char body[64], error[300];
+};
+
+static void on_answer(void *ud, const struct kube_answer *a)
+{
+	struct answered *w = ud;
+	w->n++;
+	w->ok = a->ok;
+	w->status = a->status;
+	snprintf(w->body, sizeof w->body, "%s", a->body ? a->body : "");
+	snprintf(w->error, sizeof w->error, "%s", a->error ? a->error : "");
+}
+
+/* The dashboard's requests (sent on a watch set) renew an expired exec
+ * credential as kube_request does: one 401, the plugin runs again, the
+ * request (with its body) goes again once; a second 401 is the error. */
+static void test_watchset_401_renews(void **state)
+{
+	(void)state;
+	char count[] = "/tmp/podium-count-XXXXXX";
+	struct kube_client *k = exec_client(count);
+	struct kube_watchset *ws = kube_watchset_new(k);
+	struct perr e = { { 0 } };
+	struct answered w = { 0 };
+	want_token("exec-token-1");
+	assert_int_equal(kube_watchset_request(ws, NULL, "GET", "/ok", NULL, NULL, NULL, 0, on_answer, &w,
+					       NULL, &e), 0);
+	kube_watchset_drain(ws);
+	assert_int_equal(w.n, 1);
+	assert_true(w.ok);
+	assert_int_equal(read_count(count), 1);
+	/* the server stops taking it: the PATCH answers once, after a renewal */
+	want_token("exec-token-2");
+	int before = seen.requests;
+	const char *body = "{\"spec\":{\"replicas\":2}}";
+	assert_int_equal(kube_watchset_request(ws, NULL, "PATCH", "/x/scale", NULL,
+					       "application/merge-patch+json", body, strlen(body),
+					       on_answer, &w, NULL, &e), 0);
+	kube_watchset_drain(ws);
+	assert_int_equal(w.n, 2);
+	assert_true(w.ok);
+	assert_int_equal(w.status, 200);
+	assert_int_equal(seen.requests - before, 2);
+	assert_int_equal(read_count(count), 2);
+	assert_string_equal(seen.method, "PATCH");
+	assert_string_equal(seen.body, body);
+	assert_string_equal(seen.ctype, "application/merge-patch+json");
+	/* refused again after the renewal: the one-line error, no token in it */
+	want_token("not-what-the-plugin-gives");
+	before = seen.requests;
+	assert_int_equal(kube_watchset_request(ws, NULL, "GET", "/ok", NULL, NULL, NULL, 0, on_answer, &w,
+					       NULL, &e), 0);
+	kube_watchset_drain(ws);
+	assert_int_equal(w.n, 3);
+	assert_false(w.ok);
+	assert_int_equal(w.status, 401);
+	assert_int_equal(seen.requests - before, 2); /* tried twice, not more */
+	assert_string_equal(w.error, "Unauthorized: the server rejected the credentials of user \"test-user\" in context \"test-ctx\"");
+	assert_null(strstr(w.error, "exec-token"));
+	want_token(NULL);
+	kube_watchset_free(ws);
+	kube_client_free(k);
+	unlink(count);
+	unsetenv("EXEC_COUNT_FILE");
 }
 
 static void test_debug_log(void **state)
@@ -512,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_token_file_and_basic),
 		cmocka_unit_test(test_exec_cache),
+		cmocka_unit_test(test_watchset_401_renews),
 		cmocka_unit_test(test_debug_log),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
