@@ -189,10 +189,12 @@ struct term *term_open(const struct theme *t, int *utf8, struct perr *e)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	curs_set(0);
-	/* The cursor is never shown: no move to park it after each update
-	 * (bytes on a slow link). */
-	leaveok(stdscr, TRUE);
+	/* The cursor is hidden, so it may stay wherever the last change left
+	 * it: without leaveok every refresh ends by moving it back to stdscr's
+	 * cursor (a CR and a row address, 5-6 bytes a frame for nothing seen).
+	 * A terminal that cannot hide it keeps it parked. */
+	if (curs_set(0) != ERR)
+		leaveok(stdscr, TRUE);
 	setup_colors(tm, t);
 	getmaxyx(stdscr, tm->h, tm->w);
 	return tm;

@@ -4,12 +4,15 @@
                                            restart count of one of NS's first
                                            200 pods goes up (some are on screen)
   screen SESSION SOCKET PIPEFILE SECONDS   what changed on screen against what
-                                           was written to the terminal
+                                           was written to the terminal, the
+                                           fewest bytes any stream needs for
+                                           those changes, and what the written
+                                           bytes were (motion, SGR, text)
   latency SESSION SOCKET PIPEFILE N        keypress-to-bytes latency, N presses
 
 Only talks to the loopback API server that the script started.
 """
-import http.client, json, ssl, statistics, subprocess, sys, time, os, urllib.parse
+import http.client, json, os, re, ssl, statistics, subprocess, sys, time, urllib.parse
 
 
 def churn(url, token, cafile, ns, rate, secs):
@@ -48,7 +51,7 @@ def screen(session, sock, pipefile, secs):
     counting the bytes of the characters that changed; and the bytes the
     dashboard wrote (the pipe-pane file), counting bursts (redraws) as runs
     of growth separated by 30 ms without."""
-    prev, changed, frames, runs = capture(session, sock), 0, 0, 0
+    prev, changed, frames, runs, motion = capture(session, sock), 0, 0, 0, 0
     b0 = last_size = os.path.getsize(pipefile)
     last_growth, bursts = 0.0, 0
     start = time.monotonic()
@@ -63,6 +66,7 @@ def screen(session, sock, pipefile, secs):
         if cur == prev:
             continue
         frames += 1
+        spans = []
         for i in range(max(len(cur), len(prev))):
             a = prev[i] if i < len(prev) else ""
             b = cur[i] if i < len(cur) else ""
@@ -75,19 +79,80 @@ def screen(session, sock, pipefile, secs):
                 if ca != cb:
                     changed += len(cb.encode("utf-8"))
                     runs += not inrun
+                    if inrun:
+                        spans[-1][2] = j
+                    else:
+                        spans.append([i, j, j])
                 inrun = ca != cb
+        motion += least_motion(spans, max(len(l) for l in cur + prev))
         prev = cur
     el = time.monotonic() - start
     wrote = os.path.getsize(pipefile) - b0
     print("screen: %.0f bytes/s changed on screen, %.0f bytes/s written to the terminal: %.2fx "
           "(target <= 2x); %.1f redraws/s, %.1f screen changes/s seen"
           % (changed / el, wrote / el, wrote / max(changed, 1), bursts / el, frames / el))
-    # Each run of changed cells takes at least one byte of cursor motion to
-    # reach (LF, BS, CR: a move to another row and column takes more), so no
-    # terminal stream can write these changes in fewer bytes than this.
+    # The fewest bytes any terminal stream needs for these changes: their
+    # text, and for each run of changed cells the cursor motion to reach it
+    # (least_motion); colours not counted.
     print("screen: %.0f runs of changed cells a second; the fewest bytes any stream needs: %.0f "
-          "bytes/s = %.2fx the changed bytes" % (runs / el, (changed + runs) / el,
-                                                 (changed + runs) / max(changed, 1)))
+          "bytes/s = %.2fx the changed bytes (text and cursor motion, colours not counted)"
+          % (runs / el, (changed + motion) / el, (changed + motion) / max(changed, 1)))
+    with open(pipefile, "rb") as f:
+        f.seek(b0)
+        kinds = classify(f.read())
+    print("screen: written: " + ", ".join("%s %.0f bytes/s (%.0f%%)" % (k, n / el, 100.0 * n / max(wrote, 1))
+                                         for k, n in kinds))
+
+def least_motion(spans, width):
+    """A lower bound on the cursor-motion bytes that reach the runs of
+    changed cells of one screen change ([row, first, last] each), whatever
+    the order they are written in. Writing a run leaves the cursor after
+    it. One run may be where the cursor already is; each other run costs
+    at least what the cheapest way to it from the end of another run
+    does: 1 byte on the same row (BS, CR, TAB, or rewriting one unchanged
+    cell), 1 byte straight down to the same column (LF, with the tty's
+    ONLCR off), 2 bytes to another row and column (LF and BS at best: no
+    single byte moves both ways), 0 after the last column (the autowrap)."""
+    def cost(p, q):
+        r, c = p[0], p[2] + 1
+        if c >= width and q[0] == r + 1 and q[1] == 0:
+            return 0
+        if q[0] == r:
+            return 0 if q[1] == c else 1
+        return 1 if q[1] == c else 2
+    if len(spans) < 2:
+        return 0
+    need = [min(cost(p, q) for p in spans if p is not q) for q in spans]
+    return sum(need) - max(need)
+
+
+CSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def classify(data):
+    """The bytes of a terminal stream by what they do: cursor motion (CUP,
+    VPA, HPA, CUU..CUB, BS, CR, LF), SGR (with the charset designation
+    sgr0 sends), text, and anything else."""
+    n = {"motion": 0, "SGR": 0, "text": 0, "other": 0}
+    i = 0
+    while i < len(data):
+        b = data[i]
+        if b == 0x1B:
+            m = CSI.match(data, i)
+            if m:
+                fin = chr(m.group()[-1])
+                n["SGR" if fin == "m" else "motion" if fin in "HfdGABCDE" else "other"] += m.end() - i
+                i = m.end()
+            elif data[i + 1:i + 2] in (b"(", b")"):
+                n["SGR"] += 3
+                i += 3
+            else:
+                n["other"] += 2
+                i += 2
+            continue
+        n["motion" if b in (8, 10, 13) else "other" if b < 0x20 or b == 0x7F else "text"] += 1
+        i += 1
+    return sorted(n.items(), key=lambda kv: -kv[1])
 
 
 def latency(session, sock, pipefile, n):

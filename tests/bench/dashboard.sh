@@ -6,7 +6,8 @@
 # against the bytes that changed on screen (capture-pane every 20 ms);
 # keypress-to-screen latency. Targets (issue 6): first frame <= 1.5 s,
 # memory <= 64 MB, idle CPU <= 1%, keypress <= 20 ms, terminal bytes within
-# 2x of the changed bytes (the floor any stream has for such changes is printed too).
+# 2x of the changed bytes (the floor any stream has for such changes, and
+# what the written bytes are: motion, SGR, text, are printed too).
 set -u
 : "${PODIUM:?}"
 command -v tmux >/dev/null || { echo "tmux missing"; exit 77; }
