@@ -1010,6 +1010,10 @@ int kube_watchset_request(struct kube_watchset *ws, struct kube_client *c, const
 			  const char *path, const char *query, const char *content_type,
 			  const char *body, size_t body_len, kube_answer_fn done, void *ud,
 			  unsigned long long *id, struct perr *e);
+/* The API server's latency: the time to first byte of the last LIST or
+ * one-shot request answered on ws, in ms (-1: none yet); *at (may be
+ * NULL) the now_ms() it came at. */
+double kube_watchset_latency(const struct kube_watchset *ws, long long *at);
 /* The client the set's requests are made with (borrowed). */
 struct kube_client *kube_watchset_client(const struct kube_watchset *ws);
 /* Drive ws until no request sent on it is pending (the watches of its

@@ -67,11 +67,33 @@ struct kube_watchset {
 	size_t nsends;
 	unsigned long long next_id;
 	long list_timeout_ms;
+	double latency_ms;        /* the last answer's time to first byte; -1: none */
+	long long latency_at;     /* now_ms() when it came */
 };
+
+/* The API server's latency as the header shows it: how long the last
+ * LIST or one-shot request waited for its first byte (a LIST's body and a
+ * WATCH's life are not latency). */
+static void note_latency(struct kube_watchset *ws, CURL *h)
+{
+	curl_off_t us = 0;
+	if (curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &us) == CURLE_OK && us > 0) {
+		ws->latency_ms = (double)us / 1000.0;
+		ws->latency_at = now_ms();
+	}
+}
+
+double kube_watchset_latency(const struct kube_watchset *ws, long long *at)
+{
+	if (at)
+		*at = ws->latency_at;
+	return ws->latency_ms;
+}
 
 struct kube_watchset *kube_watchset_new(struct kube_client *client)
 {
 	struct kube_watchset *ws = xcalloc(1, sizeof *ws);
+	ws->latency_ms = -1;
 	ws->client = client;
 	ws->multi = curl_multi_init();
 	if (!ws->multi) {
@@ -332,6 +354,8 @@ static void complete(struct entry *en, CURLcode rc, long long now)
 	}
 	long status = 0;
 	curl_easy_getinfo(en->x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (en->kind == KUBE_REQ_LIST && rc == CURLE_OK)
+		note_latency(en->ws, en->x->curl);
 	struct kube_result r = {
 		.status = status,
 		.transport_error = rc != CURLE_OK && !en->stopped,
@@ -474,6 +498,8 @@ static void send_complete(struct kube_watchset *ws, size_t i, CURLcode rc)
 	a.ok = kube_easy_check(sd->x, rc, sd->body.p, sd->body.len, &e) == 0;
 	a.error = a.ok ? NULL : e.msg;
 	a.ms = (double)(now_ms() - sd->t0);
+	if (rc == CURLE_OK)
+		note_latency(ws, sd->x->curl);
 	curl_multi_remove_handle(ws->multi, sd->x->curl);
 	sd->done(sd->ud, &a);
 	send_free(ws, sd);

@@ -67,6 +67,7 @@ struct dkube {
 	char view[32];         /* the resource view at the root (a : command) */
 	char *state_file;      /* the last view per context */
 	long long hold_until;  /* changes wait in the sockets until then */
+	int probing;           /* a GET /version is out for the header's latency */
 	/* Requests in flight (scale, restart, delete, YAML, edit, undo): sent
 	 * on the watch set; each answer goes to the slot's step, which says
 	 * it, shows it or sends the next request of the action. */
@@ -535,6 +536,7 @@ static void actions_forget(struct dkube *k)
 		ms->gather = NULL;
 		slot_clear(ms);
 	}
+	k->probing = 0; /* its request goes with the watch set */
 }
 
 struct scale_ctx {
@@ -1434,8 +1436,40 @@ static void kube_command(struct dash *d, const struct dash_cmd *c, const char *a
 		snprintf(k->view, sizeof k->view, "%s", c->name);
 }
 
+/* The header's API latency comes from the requests the dashboard makes;
+ * when none has answered for this long (only watches open), a GET
+ * /version measures it. */
+#define LATENCY_PROBE_MS 30000
+
+static void probe_answered(void *ud, const struct kube_answer *a)
+{
+	(void)a; /* the watch set noted its latency */
+	((struct dkube *)ud)->probing = 0;
+}
+
+static void update_latency(struct dash *d, struct dkube *k)
+{
+	long long at = 0;
+	double ms = kube_watchset_latency(k->ws, &at);
+	char buf[sizeof d->hdr.api];
+	if (ms < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, sizeof buf, ms < 10 ? "%.1f ms" : "%.0f ms", ms);
+	if (strcmp(buf, d->hdr.api)) {
+		snprintf(d->hdr.api, sizeof d->hdr.api, "%s", buf);
+		d->dirty = 1;
+	}
+	if (!k->probing && now_ms() - at > LATENCY_PROBE_MS) {
+		struct perr e = { { 0 } };
+		k->probing = kube_watchset_request(k->ws, k->client, "GET", "/version", NULL, NULL, NULL,
+						   0, probe_answered, k, NULL, &e) == 0;
+	}
+}
+
 static void update_header(struct dash *d, struct dkube *k)
 {
+	update_latency(d, k);
 	struct dbuf b;
 	dbuf_init(&b, sizeof d->hdr.watches - 1);
 	int ok = 1;
@@ -1452,7 +1486,6 @@ static void update_header(struct dash *d, struct dkube *k)
 	snprintf(d->hdr.watches, sizeof d->hdr.watches, "%s", b.p ? b.p : "");
 	d->hdr.watches_ok = ok;
 	dbuf_free(&b);
-	(void)k;
 }
 
 static int kube_wait(struct dash *d, struct pollfd *fds, int nfds, long timeout_ms)

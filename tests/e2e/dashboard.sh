@@ -20,6 +20,7 @@ e2e_start 120 32 "$PODIUM" --kubeconfig "$KC"
 e2e_wait "models@all" || fail "no models view"
 e2e_wait "fashion-mnist" || fail "the demo's model deployment is not listed"
 e2e_wait "ctx " || fail "no context in the header"
+e2e_screen | head -1 | grep -qE "│ api [0-9.]+ ms │" || fail "no API latency in the header"
 
 # views and the filter
 e2e_demo_web

@@ -101,6 +101,8 @@ e2e_wait "NewReplicaSet:" 15 || fail "no describe text after the slow answers"
 took=$((($(date +%s%N) - t_d) / 1000000))
 e2e_screen | grep -q "^Events:" || fail "describe lacks the events section"
 e2e_screen | grep -qE "^NewReplicaSet: +web-[a-z0-9]+ \([0-9]+/[0-9]+ replicas created\)" || fail "describe lacks the new ReplicaSet"
+# the header's API latency is the fault's
+e2e_screen | head -1 | grep -qE "api 1[5-9][0-9][0-9] ms" || fail "the header does not show the API latency"
 # two round trips (the object, then the rest at once), not three
 [ "$took" -lt 4300 ] || fail "describe took ${took} ms: its requests did not go at once"
 e2e_keys Escape
