@@ -155,6 +155,12 @@ has_colour "$BYTES" || fail "TERM=xterm: no colours at all"
 bytes TERM=vt100
 has_colour "$BYTES" && fail "TERM=vt100: colour escapes were written"
 echo "$SCREEN" | grep -q "Scale web" || fail "TERM=vt100: the dialog is not drawn"
+# inside tmux and screen (k9s #3722, #2810): their own terminal types
+bytes TERM=tmux-256color
+has_256 "$BYTES" || fail "TERM=tmux-256color: no 256-colour escapes"
+bytes TERM=screen
+has_256 "$BYTES" && fail "TERM=screen (8 colours): 256-colour escapes were written"
+has_colour "$BYTES" || fail "TERM=screen: no colours at all"
 echo "colours: 256, 8 and none as the terminal says"
 
 # ---- terminals the dashboard cannot drive: one line and exit 1
