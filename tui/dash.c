@@ -164,13 +164,25 @@ struct view *dash_help_view(const struct keymap *km)
 
 /* ---- the frame ---------------------------------------------------------- */
 
+/* frame_put on the header row, clipped at limit. */
+static int header_put(struct frame *f, int x, int limit, const char *text, enum theme_elem st)
+{
+	return x < limit ? frame_put(f, 0, x, text, limit - x, st) : 0;
+}
+
 static void render_header(struct dash *d, struct frame *f)
 {
 	frame_fill(f, 0, 0, f->w, TH_HEADER);
-	int x = 0;
-	char buf[512];
+	int x = 0, limit = f->w;
 	const char *sep = d->utf8 ? " \xe2\x94\x82 " : " | ";
-	x += frame_put(f, 0, x, "podium " PODIUM_VERSION, -1, TH_HEADER_LABEL);
+	if (d->readonly) {
+		/* the badge first: the rest gives way to it on a narrow terminal */
+		static const char badge[] = " READONLY ";
+		int bw = (int)sizeof badge - 1;
+		limit = f->w - bw > 0 ? f->w - bw - 1 : 0;
+		frame_put(f, 0, f->w - bw > 0 ? f->w - bw : 0, badge, -1, TH_BADGE);
+	}
+	x += header_put(f, x, limit, "podium " PODIUM_VERSION, TH_HEADER_LABEL);
 	struct { const char *label; const char *value; } items[] = {
 		{ "ctx ", d->hdr.context }, { "cluster ", d->hdr.cluster },
 		{ "user ", d->hdr.user }, { "ns ", d->hdr.namespace },
@@ -179,19 +191,13 @@ static void render_header(struct dash *d, struct frame *f)
 	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
 		if (!items[i].value[0])
 			continue;
-		x += frame_put(f, 0, x, sep, -1, TH_HEADER);
-		x += frame_put(f, 0, x, items[i].label, -1, TH_HEADER_LABEL);
-		x += frame_put(f, 0, x, items[i].value, -1, TH_HEADER);
+		x += header_put(f, x, limit, sep, TH_HEADER);
+		x += header_put(f, x, limit, items[i].label, TH_HEADER_LABEL);
+		x += header_put(f, x, limit, items[i].value, TH_HEADER);
 	}
 	if (d->hdr.watches[0]) {
-		x += frame_put(f, 0, x, sep, -1, TH_HEADER);
-		x += frame_put(f, 0, x, d->hdr.watches, -1,
-			       d->hdr.watches_ok ? TH_HEADER : TH_WARNING);
-	}
-	if (d->readonly) {
-		snprintf(buf, sizeof buf, " READONLY ");
-		int bw = (int)strlen(buf);
-		frame_put(f, 0, f->w - bw > x + 1 ? f->w - bw : x + 1, buf, -1, TH_BADGE);
+		x += header_put(f, x, limit, sep, TH_HEADER);
+		header_put(f, x, limit, d->hdr.watches, d->hdr.watches_ok ? TH_HEADER : TH_WARNING);
 	}
 }
 

@@ -229,9 +229,20 @@ static void test_readonly_refuses(void **state)
 	dash_key(&d, 's');
 	assert_non_null(strstr(d.msg, "--readonly"));
 	char *t = screen(&d, 80, 5);
-	d.nviews = 0;
 	assert_non_null(strstr(t, "READONLY"));
 	free(t);
+	/* a header wider than the terminal gives way to the badge */
+	snprintf(d.hdr.context, sizeof d.hdr.context, "a-long-context-name-from-a-cloud");
+	snprintf(d.hdr.cluster, sizeof d.hdr.cluster, "arn-aws-eks-eu-west-1-cluster-name");
+	snprintf(d.hdr.user, sizeof d.hdr.user, "someone@example.com");
+	snprintf(d.hdr.api, sizeof d.hdr.api, "12 ms");
+	t = screen(&d, 80, 5);
+	char *nl = strchr(t, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	assert_non_null(strstr(t, " READONLY"));
+	free(t);
+	d.nviews = 0;
 }
 
 int main(void)
