@@ -61,12 +61,7 @@ KC
 
 e2e_start 160 32 "$PODIUM" --kubeconfig "$T/exec.kc" -v "$T/debug.log"
 e2e_wait "models@all" || fail "no models view"
-e2e_type ":deploy"; e2e_keys Enter
-e2e_wait "deployments@default" || fail ":deploy did not open deployments"
-e2e_wait "broken" || fail "deployments not listed"
-e2e_type "/web"; e2e_keys Enter
-e2e_wait_gone "broken" || fail "the filter did not hide other rows"
-e2e_screen | grep -q "^web " || fail "web not shown under the filter"
+e2e_demo_web
 [ "$(runs)" = 1 ] || fail "the plugin ran $(runs) times before any rotation"
 
 # (a) rotated: the scale goes through after one plugin run
